@@ -49,14 +49,8 @@ public final class Distances {
           .castTo(DataType.DOUBLE);
       INDArray blockNorms = block.mul(block).sum(1).reshape(end - start, 1);
       INDArray d2 = block.mmul(refsT).muli(-2.0).addiColumnVector(blockNorms).addiRowVector(refNorms);
-      double[][] rows = d2.toDoubleMatrix();
+      consumer.accept(clampedRows(d2, end - start, n), start);
       d2.close();
-      for (double[] row : rows) {
-        for (int j = 0; j < row.length; j++) {
-          row[j] = Math.max(0.0, row[j]);
-        }
-      }
-      consumer.accept(rows, start);
     }
   }
 
@@ -140,6 +134,22 @@ public final class Distances {
       sorted[i] = boxed[i];
     }
     return sorted;
+  }
+
+  /**
+   * The rows of a [rows, n] matrix, clamped at 0. One bulk copy of the buffer, which is several
+   * times faster than {@code INDArray.toDoubleMatrix()}'s per-row copies.
+   */
+  private static double[][] clampedRows(INDArray m, int rows, int n) {
+    INDArray dense = m.ordering() == 'c' && !m.isView() ? m : m.dup('c');
+    double[] flat = dense.data().asDouble();
+    double[][] out = new double[rows][n];
+    for (int i = 0; i < rows; i++) {
+      for (int j = 0, at = i * n; j < n; j++, at++) {
+        out[i][j] = Math.max(0.0, flat[at]);
+      }
+    }
+    return out;
   }
 
   /** Fails with the shared message unless both matrices have the same number of columns. */
