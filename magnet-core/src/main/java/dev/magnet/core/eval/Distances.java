@@ -9,8 +9,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /**
  * Squared Euclidean distances between query rows [q, d] and reference rows [n, d], computed with
  * ND4J matrix products as {@code ||x||² − 2x·c + ||c||²} in double precision, one block of query
- * rows at a time so that memory stays bounded by {@code blockRows × n} (a 10k × 60k search with the
- * default block holds about 60 MB of distances at once). Rounding can make the expansion slightly
+ * rows at a time so that memory stays bounded by a few copies of a {@code blockRows × n} block (a
+ * 10k × 60k search with the default block holds about 60 MB per copy, whatever the query count). Rounding can make the expansion slightly
  * negative for coincident points; results are clamped at 0.
  *
  * <p>This is the one place that checks and reports embedding dimension mismatches, with the message
