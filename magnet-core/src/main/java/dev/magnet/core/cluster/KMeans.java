@@ -1,0 +1,219 @@
+package dev.magnet.core.cluster;
+
+import dev.magnet.core.eval.Distances;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Lloyd's K-means on one JVM, with seeded k-means++ initialisation or a warm start from given
+ * centroids (the cluster index refreshes warm-start from the previous centroids).
+ *
+ * <p>Written by hand rather than using commons-math3's {@code KMeansPlusPlusClusterer}, which has no
+ * warm start and works on boxed {@code Clusterable} points. Distances come from
+ * {@link Distances} (ND4J matrix products, blocked over rows).
+ *
+ * <p>Behaviour at the edges: with fewer distinct points than k, k-means++ stops when every point
+ * coincides with a chosen centroid, so the result has as many clusters as distinct points. A
+ * cluster left empty by an assignment step is re-seeded from the point farthest from its centroid;
+ * if every point sits on its centroid, the empty cluster keeps its previous centre.
+ */
+public final class KMeans {
+
+  /** Rows per distance block: bounds memory to blockRows × k doubles per assignment step. */
+  private static final int BLOCK_ROWS = 1024;
+
+  private KMeans() {}
+
+  /** K-means with k-means++ initialisation drawn from {@code seed}. */
+  public static KMeansResult fit(INDArray data, int k, long seed, int maxIterations) {
+    if (k <= 0) {
+      throw new IllegalArgumentException("k must be positive; k=" + k);
+    }
+    double[][] x = checkedRows(data, "data");
+    checkIterations(maxIterations);
+    double[][] initial = kMeansPlusPlus(data, x, k, new SplittableRandom(seed));
+    return lloyd(data, x, initial, maxIterations);
+  }
+
+  /** K-means warm-started from {@code initialCentroids} [k, dim]; deterministic. */
+  public static KMeansResult fit(INDArray data, INDArray initialCentroids, int maxIterations) {
+    double[][] x = checkedRows(data, "data");
+    double[][] initial = checkedRows(initialCentroids, "initialCentroids");
+    if (initial.length == 0) {
+      throw new IllegalArgumentException("k must be positive; k=0");
+    }
+    if (initialCentroids.columns() != data.columns()) {
+      throw new IllegalArgumentException("initial centroid dimensions differ: "
+          + initialCentroids.columns() + "!=" + data.columns());
+    }
+    checkIterations(maxIterations);
+    return lloyd(data, x, initial, maxIterations);
+  }
+
+  private static KMeansResult lloyd(INDArray data, double[][] x, double[][] initial, int maxIterations) {
+    double[][] centroids = initial;
+    int[] assignment = null;
+    Assignment current = null;
+    int iterations = 0;
+    boolean converged = false;
+    while (iterations < maxIterations) {
+      iterations++;
+      current = assign(data, centroids);
+      if (assignment != null && Arrays.equals(assignment, current.cluster)) {
+        converged = true;
+        break;
+      }
+      assignment = current.cluster;
+      centroids = update(x, centroids, current);
+    }
+    if (!converged) {
+      current = assign(data, centroids);
+    }
+    double inertia = 0;
+    for (double d : current.squaredDistance) {
+      inertia += d;
+    }
+    INDArray c = Nd4j.create(centroids).castTo(data.dataType());
+    return new KMeansResult(c, current.cluster, inertia, iterations);
+  }
+
+  /** Nearest centroid of each row and its squared distance. */
+  private static Assignment assign(INDArray data, double[][] centroids) {
+    int n = Math.toIntExact(data.rows());
+    int[] cluster = new int[n];
+    double[] best = new double[n];
+    INDArray c = Nd4j.create(centroids);
+    Distances.forEachBlock(data, c, BLOCK_ROWS, (block, first) -> {
+      for (int i = 0; i < block.length; i++) {
+        int arg = 0;
+        for (int j = 1; j < block[i].length; j++) {
+          if (block[i][j] < block[i][arg]) {
+            arg = j;
+          }
+        }
+        cluster[first + i] = arg;
+        best[first + i] = block[i][arg];
+      }
+    });
+    return new Assignment(cluster, best);
+  }
+
+  /** Means of the assigned rows; empty clusters re-seeded from the farthest rows. */
+  private static double[][] update(double[][] x, double[][] previous, Assignment a) {
+    int k = previous.length;
+    int dim = previous[0].length;
+    double[][] sums = new double[k][dim];
+    int[] counts = new int[k];
+    for (int i = 0; i < x.length; i++) {
+      counts[a.cluster[i]]++;
+      for (int j = 0; j < dim; j++) {
+        sums[a.cluster[i]][j] += x[i][j];
+      }
+    }
+    double[] distance = a.squaredDistance.clone();
+    double[][] next = new double[k][];
+    for (int c = 0; c < k; c++) {
+      if (counts[c] > 0) {
+        next[c] = new double[dim];
+        for (int j = 0; j < dim; j++) {
+          next[c][j] = sums[c][j] / counts[c];
+        }
+        continue;
+      }
+      int farthest = argMax(distance);
+      if (distance[farthest] > 0) {
+        next[c] = x[farthest].clone();
+        a.cluster[farthest] = c;
+        distance[farthest] = 0;
+      } else {
+        next[c] = previous[c];
+      }
+    }
+    return next;
+  }
+
+  /** k-means++ seeding; stops early once every row coincides with a chosen centroid. */
+  private static double[][] kMeansPlusPlus(INDArray data, double[][] x, int k, SplittableRandom random) {
+    int n = x.length;
+    double[][] chosen = new double[Math.min(k, n)][];
+    chosen[0] = x[random.nextInt(n)];
+    double[] nearest = distancesTo(data, chosen[0]);
+    int count = 1;
+    while (count < chosen.length) {
+      double total = 0;
+      for (double d : nearest) {
+        total += d;
+      }
+      if (total <= 0) {
+        break;
+      }
+      double target = random.nextDouble() * total;
+      int pick = 0;
+      double cumulative = nearest[0];
+      while (cumulative <= target && pick < n - 1) {
+        pick++;
+        cumulative += nearest[pick];
+      }
+      while (nearest[pick] == 0) {
+        pick--;
+      }
+      chosen[count++] = x[pick];
+      double[] toPick = distancesTo(data, x[pick]);
+      for (int i = 0; i < n; i++) {
+        nearest[i] = Math.min(nearest[i], toPick[i]);
+      }
+    }
+    return Arrays.copyOf(chosen, count);
+  }
+
+  private static double[] distancesTo(INDArray data, double[] centroid) {
+    double[] out = new double[Math.toIntExact(data.rows())];
+    Distances.forEachBlock(data, Nd4j.create(new double[][] {centroid}), BLOCK_ROWS,
+        (block, first) -> {
+          for (int i = 0; i < block.length; i++) {
+            out[first + i] = block[i][0];
+          }
+        });
+    return out;
+  }
+
+  private static int argMax(double[] values) {
+    int arg = 0;
+    for (int i = 1; i < values.length; i++) {
+      if (values[i] > values[arg]) {
+        arg = i;
+      }
+    }
+    return arg;
+  }
+
+  /** The rows of a 2-D, non-empty, finite matrix as Java arrays. */
+  private static double[][] checkedRows(INDArray m, String name) {
+    Distances.checkMatrix(m, name);
+    if (m.rows() == 0) {
+      throw new IllegalArgumentException(name + " must have at least one row; rows=0");
+    }
+    double[][] rows = m.toDoubleMatrix();
+    for (int i = 0; i < rows.length; i++) {
+      for (double v : rows[i]) {
+        if (!Double.isFinite(v)) {
+          throw new IllegalArgumentException(name + " must be finite; first bad row=" + i
+              + ", value=" + v);
+        }
+      }
+    }
+    return rows;
+  }
+
+  private static void checkIterations(int maxIterations) {
+    if (maxIterations <= 0) {
+      throw new IllegalArgumentException("maxIterations must be positive; maxIterations=" + maxIterations);
+    }
+  }
+
+  /** The cluster of each row and its squared distance to that cluster's centroid. */
+  private record Assignment(int[] cluster, double[] squaredDistance) {}
+}

@@ -1,0 +1,114 @@
+package dev.magnet.core.eval;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The Magnet paper's classification rule: a query r takes its L nearest cluster centroids over all
+ * classes, each votes for its class with weight {@code exp(−‖r−μ‖²/(2σ²))}, and the prediction is
+ * the class with the largest summed weight; the normalised sums are the class probabilities.
+ *
+ * <p>The weights are computed relative to the nearest centroid,
+ * {@code exp(−(‖r−μ‖² − min‖r−μ'‖²)/(2σ²))}, which leaves the normalised sums unchanged and keeps
+ * the nearest weight at 1, so queries far from every centroid get finite probabilities instead of
+ * 0/0. Example: centroids 0 (class 0), 2 and 3 (class 1) on a line, σ² = 0.5, L = 3, query 0.9:
+ * squared distances 0.81, 1.21, 4.41, probabilities 1 / (1 + e^−0.4 + e^−3.6) = 0.589 for class 0
+ * and 0.411 for class 1.
+ */
+public final class ClusterClassifier {
+
+  /** The paper's default number of voting clusters. */
+  public static final int DEFAULT_L = 128;
+
+  private final INDArray centroids;
+  private final int[] centroidClass;
+  private final int numClasses;
+  private final double sigma2;
+  private final int l;
+
+  /**
+   * @param centroids [C, E] cluster centroids of all classes
+   * @param centroidClass the class of each centroid, in [0, numClasses)
+   * @param numClasses number of classes
+   * @param sigma2 the pooled within-cluster variance σ², positive
+   * @param l voting clusters per query; all C when l > C
+   */
+  public ClusterClassifier(INDArray centroids, int[] centroidClass, int numClasses, double sigma2, int l) {
+    Distances.checkMatrix(centroids, "centroids");
+    if (centroids.rows() == 0) {
+      throw new IllegalArgumentException("centroids must have at least one row; rows=0");
+    }
+    if (centroids.rows() != centroidClass.length) {
+      throw new IllegalArgumentException("centroids and centroidClass must have the same rows; centroids="
+          + centroids.rows() + ", centroidClass=" + centroidClass.length);
+    }
+    if (numClasses <= 0) {
+      throw new IllegalArgumentException("numClasses must be positive; numClasses=" + numClasses);
+    }
+    for (int i = 0; i < centroidClass.length; i++) {
+      if (centroidClass[i] < 0 || centroidClass[i] >= numClasses) {
+        throw new IllegalArgumentException("centroid classes must be in [0, numClasses); centroidClass["
+            + i + "]=" + centroidClass[i] + ", numClasses=" + numClasses);
+      }
+    }
+    if (!(sigma2 > 0) || Double.isInfinite(sigma2)) {
+      throw new IllegalArgumentException("sigma2 must be positive and finite; sigma2=" + sigma2);
+    }
+    if (l <= 0) {
+      throw new IllegalArgumentException("L must be positive; L=" + l);
+    }
+    this.centroids = centroids.dup();
+    this.centroidClass = centroidClass.clone();
+    this.numClasses = numClasses;
+    this.sigma2 = sigma2;
+    this.l = Math.min(l, centroidClass.length);
+  }
+
+  /** Class probabilities of each query, [q][numClasses]; classes with no voting centroid get 0. */
+  public double[][] predictProba(INDArray queries) {
+    Neighbours nearest = Distances.nearest(queries, centroids, l, false);
+    double[][] proba = new double[nearest.queries()][numClasses];
+    for (int q = 0; q < proba.length; q++) {
+      int[] idx = nearest.indices()[q];
+      double[] d2 = nearest.squaredDistances()[q];
+      double total = 0;
+      for (int j = 0; j < idx.length; j++) {
+        double w = Math.exp(-(d2[j] - d2[0]) / (2 * sigma2));
+        proba[q][centroidClass[idx[j]]] += w;
+        total += w;
+      }
+      for (int c = 0; c < numClasses; c++) {
+        proba[q][c] /= total;
+      }
+    }
+    return proba;
+  }
+
+  /** The most probable class of each query; ties go to the lower class id. */
+  public int[] predict(INDArray queries) {
+    double[][] proba = predictProba(queries);
+    int[] predicted = new int[proba.length];
+    for (int q = 0; q < proba.length; q++) {
+      for (int c = 1; c < numClasses; c++) {
+        if (proba[q][c] > proba[q][predicted[q]]) {
+          predicted[q] = c;
+        }
+      }
+    }
+    return predicted;
+  }
+
+  /** The row of each query's nearest centroid. */
+  public int[] nearestCluster(INDArray queries) {
+    Neighbours nearest = Distances.nearest(queries, centroids, 1, false);
+    int[] cluster = new int[nearest.queries()];
+    for (int q = 0; q < cluster.length; q++) {
+      cluster[q] = nearest.indices()[q][0];
+    }
+    return cluster;
+  }
+
+  /** Number of classes the probabilities range over. */
+  public int numClasses() {
+    return numClasses;
+  }
+}

@@ -1,0 +1,210 @@
+package dev.magnet.core.eval;
+
+import java.util.Arrays;
+import java.util.function.ObjIntConsumer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * Squared Euclidean distances between query rows [q, d] and reference rows [n, d], computed with
+ * ND4J matrix products as {@code ||x||² − 2x·c + ||c||²} in double precision, one block of query
+ * rows at a time so that memory stays bounded by a few copies of a {@code blockRows × n} block (a
+ * 10k × 60k search with the default block holds about 60 MB per copy, whatever the query count). Rounding can make the expansion slightly
+ * negative for coincident points; results are clamped at 0.
+ *
+ * <p>This is the one place that checks and reports embedding dimension mismatches, with the message
+ * {@code "embedding dimensions differ: 128!=64"}.
+ */
+public final class Distances {
+
+  /** Query rows per block: 128 rows × 60k references × 8 bytes ≈ 60 MB, small next to the heap. */
+  public static final int DEFAULT_BLOCK_ROWS = 128;
+
+  private Distances() {}
+
+  /**
+   * Calls {@code consumer} with each block of distances, in query order: the block is
+   * {@code double[rows][n]} and the int is the row of its first query.
+   */
+  public static void forEachBlock(INDArray queries, INDArray references, int blockRows,
+      ObjIntConsumer<double[][]> consumer) {
+    checkMatrix(queries, "queries");
+    checkMatrix(references, "references");
+    checkSameDimension(queries, references);
+    if (blockRows <= 0) {
+      throw new IllegalArgumentException("blockRows must be positive; blockRows=" + blockRows);
+    }
+    int q = Math.toIntExact(queries.rows());
+    int n = Math.toIntExact(references.rows());
+    if (n == 0) {
+      throw new IllegalArgumentException("references must have at least one row; rows=0");
+    }
+    INDArray refs = references.castTo(DataType.DOUBLE);
+    INDArray refsT = refs.transpose();
+    INDArray refNorms = refs.mul(refs).sum(1).reshape(1, n);
+    for (int start = 0; start < q; start += blockRows) {
+      int end = Math.min(q, start + blockRows);
+      INDArray block = queries.get(NDArrayIndex.interval(start, end), NDArrayIndex.all())
+          .castTo(DataType.DOUBLE);
+      INDArray blockNorms = block.mul(block).sum(1).reshape(end - start, 1);
+      INDArray d2 = block.mmul(refsT).muli(-2.0).addiColumnVector(blockNorms).addiRowVector(refNorms);
+      consumer.accept(clampedRows(d2, end - start, n), start);
+      d2.close();
+    }
+  }
+
+  /** The full [q, n] distance matrix, computed in blocks of {@code blockRows} query rows. */
+  public static double[][] squaredDistances(INDArray queries, INDArray references, int blockRows) {
+    double[][] all = new double[Math.toIntExact(queries.rows())][];
+    forEachBlock(queries, references, blockRows,
+        (block, first) -> System.arraycopy(block, 0, all, first, block.length));
+    return all;
+  }
+
+  /** The full [q, n] distance matrix with the default block size; for small inputs. */
+  public static double[][] squaredDistances(INDArray queries, INDArray references) {
+    return squaredDistances(queries, references, DEFAULT_BLOCK_ROWS);
+  }
+
+  /**
+   * The {@code k} nearest references of each query. With {@code leaveOneOut} the queries must be
+   * the references themselves and each query's own row is not a candidate.
+   */
+  public static Neighbours nearest(INDArray queries, INDArray references, int k, boolean leaveOneOut,
+      int blockRows) {
+    if (k <= 0) {
+      throw new IllegalArgumentException("k must be positive; k=" + k);
+    }
+    if (leaveOneOut && queries.rows() != references.rows()) {
+      throw new IllegalArgumentException("leave-one-out needs the queries to be the references; queries="
+          + queries.rows() + ", references=" + references.rows());
+    }
+    int q = Math.toIntExact(queries.rows());
+    int[][] indices = new int[q][];
+    double[][] distances = new double[q][];
+    forEachBlock(queries, references, blockRows, (block, first) -> {
+      for (int i = 0; i < block.length; i++) {
+        int self = leaveOneOut ? first + i : -1;
+        int[] top = topK(block[i], k, self);
+        double[] d = new double[top.length];
+        for (int j = 0; j < top.length; j++) {
+          d[j] = block[i][top[j]];
+        }
+        indices[first + i] = top;
+        distances[first + i] = d;
+      }
+    });
+    return new Neighbours(indices, distances);
+  }
+
+  /** {@link #nearest(INDArray, INDArray, int, boolean, int)} with the default block size. */
+  public static Neighbours nearest(INDArray queries, INDArray references, int k, boolean leaveOneOut) {
+    return nearest(queries, references, k, leaveOneOut, DEFAULT_BLOCK_ROWS);
+  }
+
+  /**
+   * Indices of the {@code k} smallest entries of {@code row}, smallest first, ties by index,
+   * skipping {@code excluded} (pass -1 to skip nothing). Uses a bounded max-heap: O(n log k).
+   */
+  public static int[] topK(double[] row, int k, int excluded) {
+    int candidates = row.length - (excluded >= 0 && excluded < row.length ? 1 : 0);
+    int size = Math.min(k, candidates);
+    int[] heap = new int[size];
+    int filled = 0;
+    for (int j = 0; j < row.length && size > 0; j++) {
+      if (j == excluded) {
+        continue;
+      }
+      if (filled < size) {
+        heap[filled] = j;
+        siftUp(heap, filled++, row);
+      } else if (before(j, heap[0], row)) {
+        heap[0] = j;
+        siftDown(heap, size, row);
+      }
+    }
+    Integer[] boxed = new Integer[size];
+    for (int i = 0; i < size; i++) {
+      boxed[i] = heap[i];
+    }
+    Arrays.sort(boxed, (a, b) -> before(a, b, row) ? -1 : (a.equals(b) ? 0 : 1));
+    int[] sorted = new int[size];
+    for (int i = 0; i < size; i++) {
+      sorted[i] = boxed[i];
+    }
+    return sorted;
+  }
+
+  /**
+   * The rows of a [rows, n] matrix, clamped at 0. One bulk copy of the buffer, which is several
+   * times faster than {@code INDArray.toDoubleMatrix()}'s per-row copies.
+   */
+  private static double[][] clampedRows(INDArray m, int rows, int n) {
+    INDArray dense = m.ordering() == 'c' && !m.isView() ? m : m.dup('c');
+    double[] flat = dense.data().asDouble();
+    double[][] out = new double[rows][n];
+    for (int i = 0; i < rows; i++) {
+      for (int j = 0, at = i * n; j < n; j++, at++) {
+        out[i][j] = Math.max(0.0, flat[at]);
+      }
+    }
+    return out;
+  }
+
+  /** Fails with the shared message unless both matrices have the same number of columns. */
+  public static void checkSameDimension(INDArray a, INDArray b) {
+    if (a.columns() != b.columns()) {
+      throw new IllegalArgumentException("embedding dimensions differ: " + a.columns() + "!=" + b.columns());
+    }
+  }
+
+  /** Fails unless {@code m} is a 2-D matrix. */
+  public static void checkMatrix(INDArray m, String name) {
+    if (m.rank() != 2) {
+      throw new IllegalArgumentException(name + " must be a 2-D matrix; shape=" + Arrays.toString(m.shape()));
+    }
+  }
+
+  /** True when reference a sorts before b: smaller distance, then smaller index. */
+  private static boolean before(int a, int b, double[] row) {
+    return row[a] < row[b] || (row[a] == row[b] && a < b);
+  }
+
+  private static void siftUp(int[] heap, int i, double[] row) {
+    while (i > 0) {
+      int parent = (i - 1) / 2;
+      if (!before(heap[parent], heap[i], row)) {
+        return;
+      }
+      swap(heap, i, parent);
+      i = parent;
+    }
+  }
+
+  private static void siftDown(int[] heap, int size, double[] row) {
+    int i = 0;
+    while (true) {
+      int largest = i;
+      int left = 2 * i + 1;
+      int right = left + 1;
+      if (left < size && before(heap[largest], heap[left], row)) {
+        largest = left;
+      }
+      if (right < size && before(heap[largest], heap[right], row)) {
+        largest = right;
+      }
+      if (largest == i) {
+        return;
+      }
+      swap(heap, i, largest);
+      i = largest;
+    }
+  }
+
+  private static void swap(int[] heap, int i, int j) {
+    int t = heap[i];
+    heap[i] = heap[j];
+    heap[j] = t;
+  }
+}
