@@ -62,7 +62,8 @@ public final class IdxReader {
   }
 
   /**
-   * Reads images from a stream, which is left open; {@code source} names it in error messages.
+   * Reads images from a stream; {@code source} names it in error messages. The stream is left
+   * open, positioned anywhere after the data read (the reader buffers ahead).
    *
    * @return float pixels scaled to [0, 1], shape {@code [k, 1, rows, cols]}
    */
@@ -84,7 +85,10 @@ public final class IdxReader {
     }
   }
 
-  /** Reads labels from a stream, which is left open; {@code source} names it in error messages. */
+  /**
+   * Reads labels from a stream; {@code source} names it in error messages. The stream is left
+   * open, positioned anywhere after the data read (the reader buffers ahead).
+   */
   public static int[] readLabels(InputStream in, String source, int limit) throws IOException {
     InputStream data = decompressed(in);
     int[] dims = readHeader(data, source, MAGIC_UBYTE_LABELS);
