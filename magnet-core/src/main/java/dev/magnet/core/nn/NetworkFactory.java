@@ -1,0 +1,113 @@
+package dev.magnet.core.nn;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.deeplearning4j.nn.api.layers.IOutputLayer;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/**
+ * Builds the initialised {@link MultiLayerNetwork} for a {@link NetworkSpec} and a {@link Head},
+ * and reads embeddings out of it.
+ *
+ * <p>Layout: {@code body, dense(hidden)..., dense(embeddingDim, identity), head}; the embedding
+ * layer is always the one just below the head ({@link #embeddingLayerIndex}).
+ *
+ * <p>Workspaces are ENABLED for training and inference: DL4J then reuses the same off-heap
+ * buffers for every mini-batch's activations and gradients instead of allocating (and leaving
+ * to the garbage collector) new ones each iteration, which matters for fixed-size M·D batches
+ * on small CPU machines. The native-op {@code SameDiffLayer}s run inside them too.
+ */
+public final class NetworkFactory {
+  /** Size of each forward pass in {@link #embed} when callers have no better idea. */
+  public static final int DEFAULT_EMBED_BATCH = 256;
+
+  private NetworkFactory() {}
+
+  /** The initialised network, trained with Adam at the spec's learning rate. */
+  public static MultiLayerNetwork build(NetworkSpec spec, Head head) {
+    MultiLayerNetwork net = new MultiLayerNetwork(configuration(spec, head));
+    net.init();
+    return net;
+  }
+
+  /** The network's configuration (Adam at the spec's learning rate). */
+  public static MultiLayerConfiguration configuration(NetworkSpec spec, Head head) {
+    return configuration(spec, head, new Adam(spec.learningRate()));
+  }
+
+  /** The configuration with another updater: gradient checks need NoOp or SGD. */
+  static MultiLayerConfiguration configuration(NetworkSpec spec, Head head, IUpdater updater) {
+    NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder()
+        .seed(spec.seed())
+        .dataType(spec.dataType())
+        .updater(updater)
+        .weightInit(WeightInit.RELU)
+        .trainingWorkspaceMode(WorkspaceMode.ENABLED)
+        .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
+        .list();
+    List<Layer> layers = new ArrayList<>(spec.architecture().body());
+    for (int size : spec.hiddenSizes()) {
+      layers.add(new DenseLayer.Builder().nOut(size).activation(Activation.RELU).build());
+    }
+    layers.add(new DenseLayer.Builder().nOut(spec.embeddingDim()).activation(Activation.IDENTITY)
+        .weightInit(WeightInit.XAVIER).build());
+    layers.add(headLayer(head));
+    for (int i = 0; i < layers.size(); i++) {
+      list.layer(i, layers.get(i));
+    }
+    return list.setInputType(spec.input().inputType()).build();
+  }
+
+  private static Layer headLayer(Head head) {
+    if (head instanceof Head.Embedding e) {
+      return new LossLayer.Builder().activation(Activation.IDENTITY).lossFunction(e.loss()).build();
+    }
+    Head.Softmax s = (Head.Softmax) head;
+    return new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(s.numClasses())
+        .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build();
+  }
+
+  /** Index of the embedding layer: the one just below the head. */
+  public static int embeddingLayerIndex(MultiLayerNetwork net) {
+    int last = net.getnLayers() - 1;
+    if (last < 1 || !(net.getLayer(last) instanceof IOutputLayer)) {
+      throw new IllegalArgumentException(
+          "network must end in an output or loss layer above the embedding; layers=" + (last + 1));
+    }
+    return last - 1;
+  }
+
+  /**
+   * The embeddings of {@code features} (rows = examples), in inference mode, {@code batchSize}
+   * examples per forward pass; a fresh array, detached from any workspace.
+   */
+  public static INDArray embed(MultiLayerNetwork net, INDArray features, int batchSize) {
+    ConvOps.checkPositive("batchSize", batchSize);
+    int layer = embeddingLayerIndex(net);
+    long n = features.size(0);
+    long dim = net.getLayer(layer).getParam("W").size(1);
+    INDArray out = Nd4j.create(net.getLayerWiseConfigurations().getDataType(), n, dim);
+    for (long from = 0; from < n; from += batchSize) {
+      long to = Math.min(n, from + batchSize);
+      INDArray batch = features.get(NDArrayIndex.interval(from, to));
+      out.get(NDArrayIndex.interval(from, to), NDArrayIndex.all())
+          .assign(net.feedForwardToLayer(layer, batch, false).get(layer + 1));
+    }
+    return out;
+  }
+}

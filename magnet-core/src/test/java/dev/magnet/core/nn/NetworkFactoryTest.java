@@ -1,0 +1,146 @@
+package dev.magnet.core.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+class NetworkFactoryTest {
+  private static final int ROWS = 5;
+
+  static Stream<Arguments> networks() {
+    return Stream.of(
+        Arguments.of(NetworkSpec.of(Architecture.FMNIST_CNN, InputShape.FASHION_MNIST), embeddingHead()),
+        Arguments.of(NetworkSpec.of(Architecture.FMNIST_CNN, InputShape.FASHION_MNIST), Head.softmax(10)),
+        Arguments.of(NetworkSpec.of(Architecture.MLP, InputShape.vector(12)), embeddingHead()),
+        Arguments.of(NetworkSpec.of(Architecture.RESNET_SMALL, InputShape.image(3, 8, 8)), embeddingHead()),
+        Arguments.of(NetworkSpec.of(Architecture.RESNET_SMALL, InputShape.image(3, 8, 8)), Head.softmax(4)));
+  }
+
+  private static Head embeddingHead() {
+    return Head.embedding(new PullToOriginLoss());
+  }
+
+  private static INDArray input(NetworkSpec spec) {
+    InputShape s = spec.input();
+    return s.kind() == InputShape.Kind.IMAGE
+        ? Nd4j.rand(DataType.FLOAT, ROWS, s.channels(), s.height(), s.width())
+        : Nd4j.rand(DataType.FLOAT, ROWS, s.channels());
+  }
+
+  @ParameterizedTest
+  @MethodSource("networks")
+  void configurationJsonRoundTrips(NetworkSpec spec, Head head) {
+    MultiLayerConfiguration conf = NetworkFactory.configuration(spec, head);
+    MultiLayerConfiguration back = MultiLayerConfiguration.fromJson(conf.toJson());
+    assertEquals(conf, back);
+    assertEquals(conf.toJson(), back.toJson());
+  }
+
+  @ParameterizedTest
+  @MethodSource("networks")
+  void modelSerializerRoundTripGivesIdenticalEmbeddings(NetworkSpec spec, Head head,
+      @TempDir Path dir) throws IOException {
+    MultiLayerNetwork net = NetworkFactory.build(spec, head);
+    INDArray x = input(spec);
+    File file = dir.resolve("net.zip").toFile();
+    ModelSerializer.writeModel(net, file, true);
+    MultiLayerNetwork back = ModelSerializer.restoreMultiLayerNetwork(file, true);
+    assertEquals(net.params(), back.params());
+    assertEquals(NetworkFactory.embed(net, x, 2), NetworkFactory.embed(back, x, 2));
+    assertEquals(net.output(x, false), back.output(x, false));
+  }
+
+  @ParameterizedTest
+  @MethodSource("networks")
+  void embeddingIsThePenultimateLayerBatchedOrNot(NetworkSpec spec, Head head) {
+    MultiLayerNetwork net = NetworkFactory.build(spec, head);
+    INDArray x = input(spec);
+    int layer = NetworkFactory.embeddingLayerIndex(net);
+    assertEquals(net.getnLayers() - 2, layer);
+    INDArray whole = NetworkFactory.embed(net, x, ROWS);
+    assertEquals(ROWS, whole.rows());
+    assertEquals(spec.embeddingDim(), whole.columns());
+    assertEquals(whole, NetworkFactory.embed(net, x, 2));
+    assertEquals(net.feedForwardToLayer(layer, x, false).get(layer + 1), whole);
+    if (head instanceof Head.Embedding) {
+      assertEquals(net.output(x, false), whole);
+    }
+  }
+
+  @Test
+  void fmnistCnnHasThePeersShapes() {
+    MultiLayerNetwork net = NetworkFactory.build(
+        NetworkSpec.of(Architecture.FMNIST_CNN, InputShape.FASHION_MNIST), embeddingHead());
+    assertEquals(List.of(3L, 3L, 1L, 32L), List.of(box(net.getParam("0_W").shape())));
+    assertEquals(List.of(3L, 3L, 32L, 64L), List.of(box(net.getParam("1_W").shape())));
+    assertEquals(List.of(64L * 5 * 5, 128L), List.of(box(net.getParam("2_W").shape())));
+    assertEquals(List.of(128L, 64L), List.of(box(net.getParam("3_W").shape())));
+    assertEquals(1_600 * 128 + 128 + 128 * 64 + 64 + 320 + 18_496, net.numParams());
+  }
+
+  private static Long[] box(long[] shape) {
+    return java.util.Arrays.stream(shape).boxed().toArray(Long[]::new);
+  }
+
+  @Test
+  void metricLossLabelsMayBeNarrowerThanTheEmbedding() {
+    NetworkSpec spec = NetworkSpec.of(Architecture.FMNIST_CNN, InputShape.image(1, 10, 10));
+    MultiLayerNetwork net = NetworkFactory.build(spec, embeddingHead());
+    INDArray before = net.params().dup();
+    net.fit(new DataSet(input(spec), Nd4j.zeros(DataType.FLOAT, ROWS, 2)));
+    assertNotEquals(before, net.params());
+  }
+
+  @Test
+  void softmaxHeadTrainsOnOneHotLabels() {
+    NetworkSpec spec = NetworkSpec.of(Architecture.MLP, InputShape.vector(12));
+    MultiLayerNetwork net = NetworkFactory.build(spec, Head.softmax(3));
+    INDArray labels = Nd4j.zeros(DataType.FLOAT, ROWS, 3);
+    for (int i = 0; i < ROWS; i++) {
+      labels.putScalar(i, i % 3, 1);
+    }
+    INDArray before = net.params().dup();
+    net.fit(new DataSet(input(spec), labels));
+    assertNotEquals(before, net.params());
+  }
+
+  @Test
+  void specGuardsStateRuleAndValue() {
+    NetworkSpec spec = NetworkSpec.of(Architecture.MLP, InputShape.vector(4));
+    assertEquals("embedding dimension must be positive; embeddingDim=0",
+        assertThrows(IllegalArgumentException.class, () -> spec.withEmbeddingDim(0)).getMessage());
+    assertEquals("data type must be FLOAT or DOUBLE; dataType=HALF",
+        assertThrows(IllegalArgumentException.class, () -> spec.withDataType(DataType.HALF))
+            .getMessage());
+    assertEquals("learning rate must be positive and finite; learningRate=0.0",
+        assertThrows(IllegalArgumentException.class, () -> spec.withLearningRate(0)).getMessage());
+    assertEquals("FMNIST_CNN needs image inputs; input=" + InputShape.vector(4),
+        assertThrows(IllegalArgumentException.class,
+            () -> NetworkSpec.of(Architecture.FMNIST_CNN, InputShape.vector(4))).getMessage());
+    assertEquals("numClasses must be at least 2; numClasses=1",
+        assertThrows(IllegalArgumentException.class, () -> Head.softmax(1)).getMessage());
+    assertEquals("outChannels must be positive; outChannels=0",
+        assertThrows(IllegalArgumentException.class, () -> ConvPoolBlock.of(0, Padding.VALID))
+            .getMessage());
+    assertEquals("stride must be 1 or 2; stride=3",
+        assertThrows(IllegalArgumentException.class, () -> ResidualBlock.of(4, 3)).getMessage());
+  }
+}
