@@ -5,7 +5,6 @@ import java.util.Objects;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
-import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -30,7 +29,7 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
  * <p>Fields are not final: DL4J's Jackson mapper fills them through the no-arg constructor and
  * {@link #setNIn} sets {@code inChannels} from the input type when the configuration is built.
  */
-public class ConvPoolBlock extends SameDiffLayer {
+public class ConvPoolBlock extends NativeOpLayer {
   /** Kernel of the convolution: the reference network's only kernel size. */
   public static final int KERNEL = 3;
   /** Pooling window and stride: halves the resolution, as in the reference network. */

@@ -6,7 +6,6 @@ import java.util.Objects;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
-import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -24,7 +23,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>Fields are not final: DL4J's Jackson mapper fills them through the no-arg constructor and
  * {@link #setNIn} sets {@code inChannels} from the input type when the configuration is built.
  */
-public class ResidualBlock extends SameDiffLayer {
+public class ResidualBlock extends NativeOpLayer {
   /** Kernel of the two main convolutions. */
   public static final int KERNEL = 3;
   /** Largest stride: a block halves the resolution at most, as in ResNet. */

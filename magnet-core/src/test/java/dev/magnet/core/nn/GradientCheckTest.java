@@ -12,7 +12,6 @@ import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -41,7 +40,6 @@ class GradientCheckTest {
   }
 
   @Test
-  @Disabled("DL4J M2.1 SameDiffLayer backprop returns exactly 2x the gradient per native-op block (params and epsilon); under investigation")
   void convPoolBlocksValidAndSame() {
     MultiLayerNetwork net = tiny(8, 8, 2,
         new ConvPoolBlock(0, 3, Padding.VALID), ConvPoolBlock.of(4, Padding.SAME));
@@ -49,7 +47,6 @@ class GradientCheckTest {
   }
 
   @Test
-  @Disabled("DL4J M2.1 SameDiffLayer backprop returns exactly 2x the gradient per native-op block (params and epsilon); under investigation")
   void residualBlocksIdentityAndProjection() {
     MultiLayerNetwork net = tiny(6, 6, 2,
         ResidualBlock.of(2, 1), ResidualBlock.of(3, 2), ResidualBlock.of(4, 1));
@@ -64,7 +61,6 @@ class GradientCheckTest {
   }
 
   @Test
-  @Disabled("DL4J M2.1 SameDiffLayer backprop returns exactly 2x the gradient per native-op block (params and epsilon); under investigation")
   void fmnistCnnOnSmallImagesFlatInput() {
     NetworkSpec spec = NetworkSpec.of(Architecture.FMNIST_CNN, InputShape.image(1, 10, 10))
         .withHiddenSizes(List.of(5)).withEmbeddingDim(3).withDataType(DataType.DOUBLE);
