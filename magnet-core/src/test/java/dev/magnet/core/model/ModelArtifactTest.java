@@ -1,0 +1,148 @@
+package dev.magnet.core.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.magnet.core.cluster.ClusterIndex;
+import dev.magnet.core.loss.MagnetLoss;
+import dev.magnet.core.nn.Architecture;
+import dev.magnet.core.nn.Head;
+import dev.magnet.core.nn.InputShape;
+import dev.magnet.core.nn.NetworkFactory;
+import dev.magnet.core.nn.NetworkSpec;
+import dev.magnet.core.train.MagnetParams;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+class ModelArtifactTest {
+  @TempDir Path tmp;
+
+  /** A tiny model: MLP 4 → 8 → embedding 3, an index of 2 classes × 2 clusters. */
+  static ModelArtifact tinyModel() {
+    NetworkSpec spec = NetworkSpec.of(Architecture.MLP, InputShape.vector(4)).withEmbeddingDim(3)
+        .withHiddenSizes(List.of(8)).withSeed(5);
+    MultiLayerNetwork net = NetworkFactory.build(spec, Head.embedding(new MagnetLoss(0.5)));
+    ClusterIndex index = ClusterIndex.of(2, new double[][] {{0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {0, 0, 1}},
+        new int[] {0, 0, 1, 1}, new long[] {3, 2, 4, 1}, 0.25, null).withLosses(new double[] {0.5, 0, 1.5, 2});
+    Provenance provenance = new Provenance("2026-11-28T00:00:00Z", "golden tiny model", 10, 1, "test",
+        "17", "Linux amd64", "CpuBackend");
+    return new ModelArtifact(net, index, List.of("cat", "dog"), MagnetParams.defaults().withAlpha(0.5), spec, provenance);
+  }
+
+  static INDArray fixedInput() {
+    return Nd4j.create(new float[][] {{0.1f, 0.2f, 0.3f, 0.4f}, {1, -1, 0.5f, 0}});
+  }
+
+  @Test
+  void roundTripKeepsNetworkIndexLabelsAndParams() throws IOException {
+    ModelArtifact model = tinyModel();
+    Path dir = tmp.resolve("model");
+    model.save(dir, false);
+    assertTrue(Files.exists(dir.resolve("metadata.json")));
+    try (var files = Files.list(tmp)) {
+      assertEquals(1, files.count(), "no staging directory is left behind");
+    }
+    ModelArtifact loaded = ModelArtifact.load(dir);
+    assertEquals(model.embed(fixedInput()), loaded.embed(fixedInput()));
+    assertEquals(List.of("cat", "dog"), loaded.labelNames());
+    assertEquals(model.params(), loaded.params());
+    assertEquals(model.networkSpec(), loaded.networkSpec());
+    assertEquals(model.provenance(), loaded.provenance());
+    assertEquals(0.25, loaded.index().sigma2());
+    for (int j = 0; j < 4; j++) {
+      assertArrayEquals(model.index().centroid(j), loaded.index().centroid(j));
+      assertEquals(model.index().clusterLoss(j), loaded.index().clusterLoss(j));
+      assertEquals(model.index().clusterSize(j), loaded.index().clusterSize(j));
+    }
+    String metadata = Files.readString(dir.resolve("metadata.json"));
+    assertTrue(metadata.contains("\"formatVersion\" : 1"), metadata);
+    assertTrue(metadata.contains("\"magnetVersion\""), metadata);
+  }
+
+  @Test
+  void refusesToOverwriteUnlessAskedAndThenTouchesNothing() throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve("model"));
+    Files.writeString(dir.resolve("keep.txt"), "precious");
+    FileAlreadyExistsException refused = assertThrows(FileAlreadyExistsException.class,
+        () -> tinyModel().save(dir, false));
+    assertTrue(refused.getMessage().contains("pass overwrite"), refused.getMessage());
+    assertEquals("precious", Files.readString(dir.resolve("keep.txt")));
+    tinyModel().save(dir, true);
+    assertFalse(Files.exists(dir.resolve("keep.txt")));
+    assertEquals(List.of("cat", "dog"), ModelArtifact.load(dir).labelNames());
+  }
+
+  @Test
+  void refusesANewerFormatVersion() throws IOException {
+    Path dir = tmp.resolve("model");
+    tinyModel().save(dir, false);
+    Path metadata = dir.resolve("metadata.json");
+    Files.writeString(metadata, Files.readString(metadata).replace("\"formatVersion\" : 1", "\"formatVersion\" : 2"));
+    IOException error = assertThrows(IOException.class, () -> ModelArtifact.load(dir));
+    assertTrue(error.getMessage().contains("model format version 2"), error.getMessage());
+    assertTrue(error.getMessage().contains("upgrade Magnet"), error.getMessage());
+  }
+
+  @Test
+  void truncatedOrMissingFilesGiveErrorsNamingTheFile() throws IOException {
+    Path dir = tmp.resolve("model");
+    tinyModel().save(dir, false);
+    truncate(dir.resolve("index.bin"), 30);
+    IOException index = assertThrows(IOException.class, () -> ModelArtifact.load(dir));
+    assertTrue(index.getMessage().endsWith("index.bin is truncated"), index.getMessage());
+
+    tinyModel().save(dir, true);
+    truncate(dir.resolve("network.zip"), 100);
+    IOException network = assertThrows(IOException.class, () -> ModelArtifact.load(dir));
+    assertTrue(network.getMessage().contains("network.zip is unreadable or truncated"), network.getMessage());
+
+    Files.delete(dir.resolve("metadata.json"));
+    FileNotFoundException missing = assertThrows(FileNotFoundException.class, () -> ModelArtifact.load(dir));
+    assertTrue(missing.getMessage().contains("metadata.json"), missing.getMessage());
+  }
+
+  @Test
+  void rejectsInconsistentShapes() {
+    ModelArtifact model = tinyModel();
+    IllegalArgumentException labels = assertThrows(IllegalArgumentException.class, () -> new ModelArtifact(
+        model.network(), model.index(), List.of("a", "b", "c"), model.params(), model.networkSpec(), model.provenance()));
+    assertEquals("label names and index classes differ: 3!=2", labels.getMessage());
+    ClusterIndex wide = ClusterIndex.of(2, new double[][] {{0, 0}, {1, 1}}, new int[] {0, 1}, new long[] {1, 1}, 1, null);
+    IllegalArgumentException dims = assertThrows(IllegalArgumentException.class, () -> new ModelArtifact(
+        model.network(), wide, List.of("a", "b"), model.params(), model.networkSpec(), model.provenance()));
+    assertEquals("embedding dimensions differ: 3!=2", dims.getMessage());
+  }
+
+  private static void truncate(Path file, long length) throws IOException {
+    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+      f.setLength(length);
+    }
+  }
+
+  @Test
+  void loadsTheGoldenModelOfFormatVersion1() throws Exception {
+    Path golden = Path.of(getClass().getResource("/golden/model-v1/metadata.json").toURI()).getParent();
+    ModelArtifact model = ModelArtifact.load(golden);
+    assertEquals(List.of("cat", "dog"), model.labelNames());
+    assertEquals(0.5, model.params().alpha());
+    float[][] expected = GoldenModel.expectedEmbeddings(golden);
+    INDArray actual = model.embed(fixedInput()).castTo(DataType.FLOAT);
+    for (int i = 0; i < expected.length; i++) {
+      assertArrayEquals(expected[i], actual.getRow(i).toFloatVector(), 1e-6f);
+    }
+  }
+}
