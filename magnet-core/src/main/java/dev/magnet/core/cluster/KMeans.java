@@ -1,6 +1,6 @@
 package dev.magnet.core.cluster;
 
-import dev.magnet.core.eval.Distances;
+import dev.magnet.core.distance.Distances;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;

@@ -1,5 +1,7 @@
 package dev.magnet.core.eval;
 
+import dev.magnet.core.distance.Distances;
+import dev.magnet.core.distance.Neighbours;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;

@@ -1,5 +1,6 @@
 package dev.magnet.core.eval;
 
+import dev.magnet.core.distance.Distances;
 import java.util.HashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;

@@ -1,5 +1,6 @@
 package dev.magnet.core.eval;
 
+import dev.magnet.core.distance.Neighbours;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

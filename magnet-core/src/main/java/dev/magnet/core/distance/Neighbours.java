@@ -1,4 +1,4 @@
-package dev.magnet.core.eval;
+package dev.magnet.core.distance;
 
 /**
  * The nearest references of each query, nearest first: {@code indices[q][j]} is the row of the

@@ -1,4 +1,4 @@
-package dev.magnet.core.eval;
+package dev.magnet.core.distance;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

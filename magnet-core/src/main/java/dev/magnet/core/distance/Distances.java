@@ -1,4 +1,4 @@
-package dev.magnet.core.eval;
+package dev.magnet.core.distance;
 
 import java.util.Arrays;
 import java.util.function.ObjIntConsumer;
