@@ -1,0 +1,104 @@
+package dev.magnet.spark.data;
+
+import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
+/**
+ * One training example as it lives in the Spark job: a stable id, its class, an optional fine
+ * label (hierarchy experiments; -1 when none) and its features as encoded bytes.
+ *
+ * <p>A plain serialisable class rather than a record: Kryo and Java serialisation in Spark set
+ * fields reflectively, which Java 17 refuses on a record's final fields.
+ */
+public final class Example implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private long id;
+  private int label;
+  private int fineLabel;
+  private FeatureEncoding encoding;
+  private byte[] features;
+
+  /** For serialisers. */
+  public Example() {}
+
+  public Example(long id, int label, int fineLabel, FeatureEncoding encoding, byte[] features) {
+    this.id = id;
+    this.label = label;
+    this.fineLabel = fineLabel;
+    this.encoding = encoding;
+    this.features = features;
+  }
+
+  /** An example of float features. */
+  public static Example ofFloats(long id, int label, int fineLabel, float[] values) {
+    ByteBuffer buffer = ByteBuffer.allocate(values.length * Float.BYTES);
+    buffer.asFloatBuffer().put(values);
+    return new Example(id, label, fineLabel, FeatureEncoding.FLOAT32, buffer.array());
+  }
+
+  public long id() {
+    return id;
+  }
+
+  public int label() {
+    return label;
+  }
+
+  public int fineLabel() {
+    return fineLabel;
+  }
+
+  public FeatureEncoding encoding() {
+    return encoding;
+  }
+
+  /** The encoded bytes (not copied: examples are large and many). */
+  public byte[] features() {
+    return features;
+  }
+
+  /** Number of feature values. */
+  public int size() {
+    return encoding == FeatureEncoding.UINT8 ? features.length : features.length / Float.BYTES;
+  }
+
+  /** Decodes the features into {@code out} starting at {@code offset}. */
+  public void decodeInto(float[] out, int offset) {
+    if (encoding == FeatureEncoding.UINT8) {
+      for (int i = 0; i < features.length; i++) {
+        out[offset + i] = (features[i] & 0xFF) / 255f;
+      }
+    } else {
+      ByteBuffer.wrap(features).asFloatBuffer().get(out, offset, size());
+    }
+  }
+
+  public float[] decode() {
+    float[] out = new float[size()];
+    decodeInto(out, 0);
+    return out;
+  }
+
+  /** A copy with another class label, keeping this one as the fine label. */
+  public Example relabel(int coarseLabel) {
+    return new Example(id, coarseLabel, label, encoding, features);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Example e && id == e.id && label == e.label && fineLabel == e.fineLabel
+        && encoding == e.encoding && Arrays.equals(features, e.features);
+  }
+
+  @Override
+  public int hashCode() {
+    return Long.hashCode(id) * 31 + label;
+  }
+
+  @Override
+  public String toString() {
+    return "Example[id=" + id + ", label=" + label + ", fineLabel=" + fineLabel + ", " + encoding + " x" + size() + "]";
+  }
+}

@@ -1,0 +1,54 @@
+package dev.magnet.spark.train;
+
+/**
+ * How the Spark job runs, as opposed to what it learns ({@link dev.magnet.core.train.MagnetParams}).
+ *
+ * @param checkpointDir Hadoop path for per-epoch checkpoints; null for none
+ * @param resume continue from the last complete checkpoint in {@code checkpointDir}
+ * @param averagingFrequency batches each worker fits between parameter averagings
+ * @param workers data-parallel workers; 0 = Spark's default parallelism
+ * @param smallClassLimit classes with at most this many examples are clustered together in one
+ *     stage; larger ones get MLlib's distributed K-means, one job each
+ */
+public record TrainingOptions(String checkpointDir, boolean resume, int averagingFrequency, int workers,
+    long smallClassLimit) {
+  /** Averaging every 5 batches: few enough exchanges to keep workers busy, close to synchronous SGD. */
+  public static final int DEFAULT_AVERAGING_FREQUENCY = 5;
+  /** Up to 200k rows × 64 floats (≈ 51 MB) fit one task comfortably. */
+  public static final long DEFAULT_SMALL_CLASS_LIMIT = 200_000;
+
+  public TrainingOptions {
+    if (averagingFrequency < 1) {
+      throw new IllegalArgumentException("averagingFrequency must be positive; averagingFrequency=" + averagingFrequency);
+    }
+    if (workers < 0) {
+      throw new IllegalArgumentException("workers must be >= 0 (0 = default parallelism); workers=" + workers);
+    }
+    if (smallClassLimit < 1) {
+      throw new IllegalArgumentException("smallClassLimit must be positive; smallClassLimit=" + smallClassLimit);
+    }
+    if (resume && checkpointDir == null) {
+      throw new IllegalArgumentException("resume needs a checkpoint directory; checkpointDir=null");
+    }
+  }
+
+  public static TrainingOptions defaults() {
+    return new TrainingOptions(null, false, DEFAULT_AVERAGING_FREQUENCY, 0, DEFAULT_SMALL_CLASS_LIMIT);
+  }
+
+  public TrainingOptions withCheckpoints(String dir, boolean resumeFromThem) {
+    return new TrainingOptions(dir, resumeFromThem, averagingFrequency, workers, smallClassLimit);
+  }
+
+  public TrainingOptions withAveragingFrequency(int value) {
+    return new TrainingOptions(checkpointDir, resume, value, workers, smallClassLimit);
+  }
+
+  public TrainingOptions withWorkers(int value) {
+    return new TrainingOptions(checkpointDir, resume, averagingFrequency, value, smallClassLimit);
+  }
+
+  public TrainingOptions withSmallClassLimit(long value) {
+    return new TrainingOptions(checkpointDir, resume, averagingFrequency, workers, value);
+  }
+}
