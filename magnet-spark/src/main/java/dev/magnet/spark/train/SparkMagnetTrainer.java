@@ -1,29 +1,73 @@
 package dev.magnet.spark.train;
 
+import dev.magnet.core.cluster.ClusterIndex;
+import dev.magnet.core.eval.ClusterClassifier;
+import dev.magnet.core.eval.KnnClassifier;
 import dev.magnet.core.model.ModelArtifact;
+import dev.magnet.core.model.Provenance;
+import dev.magnet.core.nn.NetworkFactory;
 import dev.magnet.core.nn.NetworkSpec;
+import dev.magnet.core.sampling.Neighbourhood;
+import dev.magnet.core.sampling.NeighbourhoodSampler;
+import dev.magnet.core.train.LocalMagnetTrainer;
+import dev.magnet.core.train.LossKind;
 import dev.magnet.core.train.MagnetParams;
+import dev.magnet.spark.data.Example;
 import dev.magnet.spark.data.SparkDataset;
+import dev.magnet.spark.index.SparkIndexBuilder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
 import java.util.function.Consumer;
+import org.apache.spark.HashPartitioner;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.storage.StorageLevel;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.api.Repartition;
+import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Tuple2;
 
-/** The distributed training loop (DESIGN.md §3, "One epoch, as data flows"). */
+/**
+ * The distributed training loop (DESIGN.md §3, "One epoch, as data flows"): embed the cached
+ * training set on the executors, refresh the cluster index there, sample the neighbourhoods on
+ * the driver, materialise the batches on the executors, and fit them with DL4J's parameter
+ * averaging. The two baselines (softmax, triplet) run through the same loop, network and data.
+ */
 public final class SparkMagnetTrainer {
+  private static final Logger LOG = LoggerFactory.getLogger(SparkMagnetTrainer.class);
+
+  /** Batches scored for the epoch's training loss: a standard error of a few percent, cheap. */
+  static final int SCORED_BATCHES = 100;
+
   private final JavaSparkContext spark;
   private final MagnetParams params;
   private final NetworkSpec spec;
   private final TrainingOptions options;
 
   public SparkMagnetTrainer(JavaSparkContext spark, MagnetParams params, NetworkSpec spec, TrainingOptions options) {
-    this.spark = spark;
-    this.params = params;
-    this.spec = spec;
-    this.options = options;
+    this.spark = Objects.requireNonNull(spark, "spark");
+    this.params = Objects.requireNonNull(params, "params");
+    this.spec = Objects.requireNonNull(spec, "spec");
+    this.options = Objects.requireNonNull(options, "options");
   }
 
   /** The trained model, every epoch's metrics (resumed ones included), and where this run began. */
   public record Outcome(ModelArtifact model, List<SparkEpochMetrics> epochs, int firstEpochRun) {}
+
+  /** What the loop carries from one epoch to the next; also what a checkpoint restores. */
+  record State(MultiLayerNetwork network, ClusterIndex index, List<SparkEpochMetrics> history) {}
 
   /**
    * Trains on {@code train}; evaluates on {@code validation} after every epoch when given.
@@ -31,6 +75,262 @@ public final class SparkMagnetTrainer {
    * @param validation held-out examples, or null
    */
   public Outcome fit(SparkDataset train, SparkDataset validation, Consumer<SparkEpochMetrics> listener) {
-    throw new UnsupportedOperationException("the Spark training loop is being written");
+    int numClasses = train.numClasses();
+    int partitions = options.workers() > 0 ? options.workers() : spark.defaultParallelism();
+    JavaRDD<Example> examples = train.examples().persist(StorageLevel.MEMORY_AND_DISK());
+    long n = examples.count();
+    if (n < 2) {
+      throw new IllegalArgumentException("training data needs at least 2 examples; examples=" + n + " in " + train.description());
+    }
+    JavaPairRDD<Long, Example> byId = examples.mapToPair(e -> new Tuple2<>(e.id(), e))
+        .partitionBy(new HashPartitioner(partitions))
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    JavaPairRDD<Integer, Long> byClass = examples.mapToPair(e -> new Tuple2<>(e.label(), e.id()))
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    Map<Integer, Long> classCounts = byClass.countByKey();
+
+    CheckpointPolicy checkpoints = CheckpointPolicy.of(options, spark);
+    State state = checkpoints.resume().orElseGet(() ->
+        new State(NetworkFactory.build(spec, LocalMagnetTrainer.head(params, numClasses)), null, List.of()));
+    int firstEpoch = state.history().size() + 1;
+    if (firstEpoch > 1) {
+      LOG.info("resuming after epoch {} from {}", firstEpoch - 1, options.checkpointDir());
+    }
+    int rowsPerBatch = rowsPerBatch(classCounts);
+    ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(rowsPerBatch)
+        .batchSizePerWorker(rowsPerBatch)
+        .averagingFrequency(options.averagingFrequency())
+        .workerPrefetchNumBatches(0)
+        .saveUpdater(true)
+        .rddTrainingApproach(RDDTrainingApproach.Direct)
+        .repartionData(Repartition.Never)
+        // The master persists the batches itself; the same level lets us count them first.
+        .storageLevel(StorageLevel.MEMORY_AND_DISK())
+        .rngSeed(params.seed())
+        .build();
+    SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(spark, state.network(), master);
+
+    int batchesPerEpoch = params.batchesPerEpoch(n);
+    int chunk = params.refreshEveryBatches() > 0 ? Math.min(params.refreshEveryBatches(), batchesPerEpoch) : batchesPerEpoch;
+    ClusterIndex index = state.index();
+    List<SparkEpochMetrics> history = new ArrayList<>(state.history());
+    for (int epoch = firstEpoch; epoch <= params.epochs(); epoch++) {
+      Phases time = new Phases();
+      double lossSum = 0;
+      int chunks = 0;
+      for (int done = 0; done < batchesPerEpoch; done += chunk) {
+        int batches = Math.min(chunk, batchesPerEpoch - done);
+        long chunkSeed = Seeds.mix(params.seed(), epoch, done);
+        JavaRDD<DataSet> planned;
+        JavaRDD<Embedded> embedded = null;
+        SparkIndexBuilder.Refresh refresh = null;
+        switch (params.loss()) {
+          case MAGNET -> {
+            long start = System.nanoTime();
+            embedded = SparkEmbedder.embed(spark, examples, sparkNet.getNetwork()).persist(StorageLevel.MEMORY_AND_DISK());
+            embedded.count();
+            time.embed += seconds(start);
+            start = System.nanoTime();
+            refresh = SparkIndexBuilder.refresh(spark, embedded, numClasses, params.clustersPerClass(), index,
+                chunkSeed, params.alpha(), params.kmeansIterations(), options.smallClassLimit());
+            index = refresh.index();
+            time.index += seconds(start);
+            start = System.nanoTime();
+            NeighbourhoodSampler sampler = new NeighbourhoodSampler(index, params.clustersPerBatch(), params.examplesPerCluster());
+            int[][] plan = sampler.plan(batches, new SplittableRandom(chunkSeed)).stream()
+                .map(Neighbourhood::clusters).toArray(int[][]::new);
+            time.plan += seconds(start);
+            planned = BatchMaterialiser.planned(spark, byId, refresh.members(), plan, params.examplesPerCluster(),
+                chunkSeed, BatchMaterialiser.LabelKind.MAGNET, partitions);
+          }
+          case TRIPLET -> {
+            long start = System.nanoTime();
+            int[][] plan = tripletPlan(classCounts, batches, new SplittableRandom(chunkSeed));
+            time.plan += seconds(start);
+            planned = BatchMaterialiser.planned(spark, byId, byClass, plan, rowsPerBatch / plan[0].length,
+                chunkSeed, BatchMaterialiser.LabelKind.TRIPLET, partitions);
+          }
+          case SOFTMAX -> planned = BatchMaterialiser.shuffled(examples, rowsPerBatch,
+              (int) Math.min(batches, n / rowsPerBatch), numClasses, chunkSeed, partitions);
+          default -> throw new IllegalStateException("unknown loss " + params.loss());
+        }
+        long start = System.nanoTime();
+        planned = planned.persist(StorageLevel.MEMORY_AND_DISK());
+        long made = planned.count();
+        time.materialise += seconds(start);
+        start = System.nanoTime();
+        sparkNet.fit(planned);
+        time.fit += seconds(start);
+        start = System.nanoTime();
+        lossSum += trainingLoss(sparkNet.getNetwork(), planned, made, chunkSeed);
+        time.score += seconds(start);
+        chunks++;
+        planned.unpersist(false);
+        if (refresh != null) {
+          refresh.members().unpersist(false);
+        }
+        if (embedded != null) {
+          embedded.unpersist(false);
+        }
+        LOG.debug("epoch {}: fitted {} batches", epoch, made);
+      }
+      MultiLayerNetwork network = sparkNet.getNetwork();
+      Map<String, Double> validationMetrics = validation == null ? Map.of()
+          : validate(network, index, examples, validation, numClasses);
+      double seconds = time.total();
+      SparkEpochMetrics metrics = new SparkEpochMetrics(epoch, lossSum / chunks, batchesPerEpoch, time.embed, time.index,
+          time.plan, time.materialise, time.fit, batchesPerEpoch * (double) rowsPerBatch / seconds, validationMetrics);
+      history.add(metrics);
+      double eta = seconds * (params.epochs() - epoch);
+      LOG.info("epoch {}/{}: loss {} | embed {}s index {}s plan {}s materialise {}s fit {}s | {} examples/s | {}| ETA {}s",
+          epoch, params.epochs(), fmt(metrics.loss()), fmt(time.embed), fmt(time.index), fmt(time.plan),
+          fmt(time.materialise), fmt(time.fit), fmt(metrics.examplesPerSecond()), describe(validationMetrics), fmt(eta));
+      listener.accept(metrics);
+      checkpoints.save(epoch, network, index, history, train, n);
+    }
+    MultiLayerNetwork network = sparkNet.getNetwork();
+    ClusterIndex finalIndex = finalIndex(network, examples, numClasses, index);
+    examples.unpersist(false);
+    byId.unpersist(false);
+    byClass.unpersist(false);
+    ModelArtifact model = new ModelArtifact(network, finalIndex, train.labelNames(), params, spec,
+        Provenance.now(train.description(), n, params.epochs()));
+    return new Outcome(model, history, firstEpoch);
+  }
+
+  /**
+   * The mean loss of the fitted network on (a seeded sample of at most {@link #SCORED_BATCHES} of)
+   * the batches just fitted. DL4J's own {@code getScore()} is the last averaging round's score
+   * only, far too noisy to tell whether training progresses. (Its {@code calculateScore} is not
+   * used either: in local mode it frees the driver's parameter buffer along with the executor's
+   * copy of the broadcast network.)
+   */
+  private double trainingLoss(MultiLayerNetwork network, JavaRDD<DataSet> batches, long count, long seed) {
+    JavaRDD<DataSet> scored = count <= SCORED_BATCHES ? batches : batches.sample(false, (double) SCORED_BATCHES / count, seed);
+    org.apache.spark.broadcast.Broadcast<NetworkSnapshot> snapshot = spark.broadcast(new NetworkSnapshot(network));
+    double[] sums = scored.mapPartitions(partition -> {
+      double[] acc = new double[2]; // loss × rows, rows
+      if (partition.hasNext()) {
+        MultiLayerNetwork copy = snapshot.value().restore();
+        partition.forEachRemaining(batch -> {
+          acc[0] += copy.score(batch, false) * batch.numExamples();
+          acc[1] += batch.numExamples();
+        });
+      }
+      return List.of(acc).iterator();
+    }).reduce((a, b) -> new double[] {a[0] + b[0], a[1] + b[1]});
+    snapshot.destroy(false);
+    return sums[1] == 0 ? 0.0 : sums[0] / sums[1];
+  }
+
+  /** M·D rows per batch; for triplet P classes × K examples with P = min(M, eligible classes). */
+  private int rowsPerBatch(Map<Integer, Long> classCounts) {
+    if (params.loss() != LossKind.TRIPLET) {
+      return params.batchSize();
+    }
+    int p = tripletClasses(classCounts);
+    return p * Math.max(2, params.batchSize() / p);
+  }
+
+  private int tripletClasses(Map<Integer, Long> classCounts) {
+    long eligible = classCounts.values().stream().filter(c -> c >= 2).count();
+    if (eligible < 2) {
+      throw new IllegalArgumentException("triplet batches need two classes with at least 2 examples; classes=" + eligible);
+    }
+    return (int) Math.min(params.clustersPerBatch(), eligible);
+  }
+
+  private int[][] tripletPlan(Map<Integer, Long> classCounts, int batches, SplittableRandom random) {
+    int[] eligible = classCounts.entrySet().stream().filter(e -> e.getValue() >= 2)
+        .mapToInt(Map.Entry::getKey).sorted().toArray();
+    int p = tripletClasses(classCounts);
+    int[][] plan = new int[batches][];
+    for (int b = 0; b < batches; b++) {
+      plan[b] = NeighbourhoodSampler.drawMembers(eligible, p, random);
+    }
+    return plan;
+  }
+
+  /** The index stored with the model: fresh from the final network, for every loss. */
+  private ClusterIndex finalIndex(MultiLayerNetwork network, JavaRDD<Example> examples, int numClasses, ClusterIndex last) {
+    JavaRDD<Embedded> embedded = SparkEmbedder.embed(spark, examples, network).persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      SparkIndexBuilder.Refresh refresh = SparkIndexBuilder.refresh(spark, embedded, numClasses, params.clustersPerClass(),
+          last, Seeds.mix(params.seed(), -1), params.alpha(), params.kmeansIterations(), options.smallClassLimit());
+      refresh.members().unpersist(false);
+      return refresh.index();
+    } finally {
+      embedded.unpersist(false);
+    }
+  }
+
+  /**
+   * Held-out metrics after an epoch: 1-NN against the training embeddings (and against the fine
+   * labels when the examples carry them), and the paper's cluster rule when an index exists.
+   * Embeddings are computed on the executors and collected: 60k × 64 floats is 15 MB.
+   */
+  private Map<String, Double> validate(MultiLayerNetwork network, ClusterIndex index, JavaRDD<Example> examples,
+      SparkDataset validation, int numClasses) {
+    Collected trainSet = Collected.of(SparkEmbedder.embed(spark, examples, network).collect());
+    Collected testSet = Collected.of(SparkEmbedder.embed(spark, validation.examples(), network).collect());
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    KnnClassifier knn = new KnnClassifier(trainSet.embeddings(), trainSet.labels());
+    metrics.put("knn1_accuracy", KnnClassifier.accuracy(knn.predict(testSet.embeddings(), 1), testSet.labels()));
+    if (index != null) {
+      ClusterClassifier rule = new ClusterClassifier(index.centroidMatrix(), index.clusterClasses(), numClasses,
+          index.sigma2(), params.nearestClusters());
+      metrics.put("cluster_accuracy", KnnClassifier.accuracy(rule.predict(testSet.embeddings()), testSet.labels()));
+    }
+    if (trainSet.hasFineLabels() && testSet.hasFineLabels()) {
+      KnnClassifier fine = new KnnClassifier(trainSet.embeddings(), trainSet.fineLabels());
+      metrics.put("fine_knn1_accuracy", KnnClassifier.accuracy(fine.predict(testSet.embeddings(), 1), testSet.fineLabels()));
+    }
+    return metrics;
+  }
+
+  /** Embeddings collected to the driver, with their labels. */
+  private record Collected(INDArray embeddings, int[] labels, int[] fineLabels) {
+    static Collected of(List<Embedded> rows) {
+      float[][] values = new float[rows.size()][];
+      int[] labels = new int[rows.size()];
+      int[] fine = new int[rows.size()];
+      for (int i = 0; i < rows.size(); i++) {
+        values[i] = rows.get(i).embedding();
+        labels[i] = rows.get(i).label();
+        fine[i] = rows.get(i).fineLabel();
+      }
+      return new Collected(Nd4j.create(values), labels, fine);
+    }
+
+    boolean hasFineLabels() {
+      return java.util.Arrays.stream(fineLabels).allMatch(f -> f >= 0);
+    }
+  }
+
+  private static String describe(Map<String, Double> metrics) {
+    StringBuilder text = new StringBuilder();
+    metrics.forEach((name, value) -> text.append(name).append(' ').append(String.format("%.4f", value)).append(' '));
+    return text.toString();
+  }
+
+  private static double seconds(long startNanos) {
+    return (System.nanoTime() - startNanos) / 1e9;
+  }
+
+  private static String fmt(double value) {
+    return String.format("%.2f", value);
+  }
+
+  private static final class Phases {
+    double embed;
+    double index;
+    double plan;
+    double materialise;
+    double fit;
+    double score;
+
+    double total() {
+      return embed + index + plan + materialise + fit + score;
+    }
   }
 }

@@ -1,0 +1,171 @@
+package dev.magnet.spark.train;
+
+import dev.magnet.core.loss.BatchHardTripletLoss;
+import dev.magnet.core.loss.MagnetLoss;
+import dev.magnet.core.sampling.NeighbourhoodSampler;
+import dev.magnet.spark.data.Example;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import scala.Tuple2;
+
+/**
+ * Turns a batch plan into DL4J {@code DataSet}s on the executors (DESIGN.md §3, steps 4–5).
+ *
+ * <p>The plan is B batches × S slots of group ids (clusters for Magnet, classes for triplet).
+ * Executors group example ids by group, draw {@code draws} members for every (batch, slot)
+ * occurrence of their groups — exact stratified sampling; a group smaller than {@code draws} is
+ * drawn with replacement — and key each draw by its row in its batch. The draws are joined with
+ * the examples by id, so only the sampled examples' raw bytes cross the shuffle, and each batch
+ * is decoded into one {@code DataSet} of exactly S × draws rows, in slot order. The driver only
+ * holds the plan, never the example ids.
+ */
+public final class BatchMaterialiser {
+  /** Which loss the batch labels are for. */
+  public enum LabelKind {
+    /** [cluster key, class key] per row, for {@link MagnetLoss}. */
+    MAGNET,
+    /** [class key] per row, for {@link BatchHardTripletLoss}. */
+    TRIPLET
+  }
+
+  private BatchMaterialiser() {}
+
+  /**
+   * @param examplesById the training examples keyed by id (partitioned and persisted by the caller)
+   * @param members (group, example id) for every example
+   * @param plan group of every (batch, slot)
+   */
+  public static JavaRDD<DataSet> planned(JavaSparkContext spark, JavaPairRDD<Long, Example> examplesById,
+      JavaPairRDD<Integer, Long> members, int[][] plan, int draws, long seed, LabelKind kind, int partitions) {
+    int slots = plan[0].length;
+    int rows = slots * draws;
+    Map<Integer, List<Integer>> occurrences = new HashMap<>();
+    for (int b = 0; b < plan.length; b++) {
+      for (int s = 0; s < slots; s++) {
+        occurrences.computeIfAbsent(plan[b][s], g -> new ArrayList<>()).add(b * slots + s);
+      }
+    }
+    Map<Integer, int[]> codes = new HashMap<>();
+    occurrences.forEach((group, list) -> codes.put(group, list.stream().mapToInt(Integer::intValue).toArray()));
+    Broadcast<Map<Integer, int[]>> shared = spark.broadcast(codes);
+
+    JavaPairRDD<Long, Tuple2<Long, Integer>> sampled = members
+        .filter(t -> shared.value().containsKey(t._1()))
+        .groupByKey(partitions)
+        .flatMapToPair(group -> {
+          // Sorted, so the draws do not depend on the order the shuffle delivered the ids in.
+          List<Long> list = new ArrayList<>();
+          group._2().forEach(list::add);
+          long[] ids = list.stream().mapToLong(Long::longValue).sorted().toArray();
+          int[] positions = new int[ids.length];
+          java.util.Arrays.setAll(positions, i -> i);
+          List<Tuple2<Long, Tuple2<Long, Integer>>> out = new ArrayList<>();
+          for (int code : shared.value().get(group._1())) {
+            int[] drawn = NeighbourhoodSampler.drawMembers(positions, draws, new SplittableRandom(Seeds.mix(seed, code)));
+            for (int i = 0; i < draws; i++) {
+              long rowKey = (long) code * draws + i;
+              out.add(new Tuple2<>(ids[drawn[i]], new Tuple2<>(rowKey, group._1())));
+            }
+          }
+          return out.iterator();
+        });
+    JavaRDD<DataSet> batches = sampled.join(examplesById, partitions)
+        .mapToPair(t -> {
+          long rowKey = t._2()._1()._1();
+          return new Tuple2<>((int) (rowKey / rows), new Row((int) (rowKey % rows), t._2()._1()._2(), t._2()._2()));
+        })
+        .groupByKey(partitions)
+        .map(batch -> toDataSet(batch._1(), batch._2(), rows, kind));
+    return batches;
+  }
+
+  /**
+   * Batches of {@code rows} examples in a seeded random order, each example at most once per
+   * epoch — the softmax baseline's sampling; a last partial batch is dropped.
+   *
+   * @param numClasses width of the one-hot labels
+   * @param batches how many batches to return (at most N / rows)
+   */
+  public static JavaRDD<DataSet> shuffled(JavaRDD<Example> examples, int rows, int batches, int numClasses,
+      long seed, int partitions) {
+    long keep = (long) batches * rows;
+    return examples
+        .mapToPair(e -> new Tuple2<>(Seeds.mix(seed, e.id()), e))
+        .sortByKey(true, partitions)
+        .values()
+        .zipWithIndex()
+        .filter(t -> t._2() < keep)
+        .mapToPair(t -> new Tuple2<>((int) (t._2() / rows), new Row((int) (t._2() % rows), -1, t._1())))
+        .groupByKey(partitions)
+        .map(batch -> oneHot(batch._2(), rows, numClasses));
+  }
+
+  /** One row of a batch while it is being assembled: its position, its group and its example. */
+  static final class Row implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    final int position;
+    final int group;
+    final Example example;
+
+    Row(int position, int group, Example example) {
+      this.position = position;
+      this.group = group;
+      this.example = example;
+    }
+  }
+
+  private static Row[] ordered(Iterable<Row> rows, int count, int batch) {
+    Row[] ordered = new Row[count];
+    int seen = 0;
+    for (Row row : rows) {
+      ordered[row.position] = row;
+      seen++;
+    }
+    if (seen != count) {
+      throw new IllegalStateException("batch " + batch + " has " + seen + " rows; expected " + count);
+    }
+    return ordered;
+  }
+
+  private static INDArray features(Row[] ordered) {
+    List<Example> examples = new ArrayList<>(ordered.length);
+    for (Row row : ordered) {
+      examples.add(row.example);
+    }
+    return SparkEmbedder.features(examples);
+  }
+
+  static DataSet toDataSet(int batch, Iterable<Row> rows, int count, LabelKind kind) {
+    Row[] ordered = ordered(rows, count, batch);
+    int[] groups = new int[count];
+    int[] classes = new int[count];
+    for (int i = 0; i < count; i++) {
+      groups[i] = ordered[i].group;
+      classes[i] = ordered[i].example.label();
+    }
+    INDArray labels = kind == LabelKind.MAGNET
+        ? MagnetLoss.labels(groups, classes, DataType.FLOAT)
+        : BatchHardTripletLoss.labels(classes, DataType.FLOAT);
+    return new DataSet(features(ordered), labels);
+  }
+
+  private static DataSet oneHot(Iterable<Row> rows, int count, int numClasses) {
+    Row[] ordered = ordered(rows, count, -1);
+    INDArray labels = Nd4j.zeros(DataType.FLOAT, count, numClasses);
+    for (int i = 0; i < count; i++) {
+      labels.putScalar(i, ordered[i].example.label(), 1f);
+    }
+    return new DataSet(features(ordered), labels);
+  }
+}

@@ -1,0 +1,65 @@
+package dev.magnet.spark.train;
+
+import dev.magnet.core.nn.NetworkFactory;
+import dev.magnet.spark.data.Example;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Embeds examples on the executors: the network is broadcast once, rebuilt once per partition,
+ * and applied to batches of decoded examples (DESIGN.md §3, step 2).
+ */
+public final class SparkEmbedder {
+  /** Rows per forward pass: large enough for oneDNN to be efficient, small enough for any heap. */
+  public static final int BATCH = 256;
+
+  private SparkEmbedder() {}
+
+  /** The embeddings of {@code examples}; the caller persists and unpersists the result. */
+  public static JavaRDD<Embedded> embed(JavaSparkContext spark, JavaRDD<Example> examples, MultiLayerNetwork network) {
+    Broadcast<NetworkSnapshot> snapshot = spark.broadcast(new NetworkSnapshot(network));
+    return examples.mapPartitions(partition -> embedPartition(snapshot.value(), partition));
+  }
+
+  private static Iterator<Embedded> embedPartition(NetworkSnapshot snapshot, Iterator<Example> partition) {
+    if (!partition.hasNext()) {
+      return java.util.Collections.emptyIterator();
+    }
+    MultiLayerNetwork network = snapshot.restore();
+    List<Embedded> out = new ArrayList<>();
+    List<Example> batch = new ArrayList<>(BATCH);
+    while (partition.hasNext()) {
+      batch.add(partition.next());
+      if (batch.size() == BATCH || !partition.hasNext()) {
+        INDArray embeddings = NetworkFactory.embed(network, features(batch), BATCH);
+        for (int i = 0; i < batch.size(); i++) {
+          Example e = batch.get(i);
+          out.add(new Embedded(e.id(), e.label(), e.fineLabel(), embeddings.getRow(i).toFloatVector()));
+        }
+        batch.clear();
+      }
+    }
+    return out.iterator();
+  }
+
+  /** The decoded features of a batch as a [rows, values] matrix. */
+  static INDArray features(List<Example> batch) {
+    int width = batch.get(0).size();
+    float[] flat = new float[batch.size() * width];
+    for (int i = 0; i < batch.size(); i++) {
+      Example e = batch.get(i);
+      if (e.size() != width) {
+        throw new IllegalArgumentException("examples differ in feature count: " + e.size() + "!=" + width + "; id=" + e.id());
+      }
+      e.decodeInto(flat, i * width);
+    }
+    return Nd4j.create(flat, new long[] {batch.size(), width}, 'c');
+  }
+}

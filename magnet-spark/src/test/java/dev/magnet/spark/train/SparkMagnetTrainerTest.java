@@ -1,0 +1,76 @@
+package dev.magnet.spark.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.magnet.core.data.LabelledDataset;
+import dev.magnet.core.data.SyntheticData;
+import dev.magnet.core.nn.Architecture;
+import dev.magnet.core.nn.InputShape;
+import dev.magnet.core.nn.NetworkSpec;
+import dev.magnet.core.train.LossKind;
+import dev.magnet.core.train.MagnetParams;
+import dev.magnet.spark.LocalSpark;
+import dev.magnet.spark.data.Example;
+import dev.magnet.spark.data.SparkDataset;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class SparkMagnetTrainerTest {
+  private static JavaSparkContext spark;
+
+  @BeforeAll
+  static void start() {
+    spark = LocalSpark.start("trainer-test");
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  static SparkDataset dataset(LabelledDataset data, int from, int to, long firstId) {
+    List<Example> examples = new ArrayList<>();
+    float[][] rows = data.features().toFloatMatrix();
+    int[] labels = data.labels();
+    int[] fine = data.fineLabels();
+    for (int i = from; i < to; i++) {
+      examples.add(Example.ofFloats(firstId + i, labels[i], fine[i], rows[i]));
+    }
+    return new SparkDataset(spark.parallelize(examples, 2), data.labelNames(),
+        InputShape.vector(rows[0].length), "synthetic vectors " + from + ".." + to);
+  }
+
+  @ParameterizedTest
+  @EnumSource(LossKind.class)
+  void trainingLossFallsAndTheEmbeddingGeneralises(LossKind loss) {
+    LabelledDataset data = SyntheticData.vectors(4, 2, 80, 8, 3.0, 1.0, 17);
+    int half = data.size() / 2;
+    SparkDataset train = dataset(data, 0, half, 0);
+    SparkDataset test = dataset(data, half, data.size(), 0);
+    MagnetParams params = MagnetParams.defaults().withLoss(loss).withClusters(2, 4, 4).withEpochs(4).withSeed(5);
+    NetworkSpec spec = NetworkSpec.of(Architecture.MLP, InputShape.vector(8)).withEmbeddingDim(8)
+        .withHiddenSizes(List.of(32)).withLearningRate(3e-3);
+    List<SparkEpochMetrics> seen = new ArrayList<>();
+    SparkMagnetTrainer.Outcome outcome = new SparkMagnetTrainer(spark, params, spec,
+        TrainingOptions.defaults().withAveragingFrequency(2)).fit(train, test, seen::add);
+    assertEquals(4, seen.size());
+    assertEquals(1, outcome.firstEpochRun());
+    double first = seen.get(0).loss();
+    double last = seen.get(3).loss();
+    assertTrue(last < first, loss + " loss falls: " + first + " -> " + last);
+    double accuracy = seen.get(3).validation().get("knn1_accuracy");
+    assertTrue(accuracy > 0.8, loss + " held-out 1-NN accuracy " + accuracy);
+    assertTrue(seen.get(3).validation().containsKey("fine_knn1_accuracy"));
+    if (loss == LossKind.MAGNET) {
+      assertTrue(seen.get(3).validation().get("cluster_accuracy") > 0.8, "cluster rule " + seen.get(3).validation());
+      assertTrue(seen.get(0).indexSeconds() > 0 && seen.get(0).embedSeconds() > 0);
+    }
+    assertEquals(8, outcome.model().index().numClusters());
+  }
+}
