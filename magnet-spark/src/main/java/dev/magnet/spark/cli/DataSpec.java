@@ -175,13 +175,28 @@ record DataSpec(Kind kind, String text, List<String> paths, Map<String, Integer>
           labelNames != null ? labelNames : numberedLabels(paths.get(1), spark.hadoopConfiguration(), limit), limit), 0);
       case SYNTHETIC -> new LoadReport(SparkDatasets.synthetic(spark, first(generate(synthetic("per"), defaultSeed),
           limit)), 0);
-      case PARQUET -> {
-        if (limit != IdxReader.ALL) {
-          throw new IllegalArgumentException("--limit applies to IDX, Fashion-MNIST and synthetic data; data=" + text);
-        }
-        yield SparkDatasets.parquetVectors(session, paths.get(0), FEATURES_COLUMN, LABEL_COLUMN);
-      }
+      case PARQUET -> SparkDatasets.parquetVectors(session, paths.get(0), FEATURES_COLUMN, LABEL_COLUMN);
     };
+  }
+
+  /**
+   * The examples to read of each source: {@code --limit}, or {@link IdxReader#ALL} without it.
+   *
+   * @param sources the data sources given (nulls ignored); a limit on a Parquet table is refused
+   */
+  static int rowLimit(Integer limit, DataSpec... sources) {
+    if (limit == null) {
+      return IdxReader.ALL;
+    }
+    if (limit < 1) {
+      throw new IllegalArgumentException("--limit must be positive; limit=" + limit);
+    }
+    for (DataSpec source : sources) {
+      if (source != null && source.kind() == Kind.PARQUET) {
+        throw new IllegalArgumentException("--limit applies to IDX, Fashion-MNIST and synthetic data; data=" + source);
+      }
+    }
+    return limit;
   }
 
   /** The first {@code limit} examples. */

@@ -1,6 +1,5 @@
 package dev.magnet.spark.cli;
 
-import dev.magnet.core.data.IdxReader;
 import dev.magnet.core.eval.ClusterClassifier;
 import dev.magnet.core.eval.EvaluationReport;
 import dev.magnet.core.eval.Evaluator;
@@ -86,10 +85,7 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     MetricGates gates = TrainCommand.argument(() -> new MetricGates(minMetrics));
-    if (limit != null && limit < 1) {
-      throw new CliException(ExitCodes.BAD_ARGUMENTS, "--limit must be positive; limit=" + limit);
-    }
-    int rows = limit == null ? IdxReader.ALL : limit;
+    int rows = TrainCommand.argument(() -> DataSpec.rowLimit(limit, data, trainData));
     PrintWriter out = spec.commandLine().getOut();
     try (SparkOptions.Session session = spark.session(APP_NAME)) {
       Configuration conf = session.spark().sparkContext().hadoopConfiguration();

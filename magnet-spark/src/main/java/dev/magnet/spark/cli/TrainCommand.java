@@ -1,6 +1,5 @@
 package dev.magnet.spark.cli;
 
-import dev.magnet.core.data.IdxReader;
 import dev.magnet.core.nn.Architecture;
 import dev.magnet.core.nn.InputShape;
 import dev.magnet.core.nn.NetworkSpec;
@@ -218,13 +217,7 @@ public final class TrainCommand implements Callable<Integer> {
 
   /** The examples each data set is read up to. */
   int rowLimit() {
-    if (limit == null) {
-      return IdxReader.ALL;
-    }
-    if (limit < 1) {
-      throw new IllegalArgumentException("--limit must be positive; limit=" + limit);
-    }
-    return limit;
+    return DataSpec.rowLimit(limit, data, validation);
   }
 
   @Override

@@ -127,6 +127,8 @@ class TrainCommandTest {
         "train", "--data", "fashion-mnist", "--output", "o", "--resume");
     assertBadArgument("--limit must be positive; limit=0", "train", "--data", "fashion-mnist", "--output", "o",
         "--limit", "0");
+    assertBadArgument("--limit applies to IDX, Fashion-MNIST and synthetic data; data=parquet:t.parquet",
+        "train", "--data", "parquet:t.parquet", "--output", "o", "--limit", "10");
     assertBadArgument("--min-metric name must be one of", "train", "--data", "fashion-mnist", "--output", "o",
         "--validation", "fashion-mnist-test", "--min-metric", "knn_accuracy=0.5");
     assertBadArgument("--min-metric gates the final validation metrics; pass --validation",
