@@ -1,0 +1,88 @@
+package dev.magnet.spark.cli;
+
+import dev.magnet.core.model.MagnetVersion;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/**
+ * The command line of the Spark job: {@code magnet train ...} and {@code magnet evaluate ...},
+ * each with {@code --help} and {@code --version}. Failures print one line on stderr (the stack
+ * trace too with {@code --verbose}) and exit with a status from {@link ExitCodes}.
+ */
+@Command(name = "magnet", mixinStandardHelpOptions = true, versionProvider = MagnetCli.Version.class,
+    subcommands = {TrainCommand.class, EvaluateCommand.class}, synopsisSubcommandLabel = "COMMAND",
+    exitCodeOnInvalidInput = ExitCodes.BAD_ARGUMENTS,
+    description = "Metric learning with the Magnet loss (Rippel et al. 2016) on Apache Spark.")
+public final class MagnetCli implements Runnable {
+  @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print the stack trace of an error.")
+  boolean verbose;
+
+  @Spec
+  CommandSpec spec;
+
+  /** Runs the CLI and exits the JVM with its status. */
+  public static void main(String[] args) {
+    System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+  }
+
+  /** Runs the CLI; returns the exit status. */
+  public static int run(PrintWriter out, PrintWriter err, String... args) {
+    return commandLine(out, err).execute(args);
+  }
+
+  /** The configured command line, with output, error and exit-status handling. */
+  public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+    CommandLine cli = new CommandLine(new MagnetCli());
+    cli.setOut(out);
+    cli.setErr(err);
+    cli.setParameterExceptionHandler((e, args) -> {
+      CommandLine failed = e.getCommandLine();
+      PrintWriter w = failed.getErr();
+      w.println(failed.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+      CommandLine.UnmatchedArgumentException.printSuggestions(e, w);
+      w.println("Try '" + failed.getCommandSpec().qualifiedName() + " --help' for more information.");
+      w.flush();
+      return ExitCodes.BAD_ARGUMENTS;
+    });
+    cli.setExecutionExceptionHandler((e, failed, parsed) -> {
+      int status = e instanceof CliException c ? c.exitCode() : ExitCodes.INTERNAL_ERROR;
+      PrintWriter w = failed.getErr();
+      String prefix = status == ExitCodes.INTERNAL_ERROR ? "internal error: " + e.getClass().getName() + ": " : "";
+      w.println(failed.getCommandSpec().qualifiedName() + ": " + prefix + CliException.describe(e));
+      if (verbose(parsed)) {
+        e.printStackTrace(w);
+      }
+      w.flush();
+      return status;
+    });
+    return cli;
+  }
+
+  private static boolean verbose(ParseResult parsed) {
+    for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+      if (p.hasMatchedOption("--verbose")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing required subcommand: train or evaluate");
+  }
+
+  /** {@code --version}: Magnet's version. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"magnet " + MagnetVersion.get()};
+    }
+  }
+}

@@ -1,0 +1,55 @@
+package dev.magnet.spark.cli;
+
+import dev.magnet.core.eval.Evaluator;
+import dev.magnet.core.eval.Metric;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * {@code --min-metric name=value} gates: the run fails (exit {@link ExitCodes#METRIC_GATE_FAILED})
+ * when a named final metric is below its minimum, or was not computed.
+ */
+final class MetricGates {
+  private final Map<String, Double> minimums;
+
+  /** Checks every name is one an {@link Evaluator} reports (fine_ variants included). */
+  MetricGates(Map<String, Double> minimums) {
+    this.minimums = new LinkedHashMap<>(minimums);
+    List<String> known = new ArrayList<>();
+    for (Metric metric : Metric.values()) {
+      known.addAll(metric.names());
+    }
+    for (Map.Entry<String, Double> gate : this.minimums.entrySet()) {
+      String name = gate.getKey();
+      String base = name.startsWith(Evaluator.FINE_PREFIX) ? name.substring(Evaluator.FINE_PREFIX.length()) : name;
+      if (!known.contains(base)) {
+        throw new IllegalArgumentException("--min-metric name must be one of " + new TreeSet<>(known)
+            + " (or fine_ + one); name=" + name);
+      }
+      if (!Double.isFinite(gate.getValue())) {
+        throw new IllegalArgumentException("--min-metric value must be finite; " + name + "=" + gate.getValue());
+      }
+    }
+  }
+
+  boolean isEmpty() {
+    return minimums.isEmpty();
+  }
+
+  /** The failed gates as one line each; empty when all pass. */
+  List<String> failures(Map<String, Double> finalMetrics) {
+    List<String> failures = new ArrayList<>();
+    minimums.forEach((name, minimum) -> {
+      Double value = finalMetrics.get(name);
+      if (value == null) {
+        failures.add(name + " was not computed (computed: " + new TreeSet<>(finalMetrics.keySet()) + ")");
+      } else if (!(value >= minimum)) {
+        failures.add(name + "=" + value + " is below the minimum " + minimum);
+      }
+    });
+    return failures;
+  }
+}

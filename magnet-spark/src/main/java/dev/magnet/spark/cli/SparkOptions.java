@@ -1,0 +1,38 @@
+package dev.magnet.spark.cli;
+
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Option;
+
+/** The Spark options every command shares, and the session they give. */
+final class SparkOptions {
+  /** Every local core, as the embedded mode of DESIGN.md §3 promises. */
+  static final String DEFAULT_MASTER = "local[*]";
+
+  @Option(names = "--master", paramLabel = "URL", defaultValue = DEFAULT_MASTER,
+      description = "Spark master when no session is active (spark-submit sets one); default: ${DEFAULT-VALUE}.")
+  String master;
+
+  /** A session, and whether this command started it (and so must stop it). */
+  record Session(SparkSession spark, boolean owned) implements AutoCloseable {
+    @Override
+    public void close() {
+      if (owned) {
+        spark.stop();
+      }
+    }
+  }
+
+  /** The active session if there is one (spark-submit, tests); otherwise a new one. */
+  Session session(String appName) {
+    if (SparkSession.getActiveSession().isDefined()) {
+      return new Session(SparkSession.getActiveSession().get(), false);
+    }
+    SparkSession spark = SparkSession.builder()
+        .master(master)
+        .appName(appName)
+        .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
+        .config("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator")
+        .getOrCreate();
+    return new Session(spark, true);
+  }
+}

@@ -1,0 +1,352 @@
+package dev.magnet.spark.cli;
+
+import dev.magnet.core.nn.Architecture;
+import dev.magnet.core.nn.InputShape;
+import dev.magnet.core.nn.NetworkSpec;
+import dev.magnet.core.train.LossKind;
+import dev.magnet.core.train.MagnetParams;
+import dev.magnet.spark.data.LoadReport;
+import dev.magnet.spark.data.SparkDataset;
+import dev.magnet.spark.data.SparkDatasets;
+import dev.magnet.spark.io.HadoopModelDirectory;
+import dev.magnet.spark.io.MetricsJson;
+import dev.magnet.spark.train.SparkEpochMetrics;
+import dev.magnet.spark.train.SparkMagnetTrainer;
+import dev.magnet.spark.train.TrainingOptions;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code magnet train}: loads the data, trains with {@link SparkMagnetTrainer}, saves the model
+ * directory atomically, writes {@code metrics.json} and prints a summary table.
+ *
+ * <p>Hyper-parameters left out keep the defaults of {@link MagnetParams}, {@link NetworkSpec} and
+ * {@link TrainingOptions}, stated there once. {@link #params()}, {@link #networkSpec(InputShape)}
+ * and {@link #trainingOptions()} map the parsed options onto them without Spark. An existing
+ * {@code --output} without {@code --overwrite} exits with {@link ExitCodes#BAD_ARGUMENTS} before
+ * any data is read.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, versionProvider = MagnetCli.Version.class,
+    exitCodeOnInvalidInput = ExitCodes.BAD_ARGUMENTS, sortOptions = false,
+    description = "Train a Magnet (or baseline) embedding on Spark and save the model directory.")
+public final class TrainCommand implements Callable<Integer> {
+  /** The Spark application name of a session this command starts. */
+  static final String APP_NAME = "magnet train";
+
+  @Mixin
+  SparkOptions spark;
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--data", required = true, converter = DataSpec.Converter.class, paramLabel = "SOURCE",
+      description = "Training data: fashion-mnist | idx:<imagesPath>,<labelsPath>"
+          + " | synthetic[:classes=5,sub=3,per=200,size=28|dim=16,seed=N] | parquet:<path>"
+          + " (columns features, label).")
+  DataSpec data;
+
+  @Option(names = "--validation", converter = DataSpec.Converter.class, paramLabel = "SOURCE",
+      description = "Held-out data, evaluated after every epoch: the forms of --data, or fashion-mnist-test;"
+          + " synthetic[:per=N] is held out of the same generation as synthetic --data.")
+  DataSpec validation;
+
+  @Option(names = "--limit", paramLabel = "N",
+      description = "Read at most N examples of each data set (not for parquet).")
+  Integer limit;
+
+  @Option(names = "--coarse", paramLabel = "fashion-mnist|MAPFILE",
+      description = "Train on coarse labels: a fine->coarse map (the fine labels are kept for evaluation).")
+  String coarse;
+
+  @Option(names = "--loss", converter = EnumOption.Loss.class, completionCandidates = EnumOption.Loss.class,
+      paramLabel = "LOSS", description = "One of: ${COMPLETION-CANDIDATES}; default: magnet.")
+  LossKind loss;
+
+  @Option(names = "--network", converter = EnumOption.Network.class, completionCandidates = EnumOption.Network.class,
+      paramLabel = "NETWORK",
+      description = "One of: ${COMPLETION-CANDIDATES}; default: fmnist-cnn for images, mlp for vectors.")
+  Architecture network;
+
+  @Option(names = "--epochs", paramLabel = "N", description = "Default: " + MagnetParams.DEFAULT_EPOCHS + ".")
+  Integer epochs;
+
+  @Option(names = {"-K", "--clusters-per-class"}, paramLabel = "K",
+      description = "K-means clusters per class; default: " + MagnetParams.DEFAULT_K + ".")
+  Integer clustersPerClass;
+
+  @Option(names = {"-M", "--clusters-per-batch"}, paramLabel = "M",
+      description = "Clusters per neighbourhood (mini-batch); default: " + MagnetParams.DEFAULT_M + ".")
+  Integer clustersPerBatch;
+
+  @Option(names = {"-D", "--examples-per-cluster"}, paramLabel = "D",
+      description = "Examples drawn per cluster; default: " + MagnetParams.DEFAULT_D + ".")
+  Integer examplesPerCluster;
+
+  @Option(names = "--alpha", paramLabel = "α", description = "Magnet margin; default: " + MagnetParams.DEFAULT_ALPHA + ".")
+  Double alpha;
+
+  @Option(names = {"-L", "--nearest-clusters"}, paramLabel = "L",
+      description = "Clusters voting in the classification rule; default: " + MagnetParams.DEFAULT_L + ".")
+  Integer nearestClusters;
+
+  @Option(names = "--refresh-every", paramLabel = "BATCHES",
+      description = "Refresh the cluster index every this many batches; 0 = once per epoch (default).")
+  Integer refreshEvery;
+
+  @Option(names = "--embedding-dim", paramLabel = "E",
+      description = "Embedding width; default: " + NetworkSpec.DEFAULT_EMBEDDING_DIM + ".")
+  Integer embeddingDim;
+
+  @Option(names = "--learning-rate", paramLabel = "RATE",
+      description = "Adam's learning rate; default: " + NetworkSpec.DEFAULT_LEARNING_RATE + ".")
+  Double learningRate;
+
+  @Option(names = "--seed", paramLabel = "SEED",
+      description = "Seed of sampling, K-means, weights and synthetic data; default: " + MagnetParams.DEFAULT_SEED
+          + " (weights: " + NetworkSpec.DEFAULT_SEED + ").")
+  Long seed;
+
+  @Option(names = "--averaging-frequency", paramLabel = "BATCHES",
+      description = "Batches each worker fits between parameter averagings; default: "
+          + TrainingOptions.DEFAULT_AVERAGING_FREQUENCY + ".")
+  Integer averagingFrequency;
+
+  @Option(names = "--workers", paramLabel = "N", description = "Data-parallel workers; 0 = Spark's default parallelism (default).")
+  Integer workers;
+
+  @Option(names = "--checkpoint-dir", paramLabel = "DIR", description = "Write a checkpoint after every epoch here.")
+  String checkpointDir;
+
+  @Option(names = "--resume", description = "Continue from the last checkpoint in --checkpoint-dir.")
+  boolean resume;
+
+  @Option(names = "--output", required = true, paramLabel = "DIR", description = "The model directory to write.")
+  String output;
+
+  @Option(names = "--overwrite", description = "Replace an existing --output directory.")
+  boolean overwrite;
+
+  @Option(names = "--metrics", paramLabel = "PATH", description = "Where to write metrics.json; default: <output>/metrics.json.")
+  String metrics;
+
+  @Option(names = "--min-metric", paramLabel = "NAME=VALUE",
+      description = "Fail with exit status " + ExitCodes.METRIC_GATE_FAILED
+          + " unless the final validation metric NAME is at least VALUE; repeatable.")
+  Map<String, Double> minMetrics = new LinkedHashMap<>();
+
+  /** The hyper-parameters: {@link MagnetParams#defaults()} with the options given. */
+  public MagnetParams params() {
+    MagnetParams defaults = MagnetParams.defaults();
+    MagnetParams p = defaults.withClusters(or(clustersPerClass, defaults.clustersPerClass()),
+        or(clustersPerBatch, defaults.clustersPerBatch()), or(examplesPerCluster, defaults.examplesPerCluster()));
+    if (loss != null) {
+      p = p.withLoss(loss);
+    }
+    if (alpha != null) {
+      p = p.withAlpha(alpha);
+    }
+    if (nearestClusters != null) {
+      p = p.withNearestClusters(nearestClusters);
+    }
+    if (refreshEvery != null) {
+      p = p.withRefreshEveryBatches(refreshEvery);
+    }
+    if (epochs != null) {
+      p = p.withEpochs(epochs);
+    }
+    if (seed != null) {
+      p = p.withSeed(seed);
+    }
+    return p;
+  }
+
+  private static int or(Integer given, int otherwise) {
+    return given != null ? given : otherwise;
+  }
+
+  /** The network for inputs of {@code input}'s shape: {@link NetworkSpec#of} with the options given. */
+  public NetworkSpec networkSpec(InputShape input) {
+    Architecture architecture = network != null ? network
+        : input.kind() == InputShape.Kind.IMAGE ? Architecture.FMNIST_CNN : Architecture.MLP;
+    NetworkSpec s = NetworkSpec.of(architecture, input);
+    if (embeddingDim != null) {
+      s = s.withEmbeddingDim(embeddingDim);
+    }
+    if (learningRate != null) {
+      s = s.withLearningRate(learningRate);
+    }
+    if (seed != null) {
+      s = s.withSeed(seed);
+    }
+    return s;
+  }
+
+  /** How the job runs: {@link TrainingOptions#defaults()} with the options given. */
+  public TrainingOptions trainingOptions() {
+    TrainingOptions o = TrainingOptions.defaults();
+    if (averagingFrequency != null) {
+      o = o.withAveragingFrequency(averagingFrequency);
+    }
+    if (workers != null) {
+      o = o.withWorkers(workers);
+    }
+    if (checkpointDir != null || resume) {
+      o = o.withCheckpoints(checkpointDir, resume);
+    }
+    return o;
+  }
+
+  /** Where metrics.json goes. */
+  public String metricsPath() {
+    return metrics != null ? metrics : new Path(output, MetricsJson.FILE_NAME).toString();
+  }
+
+  /** The examples each data set is read up to. */
+  int rowLimit() {
+    return DataSpec.rowLimit(limit, data, validation);
+  }
+
+  @Override
+  public Integer call() {
+    MagnetParams params = argument(this::params);
+    TrainingOptions options = argument(this::trainingOptions);
+    MetricGates gates = argument(() -> new MetricGates(minMetrics));
+    int rows = argument(this::rowLimit);
+    if (!gates.isEmpty() && validation == null) {
+      throw new CliException(ExitCodes.BAD_ARGUMENTS, "--min-metric gates the final validation metrics; pass --validation");
+    }
+    if (validation != null && validation.kind() == DataSpec.Kind.SYNTHETIC) {
+      argument(() -> {
+        DataSpec.checkHeldOut(data, validation);
+        return validation;
+      });
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    try (SparkOptions.Session session = spark.session(APP_NAME)) {
+      Configuration conf = session.spark().sparkContext().hadoopConfiguration();
+      checkOutput(conf);
+      Loaded sets = input(() -> load(session.spark(), rows, params.seed(), conf, out));
+      NetworkSpec network = argument(() -> networkSpec(sets.train().inputShape()));
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(session.spark().sparkContext());
+      SparkMagnetTrainer.Outcome outcome;
+      try {
+        outcome = new SparkMagnetTrainer(jsc, params, network, options).fit(sets.train(), sets.validation(),
+            epoch -> out.println(Summary.epochLine(epoch)));
+      } catch (RuntimeException e) {
+        throw new CliException(ExitCodes.TRAINING_FAILED, "training failed: " + CliException.describe(e), e);
+      }
+      Map<String, Double> finalMetrics = outcome.epochs().isEmpty() ? Map.of()
+          : outcome.epochs().get(outcome.epochs().size() - 1).validation();
+      try {
+        HadoopModelDirectory.save(outcome.model(), output, conf, overwrite);
+        MetricsJson.write(metricsPath(), conf, outcome.epochs(), summary(outcome, finalMetrics));
+      } catch (IOException e) {
+        throw new CliException(ExitCodes.TRAINING_FAILED, "cannot save the results: " + CliException.describe(e), e);
+      }
+      out.print(Summary.table(outcome.epochs()));
+      out.println("model: " + output + "  metrics: " + metricsPath());
+      List<String> failures = gates.failures(finalMetrics);
+      if (!failures.isEmpty()) {
+        throw new CliException(ExitCodes.METRIC_GATE_FAILED, "metric gate failed: " + String.join("; ", failures));
+      }
+      return ExitCodes.SUCCESS;
+    }
+  }
+
+  private static Map<String, Double> summary(SparkMagnetTrainer.Outcome outcome, Map<String, Double> finalMetrics) {
+    Map<String, Double> summary = new LinkedHashMap<>(finalMetrics);
+    summary.put("epochs", (double) outcome.epochs().size());
+    summary.put("first_epoch_run", (double) outcome.firstEpochRun());
+    summary.put("total_seconds", outcome.epochs().stream().mapToDouble(SparkEpochMetrics::totalSeconds).sum());
+    return summary;
+  }
+
+  private void checkOutput(Configuration conf) {
+    boolean exists = input(() -> HadoopModelDirectory.exists(output, conf));
+    if (exists && !overwrite) {
+      throw new CliException(ExitCodes.BAD_ARGUMENTS,
+          "output " + output + " already exists; pass --overwrite to replace it");
+    }
+  }
+
+  /** The training set and the validation set (or null). */
+  private record Loaded(SparkDataset train, SparkDataset validation) {}
+
+  /** The data sets, relabelled when --coarse is given. */
+  private Loaded load(SparkSession session, int rows, long dataSeed, Configuration conf, PrintWriter out)
+      throws IOException {
+    SparkDataset train;
+    SparkDataset held = null;
+    if (validation != null && validation.kind() == DataSpec.Kind.SYNTHETIC) {
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(session.sparkContext());
+      DataSpec.Split split = DataSpec.heldOut(data, validation, dataSeed);
+      train = SparkDatasets.synthetic(jsc, DataSpec.first(split.train(), rows));
+      held = SparkDatasets.synthetic(jsc, DataSpec.first(split.validation(), rows));
+    } else {
+      train = reported(data.load(session, rows, dataSeed, null), data, out);
+      if (validation != null) {
+        held = reported(validation.load(session, rows, dataSeed, train.labelNames()), validation, out);
+      }
+    }
+    if (coarse != null) {
+      HierarchyOption hierarchy = HierarchyOption.load(coarse, conf);
+      train = SparkDatasets.withCoarseLabels(train, hierarchy.map(), hierarchy.coarseNames());
+      if (held != null) {
+        held = SparkDatasets.withCoarseLabels(held, hierarchy.map(), hierarchy.coarseNames());
+      }
+    }
+    if (held != null && (held.numClasses() != train.numClasses() || !held.inputShape().equals(train.inputShape()))) {
+      throw new IllegalArgumentException("validation data must have the training data's classes and shape; training="
+          + train.numClasses() + " classes of " + train.inputShape() + ", validation=" + held.numClasses()
+          + " classes of " + held.inputShape());
+    }
+    return new Loaded(train, held);
+  }
+
+  private static SparkDataset reported(LoadReport report, DataSpec source, PrintWriter out) {
+    if (report.skippedRows() > 0) {
+      out.println("skipped " + report.skippedRows() + " unusable rows of " + source
+          + " (null, non-finite or of another length)");
+    }
+    return report.dataset();
+  }
+
+  /** Runs an argument check: {@link IllegalArgumentException} becomes exit status 2. */
+  static <T> T argument(Supplier<T> check) {
+    try {
+      return check.get();
+    } catch (IllegalArgumentException e) {
+      throw new CliException(ExitCodes.BAD_ARGUMENTS, e.getMessage(), e);
+    }
+  }
+
+  /** Something that reads input data. */
+  @FunctionalInterface
+  interface Reading<T> {
+    /** Throws Exception: Spark's AnalysisException is checked, and Scala does not declare it. */
+    T read() throws Exception;
+  }
+
+  /** Runs a read: I/O errors, corrupt files and schema errors become exit status 3. */
+  static <T> T input(Reading<T> reading) {
+    try {
+      return reading.read();
+    } catch (Exception e) {
+      throw new CliException(ExitCodes.BAD_INPUT, CliException.describe(e), e);
+    }
+  }
+}

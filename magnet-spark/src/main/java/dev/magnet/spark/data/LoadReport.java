@@ -1,0 +1,19 @@
+package dev.magnet.spark.data;
+
+import java.util.Objects;
+
+/**
+ * A loaded data set and what loading it left out.
+ *
+ * @param dataset the examples that were kept
+ * @param skippedRows rows dropped as unusable (non-finite features, a feature length other than
+ *     the data set's, a null label or null features)
+ */
+public record LoadReport(SparkDataset dataset, long skippedRows) {
+  public LoadReport {
+    Objects.requireNonNull(dataset, "dataset");
+    if (skippedRows < 0) {
+      throw new IllegalArgumentException("skippedRows must be >= 0; skippedRows=" + skippedRows);
+    }
+  }
+}

@@ -1,0 +1,120 @@
+package dev.magnet.spark.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.magnet.spark.SparkTestSession;
+import dev.magnet.spark.TestModels;
+import dev.magnet.spark.io.HadoopModelDirectory;
+import dev.magnet.spark.io.MetricsJson;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The CLI against the test session (it uses an active session rather than starting one): input
+ * errors, the output check and {@code evaluate}. Nothing here trains: the trainer is tested on
+ * its own.
+ */
+class CliWithSparkTest {
+  private static SparkSession session;
+
+  @TempDir
+  Path tmp;
+
+  @BeforeAll
+  static void start() {
+    session = SparkTestSession.start("magnet-cli-test");
+  }
+
+  @AfterAll
+  static void stop() {
+    session.stop();
+  }
+
+  @Test
+  void aMissingDataFileExitsWith3NamingIt() {
+    CliRun run = CliRun.of("train", "--data", "idx:" + tmp.resolve("images.idx") + "," + tmp.resolve("labels.idx"),
+        "--output", tmp.resolve("model").toString());
+    assertEquals(ExitCodes.BAD_INPUT, run.status(), run.toString());
+    assertTrue(run.err().contains("IDX file not found: file:" + tmp.resolve("labels.idx")), run.toString());
+    assertFalse(Files.exists(tmp.resolve("model")));
+  }
+
+  @Test
+  void anExistingOutputWithoutOverwriteExitsWith2BeforeAnyDataIsRead() throws IOException {
+    Path output = Files.createDirectories(tmp.resolve("model"));
+    CliRun run = CliRun.of("train", "--data", "idx:" + tmp.resolve("missing.idx") + "," + tmp.resolve("missing.idx"),
+        "--output", output.toString());
+    assertEquals(ExitCodes.BAD_ARGUMENTS, run.status(), run.toString());
+    assertTrue(run.err().contains("output " + output + " already exists; pass --overwrite to replace it"), run.toString());
+  }
+
+  @Test
+  void aTableOfTheWrongSchemaExitsWith3() {
+    String path = tmp.resolve("t.parquet").toString();
+    session.createDataFrame(List.of(RowFactory.create(new double[] {1, 2}, 1.5)), new StructType()
+        .add("features", DataTypes.createArrayType(DataTypes.DoubleType)).add("label", DataTypes.DoubleType))
+        .write().parquet(path);
+    CliRun run = CliRun.of("train", "--data", "parquet:" + path, "--output", tmp.resolve("model").toString());
+    assertEquals(ExitCodes.BAD_INPUT, run.status(), run.toString());
+    assertTrue(run.err().contains("Column label must be of type integer or string but was actually double."), run.toString());
+  }
+
+  /** Ten 4-dimensional vectors in two classes, the tiny model's input. */
+  private String vectors() {
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      rows.add(RowFactory.create(Vectors.dense(i % 2, i / 10.0, 1 - i % 2, 0.5), i % 2));
+    }
+    String path = tmp.resolve("vectors.parquet").toString();
+    session.createDataFrame(rows, new StructType().add("features", SQLDataTypes.VectorType())
+        .add("label", DataTypes.IntegerType)).coalesce(1).write().parquet(path);
+    return path;
+  }
+
+  @Test
+  void evaluatePrintsAndWritesTheMetricsAndGatesThem() throws IOException {
+    String model = tmp.resolve("model").toString();
+    HadoopModelDirectory.save(TestModels.tiny(), model, new Configuration(), false);
+    String data = "parquet:" + vectors();
+    String json = tmp.resolve("eval.json").toString();
+    CliRun run = CliRun.of("evaluate", "--model", model, "--data", data, "--train-data", data, "--json", json);
+    assertEquals(ExitCodes.SUCCESS, run.status(), run.toString());
+    for (String metric : List.of("cluster_accuracy", "knn1_accuracy", "knn10_accuracy", "map_at_r", "nmi")) {
+      assertTrue(run.out().contains(metric), run.toString());
+    }
+    MetricsJson.Document written = MetricsJson.read(json, new Configuration());
+    assertTrue(written.summary().get("knn1_accuracy") >= 0, written.toString());
+    CliRun gated = CliRun.of("evaluate", "--model", model, "--data", data, "--min-metric", "nmi=1.5");
+    assertEquals(ExitCodes.METRIC_GATE_FAILED, gated.status(), gated.toString());
+    assertTrue(gated.err().contains("metric gate failed: nmi="), gated.toString());
+    assertTrue(gated.err().contains("is below the minimum 1.5"), gated.toString());
+  }
+
+  @Test
+  void aMissingModelExitsWith3AndShowsTheStackTraceOnlyWhenVerbose() {
+    String model = tmp.resolve("nope").toString();
+    CliRun quiet = CliRun.of("evaluate", "--model", model, "--data", "fashion-mnist-test");
+    assertEquals(ExitCodes.BAD_INPUT, quiet.status(), quiet.toString());
+    assertEquals("magnet evaluate: model directory not found: file:" + model, quiet.err().strip());
+    CliRun verbose = CliRun.of("evaluate", "--verbose", "--model", model, "--data", "fashion-mnist-test");
+    assertEquals(ExitCodes.BAD_INPUT, verbose.status(), verbose.toString());
+    assertTrue(verbose.err().contains("\tat "), verbose.toString());
+  }
+}

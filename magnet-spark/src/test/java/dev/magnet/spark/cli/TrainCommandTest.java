@@ -1,0 +1,149 @@
+package dev.magnet.spark.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.magnet.core.nn.Architecture;
+import dev.magnet.core.nn.InputShape;
+import dev.magnet.core.nn.NetworkSpec;
+import dev.magnet.core.train.LossKind;
+import dev.magnet.core.train.MagnetParams;
+import dev.magnet.spark.train.TrainingOptions;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.StreamSupport;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import picocli.CommandLine;
+
+/** Parsing and argument errors: nothing here starts Spark. */
+class TrainCommandTest {
+  private static TrainCommand parse(String... args) {
+    TrainCommand command = new TrainCommand();
+    new CommandLine(command).parseArgs(args);
+    return command;
+  }
+
+  @Test
+  void everyOptionLandsInItsParameter() {
+    TrainCommand c = parse("--data", "synthetic:classes=4,dim=16", "--validation", "synthetic:per=10",
+        "--limit", "500", "--coarse", "fashion-mnist", "--loss", "triplet", "--network", "resnet-small",
+        "--epochs", "7", "-K", "3", "-M", "6", "-D", "5", "--alpha", "0.5", "-L", "20", "--refresh-every", "50",
+        "--embedding-dim", "32", "--learning-rate", "0.01", "--seed", "99", "--averaging-frequency", "3",
+        "--workers", "4", "--checkpoint-dir", "/tmp/ckpt", "--resume", "--output", "/tmp/model", "--overwrite",
+        "--master", "local[2]", "--metrics", "/tmp/m.json", "--min-metric", "knn1_accuracy=0.8",
+        "--min-metric", "nmi=0.5");
+    MagnetParams p = c.params();
+    assertEquals(new MagnetParams(LossKind.TRIPLET, 3, 6, 5, 0.5, 20, 50, 7, 0,
+        MagnetParams.DEFAULT_TRIPLET_MARGIN, MagnetParams.DEFAULT_KMEANS_ITERATIONS, 99), p);
+    NetworkSpec spec = c.networkSpec(InputShape.image(3, 32, 32));
+    assertEquals(new NetworkSpec(Architecture.RESNET_SMALL, InputShape.image(3, 32, 32), 32, List.of(), 99, 0.01,
+        DataType.FLOAT), spec);
+    assertEquals(new TrainingOptions("/tmp/ckpt", true, 3, 4, TrainingOptions.DEFAULT_SMALL_CLASS_LIMIT),
+        c.trainingOptions());
+    assertEquals(DataSpec.Kind.SYNTHETIC, c.data.kind());
+    assertEquals(Map.of("classes", 4, "dim", 16), c.data.settings());
+    assertEquals(Map.of("per", 10), c.validation.settings());
+    assertEquals(500, c.rowLimit());
+    assertEquals("fashion-mnist", c.coarse);
+    assertEquals("/tmp/model", c.output);
+    assertTrue(c.overwrite);
+    assertEquals("local[2]", c.spark.master);
+    assertEquals("/tmp/m.json", c.metricsPath());
+    assertEquals(Map.of("knn1_accuracy", 0.8, "nmi", 0.5), c.minMetrics);
+  }
+
+  @Test
+  void optionsLeftOutKeepTheDefaultsStatedInTheParamsTypes() {
+    TrainCommand c = parse("--data", "fashion-mnist", "--output", "out/model");
+    assertEquals(MagnetParams.defaults(), c.params());
+    assertEquals(TrainingOptions.defaults(), c.trainingOptions());
+    assertEquals(NetworkSpec.of(Architecture.FMNIST_CNN, InputShape.FASHION_MNIST), c.networkSpec(InputShape.FASHION_MNIST));
+    assertEquals(NetworkSpec.of(Architecture.MLP, InputShape.vector(8)), c.networkSpec(InputShape.vector(8)));
+    assertEquals("out/model/metrics.json", c.metricsPath());
+    assertEquals(SparkOptions.DEFAULT_MASTER, c.spark.master);
+  }
+
+  @Test
+  void cliSpellingsAreExactlyThese() {
+    assertEquals(List.of("magnet", "softmax", "triplet"), spellings(new EnumOption.Loss()));
+    assertEquals(List.of("fmnist-cnn", "mlp", "resnet-small"), spellings(new EnumOption.Network()));
+    Set<String> train = new TreeSet<>(new CommandLine(new TrainCommand()).getCommandSpec().optionsMap().keySet());
+    assertEquals(new TreeSet<>(Set.of("--data", "--validation", "--limit", "--coarse", "--loss", "--network", "--epochs",
+        "-K", "--clusters-per-class", "-M", "--clusters-per-batch", "-D", "--examples-per-cluster", "--alpha", "-L",
+        "--nearest-clusters", "--refresh-every", "--embedding-dim", "--learning-rate", "--seed",
+        "--averaging-frequency", "--workers", "--checkpoint-dir", "--resume", "--output", "--overwrite", "--master",
+        "--metrics", "--min-metric", "-h", "--help", "-V", "--version")), train);
+    Set<String> evaluate = new TreeSet<>(new CommandLine(new EvaluateCommand()).getCommandSpec().optionsMap().keySet());
+    assertEquals(new TreeSet<>(Set.of("--model", "--data", "--train-data", "--fine-labels-from", "--limit", "--json",
+        "--min-metric", "--master", "-h", "--help", "-V", "--version")), evaluate);
+    assertEquals(Set.of("train", "evaluate"), MagnetCli.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter())).getSubcommands().keySet());
+  }
+
+  private static List<String> spellings(Iterable<String> candidates) {
+    return StreamSupport.stream(candidates.spliterator(), false).collect(Collectors.toList());
+  }
+
+  @Test
+  void helpAndVersionWorkAtEveryLevel() {
+    for (String[] args : List.of(new String[] {"--help"}, new String[] {"train", "--help"},
+        new String[] {"evaluate", "-h"})) {
+      CliRun run = CliRun.of(args);
+      assertEquals(ExitCodes.SUCCESS, run.status(), run.toString());
+      assertTrue(run.out().startsWith("Usage: magnet"), run.toString());
+    }
+    assertTrue(CliRun.of("train", "--help").out().contains("--clusters-per-class"));
+    assertTrue(CliRun.of("train", "--help").out().contains("One of: magnet, softmax, triplet; default: magnet."));
+    for (String[] args : List.of(new String[] {"--version"}, new String[] {"train", "--version"},
+        new String[] {"evaluate", "-V"})) {
+      CliRun run = CliRun.of(args);
+      assertEquals(ExitCodes.SUCCESS, run.status(), run.toString());
+      assertTrue(run.out().startsWith("magnet "), run.toString());
+    }
+  }
+
+  @Test
+  void badValuesExitWithStatus2AndSayWhy() {
+    assertBadArgument("magnet train: Invalid value for option '--loss': 'magnett' is not one of magnet, softmax, triplet",
+        "train", "--data", "fashion-mnist", "--output", "o", "--loss", "magnett");
+    assertBadArgument("Invalid value for option '--network': 'fmnist_cnn' is not one of fmnist-cnn, mlp, resnet-small",
+        "train", "--data", "fashion-mnist", "--output", "o", "--network", "fmnist_cnn");
+    assertBadArgument("Invalid value for option '--data': data must be fashion-mnist",
+        "train", "--data", "mnist", "--output", "o");
+    assertBadArgument("synthetic settings must be key=value with keys", "train", "--data", "synthetic:clases=3",
+        "--output", "o");
+    assertBadArgument("Missing required option: '--output=DIR'", "train", "--data", "fashion-mnist");
+    assertBadArgument("magnet train: epochs must be positive; epochs=0",
+        "train", "--data", "fashion-mnist", "--output", "o", "--epochs", "0");
+    assertBadArgument("clustersPerBatch (M) must be at least 2", "train", "--data", "fashion-mnist", "--output", "o",
+        "-M", "1");
+    assertBadArgument("resume needs a checkpoint directory; checkpointDir=null",
+        "train", "--data", "fashion-mnist", "--output", "o", "--resume");
+    assertBadArgument("--limit must be positive; limit=0", "train", "--data", "fashion-mnist", "--output", "o",
+        "--limit", "0");
+    assertBadArgument("--limit applies to IDX, Fashion-MNIST and synthetic data; data=parquet:t.parquet",
+        "train", "--data", "parquet:t.parquet", "--output", "o", "--limit", "10");
+    assertBadArgument("--min-metric name must be one of", "train", "--data", "fashion-mnist", "--output", "o",
+        "--validation", "fashion-mnist-test", "--min-metric", "knn_accuracy=0.5");
+    assertBadArgument("--min-metric gates the final validation metrics; pass --validation",
+        "train", "--data", "fashion-mnist", "--output", "o", "--min-metric", "nmi=0.5");
+    assertBadArgument("synthetic validation is held out of synthetic training data",
+        "train", "--data", "fashion-mnist", "--output", "o", "--validation", "synthetic");
+    assertBadArgument("Missing required subcommand", new String[0]);
+    assertBadArgument("Possible solutions: --epochs", "train", "--data", "fashion-mnist", "--output", "o",
+        "--epoch", "3");
+  }
+
+  private static void assertBadArgument(String message, String... args) {
+    CliRun run = CliRun.of(args);
+    assertEquals(ExitCodes.BAD_ARGUMENTS, run.status(), run.toString());
+    assertTrue(run.err().contains(message), run.toString());
+    assertFalse(run.err().contains("\tat "), "no stack trace without --verbose: " + run);
+  }
+}

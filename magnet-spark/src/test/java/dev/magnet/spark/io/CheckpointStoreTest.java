@@ -1,0 +1,75 @@
+package dev.magnet.spark.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.magnet.core.model.ModelArtifact;
+import dev.magnet.spark.TestModels;
+import dev.magnet.spark.train.SparkEpochMetrics;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CheckpointStoreTest {
+  private static final Configuration CONF = new Configuration();
+
+  @TempDir
+  Path tmp;
+
+  static SparkEpochMetrics epoch(int e) {
+    return new SparkEpochMetrics(e, 1.0 / e, 10 * e, 0.1, 0.2, 0.3, 0.4, 0.5, 100.0 * e,
+        Map.of("knn1_accuracy", 0.5 + e / 10.0));
+  }
+
+  private List<String> names() throws IOException {
+    try (Stream<Path> files = Files.list(tmp.resolve("ckpt"))) {
+      return files.map(f -> f.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  @Test
+  void latestIsTheLastEpochWrittenAndOlderOnesArePruned() throws IOException {
+    CheckpointStore store = new CheckpointStore(tmp.resolve("ckpt").toUri().toString(), CONF);
+    assertTrue(store.latest().isEmpty());
+    ModelArtifact model = TestModels.tiny();
+    List<SparkEpochMetrics> history = new ArrayList<>();
+    for (int e = 1; e <= 3; e++) {
+      history.add(epoch(e));
+      store.write(e, model, history);
+    }
+    assertEquals(List.of("epoch-0002", "epoch-0003"), names());
+    CheckpointStore.Checkpoint latest = store.latest().orElseThrow();
+    assertEquals(3, latest.epoch());
+    assertEquals(history, latest.history());
+    assertEquals(model.embed(TestModels.input()), latest.model().embed(TestModels.input()));
+    assertTrue(Files.exists(tmp.resolve("ckpt/epoch-0003/metrics.json")));
+  }
+
+  @Test
+  void stagingDirectoriesAndStrangersAreIgnored() throws IOException {
+    CheckpointStore store = new CheckpointStore(tmp.resolve("ckpt").toString(), CONF, 1);
+    store.write(3, TestModels.tiny(), List.of(epoch(1), epoch(2), epoch(3)));
+    Files.createDirectories(tmp.resolve("ckpt/.epoch-0004.tmp-x"));
+    Files.writeString(tmp.resolve("ckpt/.epoch-0004.tmp-x/metadata.json"), "{half");
+    Files.createDirectories(tmp.resolve("ckpt/epoch-latest"));
+    Files.writeString(tmp.resolve("ckpt/epoch-0009"), "a file, not a checkpoint");
+    assertEquals(List.of(3), store.epochs());
+    assertEquals(3, store.latest().orElseThrow().epoch());
+  }
+
+  @Test
+  void epochsAreOneBased() {
+    CheckpointStore store = new CheckpointStore(tmp.toString(), CONF);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> store.write(0, TestModels.tiny(), List.of()));
+    assertEquals("epoch must be positive (1-based); epoch=0", e.getMessage());
+  }
+}

@@ -1,0 +1,50 @@
+package dev.magnet.spark.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.magnet.spark.train.SparkEpochMetrics;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MetricsJsonTest {
+  private static final Configuration CONF = new Configuration();
+
+  @TempDir
+  Path tmp;
+
+  @Test
+  void roundTripsEpochsAndSummaryIncludingNaNAndReplacesTheFile() throws IOException {
+    String path = tmp.resolve("out/metrics.json").toUri().toString();
+    List<SparkEpochMetrics> epochs = List.of(CheckpointStoreTest.epoch(1),
+        new SparkEpochMetrics(2, Double.NaN, 0, 0, 0, 0, 0, 0, 0, Map.of()));
+    MetricsJson.write(path, CONF, epochs.subList(0, 1), Map.of());
+    MetricsJson.write(path, CONF, epochs, Map.of("knn1_accuracy", 0.75));
+    MetricsJson.Document read = MetricsJson.read(path, CONF);
+    assertEquals(epochs, read.epochs());
+    assertEquals(Map.of("knn1_accuracy", 0.75), read.summary());
+    // Hadoop's local file system keeps a .name.crc checksum beside each file; no staging file is left.
+    assertEquals(List.of("metrics.json"), Stream.of(tmp.resolve("out").toFile().list())
+        .filter(name -> !name.endsWith(".crc")).toList());
+    assertTrue(Files.readString(tmp.resolve("out/metrics.json")).contains("\"formatVersion\" : 1"));
+  }
+
+  @Test
+  void missingOrInvalidFilesAreNamed() throws IOException {
+    Path file = tmp.resolve("metrics.json");
+    FileNotFoundException missing = assertThrows(FileNotFoundException.class, () -> MetricsJson.read(file.toString(), CONF));
+    assertTrue(missing.getMessage().contains(file.toString()), missing.getMessage());
+    Files.writeString(file, "{\"formatVersion\": 1, \"epochs\": [");
+    IOException invalid = assertThrows(IOException.class, () -> MetricsJson.read(file.toString(), CONF));
+    assertTrue(invalid.getMessage().contains("is not a valid metrics file"), invalid.getMessage());
+  }
+}
