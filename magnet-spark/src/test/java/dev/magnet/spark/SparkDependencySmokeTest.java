@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.magnet.core.loss.MagnetLoss;
 import java.util.Arrays;
 import java.util.List;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -31,14 +30,7 @@ class SparkDependencySmokeTest {
 
   @BeforeAll
   static void start() {
-    SparkConf conf = new SparkConf()
-        .setMaster("local[2]")
-        .setAppName("magnet-smoke")
-        .set("spark.driver.host", "127.0.0.1")
-        .set("spark.ui.enabled", "false")
-        .set("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-        .set("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator");
-    spark = new JavaSparkContext(conf);
+    spark = JavaSparkContext.fromSparkContext(SparkTestSession.start("magnet-smoke").sparkContext());
   }
 
   @AfterAll

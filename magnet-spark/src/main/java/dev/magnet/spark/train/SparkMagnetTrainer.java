@@ -67,7 +67,7 @@ public final class SparkMagnetTrainer {
   public record Outcome(ModelArtifact model, List<SparkEpochMetrics> epochs, int firstEpochRun) {}
 
   /** What the loop carries from one epoch to the next; also what a checkpoint restores. */
-  record State(MultiLayerNetwork network, ClusterIndex index, List<SparkEpochMetrics> history) {}
+  record State(MultiLayerNetwork network, ClusterIndex index, int completedEpochs, List<SparkEpochMetrics> history) {}
 
   /**
    * Trains on {@code train}; evaluates on {@code validation} after every epoch when given.
@@ -88,11 +88,12 @@ public final class SparkMagnetTrainer {
     JavaPairRDD<Integer, Long> byClass = examples.mapToPair(e -> new Tuple2<>(e.label(), e.id()))
         .persist(StorageLevel.MEMORY_AND_DISK());
     Map<Integer, Long> classCounts = byClass.countByKey();
+    checkNeighbourhoodsFit(classCounts, numClasses);
 
-    CheckpointPolicy checkpoints = CheckpointPolicy.of(options, spark);
-    State state = checkpoints.resume().orElseGet(() ->
-        new State(NetworkFactory.build(spec, LocalMagnetTrainer.head(params, numClasses)), null, List.of()));
-    int firstEpoch = state.history().size() + 1;
+    CheckpointPolicy checkpoints = CheckpointPolicy.of(options, spark, params, spec);
+    State state = checkpoints.resume(train.labelNames()).orElseGet(() ->
+        new State(NetworkFactory.build(spec, LocalMagnetTrainer.head(params, numClasses)), null, 0, List.of()));
+    int firstEpoch = state.completedEpochs() + 1;
     if (firstEpoch > 1) {
       LOG.info("resuming after epoch {} from {}", firstEpoch - 1, options.checkpointDir());
     }
@@ -186,7 +187,9 @@ public final class SparkMagnetTrainer {
           epoch, params.epochs(), fmt(metrics.loss()), fmt(time.embed), fmt(time.index), fmt(time.plan),
           fmt(time.materialise), fmt(time.fit), fmt(metrics.examplesPerSecond()), describe(validationMetrics), fmt(eta));
       listener.accept(metrics);
-      checkpoints.save(epoch, network, index, history, train, n);
+      ClusterIndex epochIndex = index;
+      checkpoints.save(epoch, network,
+          () -> epochIndex != null ? epochIndex : finalIndex(network, examples, numClasses, null), history, train, n);
     }
     MultiLayerNetwork network = sparkNet.getNetwork();
     ClusterIndex finalIndex = finalIndex(network, examples, numClasses, index);
@@ -221,6 +224,27 @@ public final class SparkMagnetTrainer {
     }).reduce((a, b) -> new double[] {a[0] + b[0], a[1] + b[1]});
     snapshot.destroy(false);
     return sums[1] == 0 ? 0.0 : sums[0] / sums[1];
+  }
+
+  /**
+   * Fails before any job when the data cannot give every seed M−1 clusters of other classes:
+   * K clusters per class at most, so at least M−1 ≤ (classes with examples − 1)·K is needed.
+   */
+  private void checkNeighbourhoodsFit(Map<Integer, Long> classCounts, int numClasses) {
+    for (int label : classCounts.keySet()) {
+      if (label < 0 || label >= numClasses) {
+        throw new IllegalArgumentException("label must be in [0, " + numClasses + "); found " + label);
+      }
+    }
+    if (params.loss() != LossKind.MAGNET) {
+      return;
+    }
+    long present = classCounts.size();
+    long impostors = (present - 1) * params.clustersPerClass();
+    if (impostors < params.clustersPerBatch() - 1) {
+      throw new IllegalArgumentException("M-1 impostor clusters are needed but " + present + " classes with examples"
+          + " and K=" + params.clustersPerClass() + " give at most " + impostors + "; M=" + params.clustersPerBatch());
+    }
   }
 
   /** M·D rows per batch; for triplet P classes × K examples with P = min(M, eligible classes). */

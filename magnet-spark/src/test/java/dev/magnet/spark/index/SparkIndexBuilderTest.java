@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.magnet.core.cluster.ClusterIndex;
 import dev.magnet.core.cluster.ClusterIndexBuilder;
-import dev.magnet.spark.LocalSpark;
+import dev.magnet.spark.SparkTestSession;
 import dev.magnet.spark.train.Embedded;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,7 +27,7 @@ class SparkIndexBuilderTest {
 
   @BeforeAll
   static void start() {
-    spark = LocalSpark.start("index-test");
+    spark = JavaSparkContext.fromSparkContext(SparkTestSession.start("index-test").sparkContext());
   }
 
   @AfterAll

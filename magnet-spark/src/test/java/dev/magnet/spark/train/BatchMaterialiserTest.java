@@ -3,7 +3,7 @@ package dev.magnet.spark.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.magnet.spark.LocalSpark;
+import dev.magnet.spark.SparkTestSession;
 import dev.magnet.spark.data.Example;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,7 +24,7 @@ class BatchMaterialiserTest {
 
   @BeforeAll
   static void start() {
-    spark = LocalSpark.start("batch-test");
+    spark = JavaSparkContext.fromSparkContext(SparkTestSession.start("batch-test").sparkContext());
   }
 
   @AfterAll

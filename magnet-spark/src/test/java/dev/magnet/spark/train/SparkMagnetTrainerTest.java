@@ -10,7 +10,7 @@ import dev.magnet.core.nn.InputShape;
 import dev.magnet.core.nn.NetworkSpec;
 import dev.magnet.core.train.LossKind;
 import dev.magnet.core.train.MagnetParams;
-import dev.magnet.spark.LocalSpark;
+import dev.magnet.spark.SparkTestSession;
 import dev.magnet.spark.data.Example;
 import dev.magnet.spark.data.SparkDataset;
 import java.util.ArrayList;
@@ -26,7 +26,7 @@ class SparkMagnetTrainerTest {
 
   @BeforeAll
   static void start() {
-    spark = LocalSpark.start("trainer-test");
+    spark = JavaSparkContext.fromSparkContext(SparkTestSession.start("trainer-test").sparkContext());
   }
 
   @AfterAll
@@ -34,7 +34,7 @@ class SparkMagnetTrainerTest {
     spark.stop();
   }
 
-  static SparkDataset dataset(LabelledDataset data, int from, int to, long firstId) {
+  static SparkDataset dataset(JavaSparkContext spark, LabelledDataset data, int from, int to, long firstId) {
     List<Example> examples = new ArrayList<>();
     float[][] rows = data.features().toFloatMatrix();
     int[] labels = data.labels();
@@ -51,8 +51,8 @@ class SparkMagnetTrainerTest {
   void trainingLossFallsAndTheEmbeddingGeneralises(LossKind loss) {
     LabelledDataset data = SyntheticData.vectors(4, 2, 80, 8, 3.0, 1.0, 17);
     int half = data.size() / 2;
-    SparkDataset train = dataset(data, 0, half, 0);
-    SparkDataset test = dataset(data, half, data.size(), 0);
+    SparkDataset train = dataset(spark, data, 0, half, 0);
+    SparkDataset test = dataset(spark, data, half, data.size(), 0);
     MagnetParams params = MagnetParams.defaults().withLoss(loss).withClusters(2, 4, 4).withEpochs(4).withSeed(5);
     NetworkSpec spec = NetworkSpec.of(Architecture.MLP, InputShape.vector(8)).withEmbeddingDim(8)
         .withHiddenSizes(List.of(32)).withLearningRate(3e-3);
