@@ -1,5 +1,6 @@
 package dev.magnet.core.cluster;
 
+import dev.magnet.core.distance.Distances;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.PriorityQueue;
@@ -254,7 +255,7 @@ public final class ClusterIndex {
       if (clusterClass[j] == own) {
         continue;
       }
-      distance[j] = squaredDistance(centroids[cluster], centroids[j]);
+      distance[j] = Distances.squared(centroids[cluster], centroids[j]);
       best.add(j);
       if (best.size() > count) {
         best.poll();
@@ -274,7 +275,7 @@ public final class ClusterIndex {
     int nearest = -1;
     double best = Double.POSITIVE_INFINITY;
     for (int j = range[0]; j < range[1]; j++) {
-      double d = squaredDistance(embedding, centroids[j]);
+      double d = Distances.squared(embedding, centroids[j]);
       if (d < best) {
         best = d;
         nearest = j;
@@ -296,7 +297,7 @@ public final class ClusterIndex {
     double[] exponent = new double[numClusters()];
     for (int j = 0; j < numClusters(); j++) {
       if (clusterClass[j] != own) {
-        exponent[j] = -s * squaredDistance(embedding, centroids[j]);
+        exponent[j] = -s * Distances.squared(embedding, centroids[j]);
         max = Math.max(max, exponent[j]);
       }
     }
@@ -309,18 +310,11 @@ public final class ClusterIndex {
         sum += Math.exp(exponent[j] - max);
       }
     }
-    double value = s * squaredDistance(embedding, centroids[ownCluster]) + alpha + max + Math.log(sum);
+    double value = s * Distances.squared(embedding, centroids[ownCluster]) + alpha + max + Math.log(sum);
     return Math.max(0.0, value);
   }
 
-  static double squaredDistance(double[] a, double[] b) {
-    double sum = 0;
-    for (int e = 0; e < a.length; e++) {
-      double d = a[e] - b[e];
-      sum += d * d;
-    }
-    return sum;
-  }
+
 
   @Override
   public String toString() {

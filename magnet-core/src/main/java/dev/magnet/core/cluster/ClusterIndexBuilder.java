@@ -1,5 +1,6 @@
 package dev.magnet.core.cluster;
 
+import dev.magnet.core.distance.Distances;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -86,7 +87,7 @@ public final class ClusterIndexBuilder {
     double[][] centroidArray = centroids.toArray(new double[0][]);
     double within = 0;
     for (int i = 0; i < n; i++) {
-      within += ClusterIndex.squaredDistance(rowsArray[i], centroidArray[assignment[i]]);
+      within += Distances.squared(rowsArray[i], centroidArray[assignment[i]]);
     }
     double sigma2 = Math.max(within / (n - 1), Double.MIN_NORMAL);
     ClusterIndex index = ClusterIndex.of(numClasses, centroidArray,

@@ -23,6 +23,16 @@ public final class Distances {
 
   private Distances() {}
 
+  /** ‖a − b‖² of two plain vectors: the loops' and the per-example kernels' one definition. */
+  public static double squared(double[] a, double[] b) {
+    double sum = 0;
+    for (int e = 0; e < a.length; e++) {
+      double d = a[e] - b[e];
+      sum += d * d;
+    }
+    return sum;
+  }
+
   /**
    * Calls {@code consumer} with each block of distances, in query order: the block is
    * {@code double[rows][n]} and the int is the row of its first query.

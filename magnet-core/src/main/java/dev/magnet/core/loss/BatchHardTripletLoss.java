@@ -1,5 +1,6 @@
 package dev.magnet.core.loss;
 
+import dev.magnet.core.distance.Distances;
 import java.util.Arrays;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
@@ -68,7 +69,7 @@ public final class BatchHardTripletLoss implements ILossFunction {
     double[][] dist = new double[n][n];
     for (int i = 0; i < n; i++) {
       for (int j = i + 1; j < n; j++) {
-        dist[i][j] = Math.sqrt(MagnetLoss.squaredDistance(r[i], r[j]) + DISTANCE_EPSILON);
+        dist[i][j] = Math.sqrt(Distances.squared(r[i], r[j]) + DISTANCE_EPSILON);
         dist[j][i] = dist[i][j];
       }
     }

@@ -1,5 +1,6 @@
 package dev.magnet.core.loss;
 
+import dev.magnet.core.distance.Distances;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -242,7 +243,7 @@ public final class MagnetLoss implements ILossFunction {
     double within = 0;
     for (int i = 0; i < n; i++) {
       for (int j = 0; j < clusters; j++) {
-        dist[i][j] = squaredDistance(r[i], mu[j]);
+        dist[i][j] = Distances.squared(r[i], mu[j]);
       }
       within += dist[i][m[i]];
     }
@@ -319,14 +320,7 @@ public final class MagnetLoss implements ILossFunction {
     return new BatchLoss(losses, g, variance);
   }
 
-  static double squaredDistance(double[] a, double[] b) {
-    double sum = 0;
-    for (int e = 0; e < a.length; e++) {
-      double d = a[e] - b[e];
-      sum += d * d;
-    }
-    return sum;
-  }
+
 
   @Override
   public String name() {

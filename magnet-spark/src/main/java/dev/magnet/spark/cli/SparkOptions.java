@@ -27,12 +27,17 @@ final class SparkOptions {
     if (SparkSession.getActiveSession().isDefined()) {
       return new Session(SparkSession.getActiveSession().get(), false);
     }
-    SparkSession spark = SparkSession.builder()
-        .master(master)
+    SparkSession.Builder builder = SparkSession.builder()
         .appName(appName)
         .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-        .config("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator")
-        .getOrCreate();
-    return new Session(spark, true);
+        .config("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator");
+    // A real spark-submit passes its --master as the spark.master property: keep it.
+    String effective = System.getProperty("spark.master", master);
+    builder.master(effective);
+    if (effective.startsWith("local")) {
+      // The embedded Spark talks to itself only: stay on loopback, whatever the host name resolves to.
+      builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1");
+    }
+    return new Session(builder.getOrCreate(), true);
   }
 }

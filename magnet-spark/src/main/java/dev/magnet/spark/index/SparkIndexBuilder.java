@@ -266,12 +266,7 @@ public final class SparkIndexBuilder {
     }
 
     double squaredDistance(double[] r, int cluster) {
-      double sum = 0;
-      for (int e = 0; e < r.length; e++) {
-        double d = r[e] - centroids[cluster][e];
-        sum += d * d;
-      }
-      return sum;
+      return dev.magnet.core.distance.Distances.squared(r, centroids[cluster]);
     }
   }
 }
