@@ -1,6 +1,7 @@
 package dev.magnet.spark.train;
 
 import dev.magnet.core.cluster.ClusterIndex;
+import dev.magnet.core.cluster.ClusterIndexBuilder;
 import dev.magnet.core.eval.ClusterClassifier;
 import dev.magnet.core.eval.KnnClassifier;
 import dev.magnet.core.model.ModelArtifact;
@@ -290,7 +291,8 @@ public final class SparkMagnetTrainer {
 
   /**
    * Held-out metrics after an epoch: 1-NN against the training embeddings (and against the fine
-   * labels when the examples carry them), and the paper's cluster rule when an index exists.
+   * labels when the examples carry them), and for Magnet the paper's cluster rule on an index of
+   * the current embeddings.
    * Embeddings are computed on the executors and collected: 60k × 64 floats is 15 MB.
    */
   private Map<String, Double> validate(MultiLayerNetwork network, ClusterIndex index, JavaRDD<Example> examples,
@@ -300,9 +302,12 @@ public final class SparkMagnetTrainer {
     Map<String, Double> metrics = new LinkedHashMap<>();
     KnnClassifier knn = new KnnClassifier(trainSet.embeddings(), trainSet.labels());
     metrics.put("knn1_accuracy", KnnClassifier.accuracy(knn.predict(testSet.embeddings(), 1), testSet.labels()));
-    if (index != null) {
-      ClusterClassifier rule = new ClusterClassifier(index.centroidMatrix(), index.clusterClasses(), numClasses,
-          index.sigma2(), params.nearestClusters());
+    if (params.loss() == LossKind.MAGNET) {
+      // The epoch's index was built before its training; the rule needs one of this network.
+      ClusterIndex current = ClusterIndexBuilder.build(trainSet.embeddings(), trainSet.labels(), numClasses,
+          params.clustersPerClass(), index, params.seed(), params.alpha(), params.kmeansIterations());
+      ClusterClassifier rule = new ClusterClassifier(current.centroidMatrix(), current.clusterClasses(), numClasses,
+          current.sigma2(), params.nearestClusters());
       metrics.put("cluster_accuracy", KnnClassifier.accuracy(rule.predict(testSet.embeddings()), testSet.labels()));
     }
     if (trainSet.hasFineLabels() && testSet.hasFineLabels()) {
