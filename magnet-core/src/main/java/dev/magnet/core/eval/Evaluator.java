@@ -16,8 +16,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * MAP@R), K-means only for NMI.
  *
  * <p>Hierarchy recovery: when fine test labels are given, the retrieval metrics and NMI are also
- * computed against them, and the k-NN accuracies leave-one-out within the test set (no fine training
- * labels are needed), each named with the {@value #FINE_PREFIX} prefix, e.g. {@code fine_map_at_r}.
+ * computed against them, and the k-NN accuracies against the training embeddings' fine labels
+ * when those are given too (the Magnet paper's and the PyTorch yardstick's protocol), or else
+ * leave-one-out within the test set; each named with the {@value #FINE_PREFIX} prefix, e.g.
+ * {@code fine_knn1_accuracy}.
  */
 public final class Evaluator {
 
@@ -48,12 +50,19 @@ public final class Evaluator {
     return evaluate(train, test, null, null);
   }
 
+  /** Evaluates with fine labels of the test rows only (fine k-NN leave-one-out within the test set). */
+  public EvaluationReport evaluate(LabelledEmbeddings train, LabelledEmbeddings test,
+      ClusterClassifier clusterClassifier, int[] fineTestLabels) {
+    return evaluate(train, test, clusterClassifier, null, fineTestLabels);
+  }
+
   /**
    * @param clusterClassifier the paper's rule for {@link Metric#CLUSTER_ACCURACY}; null if not requested
+   * @param fineTrainLabels fine labels of the training rows, for fine k-NN against them; null for none
    * @param fineTestLabels fine labels of the test rows for hierarchy recovery; null for none
    */
   public EvaluationReport evaluate(LabelledEmbeddings train, LabelledEmbeddings test,
-      ClusterClassifier clusterClassifier, int[] fineTestLabels) {
+      ClusterClassifier clusterClassifier, int[] fineTrainLabels, int[] fineTestLabels) {
     Distances.checkSameDimension(train.embeddings(), test.embeddings());
     if (metrics.contains(Metric.CLUSTER_ACCURACY) && clusterClassifier == null) {
       throw new IllegalArgumentException("CLUSTER_ACCURACY needs a cluster classifier; clusterClassifier=null");
@@ -62,18 +71,27 @@ public final class Evaluator {
       throw new IllegalArgumentException("fine test labels must have one label per test row; fine="
           + fineTestLabels.length + ", test=" + test.labels().length);
     }
+    if (fineTrainLabels != null && fineTrainLabels.length != train.labels().length) {
+      throw new IllegalArgumentException("fine training labels must have one label per training row; fine="
+          + fineTrainLabels.length + ", train=" + train.labels().length);
+    }
     Map<String, Double> values = new LinkedHashMap<>();
     if (metrics.contains(Metric.CLUSTER_ACCURACY)) {
       put(values, "", Metric.CLUSTER_ACCURACY,
           KnnClassifier.accuracy(clusterClassifier.predict(test.embeddings()), test.labels()));
     }
+    Neighbours trainNeighbours = null;
     if (needsKnn()) {
       KnnClassifier knn = new KnnClassifier(train.embeddings(), train.labels());
-      putKnn(values, "", knn, knn.neighbours(test.embeddings(), KNN_DEPTH), test.labels());
+      trainNeighbours = knn.neighbours(test.embeddings(), KNN_DEPTH);
+      putKnn(values, "", knn, trainNeighbours, test.labels());
     }
     putRetrievalAndNmi(values, "", test.embeddings(), test.labels());
     if (fineTestLabels != null) {
-      if (needsKnn()) {
+      if (needsKnn() && fineTrainLabels != null) {
+        // The same neighbours, voting with their fine labels.
+        putKnn(values, FINE_PREFIX, new KnnClassifier(train.embeddings(), fineTrainLabels), trainNeighbours, fineTestLabels);
+      } else if (needsKnn()) {
         KnnClassifier knn = new KnnClassifier(test.embeddings(), fineTestLabels);
         putKnn(values, FINE_PREFIX, knn, knn.leaveOneOutNeighbours(KNN_DEPTH), fineTestLabels);
       }

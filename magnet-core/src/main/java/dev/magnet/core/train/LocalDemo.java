@@ -54,7 +54,7 @@ public final class LocalDemo {
     ClusterClassifier classifier = new ClusterClassifier(model.index().centroidMatrix(), model.index().clusterClasses(),
         model.index().numClasses(), model.index().sigma2(), params.nearestClusters());
     EvaluationReport report = new Evaluator(EnumSet.allOf(Metric.class), params.seed())
-        .evaluate(trainEmbeddings, testEmbeddings, classifier, test.fineLabels());
+        .evaluate(trainEmbeddings, testEmbeddings, classifier, train.fineLabels(), test.fineLabels());
 
     Files.createDirectories(out);
     Path modelDir = out.resolve("model");

@@ -78,6 +78,23 @@ class EvaluatorTest {
   }
 
   @Test
+  void fineKnnVotesWithTheTrainingSetsFineLabelsWhenGiven() {
+    EvaluationReport report = new Evaluator(Set.of(Metric.KNN1_ACCURACY), 5)
+        .evaluate(set(1), set(2), null, labels(false), labels(false));
+    assertEquals(1.0, report.get("fine_knn1_accuracy"), 1e-12);
+    // Training fine labels shifted by one class: every fine vote is now wrong, which a
+    // leave-one-out vote within the test set could not show.
+    int[] wrong = labels(false);
+    for (int i = 0; i < wrong.length; i++) {
+      wrong[i] = (wrong[i] + 1) % FINE_CENTRES.length;
+    }
+    EvaluationReport shifted = new Evaluator(Set.of(Metric.KNN1_ACCURACY), 5)
+        .evaluate(set(1), set(2), null, wrong, labels(false));
+    assertEquals(0.0, shifted.get("fine_knn1_accuracy"), 1e-12);
+    assertEquals(1.0, shifted.get("knn1_accuracy"), 1e-12);
+  }
+
+  @Test
   void collapsedCoarseClassesLoseTheFineStructure() {
     // Every row of a coarse class at the same point: fine neighbours are arbitrary among 11 others
     // of which 5 share the fine label, and ties go to the lowest row. For fine class 0 (rows 0-5)

@@ -99,7 +99,7 @@ public final class EvaluateCommand implements Callable<Integer> {
           artifact.index().clusterClasses(), artifact.index().numClasses(), artifact.index().sigma2(),
           artifact.params().nearestClusters());
       EvaluationReport report = new Evaluator(metrics, artifact.params().seed())
-          .evaluate(train.embeddings(), test.embeddings(), classifier, test.fineLabels());
+          .evaluate(train.embeddings(), test.embeddings(), classifier, train.fineLabels(), test.fineLabels());
       out.print(Summary.values(report.values()));
       if (json != null) {
         try {
