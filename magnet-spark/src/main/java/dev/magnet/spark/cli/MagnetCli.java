@@ -33,7 +33,13 @@ public final class MagnetCli implements Runnable {
 
   /** Runs the CLI; returns the exit status. */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
-    return commandLine(out, err).execute(args);
+    try {
+      return commandLine(out, err).execute(args);
+    } finally {
+      // Auto-flush acts on println only: a summary printed with print() would be lost at exit.
+      out.flush();
+      err.flush();
+    }
   }
 
   /** The configured command line, with output, error and exit-status handling. */

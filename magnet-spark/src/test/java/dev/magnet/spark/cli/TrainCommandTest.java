@@ -31,6 +31,16 @@ class TrainCommandTest {
   }
 
   @Test
+  void runFlushesWhatTheCommandPrintedBeforeTheJvmExits() {
+    // A buffered writer that is never flushed by println: what main() hands over in a real run.
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    PrintWriter out = new PrintWriter(new java.io.BufferedWriter(new java.io.OutputStreamWriter(bytes)), false);
+    int status = MagnetCli.run(out, new PrintWriter(new StringWriter()), "train", "--help");
+    assertEquals(0, status);
+    assertTrue(bytes.toString().contains("--data=SOURCE"), bytes.toString());
+  }
+
+  @Test
   void everyOptionLandsInItsParameter() {
     TrainCommand c = parse("--data", "synthetic:classes=4,dim=16", "--validation", "synthetic:per=10",
         "--limit", "500", "--coarse", "fashion-mnist", "--loss", "triplet", "--network", "resnet-small",
