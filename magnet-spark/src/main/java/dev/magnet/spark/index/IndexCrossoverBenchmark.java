@@ -28,7 +28,7 @@ public final class IndexCrossoverBenchmark {
         .set("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
         .set("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator"));
     spark.setLogLevel("WARN");
-    int[][] cases = {{1000, 40}, {100, 400}, {10, 4000}, {2, 20000}};
+    int[][] cases = {{2, 20000}, {10, 4000}, {50, 800}};
     System.out.println("classes  per-class  grouped-s  mllib-s  (K=" + K + ", " + DIMENSION + "-d, local[2])");
     for (int[] c : cases) {
       JavaRDD<Embedded> data = spark.parallelize(random(c[0], c[1]), 4).persist(StorageLevel.MEMORY_ONLY());
