@@ -1,5 +1,6 @@
 package dev.magnet.core.loss;
 
+import dev.magnet.core.DoublePrecision;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -14,7 +15,6 @@ import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 
@@ -44,16 +44,9 @@ final class TinyNets {
     return net;
   }
 
-  /** DL4J's finite-difference check; it insists on DOUBLE as the global default type meanwhile. */
+  /** DL4J's finite-difference check, under the DOUBLE default types it insists on. */
   static boolean gradientsPass(MultiLayerNetwork net, INDArray input, INDArray labels) {
-    DataType previous = Nd4j.dataType();
-    DataType previousFloat = Nd4j.defaultFloatingPointType();
-    Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    try {
-      return check(net, input, labels);
-    } finally {
-      Nd4j.setDefaultDataTypes(previous, previousFloat);
-    }
+    return DoublePrecision.during(() -> check(net, input, labels));
   }
 
   private static boolean check(MultiLayerNetwork net, INDArray input, INDArray labels) {

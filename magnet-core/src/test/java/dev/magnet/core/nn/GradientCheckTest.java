@@ -1,5 +1,6 @@
 package dev.magnet.core.nn;
 
+import dev.magnet.core.DoublePrecision;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -10,9 +11,8 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -20,24 +20,12 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 
 /** Finite-difference checks of the native-op blocks' automatic gradients, in double precision. */
+@ExtendWith(DoublePrecision.class)
 class GradientCheckTest {
   private static final double EPSILON = 1e-6;
   private static final double MAX_REL_ERROR = 1e-3;
   private static final double MIN_ABS_ERROR = 1e-8;
   private static final int ROWS = 3;
-  private static DataType previousDefault;
-
-  /** GradientCheckUtil refuses to run unless ND4J's default type is DOUBLE as well. */
-  @BeforeAll
-  static void doublePrecision() {
-    previousDefault = Nd4j.dataType();
-    Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-  }
-
-  @AfterAll
-  static void restorePrecision() {
-    Nd4j.setDefaultDataTypes(previousDefault, previousDefault);
-  }
 
   @Test
   void convPoolBlocksValidAndSame() {

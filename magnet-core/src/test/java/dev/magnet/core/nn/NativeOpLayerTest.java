@@ -1,5 +1,6 @@
 package dev.magnet.core.nn;
 
+import dev.magnet.core.DoublePrecision;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,9 +12,8 @@ import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.activations.Activation;
@@ -24,20 +24,8 @@ import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /** Pins DL4J M2.1's doubled SameDiffLayer gradient, and that {@link NativeOpLayer} corrects it. */
+@ExtendWith(DoublePrecision.class)
 class NativeOpLayerTest {
-  private static DataType previousDefault;
-
-  @BeforeAll
-  static void doublePrecision() {
-    previousDefault = Nd4j.dataType();
-    Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-  }
-
-  @AfterAll
-  static void restorePrecision() {
-    Nd4j.setDefaultDataTypes(previousDefault, previousDefault);
-  }
-
   /** The smallest SameDiff layer: out = input · W, 4 → 3. */
   public static class PlainLinear extends SameDiffLayer {
     @Override
