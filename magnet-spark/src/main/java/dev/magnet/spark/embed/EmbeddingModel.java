@@ -8,12 +8,16 @@ import dev.magnet.spark.train.NetworkSnapshot;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * What the executors need of a model to embed and classify, as one broadcast value: the network
  * snapshot, the index's centroids with their classes, σ², L and the label names. Executors
- * rebuild the network and the {@link ClusterClassifier} once per partition.
+ * restore the network once per concurrent task and reuse it for later partitions
+ * ({@link NetworkPool}, keyed by this object's random key), and build the
+ * {@link ClusterClassifier} once per partition.
  *
  * <p>A plain serialisable class with plain arrays: {@link ClusterClassifier} and
  * {@link InputShape} are not serialisable, and Kryo cannot set a record's final fields on Java 17.
@@ -21,6 +25,7 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class EmbeddingModel implements Serializable {
   private static final long serialVersionUID = 1L;
 
+  private final String key = UUID.randomUUID().toString();
   private final NetworkSnapshot network;
   private final double[][] centroids;
   private final int[] centroidClasses;
@@ -64,9 +69,14 @@ public final class EmbeddingModel implements Serializable {
         sigma2, nearestClusters);
   }
 
-  /** A private copy of the network, for one partition. */
-  NetworkSnapshot network() {
-    return network;
+  /** A network for one partition: reused from an earlier partition of this job in this JVM, or restored. */
+  MultiLayerNetwork takeNetwork() {
+    return NetworkPool.take(key, network);
+  }
+
+  /** Hands a network back when its partition is done. */
+  void returnNetwork(MultiLayerNetwork restored) {
+    NetworkPool.give(key, restored);
   }
 
   /** The shape of one input example. */

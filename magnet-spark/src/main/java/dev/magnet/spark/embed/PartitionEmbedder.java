@@ -50,6 +50,10 @@ final class PartitionEmbedder implements Iterator<EmbedRecord> {
     while (ready.isEmpty() && items.hasNext()) {
       nextBatch();
     }
+    if (network != null && !items.hasNext()) {
+      model.returnNetwork(network);
+      network = null;
+    }
     return !ready.isEmpty();
   }
 
@@ -85,7 +89,9 @@ final class PartitionEmbedder implements Iterator<EmbedRecord> {
       return;
     }
     if (network == null) {
-      network = model.network().restore();
+      network = model.takeNetwork();
+    }
+    if (classifier == null) {
       classifier = model.classifier();
     }
     int n = batch.size();
