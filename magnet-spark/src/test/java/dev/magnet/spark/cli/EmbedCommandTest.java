@@ -184,6 +184,10 @@ class EmbedCommandTest {
     assertEquals(List.of("id", "path", "embedding", "prediction", "prediction_index", "probability", "cluster", "label",
         "model"), Arrays.asList(session.read().parquet(output).columns()));
     assertEquals(good, rows.stream().map(r -> r.getLong(0)).distinct().count(), "ids are unique");
+    org.apache.spark.sql.types.Metadata provenance = session.read().parquet(output).schema().apply("embedding").metadata();
+    assertEquals(artifact.provenance().trainedAt(), provenance.getString("magnet.model.trainedAt"),
+        "the model's version travels in the table's schema");
+    assertEquals(artifact.labelNames(), List.of(provenance.getStringArray("magnet.labelNames")));
 
     List<Row> rejects = session.read().parquet(output + "_rejects").collectAsList();
     Map<String, String> rejected = rejects.stream().collect(Collectors.toMap(r -> name(r.getString(0)),
