@@ -6,13 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.magnet.core.cluster.ClusterIndex;
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.spark.TestModels;
+import dev.magnet.spark.train.SparkEpochMetrics;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -62,7 +69,7 @@ class HtmlReportTest {
       assertEquals(plot.height(), image.getHeight(), plot + " height");
       byte[] head = Files.readAllBytes(dir.resolve(plot.fileName()));
       assertEquals((byte) 0x89, head[0]);
-      assertEquals("PNG", new String(head, 1, 3, java.nio.charset.StandardCharsets.US_ASCII));
+      assertEquals("PNG", new String(head, 1, 3, StandardCharsets.US_ASCII));
     }
     assertFalse(html.contains("http://") || html.contains("https://") || html.contains("<script"),
         "the page loads nothing from the network and runs nothing");
@@ -93,8 +100,8 @@ class HtmlReportTest {
     XYChart chart = ReportCharts.projection(Projection.of(input.sample(), input.model().index()),
         input.model().labelNames());
     assertEquals(List.of("cat", "dog", ReportCharts.CENTROIDS), List.copyOf(chart.getSeriesMap().keySet()));
-    BufferedImage image = ImageIO.read(new java.io.ByteArrayInputStream(ReportCharts.png(chart)));
-    Set<Integer> colours = new java.util.HashSet<>();
+    BufferedImage image = ImageIO.read(new ByteArrayInputStream(ReportCharts.png(chart)));
+    Set<Integer> colours = new HashSet<>();
     for (int y = 0; y < image.getHeight(); y++) {
       for (int x = 0; x < image.getWidth(); x++) {
         colours.add(image.getRGB(x, y) & 0xFFFFFF);
@@ -103,6 +110,52 @@ class HtmlReportTest {
     assertTrue(colours.contains(ReportCharts.classColour(0).getRGB() & 0xFFFFFF), "cat's colour is drawn");
     assertTrue(colours.contains(ReportCharts.classColour(1).getRGB() & 0xFFFFFF), "dog's colour is drawn");
     assertTrue(colours.contains(0), "the black centroid crosses are drawn");
+  }
+
+  @Test
+  void withoutHeldOutDataThereIsNoMetricsPlotAndThePageSaysSo() throws IOException {
+    ModelArtifact model = TestModels.tiny();
+    List<SparkEpochMetrics> epochs = List.of(new SparkEpochMetrics(1, 0.9, 5, 0.1, 0.2, 0.01, 0.3, 1.0, 100, Map.of()),
+        new SparkEpochMetrics(2, Double.NaN, 5, 0.1, 0.2, 0.01, 0.3, 1.0, 100, Map.of()));
+    Map<String, byte[]> files = HtmlReport.render(new ReportInput("no validation", epochs, Map.of(), model,
+        ReportFixtures.sample(model, 20)));
+    assertEquals(List.of(HtmlReport.INDEX, Plot.LOSS.fileName(), Plot.PHASES.fileName(), Plot.PROJECTION.fileName()),
+        List.copyOf(files.keySet()), "a NaN loss is left out of the plot, not a reason to fail");
+    String html = new String(files.get(HtmlReport.INDEX), StandardCharsets.UTF_8);
+    assertTrue(html.contains("None: the run had no held-out data."), html);
+    assertFalse(html.contains(Plot.VALIDATION.fileName()));
+  }
+
+  @Test
+  void manyClassesAreListedOnThePageInsteadOfInALegend() throws IOException {
+    ModelArtifact tiny = TestModels.tiny();
+    int classes = ReportCharts.MAX_LEGEND_CLASSES + 10;
+    double[][] centroids = new double[classes][];
+    int[] clusterClass = new int[classes];
+    long[] sizes = new long[classes];
+    List<String> names = new ArrayList<>();
+    float[][] embeddings = new float[2 * classes][];
+    int[] labels = new int[2 * classes];
+    for (int c = 0; c < classes; c++) {
+      centroids[c] = new double[] {Math.cos(c), Math.sin(c), c / 10.0};
+      clusterClass[c] = c;
+      sizes[c] = 2;
+      names.add("class " + c);
+      for (int k = 0; k < 2; k++) {
+        embeddings[2 * c + k] = new float[] {(float) Math.cos(c) + 0.01f * k, (float) Math.sin(c), c / 10f};
+        labels[2 * c + k] = c;
+      }
+    }
+    ModelArtifact model = new ModelArtifact(tiny.network(),
+        ClusterIndex.of(classes, centroids, clusterClass, sizes, 0.1, null), names,
+        tiny.params(), tiny.networkSpec(), tiny.provenance());
+    ReportInput input = ReportInput.ofEvaluation("many", Map.of(), model, new EmbeddingSample(embeddings, labels, "t"));
+    XYChart chart = ReportCharts.projection(Projection.of(input.sample(), model.index()), names);
+    assertFalse(chart.getStyler().isLegendVisible());
+    assertEquals(classes + 1, chart.getSeriesMap().size(), "a series per class, and the centroids");
+    String html = new String(HtmlReport.render(input).get(HtmlReport.INDEX), StandardCharsets.UTF_8);
+    assertTrue(html.contains("Classes (" + classes + ", too many for a legend): class 0, class 1, "), html);
+    assertTrue(ReportCharts.classColour(classes - 1).getRGB() != ReportCharts.classColour(classes - 2).getRGB());
   }
 
   @Test
@@ -155,7 +208,7 @@ class HtmlReportTest {
     EmbeddingSample b = EmbeddingSample.draw(rows, labels, EmbeddingSample.MAX_POINTS, 9, "the test set");
     assertEquals(EmbeddingSample.MAX_POINTS, a.size());
     assertEquals("2,000 of 5,000 examples of the test set", a.source());
-    assertTrue(java.util.Arrays.deepEquals(a.embeddings(), b.embeddings()), "same seed, same sample");
+    assertTrue(Arrays.deepEquals(a.embeddings(), b.embeddings()), "same seed, same sample");
     float[][] chosen = a.embeddings();
     int[] chosenLabels = a.labels();
     for (int i = 0; i < chosen.length; i++) {
