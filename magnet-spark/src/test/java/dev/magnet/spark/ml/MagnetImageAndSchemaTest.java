@@ -220,6 +220,34 @@ class MagnetImageAndSchemaTest {
     assertTrue(e.getMessage().startsWith("Column features must be of type vector"), e.getMessage());
   }
 
+  @Test
+  void evaluatorScoresLeaveOneOutOnVectorsOrArrays() throws Exception {
+    // Two tight pairs of classes 0 and 1, and a lone point of class 2 (no other row of its class).
+    double[][] points = {{0, 0}, {0.1, 0}, {1, 0}, {1.1, 0}, {5, 0}};
+    double[] labels = {0, 0, 1, 1, 2};
+    List<Row> rows = new java.util.ArrayList<>();
+    for (int i = 0; i < points.length; i++) {
+      rows.add(RowFactory.create(org.apache.spark.ml.linalg.Vectors.dense(points[i]), labels[i],
+          toList(new float[] {(float) points[i][0], (float) points[i][1]})));
+    }
+    Dataset<Row> frame = spark.createDataFrame(rows, new StructType().add("embedding", SQLDataTypes.VectorType())
+        .add("label", DataTypes.DoubleType).add("floats", DataTypes.createArrayType(DataTypes.FloatType)));
+    MagnetEvaluator evaluator = new MagnetEvaluator();
+    assertTrue(evaluator.isLargerBetter());
+    assertEquals(1.0, evaluator.evaluate(frame), "P@1 leaves the lone point out");
+    assertEquals(1.0, evaluator.setMetricName("mapAtR").evaluate(frame));
+    assertEquals(0.8, evaluator.setMetricName("knnAccuracy").evaluate(frame), 1e-12, "the lone point counts as wrong");
+    assertEquals(0.8, evaluator.setEmbeddingCol("floats").evaluate(frame), 1e-12, "array<float> embeddings too");
+    String path = tmp.resolve("evaluator").toString();
+    evaluator.write().overwrite().save(path);
+    MagnetEvaluator loaded = MagnetEvaluator.load(path);
+    assertEquals("knnAccuracy", loaded.getMetricName());
+    assertEquals("floats", loaded.getEmbeddingCol());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new MagnetEvaluator().setLabelCol("floats").evaluate(frame));
+    assertEquals("Column floats must be of type integer but was actually array<float>.", e.getMessage());
+  }
+
   private static List<Float> toList(float[] values) {
     List<Float> list = new java.util.ArrayList<>();
     for (float v : values) {
