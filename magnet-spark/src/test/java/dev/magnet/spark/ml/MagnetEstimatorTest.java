@@ -209,7 +209,7 @@ class MagnetEstimatorTest {
   }
 
   @Test
-  void crossValidatorPicksAKAndTheBestModelTransforms() {
+  void crossValidatorPicksAKAndTheBestModelTransforms() throws Exception {
     MagnetEstimator magnet = smallMlp(new MagnetEstimator()).setEpochs(1);
     ParamMap[] grid = new ParamGridBuilder().addGrid(magnet.clustersPerClass(), new int[] {1, 2}).build();
     CrossValidator cv = new CrossValidator().setEstimator(magnet).setEstimatorParamMaps(grid)
@@ -228,6 +228,12 @@ class MagnetEstimatorTest {
     assertEquals(test.count(), scored.count());
     double p1 = new MagnetEvaluator().evaluate(scored);
     assertTrue(p1 > 0.5, "the chosen model's held-out P@1 " + p1);
+    // The whole CrossValidatorModel persists: estimator, evaluator and best model by their readers.
+    String path = tmp.resolve("cv").toString();
+    fitted.write().save(path);
+    CrossValidatorModel loaded = CrossValidatorModel.load(path);
+    assertEquals(byId(scored), byId(loaded.bestModel().transform(test)));
+    assertEquals(MagnetEvaluator.class, loaded.getEvaluator().getClass());
   }
 
   @Test

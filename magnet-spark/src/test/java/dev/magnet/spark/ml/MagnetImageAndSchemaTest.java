@@ -214,6 +214,12 @@ class MagnetImageAndSchemaTest {
       assertEquals(expected[i][1] > expected[i][0] ? 1.0 : 0.0, (double) row.getAs("prediction"));
       assertEquals(nearest[i], (int) row.getAs("cluster"));
     }
+    // array<double> features give the same embeddings.
+    Dataset<Row> doubles = frame.withColumn("features", col("features").cast("array<double>"));
+    List<Row> fromDoubles = model.transform(doubles).orderBy("id").collectAsList();
+    for (int i = 0; i < 2; i++) {
+      assertEquals((Object) scored.get(i).getAs("embedding"), fromDoubles.get(i).getAs("embedding"));
+    }
     // The model checks its features column before any job too.
     StructType text = new StructType().add("features", DataTypes.StringType);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> model.transform(noJobAllowed(text)));
