@@ -40,14 +40,6 @@ final class Summary {
     return table.toString();
   }
 
-  /** Named values as a two-column table, in their order. */
-  static String values(Map<String, Double> values) {
-    int width = values.keySet().stream().mapToInt(String::length).max().orElse(6);
-    StringBuilder table = new StringBuilder();
-    values.forEach((name, value) -> table.append(String.format(Locale.ROOT, "%-" + width + "s  %.4f%n", name, value)));
-    return table.toString();
-  }
-
   /**
    * Evaluation metrics as a table: one row per metric in the order computed, its value against
    * the labels evaluated, and a {@code fine} column (the {@value Evaluator#FINE_PREFIX} variant,
