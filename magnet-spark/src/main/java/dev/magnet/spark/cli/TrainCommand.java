@@ -1,5 +1,6 @@
 package dev.magnet.spark.cli;
 
+import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.core.nn.Architecture;
 import dev.magnet.core.nn.InputShape;
 import dev.magnet.core.nn.NetworkSpec;
@@ -17,6 +18,7 @@ import dev.magnet.spark.report.ReportInput;
 import dev.magnet.spark.train.SparkEpochMetrics;
 import dev.magnet.spark.train.SparkMagnetTrainer;
 import dev.magnet.spark.train.TrainingOptions;
+import dev.magnet.spark.train.WarmStart;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
@@ -145,6 +147,13 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--resume", description = "Continue from the last checkpoint in --checkpoint-dir.")
   boolean resume;
+
+  @Option(names = "--init-from", paramLabel = "MODEL|PUBLISHDIR",
+      description = "Continue from a model directory, or from the latest version of a publish directory: its network"
+          + " (weights, optimiser state, architecture) and cluster index. K-means warm-starts for known classes; new"
+          + " classes get fresh clusters; classes the data no longer has are dropped with a warning; a renamed class"
+          + " is an error.")
+  String initFrom;
 
   @Option(names = "--output", paramLabel = "DIR", description = "The model directory to write (or --publish-to).")
   String output;
@@ -293,6 +302,10 @@ public final class TrainCommand implements Callable<Integer> {
     if (runId != null) {
       PublishDirectory.checkRunId(runId);
     }
+    if (initFrom != null && (network != null || embeddingDim != null || learningRate != null)) {
+      throw new IllegalArgumentException("--network, --embedding-dim and --learning-rate come from the --init-from"
+          + " model; leave them out");
+    }
     MetricGates.checkName("--compare-metric", compareMetric);
   }
 
@@ -351,11 +364,14 @@ public final class TrainCommand implements Callable<Integer> {
       String modelDir = publish == null ? output : publish.stagingPath(id);
       TrainingOptions runOptions = argument(() -> trainingOptions(options, publishTo, id, runId != null));
       Loaded sets = input(() -> load(session.spark(), rows, params.seed(), conf, out));
-      NetworkSpec network = argument(() -> networkSpec(sets.train().inputShape()));
+      WarmStart warm = initFrom == null ? null : warmStart(sets.train(), params, conf, out, err);
+      NetworkSpec network = warm != null ? warm.model().networkSpec()
+          : argument(() -> networkSpec(sets.train().inputShape()));
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(session.spark().sparkContext());
       SparkMagnetTrainer.Outcome outcome;
       try {
-        outcome = new SparkMagnetTrainer(jsc, params, network, runOptions).fit(sets.train(), sets.validation(),
+        SparkMagnetTrainer trainer = new SparkMagnetTrainer(jsc, params, network, runOptions);
+        outcome = (warm == null ? trainer : trainer.initFrom(warm)).fit(sets.train(), sets.validation(),
             epoch -> out.println(Summary.epochLine(epoch)));
       } catch (RuntimeException e) {
         throw new CliException(ExitCodes.TRAINING_FAILED, "training failed: " + CliException.describe(e), e);
@@ -443,6 +459,21 @@ public final class TrainCommand implements Callable<Integer> {
     }
     out.println("latest: " + p.name());
     return ExitCodes.SUCCESS;
+  }
+
+  /** The model of {@code --init-from} (a publish directory's latest version), mapped onto this run's labels. */
+  private WarmStart warmStart(SparkDataset train, MagnetParams params, Configuration conf, PrintWriter out,
+      PrintWriter err) {
+    String resolved = input(() -> PublishDirectory.resolve(initFrom, conf));
+    ModelArtifact base = input(() -> HadoopModelDirectory.load(resolved, conf));
+    WarmStart warm = argument(() -> WarmStart.of(base, resolved, train.labelNames(), params.loss(), train.inputShape()));
+    out.println("initialised from " + resolved + (warm.added().isEmpty() ? "" : "; new classes (fresh clusters): "
+        + warm.added()));
+    if (!warm.vanished().isEmpty()) {
+      err.println(spec.qualifiedName() + ": warning: classes of " + resolved + " that the data no longer has are"
+          + " dropped from the index: " + warm.vanished());
+    }
+    return warm;
   }
 
   private static Optional<PublishDirectory.Publication> findRun(PublishDirectory publish, String id) {
