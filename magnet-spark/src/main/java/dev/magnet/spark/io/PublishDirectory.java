@@ -72,6 +72,8 @@ import org.apache.hadoop.fs.RawLocalFileSystem;
 public final class PublishDirectory {
   /** The pointer file. */
   public static final String LATEST = "LATEST";
+  /** {@code DIR/latest} names the latest version of the publish directory DIR. */
+  public static final String LATEST_ALIAS = "latest";
   /** The lock file. */
   public static final String LOCK = ".lock";
   /** Each version's publication record. */
@@ -230,12 +232,19 @@ public final class PublishDirectory {
 
   /**
    * The model directory {@code path} names: a publish directory (one holding {@code LATEST}) resolves
-   * to its latest version, a version or model directory is itself.
+   * to its latest version, and so does {@code DIR/latest} (the pointer spelled out, when no such
+   * directory exists); a version or model directory is itself.
    *
    * @throws FileNotFoundException naming the directory when it is a publish directory with no
    *     accepted version yet, or when {@code LATEST} names a missing version
    */
   public static String resolve(String path, Configuration conf) throws IOException {
+    Path named = HadoopModelDirectory.qualified(path, conf);
+    FileSystem fs = named.getFileSystem(conf);
+    if (named.getName().equals(LATEST_ALIAS) && named.getParent() != null && !fs.exists(named)
+        && fs.exists(new Path(named.getParent(), LATEST))) {
+      path = named.getParent().toString();
+    }
     PublishDirectory dir = new PublishDirectory(path, conf, message -> {});
     if (!dir.fs.exists(new Path(dir.root, LATEST))) {
       if (dir.fs.exists(dir.root) && !dir.versions().isEmpty()) {

@@ -74,6 +74,7 @@ class PublishDirectoryTest {
     assertEquals("v1", pointer());
     assertEquals("day-1", Files.readString(tmp.resolve("published/v1/model.txt")));
     assertEquals(published.path(), PublishDirectory.resolve(tmp.resolve("published").toString(), conf));
+    assertEquals(published.path(), PublishDirectory.resolve(tmp.resolve("published/latest").toString(), conf));
     assertEquals(Optional.of("day-1"), dir.findRun("day-1").map(PublishDirectory.Publication::runId));
     assertEquals(Optional.empty(), dir.findRun("day-2"));
     // a model directory that is no publish directory resolves to itself
