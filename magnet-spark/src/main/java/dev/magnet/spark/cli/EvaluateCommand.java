@@ -22,6 +22,7 @@ import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -119,7 +120,11 @@ public final class EvaluateCommand implements Callable<Integer> {
           artifact.params().nearestClusters());
       EvaluationReport report = new Evaluator(metrics, artifact.params().seed())
           .evaluate(train.embeddings(), test.embeddings(), classifier, train.fineLabels(), test.fineLabels());
-      out.print(Summary.values(report.values()));
+      out.println(String.format(Locale.ROOT, "evaluated %d examples of %s%s", test.embeddings().labels().length,
+          data, trainData == null ? "; k-NN accuracies skipped (they need --train-data)"
+              : String.format(Locale.ROOT, " against %d training examples of %s",
+                  train.embeddings().labels().length, trainData)));
+      out.print(Summary.metrics(report.values()));
       if (json != null) {
         try {
           MetricsJson.write(json, conf, List.of(), report.values());
