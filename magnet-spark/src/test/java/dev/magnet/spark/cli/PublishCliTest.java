@@ -87,6 +87,35 @@ class PublishCliTest {
     assertTrue(gatedAgain.out().contains("run day-2 already published v2"), gatedAgain.toString());
   }
 
+  /**
+   * Day 2 continues from the latest version, with a class day 1 did not have, and publishes v2;
+   * {@code embed --model DIR/latest} then embeds with v2 and records it.
+   */
+  @Test
+  void theNextDayContinuesFromLatestWithANewClassAndEmbedUsesIt() throws IOException {
+    Path root = tmp.resolve("published");
+    assertEquals(ExitCodes.SUCCESS, train("--publish-to", root.toString(), "--run-id", "day-1").status());
+    String fourClasses = "synthetic:classes=4,sub=2,per=20,dim=8";
+    CliRun next = CliRun.of("train", "--data", fourClasses, "--validation", "synthetic:per=5", "--epochs", "1", "-K",
+        "2", "-M", "3", "-D", "4", "--no-report", "--init-from", root.toString(), "--publish-to", root.toString(),
+        "--run-id", "day-2");
+    assertEquals(ExitCodes.SUCCESS, next.status(), next.toString());
+    assertTrue(next.out().contains("initialised from file:" + root.resolve("v1") + "; new classes (fresh clusters): [class-3]"),
+        next.toString());
+    assertEquals("v2", latest(root));
+    CliRun conflicting = CliRun.of("train", "--data", fourClasses, "--init-from", root.toString(), "--embedding-dim", "8",
+        "--output", tmp.resolve("x").toString());
+    assertEquals(ExitCodes.BAD_ARGUMENTS, conflicting.status(), conflicting.toString());
+    assertTrue(conflicting.err().contains("come from the --init-from model"), conflicting.toString());
+
+    String output = tmp.resolve("embeddings").toString();
+    CliRun embedded = CliRun.of("embed", "--model", root.resolve("latest").toString(), "--input", fourClasses,
+        "--output", output);
+    assertEquals(ExitCodes.SUCCESS, embedded.status(), embedded.toString());
+    List<org.apache.spark.sql.Row> models = session.read().parquet(output).select("model").distinct().collectAsList();
+    assertEquals(List.of("file:" + root.resolve("v2")), models.stream().map(r -> r.getString(0)).toList());
+  }
+
   @Test
   void comparingWithALatestMeasuredOnOtherDataIsRefusedBeforeTraining() throws IOException {
     Path root = tmp.resolve("published");
