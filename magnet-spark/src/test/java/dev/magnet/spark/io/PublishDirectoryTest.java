@@ -161,6 +161,44 @@ class PublishDirectoryTest {
     assertEquals(List.of(), messages, "no lock was stale");
   }
 
+  /**
+   * The same race between two JVMs (the lock is a file, so threads of one process prove little
+   * about processes): each stages its version, both publish once a go file appears.
+   */
+  @Test
+  void racingPublishersInTwoProcessesLeaveLatestAtTheBetter() throws Exception {
+    Path root = tmp.resolve("processes");
+    Path go = tmp.resolve("go");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<Process> processes = new ArrayList<>();
+    List<java.io.BufferedReader> outputs = new ArrayList<>();
+    for (String[] run : new String[][] {{"good", "0.9"}, {"bad", "0.6"}}) {
+      Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+          PublishRaceMain.class.getName(), root.toString(), run[0], run[1], go.toString())
+          .redirectError(tmp.resolve(run[0] + ".err").toFile()).start();
+      processes.add(process);
+      outputs.add(new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)));
+    }
+    try {
+      for (java.io.BufferedReader out : outputs) {
+        assertEquals("staged", out.readLine());
+      }
+      Files.createFile(go);
+      List<String> results = new ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        results.add(outputs.get(i).readLine());
+        assertEquals(0, processes.get(i).waitFor(), Files.readString(tmp.resolve(i == 0 ? "good.err" : "bad.err")));
+      }
+      PublishDirectory dir = new PublishDirectory(root.toString(), conf, messages::add);
+      assertEquals(List.of(1, 2), dir.versions(), results.toString());
+      assertEquals("good", dir.latest().orElseThrow().runId(), results.toString());
+      assertTrue(results.get(0).endsWith(" true"), results.toString());
+      assertFalse(Files.exists(root.resolve(PublishDirectory.LOCK)));
+    } finally {
+      processes.forEach(Process::destroy);
+    }
+  }
+
   /** Without a comparison both are promoted in turn and the pointer ends at the later version. */
   @Test
   void racingPublishersWithoutAGateLeaveLatestAtTheLaterVersion() throws Exception {
