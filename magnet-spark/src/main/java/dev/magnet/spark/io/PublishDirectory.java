@@ -422,14 +422,22 @@ public final class PublishDirectory {
   /** A held lock; closing releases it. */
   private final class Lock implements AutoCloseable {
     private final Path file;
+    private final LockInfo mine;
 
-    Lock(Path file) {
+    Lock(Path file, LockInfo mine) {
       this.file = file;
+      this.mine = mine;
     }
 
+    /** Deletes the lock file if it is still this run's (another run may have taken it over as stale). */
     @Override
     public void close() throws IOException {
-      fs.delete(file, false);
+      Optional<Held> held = held(file);
+      if (held.isPresent() && mine.equals(held.get().info())) {
+        fs.delete(file, false);
+      } else {
+        messages.accept("the publish lock " + file + " was taken over by another run while this one held it");
+      }
     }
   }
 
@@ -444,7 +452,7 @@ public final class PublishDirectory {
     byte[] content = JSON.writeValueAsBytes(mine);
     while (true) {
       if (createExclusive(file, content)) {
-        return new Lock(file);
+        return new Lock(file, mine);
       }
       Optional<Held> held = held(file);
       if (held.isEmpty()) {

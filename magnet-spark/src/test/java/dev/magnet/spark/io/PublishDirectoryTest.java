@@ -181,12 +181,12 @@ class PublishDirectoryTest {
     }
     try {
       for (java.io.BufferedReader out : outputs) {
-        assertEquals("staged", out.readLine());
+        assertEquals("staged", line(out, "staged"));
       }
       Files.createFile(go);
       List<String> results = new ArrayList<>();
       for (int i = 0; i < 2; i++) {
-        results.add(outputs.get(i).readLine());
+        results.add(line(outputs.get(i), "v\\d+ (true|false)"));
         assertEquals(0, processes.get(i).waitFor(), Files.readString(tmp.resolve(i == 0 ? "good.err" : "bad.err")));
       }
       PublishDirectory dir = new PublishDirectory(root.toString(), conf, messages::add);
@@ -197,6 +197,16 @@ class PublishDirectoryTest {
     } finally {
       processes.forEach(Process::destroy);
     }
+  }
+
+  /** The first line matching {@code regex} (the child's log lines go to standard output too), or null at the end. */
+  private static String line(java.io.BufferedReader out, String regex) throws IOException {
+    for (String line = out.readLine(); line != null; line = out.readLine()) {
+      if (line.matches(regex)) {
+        return line;
+      }
+    }
+    return null;
   }
 
   /** Without a comparison both are promoted in turn and the pointer ends at the later version. */
