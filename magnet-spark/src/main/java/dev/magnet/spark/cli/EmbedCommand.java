@@ -10,6 +10,7 @@ import dev.magnet.spark.embed.EmbeddingJob;
 import dev.magnet.spark.embed.EmbeddingModel;
 import dev.magnet.spark.embed.ImageDecoder;
 import dev.magnet.spark.io.HadoopModelDirectory;
+import dev.magnet.spark.io.PublishDirectory;
 import dev.magnet.spark.train.SparkEmbedder;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -54,7 +55,9 @@ public final class EmbedCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "DIR", description = "The model directory (any Hadoop path).")
+  @Option(names = "--model", required = true, paramLabel = "DIR",
+      description = "The model directory (any Hadoop path), or a publish directory (DIR or DIR/latest: the version its"
+          + " LATEST names, recorded in the model column).")
   String model;
 
   @Option(names = "--input", required = true, converter = Source.Converter.class, paramLabel = "SOURCE",
@@ -133,10 +136,11 @@ public final class EmbedCommand implements Callable<Integer> {
     try (SparkOptions.Session session = spark.session(APP_NAME)) {
       Configuration conf = session.spark().sparkContext().hadoopConfiguration();
       checkOutputs(conf);
-      ModelArtifact artifact = TrainCommand.input(() -> HadoopModelDirectory.load(model, conf));
+      String resolved = TrainCommand.input(() -> PublishDirectory.resolve(model, conf));
+      ModelArtifact artifact = TrainCommand.input(() -> HadoopModelDirectory.load(resolved, conf));
       TrainCommand.input(() -> EmbeddingModel.of(artifact));
-      String modelLocation = TrainCommand.input(() -> new Path(model).getFileSystem(conf).makeQualified(new Path(model))
-          .toString());
+      String modelLocation = TrainCommand.input(() -> new Path(resolved).getFileSystem(conf)
+          .makeQualified(new Path(resolved)).toString());
       JavaRDD<EmbedItem> items = items(session.spark(), artifact, out);
       EmbedSummary summary;
       try {

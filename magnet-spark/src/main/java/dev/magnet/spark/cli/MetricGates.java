@@ -18,21 +18,26 @@ final class MetricGates {
   /** Checks every name is one an {@link Evaluator} reports (fine_ variants included). */
   MetricGates(Map<String, Double> minimums) {
     this.minimums = new LinkedHashMap<>(minimums);
-    List<String> known = new ArrayList<>();
-    for (Metric metric : Metric.values()) {
-      known.addAll(metric.names());
-    }
     for (Map.Entry<String, Double> gate : this.minimums.entrySet()) {
-      String name = gate.getKey();
-      String base = name.startsWith(Evaluator.FINE_PREFIX) ? name.substring(Evaluator.FINE_PREFIX.length()) : name;
-      if (!known.contains(base)) {
-        throw new IllegalArgumentException("--min-metric name must be one of " + new TreeSet<>(known)
-            + " (or fine_ + one); name=" + name);
-      }
+      String name = checkName("--min-metric", gate.getKey());
       if (!Double.isFinite(gate.getValue())) {
         throw new IllegalArgumentException("--min-metric value must be finite; " + name + "=" + gate.getValue());
       }
     }
+  }
+
+  /** Checks {@code name} is a metric an {@link Evaluator} reports; {@code option} names the option in the error. */
+  static String checkName(String option, String name) {
+    List<String> known = new ArrayList<>();
+    for (Metric metric : Metric.values()) {
+      known.addAll(metric.names());
+    }
+    String base = name.startsWith(Evaluator.FINE_PREFIX) ? name.substring(Evaluator.FINE_PREFIX.length()) : name;
+    if (!known.contains(base)) {
+      throw new IllegalArgumentException(option + " name must be one of " + new TreeSet<>(known)
+          + " (or fine_ + one); name=" + name);
+    }
+    return name;
   }
 
   boolean isEmpty() {

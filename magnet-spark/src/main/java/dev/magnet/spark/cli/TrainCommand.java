@@ -1,5 +1,6 @@
 package dev.magnet.spark.cli;
 
+import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.core.nn.Architecture;
 import dev.magnet.core.nn.InputShape;
 import dev.magnet.core.nn.NetworkSpec;
@@ -10,17 +11,20 @@ import dev.magnet.spark.data.SparkDataset;
 import dev.magnet.spark.data.SparkDatasets;
 import dev.magnet.spark.io.HadoopModelDirectory;
 import dev.magnet.spark.io.MetricsJson;
+import dev.magnet.spark.io.PublishDirectory;
 import dev.magnet.spark.report.EmbeddingSample;
 import dev.magnet.spark.report.HtmlReport;
 import dev.magnet.spark.report.ReportInput;
 import dev.magnet.spark.train.SparkEpochMetrics;
 import dev.magnet.spark.train.SparkMagnetTrainer;
 import dev.magnet.spark.train.TrainingOptions;
+import dev.magnet.spark.train.WarmStart;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
@@ -52,6 +56,10 @@ public final class TrainCommand implements Callable<Integer> {
   static final String APP_NAME = "magnet train";
   /** The HTML report's directory inside {@code --output}. */
   static final String REPORT_DIR = "report";
+  /** k-NN accuracy: computed for every loss (the cluster rule only for Magnet). */
+  static final String DEFAULT_COMPARE_METRIC = "knn1_accuracy";
+  /** Where a run's checkpoints go inside the publish directory, by run id. */
+  static final String RUNS_DIR = ".runs";
 
   @Mixin
   SparkOptions spark;
@@ -140,8 +148,36 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "Continue from the last checkpoint in --checkpoint-dir.")
   boolean resume;
 
-  @Option(names = "--output", required = true, paramLabel = "DIR", description = "The model directory to write.")
+  @Option(names = "--init-from", paramLabel = "MODEL|PUBLISHDIR",
+      description = "Continue from a model directory, or from the latest version of a publish directory: its network"
+          + " (weights, optimiser state, architecture) and cluster index. K-means warm-starts for known classes; new"
+          + " classes get fresh clusters; classes the data no longer has are dropped with a warning; a renamed class"
+          + " is an error.")
+  String initFrom;
+
+  @Option(names = "--output", paramLabel = "DIR", description = "The model directory to write (or --publish-to).")
   String output;
+
+  @Option(names = "--publish-to", paramLabel = "DIR",
+      description = "Instead of --output: publish the model (with metrics.json and the report) as the next version"
+          + " DIR/vN and move DIR/LATEST to it when the gates pass; exit status " + ExitCodes.METRIC_GATE_FAILED
+          + " and LATEST untouched when they do not.")
+  String publishTo;
+
+  @Option(names = "--run-id", paramLabel = "ID",
+      description = "The scheduled run's id (e.g. the date), with --publish-to: rerunning an id that already"
+          + " published does nothing; one that died resumes from its checkpoints (default: DIR/.runs/ID)."
+          + " Default: a fresh id.")
+  String runId;
+
+  @Option(names = "--no-worse-than", paramLabel = "latest[:TOLERANCE]", converter = NoWorseThan.Converter.class,
+      description = "With --publish-to: promote only when --compare-metric is at least the latest version's minus"
+          + " TOLERANCE (default 0), measured on the same --validation.")
+  NoWorseThan noWorseThan;
+
+  @Option(names = "--compare-metric", paramLabel = "NAME",
+      description = "The held-out metric --no-worse-than compares; default: " + DEFAULT_COMPARE_METRIC + ".")
+  String compareMetric = DEFAULT_COMPARE_METRIC;
 
   @Option(names = "--overwrite", description = "Replace an existing --output directory.")
   boolean overwrite;
@@ -222,7 +258,64 @@ public final class TrainCommand implements Callable<Integer> {
 
   /** Where metrics.json goes. */
   public String metricsPath() {
-    return metrics != null ? metrics : new Path(output, MetricsJson.FILE_NAME).toString();
+    return metricsPath(output);
+  }
+
+  private String metricsPath(String modelDir) {
+    return metrics != null ? metrics : new Path(modelDir, MetricsJson.FILE_NAME).toString();
+  }
+
+  /**
+   * The held-out data as this run states it, recorded with a published version so that
+   * {@code --no-worse-than} compares like with like: the validation source, and for synthetic data
+   * the generation it is held out of; the row limit and coarse labels when given.
+   */
+  String validationIdentity() {
+    if (validation == null) {
+      return null;
+    }
+    StringBuilder id = new StringBuilder(validation.toString());
+    if (validation.kind() == DataSpec.Kind.SYNTHETIC) {
+      id.append(" held out of ").append(data);
+    }
+    if (limit != null) {
+      id.append(" limit=").append(limit);
+    }
+    if (coarse != null) {
+      id.append(" coarse=").append(coarse);
+    }
+    return id.toString();
+  }
+
+  /** Checks the output and publishing options together. */
+  private void checkTarget() {
+    if ((output == null) == (publishTo == null)) {
+      throw new IllegalArgumentException("pass exactly one of --output and --publish-to; output=" + output
+          + ", publish-to=" + publishTo);
+    }
+    if (publishTo == null && (runId != null || noWorseThan != null)) {
+      throw new IllegalArgumentException("--run-id and --no-worse-than need --publish-to");
+    }
+    if (noWorseThan != null && validation == null) {
+      throw new IllegalArgumentException("--no-worse-than compares held-out metrics; pass --validation");
+    }
+    if (runId != null) {
+      PublishDirectory.checkRunId(runId);
+    }
+    if (initFrom != null && (network != null || embeddingDim != null || learningRate != null)) {
+      throw new IllegalArgumentException("--network, --embedding-dim and --learning-rate come from the --init-from"
+          + " model; leave them out");
+    }
+    MetricGates.checkName("--compare-metric", compareMetric);
+  }
+
+  /** The training options of a publishing run: its checkpoints under the run id, resumed when present. */
+  private TrainingOptions trainingOptions(TrainingOptions o, String publishRoot, String id, boolean explicitRunId) {
+    if (publishRoot == null || !explicitRunId) {
+      return o;
+    }
+    String dir = checkpointDir != null ? checkpointDir : new Path(new Path(publishRoot, RUNS_DIR), id).toString();
+    return o.withCheckpoints(dir, true);
   }
 
   /** The examples each data set is read up to. */
@@ -239,6 +332,13 @@ public final class TrainCommand implements Callable<Integer> {
     if (!gates.isEmpty() && validation == null) {
       throw new CliException(ExitCodes.BAD_ARGUMENTS, "--min-metric gates the final validation metrics; pass --validation");
     }
+    argument(() -> {
+      checkTarget();
+      return this;
+    });
+    String id = runId != null ? runId
+        : "run-" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(java.time.ZoneOffset.UTC)
+            .format(java.time.Instant.now()) + "-" + java.util.UUID.randomUUID().toString().substring(0, 8);
     if (validation != null && validation.kind() == DataSpec.Kind.SYNTHETIC) {
       argument(() -> {
         DataSpec.checkHeldOut(data, validation);
@@ -246,15 +346,32 @@ public final class TrainCommand implements Callable<Integer> {
       });
     }
     PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
     try (SparkOptions.Session session = spark.session(APP_NAME)) {
       Configuration conf = session.spark().sparkContext().hadoopConfiguration();
-      checkOutput(conf);
+      PublishDirectory publish = null;
+      if (publishTo == null) {
+        checkOutput(conf);
+      } else {
+        publish = input(() -> new PublishDirectory(publishTo, conf,
+            message -> err.println(spec.qualifiedName() + ": warning: " + message)));
+        Optional<PublishDirectory.Publication> done = findRun(publish, id);
+        if (done.isPresent()) {
+          return alreadyPublished(done.get(), publish, out);
+        }
+        checkComparable(publish, id);
+      }
+      String modelDir = publish == null ? output : publish.stagingPath(id);
+      TrainingOptions runOptions = argument(() -> trainingOptions(options, publishTo, id, runId != null));
       Loaded sets = input(() -> load(session.spark(), rows, params.seed(), conf, out));
-      NetworkSpec network = argument(() -> networkSpec(sets.train().inputShape()));
+      WarmStart warm = initFrom == null ? null : warmStart(sets.train(), params, conf, out, err);
+      NetworkSpec network = warm != null ? warm.model().networkSpec()
+          : argument(() -> networkSpec(sets.train().inputShape()));
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(session.spark().sparkContext());
       SparkMagnetTrainer.Outcome outcome;
       try {
-        outcome = new SparkMagnetTrainer(jsc, params, network, options).fit(sets.train(), sets.validation(),
+        SparkMagnetTrainer trainer = new SparkMagnetTrainer(jsc, params, network, runOptions);
+        outcome = (warm == null ? trainer : trainer.initFrom(warm)).fit(sets.train(), sets.validation(),
             epoch -> out.println(Summary.epochLine(epoch)));
       } catch (RuntimeException e) {
         throw new CliException(ExitCodes.TRAINING_FAILED, "training failed: " + CliException.describe(e), e);
@@ -262,13 +379,16 @@ public final class TrainCommand implements Callable<Integer> {
       Map<String, Double> finalMetrics = outcome.epochs().isEmpty() ? Map.of()
           : outcome.epochs().get(outcome.epochs().size() - 1).validation();
       try {
-        HadoopModelDirectory.save(outcome.model(), output, conf, overwrite);
-        MetricsJson.write(metricsPath(), conf, outcome.epochs(), summary(outcome, finalMetrics));
+        HadoopModelDirectory.save(outcome.model(), modelDir, conf, overwrite);
+        MetricsJson.write(metricsPath(modelDir), conf, outcome.epochs(), summary(outcome, finalMetrics));
       } catch (IOException e) {
         throw new CliException(ExitCodes.TRAINING_FAILED, "cannot save the results: " + CliException.describe(e), e);
       }
-      String report = noReport ? null : writeReport(outcome, finalMetrics, sets, params, conf);
+      String report = noReport ? null : writeReport(outcome, finalMetrics, sets, params, conf, modelDir);
       out.print(Summary.table(outcome.epochs()));
+      if (publish != null) {
+        return published(publish, modelDir, id, gates, finalMetrics, runOptions, conf, out);
+      }
       out.println("model: " + output + "  metrics: " + metricsPath());
       if (report != null) {
         out.println("report: " + report);
@@ -287,14 +407,14 @@ public final class TrainCommand implements Callable<Integer> {
    * written: the model and metrics are saved by then, and a report is no reason to fail the run.
    */
   private String writeReport(SparkMagnetTrainer.Outcome outcome, Map<String, Double> finalMetrics, Loaded sets,
-      MagnetParams params, Configuration conf) {
+      MagnetParams params, Configuration conf, String modelDir) {
     try {
       boolean held = sets.validation() != null;
       EmbeddingSample sample = EmbeddingSample.embed(held ? sets.validation() : sets.train(), outcome.model(),
           EmbeddingSample.MAX_POINTS, params.seed(), held ? "the validation set" : "the training set");
       String title = "Magnet training: " + EnumOption.spelling(params.loss()) + " loss, " + outcome.epochs().size()
           + " epochs";
-      Path report = new Path(output, REPORT_DIR);
+      Path report = new Path(modelDir, REPORT_DIR);
       HtmlReport.write(new ReportInput(title, outcome.epochs(), finalMetrics, outcome.model(), sample),
           report.toString(), conf);
       return new Path(report, HtmlReport.INDEX).toString();
@@ -304,6 +424,83 @@ public final class TrainCommand implements Callable<Integer> {
           + CliException.describe(e));
       return null;
     }
+  }
+
+  /**
+   * Publishes the staged version under the lock; the gates ({@code --min-metric} and
+   * {@code --no-worse-than}) decide whether {@code LATEST} moves. A publishing run's checkpoints
+   * are deleted once its version is published: the version records the run id from then on.
+   */
+  private int published(PublishDirectory publish, String staged, String id, MetricGates gates,
+      Map<String, Double> finalMetrics, TrainingOptions runOptions, Configuration conf, PrintWriter out) {
+    PublishDirectory.Candidate candidate = new PublishDirectory.Candidate(id, validationIdentity(), compareMetric,
+        finalMetrics);
+    PublishDirectory.Gate gate = latest -> gates.failures(finalMetrics);
+    if (noWorseThan != null) {
+      gate = gate.and(PublishDirectory.Gate.noWorseThanLatest(candidate, noWorseThan.tolerance()));
+    }
+    PublishDirectory.Published published;
+    try {
+      published = publish.publish(staged, candidate, gate);
+      if (runId != null && checkpointDir == null && runOptions.checkpointDir() != null) {
+        Path checkpoints = new Path(runOptions.checkpointDir());
+        checkpoints.getFileSystem(conf).delete(checkpoints, true);
+      }
+    } catch (IOException e) {
+      throw new CliException(ExitCodes.TRAINING_FAILED, "cannot publish to " + publishTo + ": "
+          + CliException.describe(e) + " (the trained version is kept in " + staged + ")", e);
+    }
+    PublishDirectory.Publication p = published.publication();
+    out.println("published " + p.name() + " (run " + id + ") to " + published.path());
+    if (!p.promoted()) {
+      out.println("latest stays " + (p.previous() == null ? "unset" : p.previous()));
+      throw new CliException(ExitCodes.METRIC_GATE_FAILED, "metric gate failed, " + p.name() + " not promoted: "
+          + String.join("; ", p.refusals()));
+    }
+    out.println("latest: " + p.name());
+    return ExitCodes.SUCCESS;
+  }
+
+  /** The model of {@code --init-from} (a publish directory's latest version), mapped onto this run's labels. */
+  private WarmStart warmStart(SparkDataset train, MagnetParams params, Configuration conf, PrintWriter out,
+      PrintWriter err) {
+    String resolved = input(() -> PublishDirectory.resolve(initFrom, conf));
+    ModelArtifact base = input(() -> HadoopModelDirectory.load(resolved, conf));
+    WarmStart warm = argument(() -> WarmStart.of(base, resolved, train.labelNames(), params.loss(), train.inputShape()));
+    out.println("initialised from " + resolved + (warm.added().isEmpty() ? "" : "; new classes (fresh clusters): "
+        + warm.added()));
+    if (!warm.vanished().isEmpty()) {
+      err.println(spec.qualifiedName() + ": warning: classes of " + resolved + " that the data no longer has are"
+          + " dropped from the index: " + warm.vanished());
+    }
+    return warm;
+  }
+
+  private static Optional<PublishDirectory.Publication> findRun(PublishDirectory publish, String id) {
+    return input(() -> publish.findRun(id));
+  }
+
+  /** A rerun of a run id that already published: nothing to do; its gate's outcome again as the status. */
+  private static int alreadyPublished(PublishDirectory.Publication done, PublishDirectory publish, PrintWriter out) {
+    String latest = input(() -> publish.latest().map(PublishDirectory.Publication::name).orElse("unset"));
+    out.println("run " + done.runId() + " already published " + done.name() + " in " + publish.path()
+        + (done.promoted() ? "" : " (not promoted: " + String.join("; ", done.refusals()) + ")")
+        + "; latest: " + latest + "; nothing to do");
+    return done.promoted() ? ExitCodes.SUCCESS : ExitCodes.METRIC_GATE_FAILED;
+  }
+
+  /** Before training: {@code --no-worse-than} against a latest measured otherwise is an argument error. */
+  private void checkComparable(PublishDirectory publish, String id) {
+    if (noWorseThan == null) {
+      return;
+    }
+    Optional<PublishDirectory.Publication> latest = input(publish::latest);
+    latest.flatMap(l -> PublishDirectory.incomparable(l,
+        new PublishDirectory.Candidate(id, validationIdentity(), compareMetric, Map.of())))
+        .ifPresent(why -> {
+          throw new CliException(ExitCodes.BAD_ARGUMENTS, "--no-worse-than " + why
+              + "; pass the same --validation and --compare-metric, or publish to another directory");
+        });
   }
 
   private static Map<String, Double> summary(SparkMagnetTrainer.Outcome outcome, Map<String, Double> finalMetrics) {

@@ -58,12 +58,27 @@ public final class SparkMagnetTrainer {
   private final TrainingOptions options;
   /** ND4J threads per task for this job's executors; set by {@link #fit}. */
   private int nativeThreads;
+  private final WarmStart warmStart;
 
   public SparkMagnetTrainer(JavaSparkContext spark, MagnetParams params, NetworkSpec spec, TrainingOptions options) {
+    this(spark, params, spec, options, null);
+  }
+
+  private SparkMagnetTrainer(JavaSparkContext spark, MagnetParams params, NetworkSpec spec, TrainingOptions options,
+      WarmStart warmStart) {
     this.spark = Objects.requireNonNull(spark, "spark");
     this.params = Objects.requireNonNull(params, "params");
     this.spec = Objects.requireNonNull(spec, "spec");
     this.options = Objects.requireNonNull(options, "options");
+    this.warmStart = warmStart;
+  }
+
+  /**
+   * This trainer, starting from a published model's network and index instead of fresh weights
+   * (a checkpoint of this run, when resuming, still takes precedence: it is later).
+   */
+  public SparkMagnetTrainer initFrom(WarmStart start) {
+    return new SparkMagnetTrainer(spark, params, spec, options, Objects.requireNonNull(start, "start"));
   }
 
   /** The trained model, every epoch's metrics (resumed ones included), and where this run began. */
@@ -96,8 +111,9 @@ public final class SparkMagnetTrainer {
     checkNeighbourhoodsFit(classCounts, numClasses);
 
     CheckpointPolicy checkpoints = CheckpointPolicy.of(options, spark, params, spec);
-    State state = checkpoints.resume(train.labelNames()).orElseGet(() ->
-        new State(NetworkFactory.build(spec, LocalMagnetTrainer.head(params, numClasses)), null, 0, List.of()));
+    State state = checkpoints.resume(train.labelNames()).orElseGet(() -> warmStart != null
+        ? new State(warmStart.model().network(), warmStart.index(), 0, List.of())
+        : new State(NetworkFactory.build(spec, LocalMagnetTrainer.head(params, numClasses)), null, 0, List.of()));
     int firstEpoch = state.completedEpochs() + 1;
     if (firstEpoch > 1) {
       LOG.info("resuming after epoch {} from {}", firstEpoch - 1, options.checkpointDir());

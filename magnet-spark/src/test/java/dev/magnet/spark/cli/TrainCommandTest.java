@@ -88,7 +88,8 @@ class TrainCommandTest {
     assertEquals(new TreeSet<>(Set.of("--data", "--validation", "--limit", "--coarse", "--loss", "--network", "--epochs",
         "-K", "--clusters-per-class", "-M", "--clusters-per-batch", "-D", "--examples-per-cluster", "--alpha", "-L",
         "--nearest-clusters", "--refresh-every", "--embedding-dim", "--learning-rate", "--seed",
-        "--averaging-frequency", "--workers", "--checkpoint-dir", "--resume", "--output", "--overwrite", "--master",
+        "--averaging-frequency", "--workers", "--checkpoint-dir", "--resume", "--init-from", "--output", "--publish-to",
+        "--run-id", "--no-worse-than", "--compare-metric", "--overwrite", "--master",
         "--metrics", "--min-metric", "--no-report", "-h", "--help", "-V", "--version")), train);
     Set<String> evaluate = new TreeSet<>(new CommandLine(new EvaluateCommand()).getCommandSpec().optionsMap().keySet());
     assertEquals(new TreeSet<>(Set.of("--model", "--data", "--train-data", "--fine-labels-from", "--limit", "--json",
@@ -128,7 +129,14 @@ class TrainCommandTest {
         "train", "--data", "mnist", "--output", "o");
     assertBadArgument("synthetic settings must be key=value with keys", "train", "--data", "synthetic:clases=3",
         "--output", "o");
-    assertBadArgument("Missing required option: '--output=DIR'", "train", "--data", "fashion-mnist");
+    assertBadArgument("magnet train: pass exactly one of --output and --publish-to; output=null, publish-to=null",
+        "train", "--data", "fashion-mnist");
+    assertBadArgument("--run-id and --no-worse-than need --publish-to", "train", "--data", "fashion-mnist", "--output",
+        "o", "--run-id", "day-1");
+    assertBadArgument("--no-worse-than compares held-out metrics; pass --validation", "train", "--data",
+        "fashion-mnist", "--publish-to", "p", "--no-worse-than", "latest:0.01");
+    assertBadArgument("--no-worse-than tolerance must be finite and >= 0; tolerance=-1.0", "train", "--data",
+        "fashion-mnist", "--publish-to", "p", "--no-worse-than", "latest:-1");
     assertBadArgument("magnet train: epochs must be positive; epochs=0",
         "train", "--data", "fashion-mnist", "--output", "o", "--epochs", "0");
     assertBadArgument("clustersPerBatch (M) must be at least 2", "train", "--data", "fashion-mnist", "--output", "o",
