@@ -24,9 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  * epochs are tiny: what is checked is the plumbing, not the model.
  */
 class SparkSubmitScriptTest {
-  /** 3 classes of 2 hidden sub-classes of 10 vectors, one epoch of small neighbourhoods. */
-  private static final List<String> TINY = List.of("--data", "synthetic:classes=3,sub=2,per=10,dim=8",
-      "--epochs", "1", "-K", "2", "-M", "3", "-D", "4");
+  /** 3 classes of 2 hidden sub-classes of 5 vectors: one epoch of a few 12-row neighbourhoods. */
+  private static final List<String> TINY = List.of("--data", "synthetic:classes=3,sub=2,per=5,dim=8",
+      "--epochs", "1", "-K", "1", "-M", "3", "-D", "4", "--workers", "1");
   /** Spark's launcher class, which a distribution's bin/spark-submit runs. */
   private static final String SPARK_SUBMIT_CLASS = "org.apache.spark.deploy.SparkSubmit";
 
@@ -89,7 +89,8 @@ class SparkSubmitScriptTest {
   void anExistingOutputWithoutOverwriteExits2AndIsLeftAlone() throws Exception {
     Path model = Files.createDirectories(tmp.resolve("model"));
     Path kept = Files.writeString(model.resolve("keep.txt"), "mine");
-    Script.Run run = Script.run(tmp, args(TINY, "train", "--master", "local[1]", "--output", model.toString()));
+    Script.Run run = Script.run(tmp, args(List.of("train", "--master", "local[1]"),
+        args(TINY, "--output", model.toString())));
     assertEquals(ExitCodes.BAD_ARGUMENTS, run.status(), run.toString());
     assertTrue(run.err().contains("output " + model + " already exists; pass --overwrite to replace it"), run.toString());
     assertEquals(List.of(kept), Files.list(model).toList());
@@ -117,25 +118,31 @@ class SparkSubmitScriptTest {
    * SPARK_HOME mode: a Spark installation whose bin/spark-submit runs Spark's own launcher class
    * with Spark's jars from this test's class path, and the driver JVM options that Spark's launcher
    * would take from the properties file (so the job fails if conf/spark-defaults.conf lacks them).
-   * Magnet's own jars and DL4J/ND4J are left out: the job jar alone must bring them.
+   * Magnet's own jars and DL4J/ND4J are left out: the job jar alone must bring them. A user's
+   * properties file is merged after conf/spark-defaults.conf.
    */
   @Test
   void sparkHomeModeSubmitsTheJobJarWithTheConfThroughSparksLauncher() throws Exception {
     Path sparkHome = fakeSparkHome();
     Path model = tmp.resolve("model");
+    Path userConf = Files.writeString(tmp.resolve("user.conf"), "spark.ui.enabled false\n");
     Script.Run run = Script.run(tmp, Map.of("SPARK_HOME", sparkHome.toString()),
-        args(List.of("train", "--master", "local[2]", "--conf", "spark.ui.enabled=false"),
+        args(List.of("train", "--master", "local[2]", "--properties-file", userConf.toString()),
             args(TINY, "--output", model.toString())));
     assertEquals(ExitCodes.SUCCESS, run.status(), run.toString());
     assertTrue(Files.isRegularFile(model.resolve("metadata.json")), run.toString());
+    assertTrue(run.out().contains("model: " + model), run.toString());
+
     List<String> submitted = Files.readAllLines(sparkHome.resolve("submitted-args"));
     Path jobJar = Files.list(Script.ROOT.resolve("magnet-spark/target"))
         .filter(p -> p.getFileName().toString().endsWith("-job.jar")).findFirst().orElseThrow();
-    assertEquals(List.of("--class", "dev.magnet.spark.cli.MagnetCli",
-        "--properties-file", Script.ROOT.resolve("conf/spark-defaults.conf").toString(),
-        "--master", "local[2]", "--conf", "spark.ui.enabled=false", jobJar.toString(), "train"),
-        submitted.subList(0, 9), submitted.toString());
-    assertTrue(submitted.subList(9, submitted.size()).containsAll(List.of("--output", model.toString())));
+    assertEquals(List.of("--class", "dev.magnet.spark.cli.MagnetCli", "--properties-file"), submitted.subList(0, 3));
+    assertEquals(List.of("--master", "local[2]", jobJar.toString(), "train"), submitted.subList(4, 8), submitted.toString());
+    assertTrue(submitted.subList(8, submitted.size()).containsAll(List.of("--output", model.toString())));
+    String properties = Files.readString(sparkHome.resolve("submitted.conf"));
+    assertTrue(properties.startsWith(Files.readString(Script.ROOT.resolve("conf/spark-defaults.conf"))), properties);
+    assertTrue(properties.endsWith("spark.ui.enabled false\n"), properties);
+    assertFalse(Files.exists(Path.of(submitted.get(3))), "the merged properties file is removed: " + submitted.get(3));
   }
 
   private Path fakeSparkHome() throws IOException {
@@ -161,6 +168,7 @@ class SparkSubmitScriptTest {
         "printf '%s\\n' \"$@\" > \"$SPARK_HOME/submitted-args\"",
         "props=''; prev=''",
         "for a in \"$@\"; do [ \"$prev\" = --properties-file ] && props=\"$a\"; prev=\"$a\"; done",
+        "cp \"$props\" \"$SPARK_HOME/submitted.conf\"",
         "# What Spark's launcher gives a client-mode driver: SPARK_SUBMIT_OPTS and the default JVM options.",
         "opts=$(sed -n 's/^spark\\.driver\\.defaultJavaOptions[[:space:]]*//p' \"$props\")",
         "exec '" + Path.of(System.getProperty("java.home"), "bin", "java") + "' -Xmx2g $SPARK_SUBMIT_OPTS $opts"
