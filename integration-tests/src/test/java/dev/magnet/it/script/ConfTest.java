@@ -7,9 +7,12 @@ import dev.magnet.core.nn.Architecture;
 import dev.magnet.core.nn.InputShape;
 import dev.magnet.core.nn.NetworkSpec;
 import dev.magnet.core.train.MagnetParams;
+import dev.magnet.spark.cli.MagnetCli;
 import dev.magnet.spark.cli.TrainCommand;
 import dev.magnet.spark.train.TrainingOptions;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
 import java.nio.file.Files;
@@ -75,7 +78,8 @@ class ConfTest {
 
   /** The option names of one of the script's bash arrays, e.g. SPARK_SWITCHES=(--supervise -v). */
   private static Set<String> scriptList(String name) throws IOException {
-    Matcher m = Pattern.compile("(?m)^" + name + "=\\(([^)]*)\\)").matcher(Files.readString(Script.ROOT.resolve("spark-submit")));
+    String script = Files.readString(Script.ROOT.resolve("spark-submit"));
+    Matcher m = Pattern.compile("(?m)^" + name + "=\\(([^)]*)\\)").matcher(script);
     assertTrue(m.find(), name);
     return new TreeSet<>(Arrays.asList(m.group(1).strip().split("\\s+")));
   }
@@ -91,7 +95,8 @@ class ConfTest {
     Object parser = constructor.newInstance(true);
     Field names = Class.forName("org.apache.spark.launcher.SparkSubmitOptionParser").getDeclaredField(field);
     names.setAccessible(true);
-    return Arrays.stream((String[][]) names.get(parser)).flatMap(Arrays::stream).collect(Collectors.toCollection(TreeSet::new));
+    return Arrays.stream((String[][]) names.get(parser)).flatMap(Arrays::stream)
+        .collect(Collectors.toCollection(TreeSet::new));
   }
 
   @Test
@@ -101,6 +106,32 @@ class ConfTest {
     switches.removeAll(ROUTED_TO_MAGNET);
     assertEquals(switches, scriptList("SPARK_SWITCHES"));
     assertTrue(sparkOptions("opts").containsAll(scriptList("EMBEDDED_OPTIONS")));
+  }
+
+  /**
+   * ./spark-submit sends spark-submit's options to Spark wherever they stand, so a Magnet option of
+   * the same name would never reach its command; --master is shared on purpose (the embedded mode
+   * passes it on).
+   */
+  @Test
+  void noMagnetOptionIsNamedLikeASparkSubmitOption() throws Exception {
+    Set<String> spark = new TreeSet<>(sparkOptions("opts"));
+    spark.addAll(sparkOptions("switches"));
+    spark.removeAll(ROUTED_TO_MAGNET);
+    spark.remove("--master");
+    List<String> clashes = new ArrayList<>();
+    PrintWriter nowhere = new PrintWriter(Writer.nullWriter());
+    CommandLine cli = MagnetCli.commandLine(nowhere, nowhere);
+    for (CommandLine command : cli.getSubcommands().values()) {
+      for (OptionSpec option : command.getCommandSpec().options()) {
+        for (String name : option.names()) {
+          if (spark.contains(name)) {
+            clashes.add(command.getCommandName() + " " + name);
+          }
+        }
+      }
+    }
+    assertEquals(List.of(), clashes);
   }
 
   /** conf/train.args as ./spark-submit reads it: # starts a comment, words are whitespace-separated. */
@@ -129,8 +160,10 @@ class ConfTest {
     TrainCommand train = new TrainCommand();
     new CommandLine(train).parseArgs(args.toArray(String[]::new));
     assertEquals(MagnetParams.defaults(), train.params());
-    assertEquals(NetworkSpec.of(Architecture.FMNIST_CNN, InputShape.FASHION_MNIST), train.networkSpec(InputShape.FASHION_MNIST));
+    assertEquals(NetworkSpec.of(Architecture.FMNIST_CNN, InputShape.FASHION_MNIST),
+        train.networkSpec(InputShape.FASHION_MNIST));
     assertEquals(TrainingOptions.defaults(), train.trainingOptions());
-    assertTrue(args.containsAll(List.of("--clusters-per-class", "--alpha", "--learning-rate", "--epochs")), args.toString());
+    assertTrue(args.containsAll(List.of("--clusters-per-class", "--alpha", "--learning-rate", "--epochs")),
+        args.toString());
   }
 }

@@ -70,7 +70,8 @@ class SparkSubmitScriptTest {
 
     Script.Run noArgFile = Script.run(tmp, "train", "@" + tmp.resolve("missing.args"));
     assertEquals(ExitCodes.BAD_ARGUMENTS, noArgFile.status(), noArgFile.toString());
-    assertTrue(noArgFile.err().contains("argument file not found: " + tmp.resolve("missing.args")), noArgFile.toString());
+    assertTrue(noArgFile.err().contains("argument file not found: " + tmp.resolve("missing.args")),
+        noArgFile.toString());
     assertFalse(Files.exists(tmp.resolve("m")));
   }
 
@@ -92,7 +93,8 @@ class SparkSubmitScriptTest {
     Script.Run run = Script.run(tmp, args(List.of("train", "--master", "local[1]"),
         args(TINY, "--output", model.toString())));
     assertEquals(ExitCodes.BAD_ARGUMENTS, run.status(), run.toString());
-    assertTrue(run.err().contains("output " + model + " already exists; pass --overwrite to replace it"), run.toString());
+    assertTrue(run.err().contains("output " + model + " already exists; pass --overwrite to replace it"),
+        run.toString());
     assertEquals(List.of(kept), Files.list(model).toList());
     assertEquals("mine", Files.readString(kept));
   }
@@ -137,7 +139,8 @@ class SparkSubmitScriptTest {
     Path jobJar = Files.list(Script.ROOT.resolve("magnet-spark/target"))
         .filter(p -> p.getFileName().toString().endsWith("-job.jar")).findFirst().orElseThrow();
     assertEquals(List.of("--class", "dev.magnet.spark.cli.MagnetCli", "--properties-file"), submitted.subList(0, 3));
-    assertEquals(List.of("--master", "local[2]", jobJar.toString(), "train"), submitted.subList(4, 8), submitted.toString());
+    assertEquals(List.of("--master", "local[2]", jobJar.toString(), "train"), submitted.subList(4, 8),
+        submitted.toString());
     assertTrue(submitted.subList(8, submitted.size()).containsAll(List.of("--output", model.toString())));
     String properties = Files.readString(sparkHome.resolve("submitted.conf"));
     assertTrue(properties.startsWith(Files.readString(Script.ROOT.resolve("conf/spark-defaults.conf"))), properties);
