@@ -42,7 +42,7 @@ class SparkSubmitScriptTest {
     Script.Run top = Script.run(tmp, "--help");
     assertEquals(0, top.status(), top.toString());
     assertTrue(top.out().contains("Usage: ./spark-submit <command>"), top.toString());
-    for (String command : List.of("train", "evaluate")) {
+    for (String command : List.of("train", "evaluate", "embed")) {
       Script.Run help = Script.run(tmp, command, "--help");
       assertEquals(0, help.status(), help.toString());
       assertTrue(help.out().contains("Usage: magnet " + command), help.toString());
@@ -107,8 +107,8 @@ class SparkSubmitScriptTest {
   void embeddedTrainWritesTheModelAndAnUnmetGateExits5() throws Exception {
     Path model = tmp.resolve("model");
     Script.Run run = Script.run(tmp, args(List.of("train", "@conf/train.args", "--master", "local[2]",
-        "--conf", "spark.ui.enabled=false"), args(TINY, "--validation", "synthetic:per=4", "--output", model.toString(),
-            "--min-metric", "knn1_accuracy=2")));
+        "--conf", "spark.ui.enabled=false"), args(TINY, "--no-report", "--validation", "synthetic:per=4",
+            "--output", model.toString(), "--min-metric", "knn1_accuracy=2")));
     assertEquals(ExitCodes.METRIC_GATE_FAILED, run.status(), run.toString());
     assertTrue(run.err().contains("metric gate failed: knn1_accuracy="), run.toString());
     assertTrue(Files.isRegularFile(model.resolve("metadata.json")), run.toString());
@@ -134,6 +134,9 @@ class SparkSubmitScriptTest {
     assertEquals(ExitCodes.SUCCESS, run.status(), run.toString());
     assertTrue(Files.isRegularFile(model.resolve("metadata.json")), run.toString());
     assertTrue(run.out().contains("model: " + model), run.toString());
+    // The report's plots come from XChart inside the job jar.
+    assertFalse(run.err().contains("report not written"), run.toString());
+    assertTrue(Files.isRegularFile(model.resolve("report/index.html")), run.toString());
 
     List<String> submitted = Files.readAllLines(sparkHome.resolve("submitted-args"));
     Path jobJar = Files.list(Script.ROOT.resolve("magnet-spark/target"))
