@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
  * trace too with {@code --verbose}) and exit with a status from {@link ExitCodes}.
  */
 @Command(name = "magnet", mixinStandardHelpOptions = true, versionProvider = MagnetCli.Version.class,
-    subcommands = {TrainCommand.class, EvaluateCommand.class, EmbedCommand.class}, synopsisSubcommandLabel = "COMMAND",
+    subcommands = {TrainCommand.class, EvaluateCommand.class, EmbedCommand.class, DemoCommand.class}, synopsisSubcommandLabel = "COMMAND",
     exitCodeOnInvalidInput = ExitCodes.BAD_ARGUMENTS,
     description = "Metric learning with the Magnet loss (Rippel et al. 2016) on Apache Spark.")
 public final class MagnetCli implements Runnable {
@@ -83,7 +83,7 @@ public final class MagnetCli implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "Missing required subcommand: train or evaluate");
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing required subcommand: train, evaluate, embed or demo");
   }
 
   /** {@code --version}: Magnet's version. */

@@ -7,21 +7,34 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A network as it is broadcast to executors: its configuration as JSON and a copy of its
- * parameters. Executors rebuild a private network from it per partition.
+ * parameters. Executors rebuild a private network from it per partition, and first limit ND4J's
+ * native threads to the task's share of the cores ({@link NativeThreads}).
  */
 public final class NetworkSnapshot implements Serializable {
   private static final long serialVersionUID = 1L;
 
   private final String configuration;
   private final INDArray parameters;
+  private final int nativeThreads;
 
-  public NetworkSnapshot(MultiLayerNetwork network) {
+  /**
+   * @param nativeThreads ND4J threads per task on the executors ({@link NativeThreads#perTask});
+   *     0 leaves them as they are
+   */
+  public NetworkSnapshot(MultiLayerNetwork network, int nativeThreads) {
+    if (nativeThreads < 0) {
+      throw new IllegalArgumentException("nativeThreads must be >= 0 (0 = unchanged); nativeThreads=" + nativeThreads);
+    }
     this.configuration = network.getLayerWiseConfigurations().toJson();
     this.parameters = network.params().dup();
+    this.nativeThreads = nativeThreads;
   }
 
   /** A fresh network with the snapshot's parameters (copied, so tasks never share buffers). */
   public MultiLayerNetwork restore() {
+    if (nativeThreads > 0) {
+      NativeThreads.apply(nativeThreads);
+    }
     MultiLayerNetwork network = new MultiLayerNetwork(MultiLayerConfiguration.fromJson(configuration));
     network.init(parameters, true);
     return network;

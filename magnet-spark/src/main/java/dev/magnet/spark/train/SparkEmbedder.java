@@ -24,7 +24,8 @@ public final class SparkEmbedder {
 
   /** The embeddings of {@code examples}; the caller persists and unpersists the result. */
   public static JavaRDD<Embedded> embed(JavaSparkContext spark, JavaRDD<Example> examples, MultiLayerNetwork network) {
-    Broadcast<NetworkSnapshot> snapshot = spark.broadcast(new NetworkSnapshot(network));
+    int tasks = Math.max(1, Math.min(examples.getNumPartitions(), spark.defaultParallelism()));
+    Broadcast<NetworkSnapshot> snapshot = spark.broadcast(new NetworkSnapshot(network, NativeThreads.perTask(spark, tasks)));
     return examples.mapPartitions(partition -> embedPartition(snapshot.value(), partition));
   }
 
@@ -38,10 +39,11 @@ public final class SparkEmbedder {
     while (partition.hasNext()) {
       batch.add(partition.next());
       if (batch.size() == BATCH || !partition.hasNext()) {
-        INDArray embeddings = NetworkFactory.embed(network, features(batch), BATCH);
+        // One copy of the batch's embeddings to the heap, not one row view and copy per example.
+        float[][] embeddings = NetworkFactory.embed(network, features(batch), BATCH).toFloatMatrix();
         for (int i = 0; i < batch.size(); i++) {
           Example e = batch.get(i);
-          out.add(new Embedded(e.id(), e.label(), e.fineLabel(), embeddings.getRow(i).toFloatVector()));
+          out.add(new Embedded(e.id(), e.label(), e.fineLabel(), embeddings[i]));
         }
         batch.clear();
       }

@@ -56,6 +56,8 @@ public final class SparkMagnetTrainer {
   private final MagnetParams params;
   private final NetworkSpec spec;
   private final TrainingOptions options;
+  /** ND4J threads per task for this job's executors; set by {@link #fit}. */
+  private int nativeThreads;
 
   public SparkMagnetTrainer(JavaSparkContext spark, MagnetParams params, NetworkSpec spec, TrainingOptions options) {
     this.spark = Objects.requireNonNull(spark, "spark");
@@ -78,6 +80,8 @@ public final class SparkMagnetTrainer {
   public Outcome fit(SparkDataset train, SparkDataset validation, Consumer<SparkEpochMetrics> listener) {
     int numClasses = train.numClasses();
     int partitions = options.workers() > 0 ? options.workers() : spark.defaultParallelism();
+    nativeThreads = NativeThreads.perTask(spark, partitions);
+    NativeThreads.apply(nativeThreads);
     JavaRDD<Example> examples = train.examples().persist(StorageLevel.MEMORY_AND_DISK());
     long n = examples.count();
     if (n < 2) {
@@ -161,8 +165,10 @@ public final class SparkMagnetTrainer {
         long made = planned.count();
         time.materialise += seconds(start);
         start = System.nanoTime();
+        long cpuStart = processCpuNanos();
         sparkNet.fit(planned);
         time.fit += seconds(start);
+        time.fitCpu += (processCpuNanos() - cpuStart) / 1e9;
         start = System.nanoTime();
         lossSum += trainingLoss(sparkNet.getNetwork(), planned, made, chunkSeed);
         time.score += seconds(start);
@@ -184,9 +190,9 @@ public final class SparkMagnetTrainer {
           time.plan, time.materialise, time.fit, batchesPerEpoch * (double) rowsPerBatch / seconds, validationMetrics);
       history.add(metrics);
       double eta = seconds * (params.epochs() - epoch);
-      LOG.info("epoch {}/{}: loss {} | embed {}s index {}s plan {}s materialise {}s fit {}s | {} examples/s | {}| ETA {}s",
+      LOG.info("epoch {}/{}: loss {} | embed {}s index {}s plan {}s materialise {}s fit {}s (cpu {}s) | {} examples/s | {}| ETA {}s",
           epoch, params.epochs(), fmt(metrics.loss()), fmt(time.embed), fmt(time.index), fmt(time.plan),
-          fmt(time.materialise), fmt(time.fit), fmt(metrics.examplesPerSecond()), describe(validationMetrics), fmt(eta));
+          fmt(time.materialise), fmt(time.fit), fmt(time.fitCpu), fmt(metrics.examplesPerSecond()), describe(validationMetrics), fmt(eta));
       listener.accept(metrics);
       ClusterIndex epochIndex = index;
       checkpoints.save(epoch, network,
@@ -211,7 +217,7 @@ public final class SparkMagnetTrainer {
    */
   private double trainingLoss(MultiLayerNetwork network, JavaRDD<DataSet> batches, long count, long seed) {
     JavaRDD<DataSet> scored = count <= SCORED_BATCHES ? batches : batches.sample(false, (double) SCORED_BATCHES / count, seed);
-    org.apache.spark.broadcast.Broadcast<NetworkSnapshot> snapshot = spark.broadcast(new NetworkSnapshot(network));
+    org.apache.spark.broadcast.Broadcast<NetworkSnapshot> snapshot = spark.broadcast(new NetworkSnapshot(network, nativeThreads));
     double[] sums = scored.mapPartitions(partition -> {
       double[] acc = new double[2]; // loss × rows, rows
       if (partition.hasNext()) {
@@ -346,6 +352,12 @@ public final class SparkMagnetTrainer {
     return (System.nanoTime() - startNanos) / 1e9;
   }
 
+  /** CPU time of this JVM, native threads included; -1 where the JVM cannot tell. */
+  private static long processCpuNanos() {
+    return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : -1;
+  }
+
   private static String fmt(double value) {
     return String.format("%.2f", value);
   }
@@ -356,6 +368,8 @@ public final class SparkMagnetTrainer {
     double plan;
     double materialise;
     double fit;
+    /** CPU seconds of this JVM during fit: all executors' in local mode; steady on a shared machine. */
+    double fitCpu;
     double score;
 
     double total() {

@@ -1,0 +1,75 @@
+package dev.magnet.spark.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.magnet.spark.SparkTestSession;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code magnet demo} end to end on a small generated set: every step it promises leaves its
+ * output, the planted damaged files are the rejects, and a directory it did not make is refused.
+ */
+class DemoCommandTest {
+  private static SparkSession session;
+
+  @TempDir
+  static Path tmp;
+
+  @BeforeAll
+  static void start() {
+    session = SparkTestSession.start("magnet-demo-test");
+  }
+
+  @AfterAll
+  static void stop() {
+    session.stop();
+  }
+
+  @Test
+  void trainsEvaluatesEmbedsAndReportsIntoItsDirectory() throws IOException {
+    Path dir = tmp.resolve("demo");
+    CliRun run = CliRun.of("demo", dir.toString(), "--epochs", "1", "--per-subclass", "12");
+    assertEquals(ExitCodes.SUCCESS, run.status(), run.toString());
+    for (String step : new String[] {"$ ./spark-submit train ", "$ ./spark-submit evaluate ", "$ ./spark-submit embed "}) {
+      assertTrue(run.out().contains(step), "the demo prints the command of each step: " + step + "\n" + run);
+    }
+    assertTrue(Files.isRegularFile(dir.resolve("model/metadata.json")), run.toString());
+    assertTrue(Files.isRegularFile(dir.resolve("model/report/index.html")), run.toString());
+    assertTrue(Files.isRegularFile(dir.resolve("evaluation/report/index.html")), run.toString());
+
+    JsonNode metrics = new ObjectMapper().readTree(dir.resolve("evaluation/metrics.json").toFile());
+    assertTrue(metrics.toString().contains("fine_"), "hierarchy recovery is measured against the hidden sub-classes: " + metrics);
+
+    // 5 classes x 3 sub-classes x 12 images, a sixth held out: 30 PNG files, plus 3 damaged ones.
+    Dataset<Row> embeddings = session.read().parquet(dir.resolve("embeddings").toString());
+    assertEquals(30, embeddings.count());
+    assertEquals(30, embeddings.filter("label is not null").count(), "folders are named after the model's classes");
+    Dataset<Row> rejects = session.read().parquet(dir.resolve("embeddings_rejects").toString());
+    assertEquals(3, rejects.count());
+  }
+
+  @Test
+  void refusesADirectoryItDidNotMake() throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve("someone-elses"));
+    Path file = Files.writeString(dir.resolve("thesis.tex"), "keep me");
+    CliRun run = CliRun.of("demo", dir.toString());
+    assertEquals(ExitCodes.BAD_ARGUMENTS, run.status(), run.toString());
+    assertTrue(run.err().contains("was not written by the demo"), run.toString());
+    assertEquals("keep me", Files.readString(file));
+    try (var entries = Files.list(dir)) {
+      assertEquals(1, entries.count(), "nothing was added");
+    }
+  }
+}
