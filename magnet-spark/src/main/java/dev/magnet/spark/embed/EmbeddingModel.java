@@ -39,7 +39,7 @@ public final class EmbeddingModel implements Serializable {
 
   private EmbeddingModel(ModelArtifact artifact) {
     ClusterIndex index = artifact.index();
-    this.network = new NetworkSnapshot(artifact.network());
+    this.network = new NetworkSnapshot(artifact.network(), 0);
     this.centroids = index.centroids();
     this.centroidClasses = index.clusterClasses();
     this.sigma2 = index.sigma2();

@@ -130,7 +130,7 @@ public final class MagnetModel extends Model<MagnetModel> implements MagnetStage
     FeatureColumn features = FeatureColumn.of(dataset.schema(), getFeaturesCol()).shaped(artifact.networkSpec().input());
     ClusterIndex index = artifact.index();
     Broadcast<Scorer> scorer = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext()).broadcast(
-        new Scorer(new NetworkSnapshot(artifact.network()), index.centroids(), index.clusterClasses(),
+        new Scorer(new NetworkSnapshot(artifact.network(), 0), index.centroids(), index.clusterClasses(),
             index.numClasses(), index.sigma2()));
     Outputs outputs = new Outputs(dataset.schema().fieldIndex(getFeaturesCol()), !getEmbeddingCol().isEmpty(),
         !getPredictionCol().isEmpty(), !getProbabilityCol().isEmpty(), !getClusterCol().isEmpty(), getNearestClusters());
