@@ -42,14 +42,11 @@ class SparkSubmitScriptTest {
     Script.Run top = Script.run(tmp, "--help");
     assertEquals(0, top.status(), top.toString());
     assertTrue(top.out().contains("Usage: ./spark-submit <command>"), top.toString());
-    for (String command : List.of("train", "evaluate", "embed")) {
+    for (String command : List.of("train", "evaluate", "embed", "demo")) {
       Script.Run help = Script.run(tmp, command, "--help");
       assertEquals(0, help.status(), help.toString());
       assertTrue(help.out().contains("Usage: magnet " + command), help.toString());
     }
-    Script.Run demo = Script.run(tmp, "demo", "--help");
-    assertEquals(0, demo.status(), demo.toString());
-    assertTrue(demo.out().contains("demo [DIR]"), demo.toString());
   }
 
   @Test
