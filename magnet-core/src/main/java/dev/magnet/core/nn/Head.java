@@ -12,8 +12,12 @@ public sealed interface Head {
    * A DL4J {@code LossLayer} with the identity activation and a metric loss (Magnet, triplet)
    * that reads the embedding directly; its labels may be narrower than the embedding
    * (Magnet: {@code [n,2]} cluster and class keys; triplet: {@code [n,1]} class id).
+   *
+   * @param unitLength whether the embedding layer scales its output to unit length
+   *     ({@link UnitLengthActivation}); a loss with an absolute margin (triplet) needs it, the
+   *     Magnet loss is scale-free and the paper's embedding is not normalised
    */
-  record Embedding(ILossFunction loss) implements Head {
+  record Embedding(ILossFunction loss, boolean unitLength) implements Head {
     public Embedding {
       Objects.requireNonNull(loss, "loss");
     }
@@ -34,8 +38,14 @@ public sealed interface Head {
     }
   }
 
+  /** A metric loss on the raw embedding. */
   static Head embedding(ILossFunction loss) {
-    return new Embedding(loss);
+    return new Embedding(loss, false);
+  }
+
+  /** A metric loss on the embedding scaled to unit length. */
+  static Head unitEmbedding(ILossFunction loss) {
+    return new Embedding(loss, true);
   }
 
   static Head softmax(int numClasses) {

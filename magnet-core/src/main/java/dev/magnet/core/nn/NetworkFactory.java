@@ -24,7 +24,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * Builds the initialised {@link MultiLayerNetwork} for a {@link NetworkSpec} and a {@link Head},
  * and reads embeddings out of it.
  *
- * <p>Layout: {@code body, dense(hidden)..., dense(embeddingDim, identity), head}; the embedding
+ * <p>Layout: {@code body, dense(hidden)..., dense(embeddingDim, identity or unit length), head}; the embedding
  * layer is always the one just below the head ({@link #embeddingLayerIndex}).
  *
  * <p>Workspaces are ENABLED for training and inference: DL4J then reuses the same off-heap
@@ -64,7 +64,9 @@ public final class NetworkFactory {
     for (int size : spec.hiddenSizes()) {
       layers.add(new DenseLayer.Builder().nOut(size).activation(Activation.RELU).build());
     }
-    layers.add(new DenseLayer.Builder().nOut(spec.embeddingDim()).activation(Activation.IDENTITY)
+    boolean unitLength = head instanceof Head.Embedding e && e.unitLength();
+    layers.add(new DenseLayer.Builder().nOut(spec.embeddingDim())
+        .activation(unitLength ? new UnitLengthActivation() : Activation.IDENTITY.getActivationFunction())
         .weightInit(WeightInit.XAVIER).build());
     layers.add(headLayer(head));
     for (int i = 0; i < layers.size(); i++) {

@@ -43,11 +43,11 @@ public final class LocalMagnetTrainer {
   /** The trained model and the metrics of each epoch. */
   public record Result(ModelArtifact model, List<EpochMetrics> epochs) {}
 
-  /** The head each loss trains with. */
+  /** The head each loss trains with; triplet's margin is on unit-length embeddings (see {@link Head#unitEmbedding}). */
   public static Head head(MagnetParams params, int numClasses) {
     return switch (params.loss()) {
       case MAGNET -> Head.embedding(new MagnetLoss(params.alpha()));
-      case TRIPLET -> Head.embedding(new BatchHardTripletLoss(params.tripletMargin()));
+      case TRIPLET -> Head.unitEmbedding(new BatchHardTripletLoss(params.tripletMargin()));
       case SOFTMAX -> Head.softmax(numClasses);
     };
   }
