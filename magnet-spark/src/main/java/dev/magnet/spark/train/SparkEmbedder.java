@@ -25,7 +25,7 @@ public final class SparkEmbedder {
   /** The embeddings of {@code examples}; the caller persists and unpersists the result. */
   public static JavaRDD<Embedded> embed(JavaSparkContext spark, JavaRDD<Example> examples, MultiLayerNetwork network) {
     Broadcast<NetworkSnapshot> snapshot = spark.broadcast(new NetworkSnapshot(network));
-    return examples.mapPartitions(partition -> embedPartition(snapshot.value(), partition));
+    return examples.mapPartitions(partition -> embedPartition(snapshot.value(), TaskFaults.check(partition)));
   }
 
   private static Iterator<Embedded> embedPartition(NetworkSnapshot snapshot, Iterator<Example> partition) {

@@ -161,7 +161,10 @@ public final class SparkMagnetTrainer {
         long made = planned.count();
         time.materialise += seconds(start);
         start = System.nanoTime();
-        sparkNet.fit(planned);
+        // DL4J persists what it fits (references to the cached batches) and never unpersists it.
+        JavaRDD<DataSet> fitted = planned.mapPartitions(TaskFaults::check);
+        sparkNet.fit(fitted);
+        fitted.unpersist(false);
         time.fit += seconds(start);
         start = System.nanoTime();
         lossSum += trainingLoss(sparkNet.getNetwork(), planned, made, chunkSeed);
