@@ -47,6 +47,8 @@ public final class MagnetCli implements Runnable {
     CommandLine cli = new CommandLine(new MagnetCli());
     cli.setOut(out);
     cli.setErr(err);
+    // An argument file (conf/train.args) gives the defaults and the options after it override them.
+    cli.setOverwrittenOptionsAllowed(true);
     cli.setParameterExceptionHandler((e, args) -> {
       CommandLine failed = e.getCommandLine();
       PrintWriter w = failed.getErr();

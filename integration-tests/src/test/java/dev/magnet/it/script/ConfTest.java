@@ -1,0 +1,136 @@
+package dev.magnet.it.script;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.magnet.core.nn.Architecture;
+import dev.magnet.core.nn.InputShape;
+import dev.magnet.core.nn.NetworkSpec;
+import dev.magnet.core.train.MagnetParams;
+import dev.magnet.spark.cli.TrainCommand;
+import dev.magnet.spark.train.TrainingOptions;
+import java.io.IOException;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Field;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
+
+/** conf/ and the script's lists agree with what they describe, so that none of them can go stale. */
+class ConfTest {
+  private static final Path CONF = Script.ROOT.resolve("conf");
+  /** spark-submit options that ./spark-submit gives to the Magnet command instead (its help, version, stack traces). */
+  private static final Set<String> ROUTED_TO_MAGNET = Set.of("--help", "-h", "--version", "--verbose");
+
+  private static List<String> java17Options() throws IOException {
+    return Files.readAllLines(CONF.resolve("java17-options")).stream().map(String::strip)
+        .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+  }
+
+  /** A property of conf/spark-defaults.conf, split on whitespace. */
+  private static List<String> sparkDefault(String key) throws IOException {
+    for (String line : Files.readAllLines(CONF.resolve("spark-defaults.conf"))) {
+      String[] kv = line.strip().split("\\s+", 2);
+      if (kv[0].equals(key)) {
+        return Arrays.asList(kv[1].strip().split("\\s+"));
+      }
+    }
+    throw new AssertionError(key + " is not in conf/spark-defaults.conf");
+  }
+
+  @Test
+  void sparkDefaultsCarryTheJava17OptionsForDriverAndExecutors() throws IOException {
+    List<String> options = java17Options();
+    assertTrue(options.contains("-Djavacpp.platform.extension=-onednn"), options.toString());
+    assertTrue(options.contains("--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED"), options.toString());
+    assertEquals(options, sparkDefault("spark.driver.defaultJavaOptions"));
+    assertEquals(options, sparkDefault("spark.executor.defaultJavaOptions"));
+    assertEquals(List.of("org.apache.spark.serializer.KryoSerializer"), sparkDefault("spark.serializer"));
+    assertEquals(List.of("org.nd4j.kryo.Nd4jRegistrator"), sparkDefault("spark.kryo.registrator"));
+  }
+
+  @Test
+  void theTestsArgLineHasTheJava17Options() throws IOException {
+    String pom = Files.readString(Script.ROOT.resolve("pom.xml"));
+    List<String> argLine = new ArrayList<>();
+    for (String property : List.of("magnet.jvm.opens", "magnet.jvm.nd4j")) {
+      Matcher m = Pattern.compile("<" + Pattern.quote(property) + ">([^<]*)</").matcher(pom);
+      assertTrue(m.find(), property);
+      argLine.addAll(Arrays.asList(m.group(1).strip().split("\\s+")));
+    }
+    assertTrue(argLine.containsAll(java17Options()), "missing from pom.xml's argLine: "
+        + java17Options().stream().filter(o -> !argLine.contains(o)).toList());
+  }
+
+  /** The option names of one of the script's bash arrays, e.g. SPARK_SWITCHES=(--supervise -v). */
+  private static Set<String> scriptList(String name) throws IOException {
+    Matcher m = Pattern.compile("(?m)^" + name + "=\\(([^)]*)\\)").matcher(Files.readString(Script.ROOT.resolve("spark-submit")));
+    assertTrue(m.find(), name);
+    return new TreeSet<>(Arrays.asList(m.group(1).strip().split("\\s+")));
+  }
+
+  /**
+   * Spark's own list: the {@code opts} and {@code switches} of its launcher's option parser, read
+   * from an instance of the validator {@code SparkLauncher.addSparkArg} uses.
+   */
+  private static Set<String> sparkOptions(String field) throws ReflectiveOperationException {
+    Class<?> validator = Class.forName("org.apache.spark.launcher.AbstractLauncher$ArgumentValidator");
+    Constructor<?> constructor = validator.getDeclaredConstructor(boolean.class);
+    constructor.setAccessible(true);
+    Object parser = constructor.newInstance(true);
+    Field names = Class.forName("org.apache.spark.launcher.SparkSubmitOptionParser").getDeclaredField(field);
+    names.setAccessible(true);
+    return Arrays.stream((String[][]) names.get(parser)).flatMap(Arrays::stream).collect(Collectors.toCollection(TreeSet::new));
+  }
+
+  @Test
+  void theScriptKnowsExactlySpark35sSubmitOptions() throws Exception {
+    assertEquals(sparkOptions("opts"), scriptList("SPARK_VALUE_OPTIONS"));
+    Set<String> switches = new TreeSet<>(sparkOptions("switches"));
+    switches.removeAll(ROUTED_TO_MAGNET);
+    assertEquals(switches, scriptList("SPARK_SWITCHES"));
+    assertTrue(sparkOptions("opts").containsAll(scriptList("EMBEDDED_OPTIONS")));
+  }
+
+  /** conf/train.args as ./spark-submit reads it: # starts a comment, words are whitespace-separated. */
+  private static List<String> trainArgs() throws IOException {
+    return Files.readAllLines(CONF.resolve("train.args")).stream().map(l -> l.replaceAll("#.*", "").strip())
+        .filter(l -> !l.isEmpty()).flatMap(l -> Stream.of(l.split("\\s+"))).toList();
+  }
+
+  @Test
+  void theExampleJobConfigurationNamesEveryTrainOption() throws IOException {
+    String text = Files.readString(CONF.resolve("train.args"));
+    List<String> missing = new ArrayList<>();
+    for (OptionSpec option : new CommandLine(new TrainCommand()).getCommandSpec().options()) {
+      if (!option.usageHelp() && !option.versionHelp()
+          && !Pattern.compile("(?m)^#?\\s*" + Pattern.quote(option.longestName()) + "\\b").matcher(text).find()) {
+        missing.add(option.longestName());
+      }
+    }
+    assertEquals(List.of(), missing, "train options missing from conf/train.args");
+  }
+
+  @Test
+  void theExampleJobConfigurationChangesNoDefault() throws IOException {
+    List<String> args = new ArrayList<>(trainArgs());
+    args.addAll(List.of("--data", "synthetic", "--output", "model"));
+    TrainCommand train = new TrainCommand();
+    new CommandLine(train).parseArgs(args.toArray(String[]::new));
+    assertEquals(MagnetParams.defaults(), train.params());
+    assertEquals(NetworkSpec.of(Architecture.FMNIST_CNN, InputShape.FASHION_MNIST), train.networkSpec(InputShape.FASHION_MNIST));
+    assertEquals(TrainingOptions.defaults(), train.trainingOptions());
+    assertTrue(args.containsAll(List.of("--clusters-per-class", "--alpha", "--learning-rate", "--epochs")), args.toString());
+  }
+}
