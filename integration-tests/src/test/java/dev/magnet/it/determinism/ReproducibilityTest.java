@@ -35,18 +35,21 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p><b>What is reproducible, and what is not.</b> Every random choice derives from the seed
  * (neighbourhood plans and member draws from {@code Seeds.mix(seed, epoch, batch, cluster)},
- * K-means from the seed, weights from the network seed), member draws sort the ids they draw
- * from, and batches are assembled in slot order, so none depends on which executor ran a task,
- * in what order tasks finished, or whether a task was retried. Within one cluster shape (the
- * same number of partitions = {@code --workers}, or Spark's default parallelism) a run is
- * therefore reproducible bit for bit. It is <em>not</em> across cluster sizes: the number of
- * partitions decides which batches each worker fits between DL4J's parameter averagings and how
- * the averaging rounds are split ({@code balancedRandomSplit}), so a different number of
- * workers trains a different (equally good) model; pin {@code --workers} to compare runs on
- * clusters of different sizes. With more than two partitions, the driver adds the workers'
- * parameters in the order their tasks finish (Spark's {@code aggregate}); float addition is not
- * associative, so the last bits can differ from run to run even on one cluster — two
- * partitions (this test) add {@code a + b} and are exact. Timings in metrics.json never repeat.
+ * K-means from the seed, weights from the network seed); member draws sort the ids they draw
+ * from; batches are assembled in slot order; and the driver adds the executors' partial sums (σ²,
+ * the cluster losses that weight the sampling, the reported loss) in partition order
+ * ({@code PartitionSums}), not in the order tasks finish. So nothing depends on which executor ran
+ * a task, when it finished, or whether it was retried, and within one cluster shape — the same
+ * number of partitions, {@code --workers} (default: Spark's default parallelism) — a run is
+ * reproducible bit for bit, with one exception: DL4J's parameter averaging adds the workers'
+ * parameters (and updater states) on the driver in the order their tasks finish; float addition
+ * is commutative but not associative, so with two workers (this test, and the cluster test) the
+ * sum is exact, and with three or more its last bits may differ from run to run, and training
+ * then drifts apart slowly. Across cluster sizes runs are <em>not</em> reproducible: the number of
+ * partitions decides how the data is sliced, which batches each worker fits between averagings
+ * and how many models are averaged, so another number of workers trains another (equally good)
+ * model; pin {@code --workers} to compare runs on clusters of different sizes. Timings in
+ * metrics.json never repeat.
  */
 class ReproducibilityTest {
   private static SparkSession spark;
@@ -80,7 +83,7 @@ class ReproducibilityTest {
 
   private static Run train(String name) throws IOException {
     Path output = tmp.resolve(name);
-    CliRun run = CliRun.of("train", "--data", "synthetic:classes=3,sub=2,per=20,dim=8", "--validation", "synthetic:per=5",
+    CliRun run = CliRun.of("train", "--data", "synthetic:classes=3,sub=2,per=20,size=8", "--validation", "synthetic:per=5",
         "--network", "mlp", "--embedding-dim", "4", "-K", "2", "-M", "3", "-D", "4", "--epochs", "2", "--seed", "17",
         "--workers", "2", "--output", output.toString());
     assertEquals(ExitCodes.SUCCESS, run.status(), run.toString());

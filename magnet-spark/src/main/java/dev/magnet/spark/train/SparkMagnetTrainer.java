@@ -15,6 +15,7 @@ import dev.magnet.core.train.LossKind;
 import dev.magnet.core.train.MagnetParams;
 import dev.magnet.spark.data.Example;
 import dev.magnet.spark.data.SparkDataset;
+import dev.magnet.spark.index.PartitionSums;
 import dev.magnet.spark.index.SparkIndexBuilder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -215,7 +216,7 @@ public final class SparkMagnetTrainer {
   private double trainingLoss(MultiLayerNetwork network, JavaRDD<DataSet> batches, long count, long seed) {
     JavaRDD<DataSet> scored = count <= SCORED_BATCHES ? batches : batches.sample(false, (double) SCORED_BATCHES / count, seed);
     org.apache.spark.broadcast.Broadcast<NetworkSnapshot> snapshot = spark.broadcast(new NetworkSnapshot(network));
-    double[] sums = scored.mapPartitions(partition -> {
+    double[] sums = PartitionSums.of(scored.mapPartitions(partition -> {
       double[] acc = new double[2]; // loss × rows, rows
       if (partition.hasNext()) {
         MultiLayerNetwork copy = snapshot.value().restore();
@@ -225,7 +226,7 @@ public final class SparkMagnetTrainer {
         });
       }
       return List.of(acc).iterator();
-    }).reduce((a, b) -> new double[] {a[0] + b[0], a[1] + b[1]});
+    }), 2);
     snapshot.destroy(false);
     return sums[1] == 0 ? 0.0 : sums[0] / sums[1];
   }
