@@ -22,10 +22,13 @@ import java.util.regex.Pattern;
  *
  * <ul>
  *   <li>{@code jars/}: links to the Spark, Hadoop, Scala and logging jars of the test class path
- *       (everything on it but Magnet, DL4J/ND4J/DataVec/JavaCPP, picocli, JUnit and the HDFS
- *       minicluster) — what a Spark distribution's {@code jars/} holds, so the job's own code
- *       comes from the shaded job jar. Workers launch executors with {@code SPARK_HOME/jars/*}
- *       ({@code WorkerCommandBuilder}).
+ *       (everything on it but this repository's modules, DL4J/ND4J/DataVec/JavaCPP, picocli,
+ *       JUnit and the HDFS minicluster) — what a Spark distribution's {@code jars/} holds, so the
+ *       job's own code comes from the shaded job jar (a few of DL4J's small dependencies that are
+ *       not Spark's, e.g. oshi, stay: they are told apart by group only). Workers launch
+ *       executors with {@code SPARK_HOME/jars/*} ({@code WorkerCommandBuilder});
+ *   <li>{@code conf/log4j2.properties}: INFO to the daemon's log, where the master's URL and a
+ *       worker's registration are read from;
  *   <li>{@code bin/spark-submit}: Spark's {@code bin/spark-class} cut down to what it does: ask
  *       Spark's launcher ({@code org.apache.spark.launcher.Main}) for the driver's command line —
  *       in client mode it carries {@code spark.driver.defaultJavaOptions} from the properties file,
@@ -41,10 +44,10 @@ public final class StandaloneCluster implements AutoCloseable {
   private static final List<String> NOT_SPARK = List.of("/org/deeplearning4j/", "/org/nd4j/", "/org/datavec/",
       "/org/bytedeco/", "/info/picocli/", "/org/junit/", "/org/opentest4j/", "/org/apiguardian/",
       "/hadoop-client-minicluster/", "/dev/magnet/");
-  /** A master or a worker waits this long for its peer; only bounds a broken start. */
-  private static final Duration START_LIMIT = Duration.ofMinutes(3);
+  /** How long a wait for a daemon or a job event may take: only bounds a hang (a loaded 2-core machine needs minutes). */
+  private static final Duration START_LIMIT = Duration.ofMinutes(10);
   private static final Pattern MASTER_URL = Pattern.compile("Starting Spark master at (spark://[\\d.]+:\\d+)");
-  private static final Pattern MASTER_UI = Pattern.compile("MasterWebUI.*started at (http://[\\d.]+:\\d+)");
+  private static final Pattern MASTER_UI = Pattern.compile("MasterWebUI.*started at (http://\\S+)");
 
   private final Path home;
   private final List<String> jvmOptions;
@@ -73,9 +76,18 @@ public final class StandaloneCluster implements AutoCloseable {
     Process master = launch(home, jvmOptions, "master", List.of("org.apache.spark.deploy.master.Master",
         "--host", "127.0.0.1", "--port", "0", "--webui-port", "0"));
     Path log = home.resolve("logs/master.log");
-    String url = awaitMatch(log, MASTER_URL, master);
-    String ui = awaitMatch(log, MASTER_UI, master);
+    String url;
+    String ui;
+    try {
+      url = awaitMatch(log, MASTER_URL, master);
+      ui = awaitMatch(log, MASTER_UI, master);
+    } catch (RuntimeException e) {
+      kill(master);
+      throw e;
+    }
     StandaloneCluster cluster = new StandaloneCluster(home, jvmOptions, master, url, ui);
+    // A test JVM that is stopped (not killed) still takes its cluster down with it.
+    Runtime.getRuntime().addShutdownHook(new Thread(cluster::close));
     try {
       for (int i = 0; i < workers; i++) {
         cluster.addWorker();
@@ -151,6 +163,7 @@ public final class StandaloneCluster implements AutoCloseable {
       throws IOException {
     List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m"));
     command.addAll(jvmOptions);
+    command.add("-Dlog4j2.configurationFile=" + home.resolve("conf/log4j2.properties"));
     command.addAll(List.of("-cp", home.resolve("jars") + "/*"));
     command.addAll(mainAndArgs);
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
@@ -168,9 +181,21 @@ public final class StandaloneCluster implements AutoCloseable {
     Path jars = Files.createDirectories(home.resolve("jars"));
     Files.createDirectories(home.resolve("logs"));
     Files.createDirectories(home.resolve("conf"));
+    Files.writeString(home.resolve("conf/log4j2.properties"), String.join("\n",
+        "rootLogger.level = info",
+        "rootLogger.appenderRef.stdout.ref = console",
+        "appender.console.type = Console",
+        "appender.console.name = console",
+        "appender.console.target = SYSTEM_ERR",
+        "appender.console.layout.type = PatternLayout",
+        "appender.console.layout.pattern = %d{HH:mm:ss.SSS} %p %c{1}: %m%n",
+        "logger.jetty.name = org.sparkproject.jetty",
+        "logger.jetty.level = warn",
+        ""), StandardCharsets.UTF_8);
     for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
       Path jar = Path.of(entry);
-      if (entry.endsWith(".jar") && NOT_SPARK.stream().noneMatch(entry::contains) && Files.isRegularFile(jar)
+      if (entry.endsWith(".jar") && NOT_SPARK.stream().noneMatch(entry::contains) && !jar.startsWith(Submission.ROOT)
+          && Files.isRegularFile(jar)
           && !Files.exists(jars.resolve(jar.getFileName()))) {
         Files.createSymbolicLink(jars.resolve(jar.getFileName()), jar);
       }
@@ -178,14 +203,27 @@ public final class StandaloneCluster implements AutoCloseable {
     Path submit = Files.createDirectories(home.resolve("bin")).resolve("spark-submit");
     Files.writeString(submit, String.join("\n",
         "#!/usr/bin/env bash",
-        "# Spark's bin/spark-class, cut down: the launcher prints the command (NUL-separated) and its status.",
+        "# Spark's bin/spark-submit and bin/spark-class, cut down. The launcher prints its messages, an",
+        "# empty (NUL) line, then the driver's command NUL-separated; its exit status is appended here.",
+        "set +o posix",
         "SPARK_HOME=\"$(cd \"$(dirname \"$0\")/..\" && pwd)\"; export SPARK_HOME",
+        "build_command() {",
+        "  \"$JAVA_HOME/bin/java\" -Xmx128m -cp \"$SPARK_HOME/jars/*\" org.apache.spark.launcher.Main"
+            + " org.apache.spark.deploy.SparkSubmit \"$@\"",
+        "  printf '%d\\0' $?",
+        "}",
         "CMD=()",
-        "while IFS= read -d '' -r ARG; do CMD+=(\"$ARG\"); done < <(\"$JAVA_HOME/bin/java\" -Xmx128m"
-            + " -cp \"$SPARK_HOME/jars/*\" org.apache.spark.launcher.Main org.apache.spark.deploy.SparkSubmit \"$@\";"
-            + " printf '%d\\0' $?)",
+        "DELIM=$'\\n'",
+        "STARTED=false",
+        "while IFS= read -d \"$DELIM\" -r ARG; do",
+        "  if [[ $STARTED == true ]]; then CMD+=(\"$ARG\")",
+        "  elif [[ -z $ARG ]]; then DELIM=''; STARTED=true",
+        "  else echo \"$ARG\" >&2; fi",
+        "done < <(build_command \"$@\")",
         "LAST=$((${#CMD[@]} - 1))",
-        "[[ ${CMD[$LAST]} == 0 ]] || exit \"${CMD[$LAST]}\"",
+        "STATUS=${CMD[$LAST]}",
+        "[[ $STATUS =~ ^[0-9]+$ ]] || { echo \"launcher failed: ${CMD[*]}\" >&2; exit 1; }",
+        "[[ $STATUS == 0 ]] || exit \"$STATUS\"",
         "exec \"${CMD[@]:0:$LAST}\"",
         ""), StandardCharsets.UTF_8);
     Files.setPosixFilePermissions(submit, PosixFilePermissions.fromString("rwxr-xr-x"));
