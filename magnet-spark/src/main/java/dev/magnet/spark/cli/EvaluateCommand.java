@@ -11,17 +11,23 @@ import dev.magnet.spark.data.SparkDataset;
 import dev.magnet.spark.data.SparkDatasets;
 import dev.magnet.spark.io.HadoopModelDirectory;
 import dev.magnet.spark.io.MetricsJson;
+import dev.magnet.spark.report.EmbeddingSample;
+import dev.magnet.spark.report.HtmlReport;
+import dev.magnet.spark.report.ReportInput;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.FileAlreadyExistsException;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
@@ -74,6 +80,11 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--json", paramLabel = "PATH", description = "Also write the metrics here (metrics.json format).")
   String json;
 
+  @Option(names = "--report", paramLabel = "DIR", description = "Also write an HTML report here: the metrics and a"
+      + " PCA projection of (a sample of) the data's embeddings with the model's centroids. An earlier report in DIR"
+      + " is replaced; anything else there is refused.")
+  String reportDir;
+
   @Option(names = "--min-metric", paramLabel = "NAME=VALUE",
       description = "Fail with exit status " + ExitCodes.METRIC_GATE_FAILED + " unless metric NAME is at least VALUE;"
           + " repeatable.")
@@ -89,6 +100,15 @@ public final class EvaluateCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     try (SparkOptions.Session session = spark.session(APP_NAME)) {
       Configuration conf = session.spark().sparkContext().hadoopConfiguration();
+      try {
+        if (reportDir != null) {
+          HtmlReport.checkTarget(reportDir, conf); // refuse a wrong path before the work, not after it
+        }
+      } catch (FileAlreadyExistsException e) {
+        throw new CliException(ExitCodes.BAD_ARGUMENTS, "--report " + CliException.describe(e), e);
+      } catch (IOException e) {
+        throw new CliException(ExitCodes.BAD_INPUT, CliException.describe(e), e);
+      }
       ModelArtifact artifact = TrainCommand.input(() -> HadoopModelDirectory.load(model, conf));
       Embedded test = TrainCommand.input(() -> embed(artifact, load(session.spark(), data, rows, artifact, conf)));
       Embedded train = trainData == null ? test
@@ -100,13 +120,26 @@ public final class EvaluateCommand implements Callable<Integer> {
           artifact.params().nearestClusters());
       EvaluationReport report = new Evaluator(metrics, artifact.params().seed())
           .evaluate(train.embeddings(), test.embeddings(), classifier, train.fineLabels(), test.fineLabels());
-      out.print(Summary.values(report.values()));
+      out.println(String.format(Locale.ROOT, "evaluated %d examples of %s%s", test.embeddings().labels().length,
+          data, trainData == null ? "; k-NN accuracies skipped (they need --train-data)"
+              : String.format(Locale.ROOT, " against %d training examples of %s",
+                  train.embeddings().labels().length, trainData)));
+      out.print(Summary.metrics(report.values()));
       if (json != null) {
         try {
           MetricsJson.write(json, conf, List.of(), report.values());
         } catch (IOException e) {
           throw new CliException(ExitCodes.BAD_INPUT, "cannot write " + json + ": " + CliException.describe(e), e);
         }
+      }
+      if (reportDir != null) {
+        LabelledEmbeddings embedded = test.embeddings();
+        EmbeddingSample sample = EmbeddingSample.draw(embedded.embeddings().toFloatMatrix(), embedded.labels(),
+            EmbeddingSample.MAX_POINTS, artifact.params().seed(), data.toString());
+        ReportInput input = ReportInput.ofEvaluation("Magnet evaluation of " + model + " on " + data, report.values(),
+            artifact, sample);
+        TrainCommand.input(() -> HtmlReport.write(input, reportDir, conf));
+        out.println("report: " + new Path(reportDir, HtmlReport.INDEX));
       }
       List<String> failures = gates.failures(report.values());
       if (!failures.isEmpty()) {

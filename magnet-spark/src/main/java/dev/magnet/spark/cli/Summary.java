@@ -1,6 +1,8 @@
 package dev.magnet.spark.cli;
 
+import dev.magnet.core.eval.Evaluator;
 import dev.magnet.spark.train.SparkEpochMetrics;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -38,12 +40,35 @@ final class Summary {
     return table.toString();
   }
 
-  /** Named values as a two-column table, in their order. */
-  static String values(Map<String, Double> values) {
-    int width = values.keySet().stream().mapToInt(String::length).max().orElse(6);
-    StringBuilder table = new StringBuilder();
-    values.forEach((name, value) -> table.append(String.format(Locale.ROOT, "%-" + width + "s  %.4f%n", name, value)));
+  /**
+   * Evaluation metrics as a table: one row per metric in the order computed, its value against
+   * the labels evaluated, and a {@code fine} column (the {@value Evaluator#FINE_PREFIX} variant,
+   * hierarchy recovery) when any was computed; "-" where a metric has no fine variant. Counts
+   * (the retrieval queries left out) print as integers.
+   */
+  static String metrics(Map<String, Double> values) {
+    List<String> rows = new ArrayList<>();
+    values.keySet().stream().filter(n -> !n.startsWith(Evaluator.FINE_PREFIX)).forEach(rows::add);
+    values.keySet().stream().filter(n -> n.startsWith(Evaluator.FINE_PREFIX))
+        .map(n -> n.substring(Evaluator.FINE_PREFIX.length())).filter(n -> !rows.contains(n)).forEach(rows::add);
+    boolean fine = values.keySet().stream().anyMatch(n -> n.startsWith(Evaluator.FINE_PREFIX));
+    int width = Math.max("metric".length(), rows.stream().mapToInt(String::length).max().orElse(0));
+    StringBuilder table = new StringBuilder(String.format(Locale.ROOT, "%-" + width + "s %10s", "metric", "value"));
+    table.append(fine ? String.format(Locale.ROOT, " %10s%n", "fine") : String.format(Locale.ROOT, "%n"));
+    for (String name : rows) {
+      table.append(String.format(Locale.ROOT, "%-" + width + "s %10s", name, metricValue(name, values.get(name))));
+      table.append(fine ? String.format(Locale.ROOT, " %10s%n", metricValue(name,
+          values.get(Evaluator.FINE_PREFIX + name))) : String.format(Locale.ROOT, "%n"));
+    }
     return table.toString();
+  }
+
+  private static String metricValue(String name, Double value) {
+    if (value == null) {
+      return "-";
+    }
+    return name.equals(Evaluator.EXCLUDED_QUERIES) ? String.format(Locale.ROOT, "%.0f", value)
+        : String.format(Locale.ROOT, "%.4f", value);
   }
 
   private static int width(String name) {

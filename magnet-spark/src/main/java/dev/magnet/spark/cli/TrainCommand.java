@@ -10,6 +10,9 @@ import dev.magnet.spark.data.SparkDataset;
 import dev.magnet.spark.data.SparkDatasets;
 import dev.magnet.spark.io.HadoopModelDirectory;
 import dev.magnet.spark.io.MetricsJson;
+import dev.magnet.spark.report.EmbeddingSample;
+import dev.magnet.spark.report.HtmlReport;
+import dev.magnet.spark.report.ReportInput;
 import dev.magnet.spark.train.SparkEpochMetrics;
 import dev.magnet.spark.train.SparkMagnetTrainer;
 import dev.magnet.spark.train.TrainingOptions;
@@ -32,7 +35,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code magnet train}: loads the data, trains with {@link SparkMagnetTrainer}, saves the model
- * directory atomically, writes {@code metrics.json} and prints a summary table.
+ * directory atomically, writes {@code metrics.json} and the HTML report ({@code <output>/report},
+ * unless {@code --no-report}) and prints a summary table.
  *
  * <p>Hyper-parameters left out keep the defaults of {@link MagnetParams}, {@link NetworkSpec} and
  * {@link TrainingOptions}, stated there once. {@link #params()}, {@link #networkSpec(InputShape)}
@@ -46,6 +50,8 @@ import picocli.CommandLine.Spec;
 public final class TrainCommand implements Callable<Integer> {
   /** The Spark application name of a session this command starts. */
   static final String APP_NAME = "magnet train";
+  /** The HTML report's directory inside {@code --output}. */
+  static final String REPORT_DIR = "report";
 
   @Mixin
   SparkOptions spark;
@@ -147,6 +153,10 @@ public final class TrainCommand implements Callable<Integer> {
       description = "Fail with exit status " + ExitCodes.METRIC_GATE_FAILED
           + " unless the final validation metric NAME is at least VALUE; repeatable.")
   Map<String, Double> minMetrics = new LinkedHashMap<>();
+
+  @Option(names = "--no-report", description = "Do not write the HTML report (plots of the run and of the embedding"
+      + " space) to <output>/" + REPORT_DIR + "; a report that cannot be written is only a warning.")
+  boolean noReport;
 
   /** The hyper-parameters: {@link MagnetParams#defaults()} with the options given. */
   public MagnetParams params() {
@@ -257,13 +267,42 @@ public final class TrainCommand implements Callable<Integer> {
       } catch (IOException e) {
         throw new CliException(ExitCodes.TRAINING_FAILED, "cannot save the results: " + CliException.describe(e), e);
       }
+      String report = noReport ? null : writeReport(outcome, finalMetrics, sets, params, conf);
       out.print(Summary.table(outcome.epochs()));
       out.println("model: " + output + "  metrics: " + metricsPath());
+      if (report != null) {
+        out.println("report: " + report);
+      }
       List<String> failures = gates.failures(finalMetrics);
       if (!failures.isEmpty()) {
         throw new CliException(ExitCodes.METRIC_GATE_FAILED, "metric gate failed: " + String.join("; ", failures));
       }
       return ExitCodes.SUCCESS;
+    }
+  }
+
+  /**
+   * The HTML report in {@code <output>/report}, its embeddings sampled from the validation set (else
+   * the training set); returns the page's path, or null after a warning on stderr when it cannot be
+   * written: the model and metrics are saved by then, and a report is no reason to fail the run.
+   */
+  private String writeReport(SparkMagnetTrainer.Outcome outcome, Map<String, Double> finalMetrics, Loaded sets,
+      MagnetParams params, Configuration conf) {
+    try {
+      boolean held = sets.validation() != null;
+      EmbeddingSample sample = EmbeddingSample.embed(held ? sets.validation() : sets.train(), outcome.model(),
+          EmbeddingSample.MAX_POINTS, params.seed(), held ? "the validation set" : "the training set");
+      String title = "Magnet training: " + EnumOption.spelling(params.loss()) + " loss, " + outcome.epochs().size()
+          + " epochs";
+      Path report = new Path(output, REPORT_DIR);
+      HtmlReport.write(new ReportInput(title, outcome.epochs(), finalMetrics, outcome.model(), sample),
+          report.toString(), conf);
+      return new Path(report, HtmlReport.INDEX).toString();
+    } catch (IOException | RuntimeException e) {
+      spec.commandLine().getErr().println(spec.qualifiedName() + ": warning: report not written: "
+          + (e instanceof IOException || e instanceof IllegalArgumentException ? "" : e.getClass().getName() + ": ")
+          + CliException.describe(e));
+      return null;
     }
   }
 

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.magnet.core.eval.Evaluator;
+import dev.magnet.core.eval.Metric;
 import dev.magnet.spark.SparkTestSession;
 import dev.magnet.spark.TestModels;
 import dev.magnet.spark.io.HadoopModelDirectory;
@@ -13,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vectors;
@@ -105,6 +108,39 @@ class CliWithSparkTest {
     assertEquals(ExitCodes.METRIC_GATE_FAILED, gated.status(), gated.toString());
     assertTrue(gated.err().contains("metric gate failed: nmi="), gated.toString());
     assertTrue(gated.err().contains("is below the minimum 1.5"), gated.toString());
+  }
+
+  /** Every metric of DESIGN.md §2, each in a row of the table and in the JSON, with the fine column. */
+  @Test
+  void evaluatePrintsEveryMetricAsATableRowWithItsFineVariantAndWritesThemAll() throws IOException {
+    String model = tmp.resolve("model").toString();
+    HadoopModelDirectory.save(TestModels.tiny(), model, new Configuration(), false);
+    // Synthetic data carries its hidden sub-classes as fine labels: hierarchy recovery is evaluated too.
+    String data = "synthetic:classes=2,sub=2,per=10,dim=4";
+    String json = tmp.resolve("eval.json").toString();
+    CliRun run = CliRun.of("evaluate", "--model", model, "--data", data, "--train-data", data, "--json", json);
+    assertEquals(ExitCodes.SUCCESS, run.status(), run.toString());
+    assertTrue(run.out().startsWith("evaluated 40 examples of " + data + " against 40 training examples of " + data
+        + "\n"), run.out());
+    assertTrue(run.out().matches("(?s).*\\nmetric +value +fine\\n.*"), run.out());
+    MetricsJson.Document written = MetricsJson.read(json, new Configuration());
+    for (Metric metric : Metric.values()) {
+      for (String name : metric.names()) {
+        String fine = metric == Metric.CLUSTER_ACCURACY ? "-" : "[01]\\.\\d{4}";
+        assertTrue(Pattern.compile("(?m)^" + name + " +[01]\\.\\d{4} +" + fine + "$").matcher(run.out()).find(),
+            name + " row in\n" + run.out());
+        assertTrue(written.summary().containsKey(name), name + " in " + written.summary());
+        if (metric != Metric.CLUSTER_ACCURACY) {
+          assertTrue(written.summary().containsKey(Evaluator.FINE_PREFIX + name), "fine_" + name);
+        }
+      }
+    }
+    assertTrue(Pattern.compile("(?m)^retrieval_excluded_queries +0 +0$").matcher(run.out()).find(), run.out());
+
+    CliRun noTrain = CliRun.of("evaluate", "--model", model, "--data", data);
+    assertEquals(ExitCodes.SUCCESS, noTrain.status(), noTrain.toString());
+    assertTrue(noTrain.out().contains("k-NN accuracies skipped (they need --train-data)"), noTrain.out());
+    assertFalse(noTrain.out().contains("knn1_accuracy"), noTrain.out());
   }
 
   @Test

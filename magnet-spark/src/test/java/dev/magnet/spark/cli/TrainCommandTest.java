@@ -89,11 +89,11 @@ class TrainCommandTest {
         "-K", "--clusters-per-class", "-M", "--clusters-per-batch", "-D", "--examples-per-cluster", "--alpha", "-L",
         "--nearest-clusters", "--refresh-every", "--embedding-dim", "--learning-rate", "--seed",
         "--averaging-frequency", "--workers", "--checkpoint-dir", "--resume", "--output", "--overwrite", "--master",
-        "--metrics", "--min-metric", "-h", "--help", "-V", "--version")), train);
+        "--metrics", "--min-metric", "--no-report", "-h", "--help", "-V", "--version")), train);
     Set<String> evaluate = new TreeSet<>(new CommandLine(new EvaluateCommand()).getCommandSpec().optionsMap().keySet());
     assertEquals(new TreeSet<>(Set.of("--model", "--data", "--train-data", "--fine-labels-from", "--limit", "--json",
-        "--min-metric", "--master", "-h", "--help", "-V", "--version")), evaluate);
-    assertEquals(Set.of("train", "evaluate"), MagnetCli.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter())).getSubcommands().keySet());
+        "--report", "--min-metric", "--master", "-h", "--help", "-V", "--version")), evaluate);
+    assertEquals(Set.of("train", "evaluate", "embed"), MagnetCli.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter())).getSubcommands().keySet());
   }
 
   private static List<String> spellings(Iterable<String> candidates) {

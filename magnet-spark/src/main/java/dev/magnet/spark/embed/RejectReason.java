@@ -1,0 +1,24 @@
+package dev.magnet.spark.embed;
+
+/** Why an input file was not embedded; the {@code reason} column of the rejects table. */
+public enum RejectReason {
+  /** The file has no bytes. */
+  EMPTY("empty"),
+  /** No ImageIO reader recognises the bytes (not JPEG, PNG, BMP, GIF or WBMP: a text file, random bytes). */
+  UNKNOWN_FORMAT("unknown-format"),
+  /** A reader recognises the format but the image does not decode cleanly (truncated, damaged, unsupported variant). */
+  CORRUPT("corrupt"),
+  /** More pixels than {@link ImageDecoder#MAX_PIXELS}: refused before decoding, so a bogus header cannot exhaust memory. */
+  TOO_LARGE("too-large");
+
+  private final String spelling;
+
+  RejectReason(String spelling) {
+    this.spelling = spelling;
+  }
+
+  /** The value written in the rejects table and printed in the summary. */
+  public String spelling() {
+    return spelling;
+  }
+}

@@ -1,0 +1,310 @@
+package dev.magnet.spark.ml;
+
+import dev.magnet.core.cluster.ClusterIndex;
+import dev.magnet.core.eval.ClusterClassifier;
+import dev.magnet.core.model.ModelArtifact;
+import dev.magnet.core.nn.NetworkFactory;
+import dev.magnet.spark.io.HadoopModelDirectory;
+import dev.magnet.spark.train.NetworkSnapshot;
+import dev.magnet.spark.train.SparkEmbedder;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.Model;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.DefaultParamsWriter;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import scala.Option;
+
+/**
+ * A fitted Magnet model as a Spark ML {@code Model}: {@link #transform} adds the embedding (an ML
+ * {@code Vector}, so that Spark's own stages — KMeans, LSH, PCA — can take it), the class the
+ * paper's L-nearest-cluster rule predicts (a double, as Spark's classifiers give it), the class
+ * probabilities (a {@code Vector} over the classes) and the nearest cluster of the index (an int,
+ * a row of {@link #clusterCenters()}). An empty output column name leaves that column out.
+ *
+ * <p>Rows are embedded per partition in batches of {@value SparkEmbedder#BATCH}: the network, the
+ * centroids and σ² are broadcast once per {@code transform}, and each partition rebuilds the
+ * network once. (The broadcast lives as long as the returned DataFrame may be recomputed; Spark's
+ * context cleaner removes it once unreferenced, as for MLlib's own models.)
+ *
+ * <p>Persistence: {@code write().save(path)} writes Spark's {@code metadata} (the params) and the
+ * core model directory ({@link ModelArtifact}, readable by {@code ./spark-submit evaluate}) under
+ * {@code path/artifact}, on any Hadoop file system; {@link #load} reads and checks both.
+ */
+public final class MagnetModel extends Model<MagnetModel> implements MagnetStageParams, MLWritable {
+  private static final long serialVersionUID = 1L;
+
+  /** Sub-directory of a saved model holding the core model directory. */
+  static final String ARTIFACT_DIRECTORY = "artifact";
+
+  private final String uid;
+  private final MagnetParamDefinitions definitions;
+  private final ModelArtifact artifact;
+
+  /** A model of a trained artifact; its params take their defaults until set or copied. */
+  public MagnetModel(String uid, ModelArtifact artifact) {
+    this.uid = Objects.requireNonNull(uid, "uid");
+    this.artifact = Objects.requireNonNull(artifact, "artifact");
+    this.definitions = new MagnetParamDefinitions(this);
+    definitions.setDefaults(this);
+  }
+
+  @Override
+  public String uid() {
+    return uid;
+  }
+
+  @Override
+  public MagnetParamDefinitions magnetParamDefinitions() {
+    return definitions;
+  }
+
+  /** The core model: network, cluster index, label names, parameters and provenance. */
+  public ModelArtifact artifact() {
+    return artifact;
+  }
+
+  /** σ²: the pooled within-cluster variance of the training embeddings that the cluster rule uses. */
+  public double sigma2() {
+    return artifact.index().sigma2();
+  }
+
+  /** The name of every class id, in order (StringIndexer's labels when it made the label column). */
+  public List<String> labelNames() {
+    return artifact.labelNames();
+  }
+
+  /**
+   * The cluster index as a DataFrame, one row per cluster: {@code class} (int, the class id),
+   * {@code cluster} (int, as in the cluster column of {@link #transform}) and {@code centroid}
+   * (an ML {@code Vector} in embedding space).
+   */
+  public Dataset<Row> clusterCenters() {
+    ClusterIndex index = artifact.index();
+    List<Row> rows = new ArrayList<>(index.numClusters());
+    for (int j = 0; j < index.numClusters(); j++) {
+      rows.add(RowFactory.create(index.clusterClass(j), j, Vectors.dense(index.centroid(j))));
+    }
+    StructType schema = new StructType()
+        .add("class", DataTypes.IntegerType, false)
+        .add("cluster", DataTypes.IntegerType, false)
+        .add("centroid", SQLDataTypes.VectorType(), false);
+    return SparkSession.active().createDataFrame(rows, schema);
+  }
+
+  /** Checks the features column against the network's input and adds the output columns. */
+  @Override
+  public StructType transformSchema(StructType schema) {
+    FeatureColumn.of(schema, getFeaturesCol()).shaped(artifact.networkSpec().input());
+    return MlSchemas.withOutputs(schema, this);
+  }
+
+  @Override
+  public Dataset<Row> transform(Dataset<?> dataset) {
+    StructType out = transformSchema(dataset.schema(), true);
+    FeatureColumn features = FeatureColumn.of(dataset.schema(), getFeaturesCol()).shaped(artifact.networkSpec().input());
+    ClusterIndex index = artifact.index();
+    Broadcast<Scorer> scorer = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext()).broadcast(
+        new Scorer(new NetworkSnapshot(artifact.network()), index.centroids(), index.clusterClasses(),
+            index.numClasses(), index.sigma2()));
+    Outputs outputs = new Outputs(dataset.schema().fieldIndex(getFeaturesCol()), !getEmbeddingCol().isEmpty(),
+        !getPredictionCol().isEmpty(), !getProbabilityCol().isEmpty(), !getClusterCol().isEmpty(), getNearestClusters());
+    MapPartitionsFunction<Row, Row> score = rows -> scorePartition(scorer.value(), features, outputs, rows);
+    return dataset.toDF().mapPartitions(score, Encoders.row(out));
+  }
+
+  /**
+   * What a partition needs from the model: the network and the cluster index. A plain class, not
+   * a record: Kryo sets fields reflectively, which Java 17 refuses on a record's fields.
+   */
+  private static final class Scorer implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final NetworkSnapshot network;
+    private final double[][] centroids;
+    private final int[] clusterClass;
+    private final int numClasses;
+    private final double sigma2;
+
+    Scorer(NetworkSnapshot network, double[][] centroids, int[] clusterClass, int numClasses, double sigma2) {
+      this.network = network;
+      this.centroids = centroids;
+      this.clusterClass = clusterClass;
+      this.numClasses = numClasses;
+      this.sigma2 = sigma2;
+    }
+  }
+
+  /** Where the features are and which outputs to add. */
+  private record Outputs(int featuresIndex, boolean embedding, boolean prediction, boolean probability,
+      boolean cluster, int nearestClusters) implements Serializable {}
+
+  private static Iterator<Row> scorePartition(Scorer scorer, FeatureColumn features, Outputs outputs,
+      Iterator<Row> rows) {
+    if (!rows.hasNext()) {
+      return Collections.emptyIterator();
+    }
+    MultiLayerNetwork network = scorer.network.restore();
+    ClusterClassifier rule = new ClusterClassifier(Nd4j.create(scorer.centroids), scorer.clusterClass,
+        scorer.numClasses, scorer.sigma2, outputs.nearestClusters());
+    int size = (int) features.shape().size();
+    List<Row> batch = new ArrayList<>(SparkEmbedder.BATCH);
+    List<Row> out = new ArrayList<>();
+    while (rows.hasNext()) {
+      batch.add(rows.next());
+      if (batch.size() == SparkEmbedder.BATCH || !rows.hasNext()) {
+        float[] flat = new float[batch.size() * size];
+        for (int i = 0; i < batch.size(); i++) {
+          Row row = batch.get(i);
+          if (row.isNullAt(outputs.featuresIndex())) {
+            throw new IllegalArgumentException("Column " + features.name() + " must not be null; a row holds null");
+          }
+          System.arraycopy(features.values(row.get(outputs.featuresIndex())), 0, flat, i * size, size);
+        }
+        INDArray embeddings = NetworkFactory.embed(network, Nd4j.create(flat, new long[] {batch.size(), size}, 'c'),
+            SparkEmbedder.BATCH);
+        double[][] probabilities = rule.predictProba(embeddings);
+        int[] nearest = outputs.cluster() ? rule.nearestCluster(embeddings) : null;
+        for (int i = 0; i < batch.size(); i++) {
+          out.add(extend(batch.get(i), outputs, embeddings.getRow(i).toDoubleVector(), probabilities[i],
+              nearest == null ? -1 : nearest[i]));
+        }
+        batch.clear();
+      }
+    }
+    return out.iterator();
+  }
+
+  private static Row extend(Row row, Outputs outputs, double[] embedding, double[] probability, int cluster) {
+    List<Object> values = new ArrayList<>(row.length() + 4);
+    for (int i = 0; i < row.length(); i++) {
+      values.add(row.get(i));
+    }
+    if (outputs.embedding()) {
+      values.add(Vectors.dense(embedding));
+    }
+    if (outputs.prediction()) {
+      int best = 0;
+      for (int c = 1; c < probability.length; c++) {
+        if (probability[c] > probability[best]) {
+          best = c;
+        }
+      }
+      values.add((double) best);
+    }
+    if (outputs.probability()) {
+      values.add(Vectors.dense(probability));
+    }
+    if (outputs.cluster()) {
+      values.add(cluster);
+    }
+    return RowFactory.create(values.toArray());
+  }
+
+  @Override
+  public MagnetModel copy(ParamMap extra) {
+    MagnetModel copied = copyValues(new MagnetModel(uid, artifact), extra);
+    if (hasParent()) {
+      copied.setParent(parent());
+    }
+    return copied;
+  }
+
+  public MagnetModel setFeaturesCol(String value) {
+    return (MagnetModel) set(featuresCol(), value);
+  }
+
+  public MagnetModel setEmbeddingCol(String value) {
+    return (MagnetModel) set(embeddingCol(), value);
+  }
+
+  public MagnetModel setPredictionCol(String value) {
+    return (MagnetModel) set(predictionCol(), value);
+  }
+
+  public MagnetModel setProbabilityCol(String value) {
+    return (MagnetModel) set(probabilityCol(), value);
+  }
+
+  public MagnetModel setClusterCol(String value) {
+    return (MagnetModel) set(clusterCol(), value);
+  }
+
+  /** L, the clusters that vote in the rule; the other hyper-parameters describe the training and stay fixed. */
+  public MagnetModel setNearestClusters(int value) {
+    return (MagnetModel) set(nearestClusters(), value);
+  }
+
+  @Override
+  public MLWriter write() {
+    return new Writer(this);
+  }
+
+  /** Spark's reader of saved models; {@code PipelineModel} persistence finds it by reflection. */
+  public static MLReader<MagnetModel> read() {
+    return new Reader();
+  }
+
+  public static MagnetModel load(String path) {
+    return read().load(path);
+  }
+
+  private static final class Writer extends MLWriter {
+    private final MagnetModel model;
+
+    Writer(MagnetModel model) {
+      this.model = model;
+    }
+
+    @Override
+    public void saveImpl(String path) {
+      DefaultParamsWriter.saveMetadata(model, path, sc(), Option.empty(), Option.empty());
+      try {
+        HadoopModelDirectory.save(model.artifact, new Path(path, ARTIFACT_DIRECTORY).toString(),
+            sc().hadoopConfiguration(), false);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot save the Magnet model to " + path + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  private static final class Reader extends MLReader<MagnetModel> {
+    @Override
+    public MagnetModel load(String path) {
+      DefaultParamsReader.Metadata metadata = DefaultParamsReader.loadMetadata(path, sc(), MagnetModel.class.getName());
+      ModelArtifact artifact;
+      try {
+        artifact = HadoopModelDirectory.load(new Path(path, ARTIFACT_DIRECTORY).toString(), sc().hadoopConfiguration());
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot load the Magnet model in " + path + ": " + e.getMessage(), e);
+      }
+      MagnetModel model = new MagnetModel(metadata.uid(), artifact);
+      metadata.getAndSetParams(model, Option.empty());
+      return model;
+    }
+  }
+}

@@ -1,0 +1,259 @@
+package dev.magnet.spark.ml;
+
+import dev.magnet.core.nn.Architecture;
+import dev.magnet.core.nn.InputShape;
+import dev.magnet.core.nn.NetworkSpec;
+import dev.magnet.core.train.LossKind;
+import dev.magnet.core.train.MagnetParams;
+import dev.magnet.spark.train.TrainingOptions;
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.IntArrayParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.LongParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.Params;
+import scala.runtime.AbstractFunction1;
+
+/**
+ * The one place where the Spark ML params of {@link MagnetEstimator} and {@link MagnetModel} are
+ * defined: name, doc, validator and default. Each stage owns one instance (Spark params belong to
+ * the stage whose uid they carry) and exposes it through {@link MagnetStageParams}, the Java
+ * counterpart of Spark's {@code KMeansParams} trait.
+ *
+ * <p>Defaults and rules are not restated: a hyper-parameter's default is the one of
+ * {@link MagnetParams#defaults()}, {@link NetworkSpec#of} or {@link TrainingOptions#defaults()}, and
+ * its validator builds that record with the one value changed, so the record's constructor is the
+ * only statement of the rule and its message ("clustersPerClass (K) must be positive;
+ * clustersPerClass (K)=0") is the one the setter throws. Spark's {@code ParamValidators} serve the
+ * params no core record covers.
+ */
+public final class MagnetParamDefinitions implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private static final MagnetParams PARAMS = MagnetParams.defaults();
+  private static final NetworkSpec SPEC = NetworkSpec.of(Architecture.MLP, InputShape.vector(1));
+  private static final TrainingOptions OPTIONS = TrainingOptions.defaults();
+
+  // Training hyper-parameters (MagnetParams).
+  final Param<String> loss;
+  final IntParam clustersPerClass;
+  final IntParam clustersPerBatch;
+  final IntParam examplesPerCluster;
+  final DoubleParam alpha;
+  final IntParam nearestClusters;
+  final IntParam refreshEveryBatches;
+  final IntParam epochs;
+  final IntParam batchesPerEpoch;
+  final DoubleParam tripletMargin;
+  final IntParam kmeansIterations;
+  final LongParam seed;
+  // The network (NetworkSpec).
+  final Param<String> network;
+  final IntParam embeddingDim;
+  final IntArrayParam hiddenSizes;
+  final DoubleParam learningRate;
+  final IntArrayParam inputShape;
+  // How the job runs (TrainingOptions).
+  final IntParam averagingFrequency;
+  final IntParam workers;
+  // Columns.
+  final Param<String> featuresCol;
+  final Param<String> labelCol;
+  final Param<String> embeddingCol;
+  final Param<String> predictionCol;
+  final Param<String> probabilityCol;
+  final Param<String> clusterCol;
+
+  /** The params of {@code owner}; call {@link #setDefaults} once the owner can return this instance. */
+  MagnetParamDefinitions(Params owner) {
+    loss = new Param<>(owner, "loss", "what the network is trained with: " + spellings(LossKind.values()),
+        rule((String v) -> enumValue(LossKind.class, "loss", v)));
+    clustersPerClass = new IntParam(owner, "clustersPerClass", "K: K-means clusters per class in the index (>= 1)",
+        rule((Integer v) -> PARAMS.withClusters(v, PARAMS.clustersPerBatch(), PARAMS.examplesPerCluster())));
+    clustersPerBatch = new IntParam(owner, "clustersPerBatch",
+        "M: clusters per neighbourhood, one mini-batch (>= 2); the data needs (classes - 1) * K >= M - 1",
+        rule((Integer v) -> PARAMS.withClusters(PARAMS.clustersPerClass(), v, PARAMS.examplesPerCluster())));
+    examplesPerCluster = new IntParam(owner, "examplesPerCluster", "D: examples drawn from each cluster of a"
+        + " neighbourhood (>= 1)",
+        rule((Integer v) -> PARAMS.withClusters(PARAMS.clustersPerClass(), PARAMS.clustersPerBatch(), v)));
+    alpha = new DoubleParam(owner, "alpha", "the Magnet loss margin (finite, >= 0)",
+        rule((Double v) -> PARAMS.withAlpha(v)));
+    nearestClusters = new IntParam(owner, "nearestClusters", "L: clusters that vote in the classification rule (>= 1;"
+        + " all clusters if fewer)", rule((Integer v) -> PARAMS.withNearestClusters(v)));
+    refreshEveryBatches = new IntParam(owner, "refreshEveryBatches", "refresh the cluster index every this many"
+        + " batches (>= 0; 0 = once per epoch)", rule((Integer v) -> PARAMS.withRefreshEveryBatches(v)));
+    epochs = new IntParam(owner, "epochs", "passes over the training set (>= 1)", rule((Integer v) -> PARAMS.withEpochs(v)));
+    batchesPerEpoch = new IntParam(owner, "batchesPerEpoch", "mini-batches per epoch (>= 0; 0 = training set size"
+        + " / (M * D), rounded up)", rule((Integer v) -> PARAMS.withBatchesPerEpoch(v)));
+    tripletMargin = new DoubleParam(owner, "tripletMargin", "margin of the batch-hard triplet baseline (finite, >= 0)",
+        rule((Double v) -> PARAMS.withTripletMargin(v)));
+    kmeansIterations = new IntParam(owner, "kmeansIterations", "most Lloyd iterations of one K-means refresh (>= 1)",
+        rule((Integer v) -> new MagnetParams(PARAMS.loss(), PARAMS.clustersPerClass(), PARAMS.clustersPerBatch(),
+            PARAMS.examplesPerCluster(), PARAMS.alpha(), PARAMS.nearestClusters(), PARAMS.refreshEveryBatches(),
+            PARAMS.epochs(), PARAMS.batchesPerEpoch(), PARAMS.tripletMargin(), v, PARAMS.seed())));
+    seed = new LongParam(owner, "seed", "seed of every random choice: weights, sampling, K-means");
+    network = new Param<>(owner, "network", "the network body: " + spellings(Architecture.values())
+        + "; default: fmnist-cnn for images, mlp for vectors", rule((String v) -> enumValue(Architecture.class, "network", v)));
+    embeddingDim = new IntParam(owner, "embeddingDim", "width of the embedding (>= 1)",
+        rule((Integer v) -> SPEC.withEmbeddingDim(v)));
+    hiddenSizes = new IntArrayParam(owner, "hiddenSizes", "widths of the ReLU dense layers before the embedding;"
+        + " default: the network's own", rule((int[] v) -> SPEC.withHiddenSizes(Arrays.stream(v).boxed().toList())));
+    learningRate = new DoubleParam(owner, "learningRate", "Adam's learning rate (finite, > 0)",
+        rule((Double v) -> SPEC.withLearningRate(v)));
+    inputShape = new IntArrayParam(owner, "inputShape", "shape of one example: [values] for a vector or [channels,"
+        + " height, width] for an image (rows in C order); default: inferred from the features column",
+        rule((int[] v) -> shape(v)));
+    averagingFrequency = new IntParam(owner, "averagingFrequency", "batches each worker fits between parameter"
+        + " averagings (>= 1)", rule((Integer v) -> OPTIONS.withAveragingFrequency(v)));
+    workers = new IntParam(owner, "workers", "data-parallel workers (>= 0; 0 = Spark's default parallelism)",
+        rule((Integer v) -> OPTIONS.withWorkers(v)));
+    featuresCol = new Param<>(owner, "featuresCol", "features column: ML Vector, array<float>, array<double> or an"
+        + " image struct of Spark's image source", rule((String v) -> requireName("featuresCol", v)));
+    labelCol = new Param<>(owner, "labelCol", "label column: class ids 0..C-1 as integer, or as a double holding an"
+        + " integer (StringIndexer's output)", rule((String v) -> requireName("labelCol", v)));
+    embeddingCol = new Param<>(owner, "embeddingCol", "output column of the embedding (ML Vector); empty for none");
+    predictionCol = new Param<>(owner, "predictionCol", "output column of the predicted class id (double, the"
+        + " L-nearest-cluster rule); empty for none");
+    probabilityCol = new Param<>(owner, "probabilityCol", "output column of the class probabilities (ML Vector);"
+        + " empty for none");
+    clusterCol = new Param<>(owner, "clusterCol", "output column of the nearest cluster of the index (int); empty for"
+        + " none");
+  }
+
+  /** Sets every default on {@code owner}, which must already return this instance. */
+  void setDefaults(Params owner) {
+    owner.setDefault(loss, spelling(PARAMS.loss()));
+    owner.setDefault(clustersPerClass, PARAMS.clustersPerClass());
+    owner.setDefault(clustersPerBatch, PARAMS.clustersPerBatch());
+    owner.setDefault(examplesPerCluster, PARAMS.examplesPerCluster());
+    owner.setDefault(alpha, PARAMS.alpha());
+    owner.setDefault(nearestClusters, PARAMS.nearestClusters());
+    owner.setDefault(refreshEveryBatches, PARAMS.refreshEveryBatches());
+    owner.setDefault(epochs, PARAMS.epochs());
+    owner.setDefault(batchesPerEpoch, PARAMS.batchesPerEpoch());
+    owner.setDefault(tripletMargin, PARAMS.tripletMargin());
+    owner.setDefault(kmeansIterations, PARAMS.kmeansIterations());
+    owner.setDefault(seed, PARAMS.seed());
+    owner.setDefault(embeddingDim, SPEC.embeddingDim());
+    owner.setDefault(learningRate, SPEC.learningRate());
+    owner.setDefault(averagingFrequency, OPTIONS.averagingFrequency());
+    owner.setDefault(workers, OPTIONS.workers());
+    owner.setDefault(featuresCol, "features");
+    owner.setDefault(labelCol, "label");
+    owner.setDefault(embeddingCol, "embedding");
+    owner.setDefault(predictionCol, "prediction");
+    owner.setDefault(probabilityCol, "probability");
+    owner.setDefault(clusterCol, "cluster");
+  }
+
+  /** How an enum constant is spelled in a param: lower case, {@code _} as {@code -} (as on the CLI). */
+  static String spelling(Enum<?> value) {
+    return value.name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  static <E extends Enum<E>> E enumValue(Class<E> type, String name, String value) {
+    for (E constant : type.getEnumConstants()) {
+      if (spelling(constant).equals(value)) {
+        return constant;
+      }
+    }
+    throw new IllegalArgumentException(name + " must be one of " + spellings(type.getEnumConstants()) + "; " + name
+        + "=" + value);
+  }
+
+  private static String spellings(Enum<?>[] values) {
+    return Arrays.stream(values).map(MagnetParamDefinitions::spelling).collect(Collectors.joining(", "));
+  }
+
+  /** The shape an {@code inputShape} value stands for. */
+  static InputShape shape(int[] value) {
+    if (value.length == 1) {
+      return InputShape.vector(value[0]);
+    }
+    if (value.length == 3) {
+      return InputShape.image(value[0], value[1], value[2]);
+    }
+    throw new IllegalArgumentException("inputShape must be [values] or [channels, height, width]; inputShape="
+        + Arrays.toString(value));
+  }
+
+  private static void requireName(String name, String value) {
+    if (value == null || value.isBlank()) {
+      throw new IllegalArgumentException(name + " must name a column; " + name + "='" + value + "'");
+    }
+  }
+
+  /** A check that throws {@link IllegalArgumentException} naming the rule and the value. */
+  @FunctionalInterface
+  interface Check<T> extends Serializable {
+    void apply(T value);
+  }
+
+  /**
+   * A Spark validator running {@code check}: its exception, not Spark's generic "given invalid
+   * value", reaches the caller. Spark types the validators of primitive params as functions of
+   * {@code Object}, hence the unchecked cast ({@code T} is the param's boxed value type).
+   */
+  @SuppressWarnings("unchecked")
+  static <T, V> scala.Function1<V, Object> rule(Check<T> check) {
+    return new Rule<>((Check<V>) check);
+  }
+
+  private static final class Rule<V> extends AbstractFunction1<V, Object> implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final Check<V> check;
+
+    Rule(Check<V> check) {
+      this.check = check;
+    }
+
+    @Override
+    public Object apply(V value) {
+      check.apply(value);
+      return Boolean.TRUE;
+    }
+  }
+
+  /** The stage's training hyper-parameters as the core record (which checks them together). */
+  static MagnetParams magnetParams(MagnetStageParams stage) {
+    return new MagnetParams(enumValue(LossKind.class, "loss", stage.getLoss()), stage.getClustersPerClass(),
+        stage.getClustersPerBatch(), stage.getExamplesPerCluster(), stage.getAlpha(), stage.getNearestClusters(),
+        stage.getRefreshEveryBatches(), stage.getEpochs(), stage.getBatchesPerEpoch(), stage.getTripletMargin(),
+        stage.getKmeansIterations(), stage.getSeed());
+  }
+
+  /** The network for inputs of {@code input}'s shape: the stage's choices, the core's defaults otherwise. */
+  static NetworkSpec networkSpec(MagnetStageParams stage, InputShape input) {
+    NetworkSpec spec = NetworkSpec.of(architecture(stage, input), input)
+        .withEmbeddingDim(stage.getEmbeddingDim())
+        .withLearningRate(stage.getLearningRate())
+        .withSeed(stage.getSeed());
+    if (stage.isDefined(stage.hiddenSizes())) {
+      spec = spec.withHiddenSizes(Arrays.stream(stage.getHiddenSizes()).boxed().toList());
+    }
+    return spec;
+  }
+
+  /** The architecture set, or the CLI's choice: fmnist-cnn for images, mlp for vectors. */
+  static Architecture architecture(MagnetStageParams stage, InputShape input) {
+    if (stage.isDefined(stage.network())) {
+      return enumValue(Architecture.class, "network", stage.getNetwork());
+    }
+    return input.kind() == InputShape.Kind.IMAGE ? Architecture.FMNIST_CNN : Architecture.MLP;
+  }
+
+  static TrainingOptions trainingOptions(MagnetStageParams stage) {
+    return TrainingOptions.defaults().withAveragingFrequency(stage.getAveragingFrequency()).withWorkers(stage.getWorkers());
+  }
+
+  /** Every output column name of the stage that is not empty. */
+  static List<String> outputColumns(MagnetStageParams stage) {
+    return java.util.stream.Stream.of(stage.getEmbeddingCol(), stage.getPredictionCol(), stage.getProbabilityCol(),
+        stage.getClusterCol()).filter(c -> !c.isEmpty()).toList();
+  }
+}

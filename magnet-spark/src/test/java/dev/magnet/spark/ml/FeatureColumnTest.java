@@ -1,0 +1,46 @@
+package dev.magnet.spark.ml;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.magnet.core.nn.InputShape;
+import java.util.List;
+import org.apache.spark.ml.image.ImageSchema;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+
+/** The image struct of Spark's image source becomes RGB planes in C order. */
+class FeatureColumnTest {
+  private static final StructType SCHEMA = new StructType().add("image", ImageSchema.columnSchema());
+
+  @Test
+  void bgrPixelsBecomeRgbPlanes() {
+    // One row of two pixels, each stored B, G, R: pixel 0 = (R1, G2, B3), pixel 1 = (R4, G5, B6).
+    byte[] data = {3, 2, 1, 6, 5, 4};
+    var image = RowFactory.create("file:/x.png", 1, 2, 3, 16, data);
+    FeatureColumn column = FeatureColumn.of(SCHEMA, "image").shaped(InputShape.image(3, 1, 2));
+    assertArrayEquals(new byte[] {1, 4, 2, 5, 3, 6}, column.imageBytes(image));
+    assertArrayEquals(new float[] {1 / 255f, 4 / 255f, 2 / 255f, 5 / 255f, 3 / 255f, 6 / 255f}, column.values(image));
+  }
+
+  @Test
+  void greyImagesKeepTheirOneChannel() {
+    byte[] data = {10, 20, 30, 40};
+    var image = RowFactory.create("file:/g.png", 2, 2, 1, 0, data);
+    FeatureColumn column = FeatureColumn.of(SCHEMA, "image").shaped(InputShape.image(1, 2, 2));
+    assertArrayEquals(data, column.imageBytes(image));
+  }
+
+  @Test
+  void anImageOfAnotherShapeIsRefusedNamingIt() {
+    var image = RowFactory.create("file:/big.png", 2, 2, 1, 0, new byte[4]);
+    FeatureColumn column = FeatureColumn.of(SCHEMA, "image").shaped(InputShape.image(1, 3, 3));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> column.imageBytes(image));
+    assertEquals("Column image must hold images of " + InputShape.image(1, 3, 3) + "; image file:/big.png has"
+        + " channels=1 height=2 width=2", e.getMessage());
+    assertEquals(List.of("origin", "height", "width", "nChannels", "mode", "data"),
+        List.of(ImageSchema.columnSchema().fieldNames()));
+  }
+}
