@@ -309,6 +309,71 @@ class BadInputTest {
     assertFails(run, ExitCodes.BAD_ARGUMENTS, "synthetic settings must be positive; per=0");
   }
 
+  /** A PNG (or JPEG) of {@code width}×{@code height} pixels of the given BufferedImage type. */
+  private static byte[] image(int width, int height, int type, String format) throws IOException {
+    java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(width, height, type);
+    for (int y = 0; y < height; y++) {
+      for (int x = 0; x < width; x++) {
+        img.setRGB(x, y, (x * 37 + y * 91) * 0x010101 & 0xFFFFFF | 0xFF000000);
+      }
+    }
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    assertTrue(javax.imageio.ImageIO.write(img, format, bytes), format);
+    return bytes.toByteArray();
+  }
+
+  /**
+   * {@code embed} over a folder of images of mixed sizes and channels (grey 8×8 PNG, RGB 16×12
+   * PNG, ARGB 5×7 PNG, RGB 20×20 JPEG) and three bad files (a PNG cut in half, text, an empty
+   * file): the four are resized and converted to the model's 1×8×8 and embedded; the three are
+   * rejected with their reasons, counted in the summary and listed in the rejects table.
+   */
+  @Test
+  void mixedImagesAreEmbeddedAndCorruptOnesRejectedAndCounted() throws IOException {
+    Path folder = Files.createDirectories(tmp.resolve("images/1"));
+    Files.write(folder.resolve("grey.png"), image(8, 8, java.awt.image.BufferedImage.TYPE_BYTE_GRAY, "png"));
+    Files.write(folder.resolve("rgb.png"), image(16, 12, java.awt.image.BufferedImage.TYPE_INT_RGB, "png"));
+    Files.write(folder.resolve("argb.png"), image(5, 7, java.awt.image.BufferedImage.TYPE_INT_ARGB, "png"));
+    Files.write(folder.resolve("photo.jpg"), image(20, 20, java.awt.image.BufferedImage.TYPE_INT_RGB, "jpg"));
+    byte[] png = image(16, 16, java.awt.image.BufferedImage.TYPE_INT_RGB, "png");
+    Files.write(folder.resolve("cut.png"), Arrays.copyOf(png, png.length / 2));
+    Files.writeString(folder.resolve("notes.png"), "not an image");
+    Files.write(folder.resolve("empty.png"), new byte[0]);
+    Path output = tmp.resolve("embeddings");
+    CliRun run = CliRun.of("embed", "--model", modelDir.toString(), "--input", "images:" + tmp.resolve("images"),
+        "--output", output.toString());
+    assertEquals(ExitCodes.SUCCESS, run.status(), run.toString());
+    assertTrue(run.out().contains("read      7 images"), run.toString());
+    assertTrue(run.out().contains("rejected  3"), run.toString());
+    List<Row> embedded = spark.read().parquet(output.toString()).select("path", "embedding", "label").collectAsList();
+    assertEquals(4, embedded.size(), embedded.toString());
+    for (Row row : embedded) {
+      assertEquals(4, row.getList(1).size(), "embedding width of " + row.getString(0));
+      assertEquals("1", row.getString(2), "the folder names the class");
+    }
+    Map<String, String> reasons = new TreeMap<>();
+    for (Row row : spark.read().parquet(output + "_rejects").select("path", "reason").collectAsList()) {
+      reasons.put(Path.of(java.net.URI.create(row.getString(0))).getFileName().toString(), row.getString(1));
+    }
+    assertEquals(Map.of("cut.png", "corrupt", "notes.png", "unknown-format", "empty.png", "empty"), reasons);
+  }
+
+  @Test
+  void aFolderOfOnlyBadImagesExitsWith3AfterWritingTheRejects() throws IOException {
+    Path folder = Files.createDirectories(tmp.resolve("bad"));
+    Files.writeString(folder.resolve("a.jpg"), "text");
+    Files.write(folder.resolve("b.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10, 0, 0});
+    Path output = tmp.resolve("embeddings");
+    CliRun run = CliRun.of("embed", "--model", modelDir.toString(), "--input", "images:" + folder,
+        "--output", output.toString());
+    assertEquals(ExitCodes.BAD_INPUT, run.status(), run.toString());
+    List<String> err = run.err().strip().lines().toList();
+    assertTrue(err.get(err.size() - 1).startsWith("magnet embed: none of the 2 inputs could be embedded; see "),
+        "the last stderr line, after the progress lines: " + run);
+    assertTrue(run.out().contains("rejected  2 (corrupt 1, unknown-format 1)"), run.toString());
+    assertEquals(2, spark.read().parquet(output + "_rejects").count());
+  }
+
   /** An existing --output without --overwrite: exit 2, and not one file of it is touched. */
   @Test
   void anExistingOutputIsLeftExactlyAsItWas() throws IOException {

@@ -35,8 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * master and two one-core workers, each a separate JVM ({@link StandaloneCluster}).
  *
  * <ol>
- *   <li>train 3 epochs on synthetic images with a held-out set, then evaluate the model: exit 0
- *       and the metrics of a model that learnt;
+ *   <li>train 3 epochs on synthetic images with a held-out set, evaluate the model and embed the
+ *       data with it: exit 0, the metrics of a model that learnt, and the embeddings as Parquet;
  *   <li>the driver (the spark-submit process) killed once checkpoint 1 exists: every checkpoint
  *       left is complete and loads, and {@code --resume} continues after the last one to a model
  *       that loads;
@@ -108,7 +108,17 @@ class ClusterTest {
     assertEquals(ExitCodes.SUCCESS, evaluate.await(), evaluate.toString());
     Map<String, Double> evaluated = MetricsJson.read(json.toString(), new Configuration()).summary();
     assertTrue(evaluated.get("cluster_accuracy") >= 0.6, evaluated.toString());
-    assertTrue(evaluated.get("map_at_r") > 0.5, evaluated.toString());
+    assertTrue(evaluated.get("precision_at_1") >= 0.6, "3 classes, chance is 1/3: " + evaluated);
+
+    Path embeddings = tmp.resolve("embeddings");
+    Submission embed = Submission.start(cluster, tmp.resolve("logs"), "embed", List.of("--model", model.toString(),
+        "--input", "synthetic:classes=3,sub=2,per=20,size=8", "--output", embeddings.toString()));
+    assertEquals(ExitCodes.SUCCESS, embed.await(), embed.toString());
+    assertTrue(embed.stdout().contains("read      120 examples"), embed.toString());
+    assertTrue(embed.stdout().contains("rejected  0"), embed.toString());
+    try (Stream<Path> files = Files.list(embeddings)) {
+      assertTrue(files.anyMatch(f -> f.getFileName().toString().endsWith(".parquet")), "Parquet files in " + embeddings);
+    }
   }
 
   @Test
@@ -133,7 +143,7 @@ class ClusterTest {
     assertTrue(!left.isEmpty() && left.get(left.size() - 1) < 3, "complete checkpoints left: " + left);
     for (int epoch : left) {
       ModelArtifact checkpoint = HadoopModelDirectory.load(store.pathOf(epoch), new Configuration());
-      assertEquals(List.of("0", "1", "2"), checkpoint.labelNames());
+      assertEquals(List.of("class-0", "class-1", "class-2"), checkpoint.labelNames());
     }
     try (Stream<Path> entries = Files.list(Path.of(checkpoints))) {
       List<String> names = entries.map(p -> p.getFileName().toString()).toList();

@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The job against real HDFS (Hadoop's MiniDFSCluster, one name node and one data node in this
  * JVM, the Hadoop 3.3.4 that Spark 3.5.9 ships): the training data, the checkpoints, the model
- * directory, metrics.json and the evaluation's JSON all live on {@code hdfs://} paths, and
+ * directory, metrics.json, the evaluation's JSON and the embeddings (Parquet) all live on
+ * {@code hdfs://} paths, and
  * {@code --resume} reads the checkpoints back from there. Spark runs {@code local[2]}; the CLI
  * runs in-process on that session, as it does under spark-submit.
  */
@@ -100,6 +101,14 @@ class HdfsTest {
     assertEquals(ExitCodes.SUCCESS, evaluate.status(), evaluate.toString());
     double knn = MetricsJson.read(json, hadoop()).summary().get("knn1_accuracy");
     assertTrue(knn > 0.6, "three well-separated classes, leave-one-out 1-NN; knn1_accuracy=" + knn);
+
+    // The embeddings of the training data, written as Parquet to HDFS and read back.
+    String embeddings = root + "/embeddings";
+    CliRun embed = CliRun.of("embed", "--model", model, "--input", data, "--output", embeddings);
+    assertEquals(ExitCodes.SUCCESS, embed.status(), embed.toString());
+    List<org.apache.spark.sql.Row> rows = spark.read().parquet(embeddings).select("id", "embedding").collectAsList();
+    assertEquals(120, rows.size());
+    assertTrue(rows.stream().allMatch(r -> r.getList(1).size() == 8), "embedding width 8");
 
     // A third epoch from the HDFS checkpoints: the run starts at epoch 3 and keeps 2 checkpoints.
     CliRun resumed = CliRun.of(args(common, "--epochs", "3", "--resume", "--overwrite"));
