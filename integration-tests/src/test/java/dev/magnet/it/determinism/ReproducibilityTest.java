@@ -45,7 +45,9 @@ import org.junit.jupiter.api.io.TempDir;
  * parameters (and updater states) on the driver in the order their tasks finish; float addition
  * is commutative but not associative, so with two workers (this test, and the cluster test) the
  * sum is exact, and with three or more its last bits may differ from run to run, and training
- * then drifts apart slowly. Across cluster sizes runs are <em>not</em> reproducible: the number of
+ * then drifts apart slowly. Bit-equality is verified here, on {@code local[2,3]}; on the
+ * standalone cluster of {@code ClusterTest} it is not asserted (two runs there, of builds a merge
+ * apart, differed in the loss's fourth decimal). Across cluster sizes runs are <em>not</em> reproducible: the number of
  * partitions decides how the data is sliced, which batches each worker fits between averagings
  * and how many models are averaged, so another number of workers trains another (equally good)
  * model; pin {@code --workers} to compare runs on clusters of different sizes. Timings in
