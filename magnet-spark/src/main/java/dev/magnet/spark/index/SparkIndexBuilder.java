@@ -101,7 +101,7 @@ public final class SparkIndexBuilder {
         .mapToPair(e -> new Tuple2<>(shared.value().nearestOfClass(e.embeddingAsDoubles(), e.label()), e))
         .persist(StorageLevel.MEMORY_AND_DISK());
     int clusters = centroidArray.length;
-    double[] sums = assigned
+    double[] sums = PartitionSums.of(assigned
         .mapPartitions(partition -> {
           double[] acc = new double[clusters + 1]; // sizes, then the sum of squared distances
           partition.forEachRemaining(t -> {
@@ -109,8 +109,7 @@ public final class SparkIndexBuilder {
             acc[clusters] += shared.value().squaredDistance(e(t), t._1());
           });
           return java.util.List.of(acc).iterator();
-        })
-        .reduce(SparkIndexBuilder::add);
+        }), clusters + 1);
     // `shared` and `renumbering` stay alive: they are in the lineage of the members RDD, whose
     // later jobs serialise those closures again. Spark's cleaner drops them with the RDD.
 
@@ -139,7 +138,7 @@ public final class SparkIndexBuilder {
     Broadcast<ClusterIndex> broadcastIndex = spark.broadcast(index);
     Broadcast<int[]> renumbering = spark.broadcast(renumber);
     int keptClusters = kept.size();
-    double[] lossSums = assigned
+    double[] lossSums = PartitionSums.of(assigned
         .mapPartitions(partition -> {
           double[] acc = new double[keptClusters];
           partition.forEachRemaining(t -> {
@@ -147,8 +146,7 @@ public final class SparkIndexBuilder {
             acc[cluster] += broadcastIndex.value().exampleLoss(e(t), cluster, alpha);
           });
           return java.util.List.of(acc).iterator();
-        })
-        .reduce(SparkIndexBuilder::add);
+        }), keptClusters);
     double[] losses = new double[keptClusters];
     for (int j = 0; j < keptClusters; j++) {
       losses[j] = lossSums[j] / sizes[j];
@@ -164,13 +162,6 @@ public final class SparkIndexBuilder {
 
   private static double[] e(Tuple2<Integer, Embedded> t) {
     return t._2().embeddingAsDoubles();
-  }
-
-  private static double[] add(double[] a, double[] b) {
-    for (int i = 0; i < a.length; i++) {
-      a[i] += b[i];
-    }
-    return a;
   }
 
   /** Per class, the previous centroids when there are as many as this refresh will make. */

@@ -71,6 +71,11 @@ public final class CheckpointStore {
     this.keep = keep;
   }
 
+  /** The directory holding the checkpoints, as given. */
+  public String directory() {
+    return dir;
+  }
+
   /** The directory of one epoch's checkpoint, e.g. {@code dir/epoch-0003}. */
   public String pathOf(int epoch) {
     checkEpoch(epoch);

@@ -87,7 +87,7 @@ public final class BatchMaterialiser {
         })
         .groupByKey(partitions)
         .map(batch -> toDataSet(batch._1(), batch._2(), rows, kind));
-    return batches;
+    return batches.mapPartitions(TaskFaults::check);
   }
 
   /**
@@ -108,7 +108,8 @@ public final class BatchMaterialiser {
         .filter(t -> t._2() < keep)
         .mapToPair(t -> new Tuple2<>((int) (t._2() / rows), new Row((int) (t._2() % rows), -1, t._1())))
         .groupByKey(partitions)
-        .map(batch -> oneHot(batch._2(), rows, numClasses));
+        .map(batch -> oneHot(batch._2(), rows, numClasses))
+        .mapPartitions(TaskFaults::check);
   }
 
   /** One row of a batch while it is being assembled: its position, its group and its example. */

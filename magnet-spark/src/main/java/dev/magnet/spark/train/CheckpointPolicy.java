@@ -52,7 +52,8 @@ final class CheckpointPolicy {
     try {
       latest = store.latest();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read checkpoints in " + store.pathOf(0) + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot resume from the last checkpoint in " + store.directory() + ": "
+          + e.getMessage(), e);
     }
     return latest.map(checkpoint -> {
       ModelArtifact model = checkpoint.model();

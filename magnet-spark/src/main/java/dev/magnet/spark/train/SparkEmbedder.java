@@ -26,7 +26,7 @@ public final class SparkEmbedder {
   public static JavaRDD<Embedded> embed(JavaSparkContext spark, JavaRDD<Example> examples, MultiLayerNetwork network) {
     int tasks = Math.max(1, Math.min(examples.getNumPartitions(), spark.defaultParallelism()));
     Broadcast<NetworkSnapshot> snapshot = spark.broadcast(new NetworkSnapshot(network, NativeThreads.perTask(spark, tasks)));
-    return examples.mapPartitions(partition -> embedPartition(snapshot.value(), partition));
+    return examples.mapPartitions(partition -> embedPartition(snapshot.value(), TaskFaults.check(partition)));
   }
 
   private static Iterator<Embedded> embedPartition(NetworkSnapshot snapshot, Iterator<Example> partition) {

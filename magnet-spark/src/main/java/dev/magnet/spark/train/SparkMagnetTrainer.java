@@ -15,6 +15,7 @@ import dev.magnet.core.train.LossKind;
 import dev.magnet.core.train.MagnetParams;
 import dev.magnet.spark.data.Example;
 import dev.magnet.spark.data.SparkDataset;
+import dev.magnet.spark.index.PartitionSums;
 import dev.magnet.spark.index.SparkIndexBuilder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -182,7 +183,10 @@ public final class SparkMagnetTrainer {
         time.materialise += seconds(start);
         start = System.nanoTime();
         long cpuStart = processCpuNanos();
-        sparkNet.fit(planned);
+        // DL4J persists what it fits (references to the cached batches) and never unpersists it.
+        JavaRDD<DataSet> fitted = planned.mapPartitions(TaskFaults::check);
+        sparkNet.fit(fitted);
+        fitted.unpersist(false);
         time.fit += seconds(start);
         time.fitCpu += (processCpuNanos() - cpuStart) / 1e9;
         start = System.nanoTime();
@@ -234,7 +238,7 @@ public final class SparkMagnetTrainer {
   private double trainingLoss(MultiLayerNetwork network, JavaRDD<DataSet> batches, long count, long seed) {
     JavaRDD<DataSet> scored = count <= SCORED_BATCHES ? batches : batches.sample(false, (double) SCORED_BATCHES / count, seed);
     org.apache.spark.broadcast.Broadcast<NetworkSnapshot> snapshot = spark.broadcast(new NetworkSnapshot(network, nativeThreads));
-    double[] sums = scored.mapPartitions(partition -> {
+    double[] sums = PartitionSums.of(scored.mapPartitions(partition -> {
       double[] acc = new double[2]; // loss × rows, rows
       if (partition.hasNext()) {
         MultiLayerNetwork copy = snapshot.value().restore();
@@ -244,7 +248,7 @@ public final class SparkMagnetTrainer {
         });
       }
       return List.of(acc).iterator();
-    }).reduce((a, b) -> new double[] {a[0] + b[0], a[1] + b[1]});
+    }), 2);
     snapshot.destroy(false);
     return sums[1] == 0 ? 0.0 : sums[0] / sums[1];
   }

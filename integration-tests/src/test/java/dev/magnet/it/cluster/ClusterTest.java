@@ -1,0 +1,219 @@
+package dev.magnet.it.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.magnet.core.model.ModelArtifact;
+import dev.magnet.spark.cli.ExitCodes;
+import dev.magnet.spark.io.CheckpointStore;
+import dev.magnet.spark.io.HadoopModelDirectory;
+import dev.magnet.spark.io.MetricsJson;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Magnet where its users run it: the repository's {@code ./spark-submit} (with {@code SPARK_HOME}
+ * set, so the shaded job jar goes to Spark's own spark-submit, client mode) against a standalone
+ * master and two one-core workers, each a separate JVM ({@link StandaloneCluster}).
+ *
+ * <ol>
+ *   <li>train 3 epochs on synthetic images with a held-out set, evaluate the model and embed the
+ *       data with it: exit 0, the metrics of a model that learnt, and the embeddings as Parquet;
+ *   <li>the driver (the spark-submit process) killed once checkpoint 1 exists: every checkpoint
+ *       left is complete and loads, and {@code --resume} continues after the last one to a model
+ *       that loads;
+ *   <li>a worker JVM and its executor killed while an epoch's fit stage runs (seen in the
+ *       driver's REST API): the job completes on the other worker and its final validation
+ *       metrics are within {@value #TOLERANCE} of run 1's.
+ * </ol>
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterTest {
+  /** Largest difference of a final validation accuracy from the unfaulted run's: 6 of 60 held-out examples. */
+  static final double TOLERANCE = 0.1;
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** The job of every run: 120 grey 8x8 images in 3 classes of 2 hidden sub-classes, an MLP, 2 partitions. */
+  private static final List<String> JOB = List.of("--data", "synthetic:classes=3,sub=2,per=20,size=8",
+      "--validation", "synthetic:per=10", "--network", "mlp", "--embedding-dim", "4", "-K", "2", "-M", "3",
+      "-D", "4", "--seed", "17", "--workers", "2", "--epochs", "3");
+
+  @TempDir
+  static Path tmp;
+  private static StandaloneCluster cluster;
+  /** Run 1's final validation metrics, the unfaulted reference of run 3. */
+  private static Map<String, Double> reference;
+
+  @BeforeAll
+  static void start() throws IOException {
+    List<String> options;
+    try (Stream<String> lines = Files.lines(Submission.ROOT.resolve("conf/java17-options"))) {
+      options = lines.map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+    }
+    cluster = StandaloneCluster.start(tmp.resolve("spark-home"), options, 2);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  private static List<String> job(String... more) {
+    List<String> args = new ArrayList<>(JOB);
+    args.addAll(List.of(more));
+    return args;
+  }
+
+  private static Map<String, Double> finalValidation(Path model) throws IOException {
+    MetricsJson.Document metrics = MetricsJson.read(model.resolve(MetricsJson.FILE_NAME).toString(), new Configuration());
+    return metrics.epochs().get(metrics.epochs().size() - 1).validation();
+  }
+
+  @Test
+  @Order(1)
+  void trainAndEvaluateOnTheCluster() throws Exception {
+    Path model = tmp.resolve("model");
+    Submission train = Submission.start(cluster, tmp.resolve("logs"), "train", job("--output", model.toString()));
+    assertEquals(ExitCodes.SUCCESS, train.await(), train.toString());
+    assertTrue(train.stdout().contains("epoch 3: loss"), train.toString());
+    reference = finalValidation(model);
+    assertTrue(reference.get("knn1_accuracy") >= 0.6, "held-out 1-NN accuracy " + reference);
+    assertTrue(reference.get("cluster_accuracy") >= 0.6, "held-out cluster-rule accuracy " + reference);
+    JsonNode master = JSON.readTree(new URL(cluster.masterUi() + "/json"));
+    assertTrue(master.path("completedapps").toString().contains("magnet train"),
+        "the master ran the job: " + master.path("completedapps"));
+
+    Path json = tmp.resolve("evaluation.json");
+    Submission evaluate = Submission.start(cluster, tmp.resolve("logs"), "evaluate", List.of("--model",
+        model.toString(), "--data", "synthetic:classes=3,sub=2,per=20,size=8", "--json", json.toString()));
+    assertEquals(ExitCodes.SUCCESS, evaluate.await(), evaluate.toString());
+    Map<String, Double> evaluated = MetricsJson.read(json.toString(), new Configuration()).summary();
+    assertTrue(evaluated.get("cluster_accuracy") >= 0.6, evaluated.toString());
+    assertTrue(evaluated.get("precision_at_1") >= 0.6, "3 classes, chance is 1/3: " + evaluated);
+
+    Path embeddings = tmp.resolve("embeddings");
+    Submission embed = Submission.start(cluster, tmp.resolve("logs"), "embed", List.of("--model", model.toString(),
+        "--input", "synthetic:classes=3,sub=2,per=20,size=8", "--output", embeddings.toString()));
+    assertEquals(ExitCodes.SUCCESS, embed.await(), embed.toString());
+    assertTrue(embed.stdout().contains("read      120 examples"), embed.toString());
+    assertTrue(embed.stdout().contains("rejected  0"), embed.toString());
+    try (Stream<Path> files = Files.list(embeddings)) {
+      assertTrue(files.anyMatch(f -> f.getFileName().toString().endsWith(".parquet")), "Parquet files in " + embeddings);
+    }
+  }
+
+  @Test
+  @Order(2)
+  void aKilledDriverResumesFromItsLastCompleteCheckpoint() throws Exception {
+    Path model = tmp.resolve("resumed-model");
+    String checkpoints = tmp.resolve("checkpoints").toString();
+    CheckpointStore store = new CheckpointStore(checkpoints, new Configuration());
+    Submission first = Submission.start(cluster, tmp.resolve("logs"), "train",
+        job("--checkpoint-dir", checkpoints, "--output", model.toString()));
+    StandaloneCluster.await(() -> {
+      try {
+        return !store.epochs().isEmpty() || !first.process.isAlive();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }, "checkpoint 1 in " + checkpoints);
+    assertTrue(first.process.isAlive(), "the driver was still training when killed: " + first);
+    StandaloneCluster.kill(first.process);
+
+    List<Integer> left = store.epochs();
+    assertTrue(!left.isEmpty() && left.get(left.size() - 1) < 3, "complete checkpoints left: " + left);
+    for (int epoch : left) {
+      ModelArtifact checkpoint = HadoopModelDirectory.load(store.pathOf(epoch), new Configuration());
+      assertEquals(List.of("class-0", "class-1", "class-2"), checkpoint.labelNames());
+    }
+    try (Stream<Path> entries = Files.list(Path.of(checkpoints))) {
+      List<String> names = entries.map(p -> p.getFileName().toString()).toList();
+      assertTrue(names.stream().allMatch(n -> n.matches("epoch-\\d{4}") || n.startsWith(".epoch-")),
+          "only complete checkpoints are visible; staging directories are hidden: " + names);
+    }
+
+    Submission resumed = Submission.start(cluster, tmp.resolve("logs"), "train",
+        job("--checkpoint-dir", checkpoints, "--resume", "--output", model.toString(), "--overwrite"));
+    assertEquals(ExitCodes.SUCCESS, resumed.await(), resumed.toString());
+    MetricsJson.Document metrics = MetricsJson.read(model.resolve(MetricsJson.FILE_NAME).toString(), new Configuration());
+    int lastComplete = left.get(left.size() - 1);
+    assertEquals(lastComplete + 1.0, metrics.summary().get("first_epoch_run"), metrics.summary().toString());
+    assertEquals(3, metrics.epochs().size());
+    ModelArtifact trained = HadoopModelDirectory.load(model.toString(), new Configuration());
+    assertEquals(3, trained.provenance().epochs());
+  }
+
+  @Test
+  @Order(3)
+  void aWorkerKilledDuringTheFitStageLeavesTheJobToTheOther() throws Exception {
+    Path model = tmp.resolve("survivor-model");
+    String checkpoints = tmp.resolve("survivor-checkpoints").toString();
+    CheckpointStore store = new CheckpointStore(checkpoints, new Configuration());
+    int uiPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      uiPort = socket.getLocalPort();
+    }
+    Submission train = Submission.start(cluster, tmp.resolve("logs"), "train", job("--checkpoint-dir", checkpoints,
+        "--output", model.toString(), "--conf", "spark.ui.port=" + uiPort, "--conf", "spark.port.maxRetries=0"));
+    String api = "http://127.0.0.1:" + uiPort + "/api/v1/applications";
+    // After epoch 1, the first fit stage (DL4J's ParameterAveragingTrainingMaster) that runs.
+    StandaloneCluster.await(() -> !train.process.isAlive() || epochOneDone(store) && fitting(api),
+        "a fit stage after epoch 1 in " + api);
+    assertTrue(train.process.isAlive(), "the job was still running when the worker was killed: " + train);
+    Process victim = cluster.workers().get(1);
+    StandaloneCluster.kill(victim);
+
+    assertEquals(ExitCodes.SUCCESS, train.await(), train.toString());
+    Map<String, Double> survived = finalValidation(model);
+    for (String metric : List.of("knn1_accuracy", "cluster_accuracy")) {
+      assertEquals(reference.get(metric), survived.get(metric), TOLERANCE, metric + ": unfaulted " + reference
+          + ", with a worker killed " + survived);
+    }
+    JsonNode master = JSON.readTree(new URL(cluster.masterUi() + "/json"));
+    assertEquals(1, master.path("aliveworkers").asInt(), "one worker was lost: " + master);
+  }
+
+  private static boolean epochOneDone(CheckpointStore store) {
+    try {
+      return !store.epochs().isEmpty();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Whether the driver's REST API shows an active stage of DL4J's parameter averaging. */
+  private static boolean fitting(String api) {
+    try {
+      JsonNode apps = JSON.readTree(new URL(api));
+      String id = apps.path(0).path("id").asText();
+      JsonNode stages = JSON.readTree(new URL(api + "/" + id + "/stages?status=active"));
+      for (JsonNode stage : stages) {
+        if (stage.path("name").asText().contains("ParameterAveragingTrainingMaster")) {
+          return true;
+        }
+      }
+      return false;
+    } catch (IOException e) {
+      return false; // the UI is not up yet, or the application just ended
+    }
+  }
+}
