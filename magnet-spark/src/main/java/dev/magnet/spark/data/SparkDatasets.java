@@ -207,7 +207,12 @@ public final class SparkDatasets {
     return Example.ofFloats(id, label, -1, values);
   }
 
-  private static float[] features(Object value) {
+  /**
+   * The floats of one feature cell: an ML {@code Vector} or an array of numbers (a null element
+   * becomes NaN, for the caller's finiteness check to count or reject). Shared by the Parquet
+   * loader and the Spark ML stages.
+   */
+  public static float[] features(Object value) {
     if (value instanceof Vector v) {
       double[] d = v.toArray();
       float[] f = new float[d.length];

@@ -3,10 +3,10 @@ package dev.magnet.spark.ml;
 import dev.magnet.core.nn.InputShape;
 import dev.magnet.spark.data.Example;
 import dev.magnet.spark.data.FeatureEncoding;
+import dev.magnet.spark.data.SparkDatasets;
 import java.io.Serializable;
 import java.util.Objects;
 import org.apache.spark.ml.linalg.SQLDataTypes;
-import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
@@ -132,7 +132,7 @@ final class FeatureColumn implements Serializable {
     if (kind == Kind.IMAGE) {
       return new Example(id, label, -1, FeatureEncoding.UINT8, imageBytes((Row) value));
     }
-    return Example.ofFloats(id, label, -1, checked(floats(value)));
+    return Example.ofFloats(id, label, -1, checked(SparkDatasets.features(value)));
   }
 
   /** The feature values of a non-null value as the network reads them; checked against the shape. */
@@ -145,7 +145,7 @@ final class FeatureColumn implements Serializable {
       }
       return out;
     }
-    return checked(floats(value));
+    return checked(SparkDatasets.features(value));
   }
 
   private float[] checked(float[] values) {
@@ -155,24 +155,6 @@ final class FeatureColumn implements Serializable {
           + shape() + "); a row has " + values.length);
     }
     return values;
-  }
-
-  private static float[] floats(Object value) {
-    if (value instanceof Vector v) {
-      double[] d = v.toArray();
-      float[] f = new float[d.length];
-      for (int i = 0; i < d.length; i++) {
-        f[i] = (float) d[i];
-      }
-      return f;
-    }
-    scala.collection.Seq<?> seq = (scala.collection.Seq<?>) value;
-    float[] f = new float[seq.size()];
-    for (int i = 0; i < f.length; i++) {
-      Object x = seq.apply(i);
-      f[i] = x == null ? Float.NaN : ((Number) x).floatValue();
-    }
-    return f;
   }
 
   /**
