@@ -15,12 +15,25 @@ import java.util.Map;
  * @param fitSeconds parameter-averaged fitting
  * @param examplesPerSecond training examples fitted per second of the whole epoch
  * @param validation held-out metrics (empty without a validation set)
+ * @param averagingSeconds the part of {@code fitSeconds} spent outside the workers' mini-batch
+ *     updates: broadcasting the parameters, rebuilding each worker's network, scheduling the
+ *     averaging rounds, collecting and averaging parameters and updater state ({@code fitSeconds}
+ *     minus the workers' update time divided by the tasks that ran at once); 0 in metrics
+ *     written before it was recorded
  */
 public record SparkEpochMetrics(int epoch, double loss, int batches, double embedSeconds, double indexSeconds,
     double planSeconds, double materialiseSeconds, double fitSeconds, double examplesPerSecond,
-    Map<String, Double> validation) {
+    Map<String, Double> validation, double averagingSeconds) {
   public SparkEpochMetrics {
     validation = Map.copyOf(validation);
+  }
+
+  /** An epoch whose averaging time was not measured. */
+  public SparkEpochMetrics(int epoch, double loss, int batches, double embedSeconds, double indexSeconds,
+      double planSeconds, double materialiseSeconds, double fitSeconds, double examplesPerSecond,
+      Map<String, Double> validation) {
+    this(epoch, loss, batches, embedSeconds, indexSeconds, planSeconds, materialiseSeconds, fitSeconds,
+        examplesPerSecond, validation, 0.0);
   }
 
   public double totalSeconds() {

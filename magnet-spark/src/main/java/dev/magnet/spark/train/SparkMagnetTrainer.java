@@ -120,6 +120,8 @@ public final class SparkMagnetTrainer {
       LOG.info("resuming after epoch {} from {}", firstEpoch - 1, options.checkpointDir());
     }
     int rowsPerBatch = rowsPerBatch(classCounts);
+    WorkerClock workerClock = new WorkerClock(spark.sc().doubleAccumulator("magnet mini-batch update seconds"));
+    int concurrentTasks = Math.max(1, Math.min(partitions, spark.defaultParallelism()));
     ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(rowsPerBatch)
         .batchSizePerWorker(rowsPerBatch)
         .averagingFrequency(options.averagingFrequency())
@@ -129,6 +131,7 @@ public final class SparkMagnetTrainer {
         .repartionData(Repartition.Never)
         // The master persists the batches itself; the same level lets us count them first.
         .storageLevel(StorageLevel.MEMORY_AND_DISK())
+        .trainingHooks(workerClock)
         .rngSeed(params.seed())
         .build();
     SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(spark, state.network(), master);
@@ -185,10 +188,14 @@ public final class SparkMagnetTrainer {
         long cpuStart = processCpuNanos();
         // DL4J persists what it fits (references to the cached batches) and never unpersists it.
         JavaRDD<DataSet> fitted = planned.mapPartitions(TaskFaults::check);
+        double updatesBefore = workerClock.seconds();
         sparkNet.fit(fitted);
         fitted.unpersist(false);
-        time.fit += seconds(start);
+        double fitSeconds = seconds(start);
+        time.fit += fitSeconds;
         time.fitCpu += (processCpuNanos() - cpuStart) / 1e9;
+        // The workers' updates ran side by side, at most one task per core (or per worker) at a time.
+        time.averaging += Math.max(0, fitSeconds - (workerClock.seconds() - updatesBefore) / concurrentTasks);
         start = System.nanoTime();
         lossSum += trainingLoss(sparkNet.getNetwork(), planned, made, chunkSeed);
         time.score += seconds(start);
@@ -207,12 +214,14 @@ public final class SparkMagnetTrainer {
           : validate(network, index, examples, validation, numClasses);
       double seconds = time.total();
       SparkEpochMetrics metrics = new SparkEpochMetrics(epoch, lossSum / chunks, batchesPerEpoch, time.embed, time.index,
-          time.plan, time.materialise, time.fit, batchesPerEpoch * (double) rowsPerBatch / seconds, validationMetrics);
+          time.plan, time.materialise, time.fit, batchesPerEpoch * (double) rowsPerBatch / seconds, validationMetrics,
+          time.averaging);
       history.add(metrics);
       double eta = seconds * (params.epochs() - epoch);
-      LOG.info("epoch {}/{}: loss {} | embed {}s index {}s plan {}s materialise {}s fit {}s (cpu {}s) | {} examples/s | {}| ETA {}s",
+      LOG.info("epoch {}/{}: loss {} | embed {}s index {}s plan {}s materialise {}s fit {}s (averaging {}s, cpu {}s) | {} examples/s | {}| ETA {}s",
           epoch, params.epochs(), fmt(metrics.loss()), fmt(time.embed), fmt(time.index), fmt(time.plan),
-          fmt(time.materialise), fmt(time.fit), fmt(time.fitCpu), fmt(metrics.examplesPerSecond()), describe(validationMetrics), fmt(eta));
+          fmt(time.materialise), fmt(time.fit), fmt(time.averaging), fmt(time.fitCpu), fmt(metrics.examplesPerSecond()),
+          describe(validationMetrics), fmt(eta));
       listener.accept(metrics);
       ClusterIndex epochIndex = index;
       checkpoints.save(epoch, network,
@@ -390,6 +399,8 @@ public final class SparkMagnetTrainer {
     double fit;
     /** CPU seconds of this JVM during fit: all executors' in local mode; steady on a shared machine. */
     double fitCpu;
+    /** Fit seconds outside the workers' mini-batch updates ({@link WorkerClock}). */
+    double averaging;
     double score;
 
     double total() {

@@ -26,7 +26,8 @@ class MetricsJsonTest {
   void roundTripsEpochsAndSummaryIncludingNaNAndReplacesTheFile() throws IOException {
     String path = tmp.resolve("out/metrics.json").toUri().toString();
     List<SparkEpochMetrics> epochs = List.of(CheckpointStoreTest.epoch(1),
-        new SparkEpochMetrics(2, Double.NaN, 0, 0, 0, 0, 0, 0, 0, Map.of()));
+        new SparkEpochMetrics(2, Double.NaN, 0, 0, 0, 0, 0, 0, 0, Map.of()),
+        new SparkEpochMetrics(3, 0.5, 10, 1, 1, 0.1, 1, 4.0, 100, Map.of(), 1.25));
     MetricsJson.write(path, CONF, epochs.subList(0, 1), Map.of());
     MetricsJson.write(path, CONF, epochs, Map.of("knn1_accuracy", 0.75));
     MetricsJson.Document read = MetricsJson.read(path, CONF);
@@ -36,6 +37,17 @@ class MetricsJsonTest {
     assertEquals(List.of("metrics.json"), Stream.of(tmp.resolve("out").toFile().list())
         .filter(name -> !name.endsWith(".crc")).toList());
     assertTrue(Files.readString(tmp.resolve("out/metrics.json")).contains("\"formatVersion\" : 1"));
+  }
+
+  @Test
+  void anEpochWrittenBeforeAveragingWasRecordedReadsAsZeroAveraging() throws IOException {
+    Path file = tmp.resolve("metrics.json");
+    Files.writeString(file, "{\"formatVersion\": 1, \"epochs\": [{\"epoch\": 1, \"loss\": 0.5, \"batches\": 10,"
+        + " \"embedSeconds\": 1, \"indexSeconds\": 1, \"planSeconds\": 0.1, \"materialiseSeconds\": 1,"
+        + " \"fitSeconds\": 4, \"examplesPerSecond\": 100, \"validation\": {}}], \"summary\": {}}");
+    SparkEpochMetrics epoch = MetricsJson.read(file.toString(), CONF).epochs().get(0);
+    assertEquals(4.0, epoch.fitSeconds());
+    assertEquals(0.0, epoch.averagingSeconds());
   }
 
   @Test

@@ -71,6 +71,11 @@ class SparkMagnetTrainerTest {
       assertTrue(seen.get(3).validation().get("cluster_accuracy") > 0.8, "cluster rule " + seen.get(3).validation());
       assertTrue(seen.get(0).indexSeconds() > 0 && seen.get(0).embedSeconds() > 0);
     }
+    for (SparkEpochMetrics epoch : seen) {
+      // The fit phase splits into the workers' loops and the averaging around them.
+      assertTrue(epoch.averagingSeconds() > 0 && epoch.averagingSeconds() < epoch.fitSeconds(),
+          "averaging " + epoch.averagingSeconds() + " s of a " + epoch.fitSeconds() + " s fit");
+    }
     assertEquals(8, outcome.model().index().numClusters());
   }
 }

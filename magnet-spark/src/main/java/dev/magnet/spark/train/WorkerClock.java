@@ -1,0 +1,60 @@
+package dev.magnet.spark.train;
+
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.spark.api.TrainingHook;
+import org.nd4j.linalg.dataset.api.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.apache.spark.util.DoubleAccumulator;
+
+/**
+ * Times the workers' mini-batch updates: DL4J's parameter-averaging worker calls
+ * {@link #preUpdate} and {@link #postUpdate} around each {@code network.fit(batch)}, and the
+ * seconds between them go to a Spark accumulator. What the fit phase spends beyond them
+ * (broadcasting the parameters, rebuilding each worker's network, scheduling an averaging round,
+ * collecting and averaging parameters and updater state) is the averaging overhead that
+ * {@link SparkEpochMetrics#averagingSeconds()} reports.
+ *
+ * <p>One instance is serialised into every worker; each worker thread times its own updates.
+ */
+final class WorkerClock implements TrainingHook {
+  private static final long serialVersionUID = 1L;
+
+  private final DoubleAccumulator seconds;
+  private transient ThreadLocal<long[]> start;
+
+  WorkerClock(DoubleAccumulator seconds) {
+    this.seconds = seconds;
+  }
+
+  /** Seconds of mini-batch updates so far, all workers together (read on the driver). */
+  double seconds() {
+    return seconds.sum();
+  }
+
+  private long[] start() {
+    if (start == null) {
+      start = ThreadLocal.withInitial(() -> new long[1]);
+    }
+    return start.get();
+  }
+
+  @Override
+  public void preUpdate(DataSet minibatch, Model model) {
+    start()[0] = System.nanoTime();
+  }
+
+  @Override
+  public void postUpdate(DataSet minibatch, Model model) {
+    seconds.add((System.nanoTime() - start()[0]) / 1e9);
+  }
+
+  @Override
+  public void preUpdate(MultiDataSet minibatch, Model model) {
+    start()[0] = System.nanoTime();
+  }
+
+  @Override
+  public void postUpdate(MultiDataSet minibatch, Model model) {
+    seconds.add((System.nanoTime() - start()[0]) / 1e9);
+  }
+}
