@@ -50,6 +50,8 @@ public final class MagnetCli implements Runnable {
     cli.setErr(err);
     // An argument file (conf/train.args) gives the defaults and the options after it override them.
     cli.setOverwrittenOptionsAllowed(true);
+    // bench --train-arg=--epochs=3 is an argument of train: its own rule refuses it, naming why.
+    cli.getSubcommands().get("bench").setAllowOptionsAsOptionParameters(true);
     cli.setParameterExceptionHandler((e, args) -> {
       CommandLine failed = e.getCommandLine();
       PrintWriter w = failed.getErr();
