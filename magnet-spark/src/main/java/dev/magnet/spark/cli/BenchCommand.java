@@ -445,6 +445,7 @@ public final class BenchCommand implements Callable<Integer> {
           + " after). Its training rate moved %.0f%% between the two: a large gap means the machine's load changed"
           + " and the ratios are not to be trusted.%n", 100 * Math.abs(peers.get(1).result().trainExamplesPerSecond()
               - peers.get(0).result().trainExamplesPerSecond()) / measures.get(0).peerMean()));
+      md.append("\n");
     }
     md.append("Magnet's training rate is batches x M*D / fit seconds; its index refresh is the embed + index phases;"
         + " its embedding rate the training set / embed seconds. The peer's embedding rate is corrected for --limit"
