@@ -22,6 +22,8 @@ import java.util.OptionalDouble;
 public record MagnetRunMetrics(List<Epoch> epochs, long trainExamples) {
   /** The per-epoch key of the parameter-averaging seconds, where the trainer writes it. */
   public static final String AVERAGING_KEY = "averaging_s";
+  /** The same as a {@code SparkEpochMetrics} component would be written (Jackson names records' keys so). */
+  private static final String AVERAGING_COMPONENT = "averagingSeconds";
 
   public MagnetRunMetrics {
     epochs = List.copyOf(epochs);
@@ -59,7 +61,7 @@ public record MagnetRunMetrics(List<Epoch> epochs, long trainExamples) {
     for (JsonNode e : root.path("epochs")) {
       Map<String, Double> validation = new LinkedHashMap<>();
       e.path("validation").fields().forEachRemaining(f -> validation.put(f.getKey(), f.getValue().asDouble()));
-      JsonNode averaging = e.get(AVERAGING_KEY);
+      JsonNode averaging = e.has(AVERAGING_KEY) ? e.get(AVERAGING_KEY) : e.get(AVERAGING_COMPONENT);
       epochs.add(new Epoch(e.path("batches").asInt(), number(e, "embedSeconds", source),
           number(e, "indexSeconds", source), number(e, "planSeconds", source),
           number(e, "materialiseSeconds", source), number(e, "fitSeconds", source),

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.magnet.core.data.FashionMnist;
 import java.util.List;
 
 /**
@@ -29,10 +30,6 @@ public record PeerResult(@JsonProperty("epochs") int epochs,
     @JsonProperty("embed_images_per_s") double printedEmbedImagesPerSecond,
     @JsonProperty("knn1_acc_fine") double knn1AccuracyFine,
     @JsonProperty("loss_hist") List<Double> lossHistory) {
-  /** Fashion-MNIST's training and test set sizes, which the peer reads. */
-  public static final int TRAIN_SIZE = 60_000;
-  public static final int TEST_SIZE = 10_000;
-
   private static final ObjectMapper JSON = new ObjectMapper()
       .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -75,8 +72,9 @@ public record PeerResult(@JsonProperty("epochs") int epochs,
    * @param limit the peer's {@code --limit} (0 or at least the training set: no limit)
    */
   public double embedImagesPerSecond(int limit) {
-    int embedded = (limit <= 0 ? TRAIN_SIZE : Math.min(limit, TRAIN_SIZE)) + TEST_SIZE;
-    return printedEmbedImagesPerSecond * embedded / (TRAIN_SIZE + TEST_SIZE);
+    int train = limit <= 0 ? FashionMnist.TRAIN_SIZE : Math.min(limit, FashionMnist.TRAIN_SIZE);
+    return printedEmbedImagesPerSecond * (train + FashionMnist.TEST_SIZE) / (FashionMnist.TRAIN_SIZE
+        + FashionMnist.TEST_SIZE);
   }
 
   /**

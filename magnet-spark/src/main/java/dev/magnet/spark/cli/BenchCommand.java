@@ -3,6 +3,7 @@ package dev.magnet.spark.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.magnet.core.data.FashionMnist;
 import dev.magnet.spark.bench.ChildRun;
 import dev.magnet.spark.bench.MagnetRunMetrics;
 import dev.magnet.spark.bench.Measure;
@@ -475,7 +476,7 @@ public final class BenchCommand implements Callable<Integer> {
       Optional<PeerRun> peerReached = peerAccuracy.stream()
           .filter(p -> p.result().knn1AccuracyFine() >= targetAccuracy).findFirst();
       double magnetSeconds = reached.map(MagnetRunMetrics.Reached::seconds).orElse(Double.NaN);
-      double peerSeconds = peerReached.map(p -> p.result().trainingSeconds(PeerResult.TRAIN_SIZE, BATCH_ROWS))
+      double peerSeconds = peerReached.map(p -> p.result().trainingSeconds(FashionMnist.TRAIN_SIZE, BATCH_ROWS))
           .orElse(Double.NaN);
       String peerLast = peerAccuracy.isEmpty() ? "—" : Measure.number(peerAccuracy.get(peerAccuracy.size() - 1)
           .result().knn1AccuracyFine(), 4);
@@ -570,7 +571,7 @@ public final class BenchCommand implements Callable<Integer> {
       t.put("magnet", accuracy.metrics().firstReaching(ACCURACY_METRIC, targetAccuracy).orElse(null));
       t.put("peer", peerAccuracy.stream().filter(p -> p.result().knn1AccuracyFine() >= targetAccuracy).findFirst()
           .map(p -> Map.of("epochs", p.result().epochs(), "seconds",
-              p.result().trainingSeconds(PeerResult.TRAIN_SIZE, BATCH_ROWS), "value", p.result().knn1AccuracyFine()))
+              p.result().trainingSeconds(FashionMnist.TRAIN_SIZE, BATCH_ROWS), "value", p.result().knn1AccuracyFine()))
           .orElse(null));
       doc.put("time_to_accuracy", t);
     }

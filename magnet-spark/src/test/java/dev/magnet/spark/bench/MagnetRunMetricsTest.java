@@ -43,6 +43,8 @@ class MagnetRunMetricsTest {
     MagnetRunMetrics m = metrics(epoch(1, 40.0, ", \"averaging_s\": 4.0", 0.8), epoch(2, 40.0, ", \"averaging_s\": 6.0", 0.8));
     assertEquals(OptionalDouble.of(5.0), m.meanEpoch().averaging());
     assertEquals(OptionalDouble.of(4.0), m.epochs().get(0).averaging());
+    MagnetRunMetrics component = metrics(epoch(1, 40.0, ", \"averagingSeconds\": 3.0", 0.8));
+    assertEquals(OptionalDouble.of(3.0), component.meanEpoch().averaging(), "as a record component would be named");
   }
 
   /** Cumulative training seconds up to the first epoch at the target: 58 + 78. */

@@ -8,9 +8,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The yardstick's one JSON line, exactly as torch_magnet.py prints it, and the figures derived from it. */
-class PeerResultTest {
+public class PeerResultTest {
   /** A line as the peer printed it (--epochs 1 --limit 20000). */
-  static final String LINE = "{\"loss\": \"magnet\", \"coarse\": false, \"epochs\": 1, \"train_examples_per_s\": 3947.6,"
+  public static final String LINE = "{\"loss\": \"magnet\", \"coarse\": false, \"epochs\": 1, \"train_examples_per_s\": 3947.6,"
       + " \"index_refresh_s\": 3.79, \"embed_images_per_s\": 18341.2, \"knn1_acc_fine\": 0.8054,"
       + " \"knn1_acc_trainlabels\": 0.8054, \"loss_hist\": [2.2792, 1.2995, 1.1876]}";
 

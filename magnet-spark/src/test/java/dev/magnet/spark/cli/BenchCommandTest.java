@@ -3,13 +3,17 @@ package dev.magnet.spark.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.magnet.core.data.FashionMnist;
 import dev.magnet.spark.bench.MagnetRunMetrics;
+import dev.magnet.spark.bench.PeerResultTest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
@@ -122,5 +126,36 @@ class BenchCommandTest {
       assertEquals(96, r.path("result").path("summary").path("train_examples").asInt());
     }
     assertTrue(bench.path("runs").get(1).path("command").toString().contains("\"local[1]\""), bench.toString());
+  }
+
+  /**
+   * The peer side, interleaved around Magnet, with a stand-in for Python that prints the peer's
+   * line (and says yes to the torch check): the ratios are Magnet's figures over the line's. Magnet
+   * trains two batches of Fashion-MNIST, which must be installed.
+   */
+  @Test
+  void peerMagnetPeerWithAStandInPeer() throws IOException {
+    assumeTrue(Files.isDirectory(FashionMnist.DEFAULT_DIRECTORY), "Fashion-MNIST is not installed");
+    Path python = tmp.resolve("python");
+    Files.writeString(python, "#!/bin/sh\n[ \"$1\" = -c ] && exit 0\necho \"args: $*\" >&2\necho '"
+        + PeerResultTest.LINE + "'\n");
+    Files.setPosixFilePermissions(python, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path peer = Files.writeString(tmp.resolve("torch_magnet.py"), "# stand-in\n");
+    Path out = tmp.resolve("with-peer");
+    CliRun run = CliRun.of("bench", "--peer", peer.toString(), "--python", python.toString(), "--limit", "96",
+        "--skip-scaling", "--skip-time-to-accuracy", "--output", out.toString());
+    assertEquals(ExitCodes.SUCCESS, run.status(), run.toString());
+    assertTrue(run.out().indexOf("[1/3] peer-1") < run.out().indexOf("[2/3] magnet-local2")
+        && run.out().indexOf("[2/3] magnet-local2") < run.out().indexOf("[3/3] peer-2"), run.out());
+    assertTrue(run.out().contains("| training examples/s (fit phase) | 3,947.6 (3,947.6 / 3,947.6) | "), run.out());
+    // 18341.2 x (96 + 10,000) / 70,000
+    assertTrue(run.out().contains("| embedding images/s | 2,645.3 (2,645.3 / 2,645.3) | "), run.out());
+    assertTrue(run.out().contains("Its training rate moved 0% between the two"), run.out());
+    assertTrue(Files.readString(out.resolve("peer-1.err")).contains("--epochs 1 --threads 2 --k 8 --m 12 --d 4"
+        + " --limit 96"), "the peer gets the same data and hyper-parameters");
+    JsonNode bench = new ObjectMapper().readTree(out.resolve("bench.json").toFile());
+    JsonNode fit = bench.path("throughput").get(0);
+    assertEquals(fit.path("magnet").asDouble() / 3947.6, fit.path("ratio").asDouble(), 1e-9, fit.toString());
+    assertEquals(0.8054, bench.path("runs").get(0).path("result").path("knn1_acc_fine").asDouble());
   }
 }
