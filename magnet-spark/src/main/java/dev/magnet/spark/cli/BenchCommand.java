@@ -244,7 +244,10 @@ public final class BenchCommand implements Callable<Integer> {
 
   // --- Checks before any run ----------------------------------------------------------------------
 
-  /** The peer script, and a Python that imports torch and sklearn: else exit 2 (a path) or 3 (the modules). */
+  /**
+   * The peer script, Fashion-MNIST where the peer reads it, and a Python that imports torch and
+   * sklearn: else exit 2 (a path given) or 3 (the data or the modules missing).
+   */
   private Path checkPeer() throws IOException, InterruptedException {
     Path script = peer.toAbsolutePath().normalize();
     if (!Files.isRegularFile(script)) {
@@ -254,17 +257,26 @@ public final class BenchCommand implements Callable<Integer> {
     if (!Files.isExecutable(python)) {
       throw new CliException(ExitCodes.BAD_ARGUMENTS, "python not found or not executable: " + python + " (--python)");
     }
-    Process check = new ProcessBuilder(python.toString(), "-c", "import torch, sklearn").redirectErrorStream(true)
-        .start();
-    String said = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-    if (!check.waitFor(PYTHON_CHECK_SECONDS, TimeUnit.SECONDS)) {
-      check.destroyForcibly();
-      throw new CliException(ExitCodes.BAD_INPUT, python + " did not import torch and sklearn within "
-          + PYTHON_CHECK_SECONDS + " s");
+    Path log = Files.createTempFile("magnet-bench-python", ".log");
+    try {
+      Process check = new ProcessBuilder(python.toString(), "-c", "import torch, sklearn").redirectErrorStream(true)
+          .redirectOutput(log.toFile()).start();
+      if (!check.waitFor(PYTHON_CHECK_SECONDS, TimeUnit.SECONDS)) {
+        check.destroyForcibly();
+        throw new CliException(ExitCodes.BAD_INPUT, python + " did not import torch and sklearn within "
+            + PYTHON_CHECK_SECONDS + " s");
+      }
+      if (check.exitValue() != 0) {
+        throw new CliException(ExitCodes.BAD_INPUT, python + " cannot import torch and sklearn, which the peer "
+            + script + " needs (apt-get install python3-torch python3-sklearn): "
+            + lastLine(Files.readString(log, StandardCharsets.UTF_8)));
+      }
+    } finally {
+      Files.deleteIfExists(log);
     }
-    if (check.exitValue() != 0) {
-      throw new CliException(ExitCodes.BAD_INPUT, python + " cannot import torch and sklearn, which the peer " + script
-          + " needs (apt-get install python3-torch python3-sklearn): " + lastLine(said));
+    if (!Files.isDirectory(FashionMnist.DEFAULT_DIRECTORY)) {
+      throw new CliException(ExitCodes.BAD_INPUT, "Fashion-MNIST is not installed in " + FashionMnist.DEFAULT_DIRECTORY
+          + ", which the peer reads (" + FashionMnist.INSTALL_COMMAND + ")");
     }
     return script;
   }
@@ -448,6 +460,7 @@ public final class BenchCommand implements Callable<Integer> {
               - peers.get(0).result().trainExamplesPerSecond()) / measures.get(0).peerMean()));
       md.append("\n");
     }
+    md.append("A ratio above 1 is Magnet ahead for a rate, behind for seconds and MiB. ");
     md.append("Magnet's training rate is batches x M*D / fit seconds; its index refresh is the embed + index phases;"
         + " its embedding rate the training set / embed seconds. The peer's embedding rate is corrected for --limit"
         + " (it prints 70,000 / t but embeds limit + 10,000 images). Peak RSS: the child process's VmHWM"
