@@ -44,21 +44,27 @@ public record PeerResult(@JsonProperty("epochs") int epochs,
    * @throws IllegalArgumentException when there is none, or it lacks a figure
    */
   public static PeerResult parse(String stdout) {
+    String line = resultLine(stdout);
+    try {
+      PeerResult result = JSON.readValue(line, PeerResult.class);
+      if (!(result.trainExamplesPerSecond() > 0) || !(result.printedEmbedImagesPerSecond() > 0)) {
+        throw new IllegalArgumentException("the peer's result must have positive train_examples_per_s and"
+            + " embed_images_per_s; line=" + line);
+      }
+      return result;
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("the peer's result is not valid JSON: " + e.getOriginalMessage()
+          + "; line=" + line, e);
+    }
+  }
+
+  /** The last line of the peer's output that is a JSON object, as printed. */
+  public static String resultLine(String stdout) {
     String[] lines = stdout.split("\n");
     for (int i = lines.length - 1; i >= 0; i--) {
       String line = lines[i].strip();
       if (line.startsWith("{")) {
-        try {
-          PeerResult result = JSON.readValue(line, PeerResult.class);
-          if (!(result.trainExamplesPerSecond() > 0) || !(result.printedEmbedImagesPerSecond() > 0)) {
-            throw new IllegalArgumentException("the peer's result must have positive train_examples_per_s and"
-                + " embed_images_per_s; line=" + line);
-          }
-          return result;
-        } catch (JsonProcessingException e) {
-          throw new IllegalArgumentException("the peer's result is not valid JSON: " + e.getOriginalMessage()
-              + "; line=" + line, e);
-        }
+        return line;
       }
     }
     throw new IllegalArgumentException("the peer printed no JSON line; output=" + stdout.strip());

@@ -182,10 +182,10 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   /** What one peer run gave. */
-  private record PeerRun(String name, ChildRun run, PeerResult result, JsonNode raw) {}
+  private record PeerRun(ChildRun run, PeerResult result) {}
 
   /** What one Magnet run gave. */
-  private record MagnetRun(String name, int cores, ChildRun run, MagnetRunMetrics metrics, JsonNode raw) {}
+  private record MagnetRun(ChildRun run, MagnetRunMetrics metrics) {}
 
   private final List<Map<String, Object>> runs = new ArrayList<>();
   private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -330,10 +330,10 @@ public final class BenchCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CliException(ExitCodes.TRAINING_FAILED, "the peer (" + name + "): " + e.getMessage(), e);
     }
-    JsonNode raw = json.readTree(lastLine(stdout));
+    JsonNode raw = json.readTree(PeerResult.resultLine(stdout));
     done(name, run, String.format(Locale.ROOT, "%.1f training examples/s, index refresh %.2f s, 1-NN %.4f",
         result.trainExamplesPerSecond(), result.indexRefreshSeconds(), result.knn1AccuracyFine()), raw, out);
-    return new PeerRun(name, run, result, raw);
+    return new PeerRun(run, result);
   }
 
   private MagnetRun magnet(String name, int localCores, Integer rows, int runEpochs, DataSpec held, PrintWriter out)
@@ -372,7 +372,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
     done(name, run, String.format(Locale.ROOT, "%.1f training examples/s (fit), index refresh %.2f s",
         metrics.fitExamplesPerSecond(BATCH_ROWS), metrics.indexRefreshSeconds()), raw, out);
-    return new MagnetRun(name, localCores, run, metrics, raw);
+    return new MagnetRun(run, metrics);
   }
 
   /** This JVM's java, JVM options and class path, running {@link MagnetCli}: a {@code ./spark-submit} JVM. */
