@@ -42,7 +42,7 @@ class SparkSubmitScriptTest {
     Script.Run top = Script.run(tmp, "--help");
     assertEquals(0, top.status(), top.toString());
     assertTrue(top.out().contains("Usage: ./spark-submit <command>"), top.toString());
-    for (String command : List.of("train", "evaluate", "embed", "demo")) {
+    for (String command : List.of("train", "evaluate", "embed", "demo", "bench")) {
       Script.Run help = Script.run(tmp, command, "--help");
       assertEquals(0, help.status(), help.toString());
       assertTrue(help.out().contains("Usage: magnet " + command), help.toString());
@@ -64,6 +64,11 @@ class SparkSubmitScriptTest {
         "--output", tmp.resolve("m").toString());
     assertEquals(ExitCodes.BAD_ARGUMENTS, clusterOnly.status(), clusterOnly.toString());
     assertTrue(clusterOnly.err().contains("--executor-memory needs a cluster: set SPARK_HOME"), clusterOnly.toString());
+
+    Script.Run benchWithSpark = Script.run(tmp, "bench", "--master", "local[1]", "--skip-peer");
+    assertEquals(ExitCodes.BAD_ARGUMENTS, benchWithSpark.status(), benchWithSpark.toString());
+    assertTrue(benchWithSpark.err().contains("bench runs on the embedded local Spark and takes no Spark options;"
+        + " given: --master"), benchWithSpark.toString());
 
     Script.Run noArgFile = Script.run(tmp, "train", "@" + tmp.resolve("missing.args"));
     assertEquals(ExitCodes.BAD_ARGUMENTS, noArgFile.status(), noArgFile.toString());

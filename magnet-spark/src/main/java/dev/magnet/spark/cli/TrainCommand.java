@@ -6,6 +6,7 @@ import dev.magnet.core.nn.InputShape;
 import dev.magnet.core.nn.NetworkSpec;
 import dev.magnet.core.train.LossKind;
 import dev.magnet.core.train.MagnetParams;
+import dev.magnet.spark.bench.PeakMemory;
 import dev.magnet.spark.data.LoadReport;
 import dev.magnet.spark.data.SparkDataset;
 import dev.magnet.spark.data.SparkDatasets;
@@ -39,7 +40,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code magnet train}: loads the data, trains with {@link SparkMagnetTrainer}, saves the model
- * directory atomically, writes {@code metrics.json} and the HTML report ({@code <output>/report},
+ * directory atomically, writes {@code metrics.json} (with the job's memory peaks, {@link PeakMemory},
+ * and the number of training examples, {@code train_examples}) and the HTML report ({@code <output>/report},
  * unless {@code --no-report}) and prints a summary table.
  *
  * <p>Hyper-parameters left out keep the defaults of {@link MagnetParams}, {@link NetworkSpec} and
@@ -380,7 +382,10 @@ public final class TrainCommand implements Callable<Integer> {
           : outcome.epochs().get(outcome.epochs().size() - 1).validation();
       try {
         HadoopModelDirectory.save(outcome.model(), modelDir, conf, overwrite);
-        MetricsJson.write(metricsPath(modelDir), conf, outcome.epochs(), summary(outcome, finalMetrics));
+        Map<String, Double> summary = summary(outcome, finalMetrics);
+        summary.put("train_examples", (double) sets.train().examples().count());
+        MetricsJson.write(metricsPath(modelDir), conf, outcome.epochs(), summary,
+            PeakMemory.measure(session.spark().sparkContext()));
       } catch (IOException e) {
         throw new CliException(ExitCodes.TRAINING_FAILED, "cannot save the results: " + CliException.describe(e), e);
       }

@@ -1,10 +1,13 @@
 package dev.magnet.spark.io;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.magnet.spark.bench.PeakMemory;
 import dev.magnet.spark.train.SparkEpochMetrics;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -20,11 +23,13 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * A run's metrics as JSON ({@code metrics.json}): every epoch's {@link SparkEpochMetrics} and a
- * summary map (final validation metrics, totals). Non-finite values are written as the strings
+ * summary map (final validation metrics, totals), and for a training run the job's memory peaks
+ * ({@link PeakMemory}, left out when not measured). Non-finite values are written as the strings
  * {@code "NaN"} / {@code "Infinity"} (Jackson's default), which read back as doubles.
  *
  * <pre>
- * {"formatVersion": 1, "epochs": [{"epoch": 1, "loss": 0.8, ...}], "summary": {"knn1_accuracy": 0.84}}
+ * {"formatVersion": 1, "epochs": [{"epoch": 1, "loss": 0.8, ...}], "summary": {"knn1_accuracy": 0.84},
+ *  "peak_memory": {"driver_rss_bytes": 2147483648, "executors": {"driver": {"jvm_heap_bytes": 812345678, ...}}}}
  * </pre>
  */
 public final class MetricsJson {
@@ -45,20 +50,31 @@ public final class MetricsJson {
    * @param formatVersion the layout version it was written with
    * @param epochs every epoch so far, in order
    * @param summary named summary values
+   * @param peakMemory the job's memory peaks, or null (not measured, or written before they were)
    */
-  public record Document(int formatVersion, List<SparkEpochMetrics> epochs, Map<String, Double> summary) {
+  public record Document(int formatVersion, List<SparkEpochMetrics> epochs, Map<String, Double> summary,
+      @JsonProperty("peak_memory") @JsonInclude(JsonInclude.Include.NON_NULL) PeakMemory peakMemory) {
     public Document {
       epochs = List.copyOf(epochs);
       summary = Map.copyOf(summary);
+    }
+
+    /** A document without memory peaks. */
+    public Document(int formatVersion, List<SparkEpochMetrics> epochs, Map<String, Double> summary) {
+      this(formatVersion, epochs, summary, null);
     }
   }
 
   /** Writes to a stream, leaving it open. */
   public static void write(OutputStream out, List<SparkEpochMetrics> epochs, Map<String, Double> summary)
       throws IOException {
+    write(out, new Document(FORMAT_VERSION, epochs, summary));
+  }
+
+  /** Writes a document to a stream, leaving it open. */
+  public static void write(OutputStream out, Document document) throws IOException {
     Objects.requireNonNull(out, "out");
-    JSON.writerFor(Document.class).without(JsonGenerator.Feature.AUTO_CLOSE_TARGET)
-        .writeValue(out, new Document(FORMAT_VERSION, epochs, summary));
+    JSON.writerFor(Document.class).without(JsonGenerator.Feature.AUTO_CLOSE_TARGET).writeValue(out, document);
   }
 
   /** Reads from a stream; {@code source} names it in error messages. */
@@ -84,6 +100,16 @@ public final class MetricsJson {
    */
   public static void write(String path, Configuration conf, List<SparkEpochMetrics> epochs,
       Map<String, Double> summary) throws IOException {
+    write(path, conf, new Document(FORMAT_VERSION, epochs, summary));
+  }
+
+  /** {@link #write(String, Configuration, List, Map)} with the memory peaks (or null). */
+  public static void write(String path, Configuration conf, List<SparkEpochMetrics> epochs,
+      Map<String, Double> summary, PeakMemory peakMemory) throws IOException {
+    write(path, conf, new Document(FORMAT_VERSION, epochs, summary, peakMemory));
+  }
+
+  private static void write(String path, Configuration conf, Document document) throws IOException {
     Path target = HadoopModelDirectory.qualified(path, conf);
     FileSystem fs = target.getFileSystem(conf);
     Path parent = target.getParent();
@@ -91,7 +117,7 @@ public final class MetricsJson {
     Path staging = new Path(parent, "." + target.getName() + ".tmp-" + UUID.randomUUID());
     try {
       try (OutputStream out = fs.create(staging, false)) {
-        write(out, epochs, summary);
+        write(out, document);
       }
       if (fs.exists(target) && !fs.delete(target, false)) {
         throw new IOException("cannot replace " + target);

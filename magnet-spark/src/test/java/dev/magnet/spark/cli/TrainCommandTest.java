@@ -94,7 +94,11 @@ class TrainCommandTest {
     Set<String> evaluate = new TreeSet<>(new CommandLine(new EvaluateCommand()).getCommandSpec().optionsMap().keySet());
     assertEquals(new TreeSet<>(Set.of("--model", "--data", "--train-data", "--fine-labels-from", "--limit", "--json",
         "--report", "--min-metric", "--master", "-h", "--help", "-V", "--version")), evaluate);
-    assertEquals(Set.of("train", "evaluate", "embed", "demo"), MagnetCli.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter())).getSubcommands().keySet());
+    Set<String> bench = new TreeSet<>(new CommandLine(new BenchCommand()).getCommandSpec().optionsMap().keySet());
+    assertEquals(new TreeSet<>(Set.of("--data", "--validation", "--limit", "--epochs", "--cores", "--target-accuracy",
+        "--max-epochs", "--output", "--overwrite", "--peer", "--python", "--train-arg", "--skip-peer", "--skip-scaling",
+        "--skip-time-to-accuracy", "-h", "--help", "-V", "--version")), bench);
+    assertEquals(Set.of("train", "evaluate", "embed", "demo", "bench"), MagnetCli.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter())).getSubcommands().keySet());
   }
 
   private static List<String> spellings(Iterable<String> candidates) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.magnet.spark.bench.PeakMemory;
 import dev.magnet.spark.train.SparkEpochMetrics;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -37,6 +38,22 @@ class MetricsJsonTest {
     assertEquals(List.of("metrics.json"), Stream.of(tmp.resolve("out").toFile().list())
         .filter(name -> !name.endsWith(".crc")).toList());
     assertTrue(Files.readString(tmp.resolve("out/metrics.json")).contains("\"formatVersion\" : 1"));
+  }
+
+  /** The memory peaks are written at top level as "peak_memory", read back, and absent when not measured. */
+  @Test
+  void roundTripsThePeakMemory() throws IOException {
+    String path = tmp.resolve("peaks/metrics.json").toString();
+    PeakMemory peaks = new PeakMemory(2_147_483_648L, Map.of("driver", new PeakMemory.Executor(812_345_678L, null)));
+    MetricsJson.write(path, CONF, List.of(CheckpointStoreTest.epoch(1)), Map.of(), peaks);
+    assertEquals(peaks, MetricsJson.read(path, CONF).peakMemory());
+    String text = Files.readString(Path.of(path));
+    assertTrue(text.contains("\"peak_memory\" : {") && text.contains("\"driver_rss_bytes\" : 2147483648")
+        && text.contains("\"jvm_heap_bytes\" : 812345678") && !text.contains("jvm_off_heap_bytes"), text);
+
+    MetricsJson.write(path, CONF, List.of(), Map.of());
+    assertEquals(null, MetricsJson.read(path, CONF).peakMemory());
+    assertTrue(!Files.readString(Path.of(path)).contains("peak_memory"));
   }
 
   @Test
