@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
  * trace too with {@code --verbose}) and exit with a status from {@link ExitCodes}.
  */
 @Command(name = "magnet", mixinStandardHelpOptions = true, versionProvider = MagnetCli.Version.class,
-    subcommands = {TrainCommand.class, EvaluateCommand.class, EmbedCommand.class, DemoCommand.class}, synopsisSubcommandLabel = "COMMAND",
+    subcommands = {TrainCommand.class, EvaluateCommand.class, EmbedCommand.class, DemoCommand.class, ExperimentCommand.class}, synopsisSubcommandLabel = "COMMAND",
     exitCodeOnInvalidInput = ExitCodes.BAD_ARGUMENTS,
     description = "Metric learning with the Magnet loss (Rippel et al. 2016) on Apache Spark.")
 public final class MagnetCli implements Runnable {

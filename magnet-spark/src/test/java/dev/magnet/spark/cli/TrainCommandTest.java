@@ -94,7 +94,7 @@ class TrainCommandTest {
     Set<String> evaluate = new TreeSet<>(new CommandLine(new EvaluateCommand()).getCommandSpec().optionsMap().keySet());
     assertEquals(new TreeSet<>(Set.of("--model", "--data", "--train-data", "--fine-labels-from", "--limit", "--json",
         "--report", "--min-metric", "--master", "-h", "--help", "-V", "--version")), evaluate);
-    assertEquals(Set.of("train", "evaluate", "embed", "demo"), MagnetCli.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter())).getSubcommands().keySet());
+    assertEquals(Set.of("train", "evaluate", "embed", "demo", "experiment"), MagnetCli.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter())).getSubcommands().keySet());
   }
 
   private static List<String> spellings(Iterable<String> candidates) {
