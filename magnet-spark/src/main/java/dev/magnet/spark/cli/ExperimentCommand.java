@@ -281,8 +281,8 @@ public final class ExperimentCommand implements Callable<Integer> {
   private Outcome run(ExperimentPlan plan, Configuration conf, PrintWriter out) {
     PrintWriter err = spec.commandLine().getErr();
     String name = plan.experiment().spelling();
-    out.printf(Locale.ROOT, "%nexperiment %s: %d runs, %d epochs each, seed %d, into %s%n", name, plan.runs().size(),
-        plan.setup().epochs(), plan.setup().seed(), plan.setup().output());
+    out.printf(Locale.ROOT, "%nexperiment %s: %d runs, %d epoch(s) each, seed %d, into %s%n", name,
+        plan.runs().size(), plan.setup().epochs(), plan.setup().seed(), plan.setup().output());
     write(plan.setup().output() + "/" + SCRIPT, ExperimentResults.script(plan), conf);
     Instant started = Instant.now();
     List<RunResult> results = new ArrayList<>();

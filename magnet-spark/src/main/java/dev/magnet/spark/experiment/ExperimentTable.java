@@ -198,8 +198,8 @@ public final class ExperimentTable {
   public List<String> notes() {
     ExperimentSetup s = plan.setup();
     List<String> notes = new ArrayList<>();
-    notes.add(String.format(Locale.ROOT, "%d epochs, seed %d, %s examples of %s and of %s%s; network %s.",
-        s.epochs(), s.seed(), s.limit().isPresent() ? "at most " + s.limit().getAsInt() : "all", s.data(),
+    notes.add(String.format(Locale.ROOT, "%d epoch%s, seed %d, %s examples of %s and of %s%s; network %s.",
+        s.epochs(), s.epochs() == 1 ? "" : "s", s.seed(), s.limit().isPresent() ? "at most " + s.limit().getAsInt() : "all", s.data(),
         s.validation(), plan.experiment().coarse() ? ", trained on the coarse labels of " + s.coarse()
             + " and scored on the fine ones" : "", s.network()));
     if (plan.experiment().evaluated()) {
