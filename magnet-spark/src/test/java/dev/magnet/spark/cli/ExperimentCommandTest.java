@@ -85,6 +85,30 @@ class ExperimentCommandTest {
   }
 
   @Test
+  void iterationsPlotsTheErrorCurvesAndNamesTheLowestErrorBothReach() throws IOException {
+    Path dir = tmp.resolve("iterations");
+    CliRun run = CliRun.of("experiment", "iterations", "--data", trainData, "--validation", testData,
+        "--epochs", "2", "--train-args", "--no-report", "--output", dir.toString());
+    assertEquals(ExitCodes.SUCCESS, run.status(), run.toString());
+    assertTrue(run.out().contains("--limit " + dev.magnet.spark.experiment.Experiment.ITERATIONS_LIMIT),
+        "the iterations experiment's default limit is in its commands:\n" + run);
+    assertFalse(run.out().contains("$ ./spark-submit evaluate"), "the curve needs only training's metrics");
+    JsonNode results = new ObjectMapper().readTree(dir.resolve("results.json").toFile());
+    JsonNode runs = results.get("runs");
+    assertEquals(2, runs.size());
+    double common = results.get("commonError").asDouble();
+    for (JsonNode r : runs) {
+      assertEquals(List.of(5L, 10L), List.of(r.get("epochs").get(0).get("iterations").asLong(),
+          r.get("epochs").get(1).get("iterations").asLong()), r.toString());
+      double lowest = r.get("row").get("lowest_error").asDouble();
+      assertTrue(lowest <= common + 1e-12, "every loss reaches the common error: " + r);
+      assertTrue(r.get("row").get("iterations_to_common_error").asLong() > 0, r.toString());
+    }
+    assertTrue(Files.size(dir.resolve("report/iterations.png")) > 0);
+    assertTrue(Files.readString(dir.resolve("report/index.html")).contains("iterations.png"));
+  }
+
+  @Test
   void classificationTrainsEveryLossAlikeAndWritesOneRowEach() throws IOException {
     Path dir = tmp.resolve("classification");
     CliRun run = CliRun.of("experiment", "classification", "--data", trainData, "--validation", testData,
