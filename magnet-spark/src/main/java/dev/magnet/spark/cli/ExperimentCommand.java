@@ -67,8 +67,6 @@ public final class ExperimentCommand implements Callable<Integer> {
   static final String TABLE = "table.md";
   static final String SCRIPT = "commands.sh";
   static final String REPORT_DIR = "report";
-  /** A fine 1-NN error the paper's Fashion-MNIST models reach within a few epochs (docs/results.md: 0.13-0.16). */
-  static final String DEFAULT_TARGET_ERROR = "0.15";
   /** Five refreshes per epoch of the full Fashion-MNIST training set (1,250 batches). */
   static final String DEFAULT_ABLATION_REFRESH = "250";
   /** Train options every run gets from the experiment itself: --train-args may not set them. */
@@ -136,10 +134,11 @@ public final class ExperimentCommand implements Callable<Integer> {
   @Option(names = "--seed", paramLabel = "SEED", description = "Seed of every run (default: ${DEFAULT-VALUE}).")
   long seed = MagnetParams.DEFAULT_SEED;
 
-  @Option(names = "--target-error", paramLabel = "E", defaultValue = DEFAULT_TARGET_ERROR,
-      description = "The held-out (fine) 1-NN error whose iterations the table reports: the first epoch boundary at"
-          + " or below it (default: ${DEFAULT-VALUE}).")
-  double targetError;
+  @Option(names = "--target-error", paramLabel = "E",
+      description = "The held-out fine 1-NN error whose iterations the table reports: the first epoch boundary at"
+          + " or below it (default: " + Experiment.FINE_TARGET_ERROR + "; hierarchy and ablation, trained on coarse"
+          + " labels: " + Experiment.COARSE_TARGET_ERROR + ").")
+  Double targetError;
 
   @Option(names = "--ablation-refresh", paramLabel = "BATCHES", defaultValue = DEFAULT_ABLATION_REFRESH,
       description = "The ablation's alternative to one index refresh per epoch: train --refresh-every BATCHES"
@@ -157,6 +156,11 @@ public final class ExperimentCommand implements Callable<Integer> {
 
   @Option(names = "--overwrite", description = "Write into an existing --output (its runs' models are replaced).")
   boolean overwrite;
+
+  @Option(names = "--resume", description = "Continue an interrupted experiment in its --output: a run that its"
+      + " results.json records with the same commands, and whose metrics files are there, is taken over with the"
+      + " figures and times recorded, not run again.")
+  boolean resume;
 
   /** The output directory. */
   String output() {
@@ -198,8 +202,8 @@ public final class ExperimentCommand implements Callable<Integer> {
     OptionalInt rows = limit != null ? OptionalInt.of(limit) : experiment.defaultLimit();
     String dir = selection == Selection.ALL ? output() + "/" + experiment.spelling() : output();
     return new ExperimentSetup(data, validation, coarse, EnumOption.spelling(network),
-        epochs != null ? epochs : experiment.defaultEpochs(), rows, seed, targetError, ablationRefresh, coarseClasses,
-        extra, dir);
+        epochs != null ? epochs : experiment.defaultEpochs(), rows, seed,
+        targetError != null ? targetError : experiment.defaultTargetError(), ablationRefresh, coarseClasses, extra, dir);
   }
 
   /** The option checks that need no Spark. */
@@ -226,9 +230,9 @@ public final class ExperimentCommand implements Callable<Integer> {
     try (SparkOptions.Session session = spark.session(APP_NAME)) {
       Configuration conf = session.spark().sparkContext().hadoopConfiguration();
       String root = output();
-      if (TrainCommand.input(() -> HadoopModelDirectory.exists(root, conf)) && !overwrite) {
+      if (TrainCommand.input(() -> HadoopModelDirectory.exists(root, conf)) && !overwrite && !resume) {
         throw new CliException(ExitCodes.BAD_ARGUMENTS, "output " + root + " already exists; pass --overwrite to write"
-            + " into it (its runs' models are replaced)");
+            + " into it (its runs' models are replaced) or --resume to continue the experiment there");
       }
       boolean needsMap = selection.experiments().stream().anyMatch(Experiment::coarse);
       int coarseClasses = needsMap ? TrainCommand.input(() -> HierarchyOption.load(coarse, conf)).coarseNames().size()
@@ -285,10 +289,18 @@ public final class ExperimentCommand implements Callable<Integer> {
         plan.runs().size(), plan.setup().epochs(), plan.setup().seed(), plan.setup().output());
     write(plan.setup().output() + "/" + SCRIPT, ExperimentResults.script(plan), conf);
     Instant started = Instant.now();
+    Map<String, ExperimentResults.Recorded> earlier = resume ? recorded(plan, conf) : Map.of();
     List<RunResult> results = new ArrayList<>();
     String failure = null;
     int status = ExitCodes.SUCCESS;
     for (RunSpec run : plan.runs()) {
+      RunResult done = earlier.containsKey(run.name()) ? takeOver(plan, run, earlier.get(run.name()), conf) : null;
+      if (done != null) {
+        out.printf(Locale.ROOT, "%n= %s: taken over from %s (its commands are this run's)%n", run.name(),
+            resultsPath(plan));
+        results.add(done);
+        continue;
+      }
       Instant runStarted = Instant.now();
       List<String> train = plan.trainArgs(run);
       status = execute(train, out, err);
@@ -310,12 +322,14 @@ public final class ExperimentCommand implements Callable<Integer> {
           : TrainCommand.input(() -> MetricsJson.read(plan.evaluationPath(run), conf)).summary();
       results.add(new RunResult(run, train, evaluate, runStarted, Instant.now(), trainSeconds, evaluateSeconds,
           metrics.epochs(), new LinkedHashMap<>(evaluation)));
+      // After every run, so that an interrupted experiment shows (and --resume keeps) what it did.
+      write(resultsPath(plan), ExperimentResults.json(plan, results, started, Instant.now(), false, null), conf);
     }
     ExperimentTable table = ExperimentTable.of(plan, results);
     String markdown = table.markdown();
     write(plan.setup().output() + "/" + TABLE, markdown, conf);
-    write(plan.setup().output() + "/" + ExperimentResults.FILE_NAME,
-        ExperimentResults.json(plan, results, started, Instant.now(), failure), conf);
+    write(resultsPath(plan), ExperimentResults.json(plan, results, started, Instant.now(),
+        results.size() == plan.runs().size(), failure), conf);
     out.println();
     out.println("experiment " + name + (failure == null ? "" : " (incomplete: " + failure + ")") + ":");
     out.println();
@@ -327,6 +341,46 @@ public final class ExperimentCommand implements Callable<Integer> {
       out.println("report: " + page);
     }
     return new Outcome(status, markdown);
+  }
+
+  private static String resultsPath(ExperimentPlan plan) {
+    return plan.setup().output() + "/" + ExperimentResults.FILE_NAME;
+  }
+
+  /** The runs an earlier invocation recorded in the experiment's results.json; none when there is none. */
+  private static Map<String, ExperimentResults.Recorded> recorded(ExperimentPlan plan, Configuration conf) {
+    String path = resultsPath(plan);
+    return TrainCommand.input(() -> {
+      Path file = new Path(path);
+      FileSystem fs = file.getFileSystem(conf);
+      if (!fs.exists(file)) {
+        return Map.of();
+      }
+      try (var in = fs.open(file)) {
+        return ExperimentResults.recorded(new String(in.readAllBytes(), StandardCharsets.UTF_8), path);
+      }
+    });
+  }
+
+  /**
+   * A recorded run, when its commands are those planned now and its metrics files are there (read
+   * again: they hold the figures); null otherwise, and it runs again.
+   */
+  private static RunResult takeOver(ExperimentPlan plan, RunSpec run, ExperimentResults.Recorded recorded,
+      Configuration conf) {
+    List<String> train = plan.trainArgs(run);
+    List<String> evaluate = plan.evaluateArgs(run);
+    boolean same = recorded.trainCommand().equals(ExperimentResults.commandLine(train))
+        && recorded.evaluateCommand().equals(evaluate.isEmpty() ? "" : ExperimentResults.commandLine(evaluate));
+    if (!same || !TrainCommand.input(() -> HadoopModelDirectory.exists(plan.metricsPath(run), conf)
+        && (evaluate.isEmpty() || HadoopModelDirectory.exists(plan.evaluationPath(run), conf)))) {
+      return null;
+    }
+    MetricsJson.Document metrics = TrainCommand.input(() -> MetricsJson.read(plan.metricsPath(run), conf));
+    Map<String, Double> evaluation = evaluate.isEmpty() ? Map.of()
+        : TrainCommand.input(() -> MetricsJson.read(plan.evaluationPath(run), conf)).summary();
+    return new RunResult(run, train, evaluate, recorded.started(), recorded.finished(), recorded.trainSeconds(),
+        recorded.evaluateSeconds(), metrics.epochs(), new LinkedHashMap<>(evaluation));
   }
 
   /** Prints a command as the user would type it and runs it in this Spark session. */

@@ -7,6 +7,7 @@ import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -122,7 +123,7 @@ public record ExperimentPlan(Experiment experiment, ExperimentSetup setup, List<
     if (experiment.coarse()) {
       args.addAll(List.of("--coarse", setup.coarse()));
     }
-    args.addAll(List.of("--network", setup.network(), "--loss", run.loss().name().toLowerCase(java.util.Locale.ROOT),
+    args.addAll(List.of("--network", setup.network(), "--loss", run.loss().name().toLowerCase(Locale.ROOT),
         "--epochs", Integer.toString(setup.epochs()), "--seed", Long.toString(setup.seed())));
     setup.limit().ifPresent(n -> args.addAll(List.of("--limit", Integer.toString(n))));
     args.addAll(run.options());

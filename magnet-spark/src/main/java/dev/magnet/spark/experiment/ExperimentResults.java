@@ -1,5 +1,7 @@
 package dev.magnet.spark.experiment;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -7,9 +9,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.magnet.core.model.MagnetVersion;
 import dev.magnet.spark.train.SparkEpochMetrics;
 import java.time.Duration;
+import java.io.IOException;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -38,12 +44,45 @@ public final class ExperimentResults {
   }
 
   /**
+   * A run as an earlier results.json records it: what {@code --resume} needs to take it over
+   * instead of running it again.
+   *
+   * @param trainCommand its train command line
+   * @param evaluateCommand its evaluate command line; empty for none
+   */
+  public record Recorded(String trainCommand, String evaluateCommand, Instant started, Instant finished,
+      double trainSeconds, double evaluateSeconds) {}
+
+  /** The runs of an earlier results.json by name. */
+  public static Map<String, Recorded> recorded(String json, String source) throws IOException {
+    JsonNode root;
+    try {
+      root = JSON.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new IOException(source + " is not a valid results file: " + e.getOriginalMessage(), e);
+    }
+    if (root.path("formatVersion").asInt(-1) != FORMAT_VERSION) {
+      throw new IOException(source + " has results format version " + root.path("formatVersion")
+          + ", which this Magnet cannot read (it reads " + FORMAT_VERSION + ")");
+    }
+    Map<String, Recorded> runs = new LinkedHashMap<>();
+    for (JsonNode run : root.path("runs")) {
+      runs.put(run.path("name").asText(), new Recorded(run.path("trainCommand").asText(),
+          run.path("evaluateCommand").asText(""), Instant.parse(run.path("started").asText()),
+          Instant.parse(run.path("finished").asText()), run.path("trainWallSeconds").asDouble(),
+          run.path("evaluateWallSeconds").asDouble()));
+    }
+    return runs;
+  }
+
+  /**
    * The document.
    *
-   * @param failure why the experiment stopped early; null when every run finished
+   * @param complete whether every run of the plan is in {@code results} (false while the experiment runs)
+   * @param failure why the experiment stopped early; null when it did not
    */
   public static String json(ExperimentPlan plan, List<RunResult> results, Instant started, Instant finished,
-      String failure) {
+      boolean complete, String failure) {
     ExperimentSetup s = plan.setup();
     ExperimentTable table = ExperimentTable.of(plan, results);
     ObjectNode root = JSON.createObjectNode();
@@ -74,6 +113,7 @@ public final class ExperimentResults {
     if (table.commonError().isPresent()) {
       root.put("commonError", table.commonError().getAsDouble());
     }
+    root.put("complete", complete);
     if (failure != null) {
       root.put("failed", failure);
     }
@@ -104,14 +144,14 @@ public final class ExperimentResults {
         epoch.put("iterations", iterations);
         epoch.put("loss", e.loss());
         epoch.put("seconds", e.totalSeconds());
-        epoch.set("validation", JSON.valueToTree(new java.util.TreeMap<>(e.validation())));
+        epoch.set("validation", JSON.valueToTree(new TreeMap<>(e.validation())));
       }
-      run.set("evaluation", JSON.valueToTree(r.evaluation()));
+      run.set("evaluation", JSON.valueToTree(new TreeMap<>(r.evaluation())));
       run.set("row", JSON.valueToTree(table.values(r)));
     }
     try {
       return JSON.writeValueAsString(root) + "\n";
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write results.json: " + e.getOriginalMessage(), e);
     }
   }

@@ -25,8 +25,8 @@ public final class ExperimentTable {
   /** A cell of a value the run did not produce. */
   public static final String MISSING = "—";
 
-  /** How a column's values print. */
-  enum Format { TEXT, ERROR, SECONDS, COUNT }
+  /** How a column's values print; a missing ITERATIONS value is a run that never got there. */
+  enum Format { TEXT, ERROR, SECONDS, COUNT, ITERATIONS }
 
   /**
    * One column.
@@ -87,7 +87,7 @@ public final class ExperimentTable {
         plan.experiment().coarse() ? "fine " : "", ExperimentPlan.plain(target));
     Column run = new Column("run", "run", Format.TEXT, r -> r.run().label());
     Column seconds = new Column("train s", "train_seconds", Format.SECONDS, RunResult::trainSeconds);
-    Column toTarget = new Column(targetHeader, "iterations_to_target", Format.COUNT,
+    Column toTarget = new Column(targetHeader, "iterations_to_target", Format.ITERATIONS,
         r -> boxed(r.curve(plan.experiment()).iterationsToReach(target)));
     List<Column> c = new ArrayList<>();
     c.add(run);
@@ -124,7 +124,7 @@ public final class ExperimentTable {
         c.add(new Column("lowest error", "lowest_error", Format.ERROR, r -> boxed(r.curve(plan.experiment()).lowest())));
         String common = commonError.isPresent() ? " " + error(commonError.getAsDouble()) : "";
         c.add(new Column("iterations to the lowest error both reach" + common, "iterations_to_common_error",
-            Format.COUNT, r -> commonError.isPresent()
+            Format.ITERATIONS, r -> commonError.isPresent()
                 ? boxed(r.curve(plan.experiment()).iterationsToReach(commonError.getAsDouble())) : null));
       }
       default -> throw new IllegalStateException("unknown experiment " + plan.experiment());
@@ -177,13 +177,13 @@ public final class ExperimentTable {
 
   private static String cell(Column column, Object value) {
     if (value == null) {
-      return column.format() == Format.COUNT && column.key().startsWith("iterations_to") ? NOT_REACHED : MISSING;
+      return column.format() == Format.ITERATIONS ? NOT_REACHED : MISSING;
     }
     return switch (column.format()) {
       case TEXT -> value.toString();
       case ERROR -> error(((Number) value).doubleValue());
       case SECONDS -> String.format(Locale.ROOT, "%.0f", ((Number) value).doubleValue());
-      case COUNT -> Long.toString(((Number) value).longValue());
+      case COUNT, ITERATIONS -> Long.toString(((Number) value).longValue());
     };
   }
 
@@ -209,6 +209,12 @@ public final class ExperimentTable {
     }
     notes.add("Iterations are batches fitted, counted at the end of each epoch, where train measures the held-out"
         + " 1-NN error; \"train s\" is the train command's wall time.");
+    if (plan.experiment() == Experiment.ABLATION) {
+      results.stream().filter(r -> !r.epochs().isEmpty()).findFirst().map(r -> r.epochs().get(0).batches())
+          .filter(batches -> batches <= s.ablationRefresh())
+          .ifPresent(batches -> notes.add("An epoch here is " + batches + " batches, so a refresh every "
+              + s.ablationRefresh() + " batches is once per epoch: that row repeats the defaults."));
+    }
     if (commonError.isPresent()) {
       String each = results.stream().map(r -> r.run().label() + " "
           + cellText(r.curve(plan.experiment()).iterationsToReach(commonError.getAsDouble()))).collect(Collectors.joining(", "));

@@ -1,10 +1,11 @@
 package dev.magnet.spark.experiment;
 
 import dev.magnet.core.train.LossKind;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.Collections;
 
 /**
  * One training of an experiment.
@@ -26,7 +27,7 @@ public record RunSpec(String name, String label, LossKind loss, List<String> opt
 
   /** A run that differs from the others by its loss only. */
   static RunSpec ofLoss(LossKind loss) {
-    String name = loss.name().toLowerCase(java.util.Locale.ROOT);
+    String name = loss.name().toLowerCase(Locale.ROOT);
     return new RunSpec(name, name, loss, List.of(), Map.of());
   }
 }

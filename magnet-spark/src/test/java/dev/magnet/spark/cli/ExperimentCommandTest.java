@@ -150,5 +150,15 @@ class ExperimentCommandTest {
         runs.get(1).get("row").get("test_error").asDouble(), 1e-12, "softmax is scored by its argmax");
     assertEquals(1 - runs.get(0).get("evaluation").get("cluster_accuracy").asDouble(),
         runs.get(0).get("row").get("test_error").asDouble(), 1e-12, "Magnet by the cluster rule");
+    assertTrue(results.get("complete").asBoolean(), results.toString());
+
+    // --resume takes over every recorded run with the same commands: nothing trains again.
+    CliRun resumed = CliRun.of("experiment", "classification", "--data", trainData, "--validation", testData,
+        "--epochs", "1", "--target-error", "0.99", "--train-args", "--no-report", "--output", dir.toString(),
+        "--resume");
+    assertEquals(ExitCodes.SUCCESS, resumed.status(), resumed.toString());
+    assertFalse(resumed.out().contains("$ ./spark-submit"), resumed.toString());
+    assertTrue(resumed.out().contains("= triplet: taken over from " + dir + "/results.json"), resumed.toString());
+    assertEquals(table, Files.readString(dir.resolve(ExperimentCommand.TABLE)), "the same figures");
   }
 }
