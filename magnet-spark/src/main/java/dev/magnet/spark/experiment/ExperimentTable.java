@@ -208,7 +208,8 @@ public final class ExperimentTable {
           + " softmax's argmax, triplet's 1-NN.");
     }
     notes.add("Iterations are batches fitted, counted at the end of each epoch, where train measures the held-out"
-        + " 1-NN error; \"train s\" is the train command's wall time.");
+        + " 1-NN error; \"train s\" is the train command's wall time (the first run's includes the JVM's and Spark's"
+        + " warm-up; results.json also has each run's epochSeconds, the epochs' phases alone).");
     if (plan.experiment() == Experiment.ABLATION) {
       results.stream().filter(r -> !r.epochs().isEmpty()).findFirst().map(r -> r.epochs().get(0).batches())
           .filter(batches -> batches <= s.ablationRefresh())
