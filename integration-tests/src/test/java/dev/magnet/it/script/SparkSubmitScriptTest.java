@@ -42,7 +42,7 @@ class SparkSubmitScriptTest {
     Script.Run top = Script.run(tmp, "--help");
     assertEquals(0, top.status(), top.toString());
     assertTrue(top.out().contains("Usage: ./spark-submit <command>"), top.toString());
-    for (String command : List.of("train", "evaluate", "embed", "demo", "bench")) {
+    for (String command : List.of("train", "evaluate", "embed", "demo", "bench", "experiment")) {
       Script.Run help = Script.run(tmp, command, "--help");
       assertEquals(0, help.status(), help.toString());
       assertTrue(help.out().contains("Usage: magnet " + command), help.toString());

@@ -57,15 +57,36 @@ public final class Evaluator {
   }
 
   /**
+   * Evaluates without {@link Metric#ARGMAX_ACCURACY} (a model without a softmax head).
+   *
    * @param clusterClassifier the paper's rule for {@link Metric#CLUSTER_ACCURACY}; null if not requested
    * @param fineTrainLabels fine labels of the training rows, for fine k-NN against them; null for none
    * @param fineTestLabels fine labels of the test rows for hierarchy recovery; null for none
    */
   public EvaluationReport evaluate(LabelledEmbeddings train, LabelledEmbeddings test,
       ClusterClassifier clusterClassifier, int[] fineTrainLabels, int[] fineTestLabels) {
+    return evaluate(train, test, clusterClassifier, null, fineTrainLabels, fineTestLabels);
+  }
+
+  /**
+   * @param clusterClassifier the paper's rule for {@link Metric#CLUSTER_ACCURACY}; null if not requested
+   * @param argmaxPredictions the class the softmax head predicts for each test row, for
+   *     {@link Metric#ARGMAX_ACCURACY}; null if not requested
+   * @param fineTrainLabels fine labels of the training rows, for fine k-NN against them; null for none
+   * @param fineTestLabels fine labels of the test rows for hierarchy recovery; null for none
+   */
+  public EvaluationReport evaluate(LabelledEmbeddings train, LabelledEmbeddings test,
+      ClusterClassifier clusterClassifier, int[] argmaxPredictions, int[] fineTrainLabels, int[] fineTestLabels) {
     Distances.checkSameDimension(train.embeddings(), test.embeddings());
     if (metrics.contains(Metric.CLUSTER_ACCURACY) && clusterClassifier == null) {
       throw new IllegalArgumentException("CLUSTER_ACCURACY needs a cluster classifier; clusterClassifier=null");
+    }
+    if (metrics.contains(Metric.ARGMAX_ACCURACY) && argmaxPredictions == null) {
+      throw new IllegalArgumentException("ARGMAX_ACCURACY needs the softmax head's predictions; argmaxPredictions=null");
+    }
+    if (argmaxPredictions != null && argmaxPredictions.length != test.labels().length) {
+      throw new IllegalArgumentException("argmax predictions must have one class per test row; predictions="
+          + argmaxPredictions.length + ", test=" + test.labels().length);
     }
     if (fineTestLabels != null && fineTestLabels.length != test.labels().length) {
       throw new IllegalArgumentException("fine test labels must have one label per test row; fine="
@@ -79,6 +100,9 @@ public final class Evaluator {
     if (metrics.contains(Metric.CLUSTER_ACCURACY)) {
       put(values, "", Metric.CLUSTER_ACCURACY,
           KnnClassifier.accuracy(clusterClassifier.predict(test.embeddings()), test.labels()));
+    }
+    if (metrics.contains(Metric.ARGMAX_ACCURACY)) {
+      put(values, "", Metric.ARGMAX_ACCURACY, KnnClassifier.accuracy(argmaxPredictions, test.labels()));
     }
     Neighbours trainNeighbours = null;
     if (needsKnn()) {

@@ -6,6 +6,11 @@ import java.util.List;
 public enum Metric {
   /** Accuracy of the paper's cluster rule ({@link ClusterClassifier}) on the test set. */
   CLUSTER_ACCURACY("cluster_accuracy"),
+  /**
+   * Accuracy of the softmax baseline's own output layer (the argmax of its class probabilities) on
+   * the test set; only a softmax model has one, so only its evaluations report it.
+   */
+  ARGMAX_ACCURACY("argmax_accuracy"),
   /** 1-NN accuracy of test embeddings against the training embeddings. */
   KNN1_ACCURACY("knn1_accuracy"),
   /** 10-NN accuracy of test embeddings against the training embeddings. */

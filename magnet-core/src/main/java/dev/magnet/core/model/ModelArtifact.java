@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.magnet.core.cluster.ClusterIndex;
 import dev.magnet.core.nn.NetworkFactory;
 import dev.magnet.core.nn.NetworkSpec;
+import dev.magnet.core.train.LossKind;
 import dev.magnet.core.train.MagnetParams;
 import java.io.IOException;
 import java.io.InputStream;
@@ -91,6 +92,20 @@ public final class ModelArtifact {
   /** Embeddings of the given examples, in inference mode. */
   public INDArray embed(INDArray features) {
     return NetworkFactory.embed(network, features, NetworkFactory.DEFAULT_EMBED_BATCH);
+  }
+
+  /**
+   * The softmax baseline's own prediction for each example: the argmax of its output layer's class
+   * probabilities, in inference mode.
+   *
+   * @throws IllegalArgumentException if the model was not trained with the softmax loss
+   */
+  public int[] predictClasses(INDArray features) {
+    if (params.loss() != LossKind.SOFTMAX) {
+      throw new IllegalArgumentException("class predictions need a softmax model (the other losses output"
+          + " embeddings only); loss=" + params.loss());
+    }
+    return NetworkFactory.predictClasses(network, features, NetworkFactory.DEFAULT_EMBED_BATCH);
   }
 
   /** Writes the model to a local directory atomically; see {@link LocalModelDirectory#write}. */

@@ -13,6 +13,7 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -92,6 +93,32 @@ public final class NetworkFactory {
           "network must end in an output or loss layer above the embedding; layers=" + (last + 1));
     }
     return last - 1;
+  }
+
+  /**
+   * The class the softmax head ({@link Head.Softmax}) gives the highest probability, for each row
+   * of {@code features}, in inference mode, {@code batchSize} examples per forward pass.
+   *
+   * @throws IllegalArgumentException if the network has no softmax output layer (a metric-loss head
+   *     outputs embeddings, not classes)
+   */
+  public static int[] predictClasses(MultiLayerNetwork net, INDArray features, int batchSize) {
+    ConvOps.checkPositive("batchSize", batchSize);
+    if (!(net.getLayer(net.getnLayers() - 1).conf().getLayer() instanceof OutputLayer head)
+        || !(head.getActivationFn() instanceof ActivationSoftmax)) {
+      throw new IllegalArgumentException("class predictions need a softmax output layer; the network ends in "
+          + net.getLayer(net.getnLayers() - 1).conf().getLayer().getClass().getSimpleName());
+    }
+    int n = (int) features.size(0);
+    int[] classes = new int[n];
+    for (int from = 0; from < n; from += batchSize) {
+      int to = Math.min(n, from + batchSize);
+      INDArray argmax = net.output(features.get(NDArrayIndex.interval(from, to)), false).argMax(1);
+      for (int i = from; i < to; i++) {
+        classes[i] = argmax.getInt(i - from);
+      }
+    }
+    return classes;
   }
 
   /**

@@ -48,13 +48,36 @@ class EvaluatorTest {
   @Test
   void separatedClassesScorePerfectlyOnEveryMetric() {
     Evaluator evaluator = new Evaluator(EnumSet.allOf(Metric.class), 5);
-    EvaluationReport report = evaluator.evaluate(set(1), set(2), classifier(), null);
+    // A softmax head that is always right, for ARGMAX_ACCURACY.
+    EvaluationReport report = evaluator.evaluate(set(1), set(2), classifier(), labels(true), null, null);
     for (Metric metric : Metric.values()) {
       for (String name : metric.names()) {
         assertEquals(1.0, report.get(name), 1e-12, name);
       }
     }
     assertEquals(0.0, report.get(Evaluator.EXCLUDED_QUERIES));
+  }
+
+  @Test
+  void argmaxAccuracyIsTheShareOfTheSoftmaxPredictionsThatAreRight() {
+    int[] predicted = labels(true).clone();
+    for (int i = 0; i < 6; i++) {
+      predicted[i] = 1 - predicted[i]; // 6 of the 24 test rows wrong
+    }
+    EvaluationReport report = new Evaluator(Set.of(Metric.ARGMAX_ACCURACY), 5)
+        .evaluate(set(1), set(2), null, predicted, null, null);
+    assertEquals(List.of("argmax_accuracy"), List.copyOf(report.values().keySet()));
+    assertEquals(18.0 / 24, report.get("argmax_accuracy"), 1e-12);
+  }
+
+  @Test
+  void argmaxAccuracyNeedsOnePredictionPerTestRow() {
+    Evaluator evaluator = new Evaluator(Set.of(Metric.ARGMAX_ACCURACY), 5);
+    assertEquals("ARGMAX_ACCURACY needs the softmax head's predictions; argmaxPredictions=null",
+        assertThrows(IllegalArgumentException.class, () -> evaluator.evaluate(set(1), set(2))).getMessage());
+    assertEquals("argmax predictions must have one class per test row; predictions=3, test=24",
+        assertThrows(IllegalArgumentException.class,
+            () -> evaluator.evaluate(set(1), set(2), null, new int[3], null, null)).getMessage());
   }
 
   @Test

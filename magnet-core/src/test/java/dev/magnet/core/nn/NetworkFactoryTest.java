@@ -122,6 +122,44 @@ class NetworkFactoryTest {
     assertNotEquals(before, net.params());
   }
 
+  /** A tiny softmax MLP fitted to two far-apart blobs: its argmax is right on all of them, in batches of 3 or not. */
+  @Test
+  void softmaxPredictionsAreTheArgmaxOfTheOutputLayer() {
+    NetworkSpec spec = NetworkSpec.of(Architecture.MLP, InputShape.vector(2)).withHiddenSizes(List.of(8))
+        .withEmbeddingDim(4).withLearningRate(0.05).withSeed(3);
+    MultiLayerNetwork net = NetworkFactory.build(spec, Head.softmax(2));
+    int n = 10;
+    INDArray features = Nd4j.create(DataType.FLOAT, n, 2);
+    INDArray labels = Nd4j.zeros(DataType.FLOAT, n, 2);
+    int[] truth = new int[n];
+    for (int i = 0; i < n; i++) {
+      truth[i] = i % 2;
+      features.putScalar(i, 0, truth[i] == 0 ? -3 + 0.1 * i : 3 - 0.1 * i);
+      features.putScalar(i, 1, 0.05 * i);
+      labels.putScalar(i, truth[i], 1);
+    }
+    for (int step = 0; step < 200; step++) {
+      net.fit(new DataSet(features, labels));
+    }
+    int[] predicted = NetworkFactory.predictClasses(net, features, 3);
+    assertEquals(java.util.Arrays.toString(truth), java.util.Arrays.toString(predicted));
+    INDArray argmax = net.output(features, false).argMax(1);
+    for (int i = 0; i < n; i++) {
+      assertEquals(argmax.getInt(i), predicted[i], "row " + i);
+    }
+    assertEquals(java.util.Arrays.toString(predicted),
+        java.util.Arrays.toString(NetworkFactory.predictClasses(net, features, 256)));
+  }
+
+  @Test
+  void classPredictionsNeedASoftmaxHead() {
+    NetworkSpec spec = NetworkSpec.of(Architecture.MLP, InputShape.vector(12));
+    MultiLayerNetwork net = NetworkFactory.build(spec, embeddingHead());
+    assertEquals("class predictions need a softmax output layer; the network ends in LossLayer",
+        assertThrows(IllegalArgumentException.class, () -> NetworkFactory.predictClasses(net, input(spec), 4))
+            .getMessage());
+  }
+
   @Test
   void specGuardsStateRuleAndValue() {
     NetworkSpec spec = NetworkSpec.of(Architecture.MLP, InputShape.vector(4));

@@ -144,7 +144,7 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   /** Writes images and sub-class labels as IDX; returns the CLI's spelling of the pair. */
-  private static String writeIdx(Path data, String name, LabelledDataset set) throws IOException {
+  static String writeIdx(Path data, String name, LabelledDataset set) throws IOException {
     Path imagesFile = data.resolve(name + "-images.idx");
     Path labelsFile = data.resolve(name + "-labels.idx");
     IdxWriter.writeImages(imagesFile, set.features(), IdxWriter.Compression.NONE);

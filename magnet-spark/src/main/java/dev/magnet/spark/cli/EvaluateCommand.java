@@ -6,6 +6,7 @@ import dev.magnet.core.eval.Evaluator;
 import dev.magnet.core.eval.LabelledEmbeddings;
 import dev.magnet.core.eval.Metric;
 import dev.magnet.core.model.ModelArtifact;
+import dev.magnet.core.train.LossKind;
 import dev.magnet.spark.data.Example;
 import dev.magnet.spark.data.SparkDataset;
 import dev.magnet.spark.data.SparkDatasets;
@@ -30,6 +31,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -40,7 +42,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code magnet evaluate}: embeds a data set with a saved model and prints the evaluation
  * metrics of DESIGN.md §2 (the cluster rule, retrieval, NMI; k-NN against {@code --train-data}
- * when given; the fine_ metrics when the examples carry fine labels).
+ * when given; the fine_ metrics when the examples carry fine labels; for a softmax model also
+ * {@code argmax_accuracy}, its own output layer's prediction).
  *
  * <p>Embedding runs on the driver: the examples are collected there, which bounds the data sets
  * this command takes to what the driver holds (Fashion-MNIST's 70,000 images: 220 MB of floats).
@@ -90,8 +93,11 @@ public final class EvaluateCommand implements Callable<Integer> {
           + " repeatable.")
   Map<String, Double> minMetrics = new LinkedHashMap<>();
 
-  /** A data set's embeddings, and its fine labels when every example has one (else null). */
-  private record Embedded(LabelledEmbeddings embeddings, int[] fineLabels) {}
+  /**
+   * A data set's embeddings, its fine labels when every example has one (else null), and the
+   * softmax head's predicted classes for a softmax model (else null).
+   */
+  private record Embedded(LabelledEmbeddings embeddings, int[] fineLabels, int[] argmax) {}
 
   @Override
   public Integer call() {
@@ -113,13 +119,19 @@ public final class EvaluateCommand implements Callable<Integer> {
       Embedded test = TrainCommand.input(() -> embed(artifact, load(session.spark(), data, rows, artifact, conf)));
       Embedded train = trainData == null ? test
           : TrainCommand.input(() -> embed(artifact, load(session.spark(), trainData, rows, artifact, conf)));
-      Set<Metric> metrics = trainData != null ? EnumSet.allOf(Metric.class)
-          : EnumSet.complementOf(EnumSet.of(Metric.KNN1_ACCURACY, Metric.KNN10_ACCURACY));
+      Set<Metric> metrics = EnumSet.allOf(Metric.class);
+      if (trainData == null) {
+        metrics.removeAll(EnumSet.of(Metric.KNN1_ACCURACY, Metric.KNN10_ACCURACY));
+      }
+      if (artifact.params().loss() != LossKind.SOFTMAX) {
+        metrics.remove(Metric.ARGMAX_ACCURACY); // only softmax has an output layer of classes
+      }
       ClusterClassifier classifier = new ClusterClassifier(artifact.index().centroidMatrix(),
           artifact.index().clusterClasses(), artifact.index().numClasses(), artifact.index().sigma2(),
           artifact.params().nearestClusters());
       EvaluationReport report = new Evaluator(metrics, artifact.params().seed())
-          .evaluate(train.embeddings(), test.embeddings(), classifier, train.fineLabels(), test.fineLabels());
+          .evaluate(train.embeddings(), test.embeddings(), classifier, test.argmax(), train.fineLabels(),
+              test.fineLabels());
       out.println(String.format(Locale.ROOT, "evaluated %d examples of %s%s", test.embeddings().labels().length,
           data, trainData == null ? "; k-NN accuracies skipped (they need --train-data)"
               : String.format(Locale.ROOT, " against %d training examples of %s",
@@ -182,8 +194,9 @@ public final class EvaluateCommand implements Callable<Integer> {
       labels[i] = e.label();
       fine[i] = e.fineLabel();
     }
-    LabelledEmbeddings embeddings = new LabelledEmbeddings(
-        artifact.embed(Nd4j.create(features, new long[] {labels.length, size}, DataType.FLOAT)), labels);
-    return new Embedded(embeddings, Arrays.stream(fine).allMatch(f -> f >= 0) ? fine : null);
+    INDArray input = Nd4j.create(features, new long[] {labels.length, size}, DataType.FLOAT);
+    LabelledEmbeddings embeddings = new LabelledEmbeddings(artifact.embed(input), labels);
+    int[] argmax = artifact.params().loss() == LossKind.SOFTMAX ? artifact.predictClasses(input) : null;
+    return new Embedded(embeddings, Arrays.stream(fine).allMatch(f -> f >= 0) ? fine : null, argmax);
   }
 }

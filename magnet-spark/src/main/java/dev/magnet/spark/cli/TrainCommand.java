@@ -383,7 +383,7 @@ public final class TrainCommand implements Callable<Integer> {
       try {
         HadoopModelDirectory.save(outcome.model(), modelDir, conf, overwrite);
         Map<String, Double> summary = summary(outcome, finalMetrics);
-        summary.put("train_examples", (double) sets.train().examples().count());
+        summary.put("train_examples", (double) outcome.model().provenance().trainingExamples());
         MetricsJson.write(metricsPath(modelDir), conf, outcome.epochs(), summary,
             PeakMemory.measure(session.spark().sparkContext()));
       } catch (IOException e) {

@@ -75,6 +75,12 @@ public final class HtmlReport {
   public static Written write(ReportInput input, String path, Configuration conf) throws IOException {
     Objects.requireNonNull(input, "input");
     Map<String, byte[]> files = render(input);
+    writeFiles(files, path, conf);
+    return new Written(qualified(path, conf), new ArrayList<>(files.keySet()));
+  }
+
+  /** Writes a report's files atomically, replacing an earlier report and refusing anything else. */
+  static void writeFiles(Map<String, byte[]> files, String path, Configuration conf) throws IOException {
     checkTarget(path, conf);
     HadoopModelDirectory.write(path, conf, true, store -> {
       for (Map.Entry<String, byte[]> file : files.entrySet()) {
@@ -83,7 +89,6 @@ public final class HtmlReport {
         }
       }
     });
-    return new Written(qualified(path, conf), new ArrayList<>(files.keySet()));
   }
 
   /**
@@ -137,18 +142,8 @@ public final class HtmlReport {
   static String page(ReportInput input, Set<Plot> plots) {
     ModelArtifact model = input.model();
     StringBuilder html = new StringBuilder(16_384);
-    html.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
-        .append("<meta name=\"generator\" content=\"").append(GENERATOR).append("\">\n")
-        .append("<title>").append(escape(input.title())).append("</title>\n")
-        .append("<style>\n")
-        .append("body{font-family:sans-serif;margin:2em auto;max-width:1100px;color:#222;background:#fff}\n")
-        .append("table{border-collapse:collapse;margin:0.5em 0 1.5em}\n")
-        .append("th,td{border:1px solid #ccc;padding:0.25em 0.6em;text-align:left}\n")
-        .append("td.num{text-align:right;font-variant-numeric:tabular-nums}\n")
-        .append("figure{margin:1em 0}figcaption{color:#555;font-size:0.9em}\n")
-        .append("img{max-width:100%;height:auto;border:1px solid #eee}\n")
-        .append("</style>\n</head>\n<body>\n");
-    html.append("<h1>").append(escape(input.title())).append("</h1>\n<p>Written ")
+    head(html, input.title());
+    html.append("<p>Written ")
         .append(escape(Instant.now().toString())).append(" by Magnet ").append(escape(MagnetVersion.get()))
         .append("; model trained ").append(escape(model.provenance().trainedAt())).append(" on ")
         .append(escape(model.provenance().data())).append(".</p>\n");
@@ -196,10 +191,33 @@ public final class HtmlReport {
     return html.toString();
   }
 
+  /** The page's head (with the {@link #GENERATOR} mark and the style) and its {@code <h1>}. */
+  static void head(StringBuilder html, String title) {
+    html.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+        .append("<meta name=\"generator\" content=\"").append(GENERATOR).append("\">\n")
+        .append("<title>").append(escape(title)).append("</title>\n")
+        .append("<style>\n")
+        .append("body{font-family:sans-serif;margin:2em auto;max-width:1100px;color:#222;background:#fff}\n")
+        .append("table{border-collapse:collapse;margin:0.5em 0 1.5em}\n")
+        .append("th,td{border:1px solid #ccc;padding:0.25em 0.6em;text-align:left}\n")
+        .append("td.num{text-align:right;font-variant-numeric:tabular-nums}\n")
+        .append("figure{margin:1em 0}figcaption{color:#555;font-size:0.9em}\n")
+        .append("img{max-width:100%;height:auto;border:1px solid #eee}\n")
+        .append("</style>\n</head>\n<body>\n");
+    html.append("<h1>").append(escape(title)).append("</h1>\n");
+  }
+
   private static void figure(StringBuilder html, Plot plot, String escapedCaption) {
-    html.append("<figure id=\"").append(plot.name().toLowerCase(Locale.ROOT)).append("\"><img src=\"")
-        .append(plot.fileName()).append("\" width=\"").append(plot.width()).append("\" height=\"")
-        .append(plot.height()).append("\" alt=\"").append(escape(plot.caption())).append("\">")
+    figure(html, plot.name().toLowerCase(Locale.ROOT), plot.fileName(), plot.width(), plot.height(), plot.caption(),
+        escapedCaption);
+  }
+
+  /** An image beside the page, with its caption (already escaped). */
+  static void figure(StringBuilder html, String id, String fileName, int width, int height, String alt,
+      String escapedCaption) {
+    html.append("<figure id=\"").append(id).append("\"><img src=\"")
+        .append(fileName).append("\" width=\"").append(width).append("\" height=\"")
+        .append(height).append("\" alt=\"").append(escape(alt)).append("\">")
         .append("<figcaption>").append(escapedCaption).append("</figcaption></figure>\n");
   }
 
@@ -237,7 +255,7 @@ public final class HtmlReport {
   }
 
   /** A table; cells are escaped here, numbers right-aligned. */
-  private static void table(StringBuilder html, String id, List<String> header, List<List<String>> rows) {
+  static void table(StringBuilder html, String id, List<String> header, List<List<String>> rows) {
     html.append("<table id=\"").append(id).append("\">\n<tr>");
     header.forEach(h -> html.append("<th>").append(escape(h)).append("</th>"));
     html.append("</tr>\n");

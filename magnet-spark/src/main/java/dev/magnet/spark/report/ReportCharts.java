@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.ToDoubleFunction;
@@ -22,6 +23,7 @@ import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.Marker;
+import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
@@ -186,6 +188,44 @@ final class ReportCharts {
     series.setMarker(SeriesMarkers.CIRCLE).setMarkerColor(colour);
     series.setLineColor(colour);
     return true;
+  }
+
+  /**
+   * Held-out error against cumulative iterations (batches fitted), one line per series, and a dashed
+   * horizontal line at each named level (a target error) across the plotted iterations.
+   */
+  static XYChart errorAgainstIterations(List<IterationsReport.Series> series, Map<String, Double> levels) {
+    XYChart chart = new XYChartBuilder().width(IterationsReport.WIDTH).height(IterationsReport.HEIGHT)
+        .title(IterationsReport.CAPTION).xAxisTitle("iterations (batches fitted)").yAxisTitle("held-out 1-NN error")
+        .build();
+    style(chart);
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+    double last = 0;
+    int i = 0;
+    for (IterationsReport.Series s : series) {
+      List<Double> xs = new ArrayList<>();
+      List<Double> ys = new ArrayList<>();
+      for (int p = 0; p < s.iterations().size(); p++) {
+        if (Double.isFinite(s.errors().get(p))) {
+          xs.add((double) s.iterations().get(p));
+          ys.add(s.errors().get(p));
+        }
+      }
+      if (!xs.isEmpty()) {
+        Color colour = PALETTE[i++ % PALETTE.length];
+        XYSeries line = chart.addSeries(s.name(), xs, ys);
+        line.setMarker(SeriesMarkers.CIRCLE).setMarkerColor(colour);
+        line.setLineColor(colour);
+        last = Math.max(last, xs.get(xs.size() - 1));
+      }
+    }
+    for (Map.Entry<String, Double> level : levels.entrySet()) {
+      XYSeries line = chart.addSeries(level.getKey(), List.of(0.0, Math.max(last, 1)),
+          List.of(level.getValue(), level.getValue()));
+      line.setMarker(SeriesMarkers.NONE).setLineStyle(SeriesLines.DASH_DASH);
+      line.setLineColor(PALETTE[i++ % PALETTE.length]);
+    }
+    return chart;
   }
 
   /** The chart as a PNG of the chart's size. */

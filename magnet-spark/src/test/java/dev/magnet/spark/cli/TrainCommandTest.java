@@ -98,7 +98,7 @@ class TrainCommandTest {
     assertEquals(new TreeSet<>(Set.of("--data", "--validation", "--limit", "--epochs", "--cores", "--target-accuracy",
         "--max-epochs", "--output", "--overwrite", "--peer", "--python", "--train-arg", "--skip-peer", "--skip-scaling",
         "--skip-time-to-accuracy", "-h", "--help", "-V", "--version")), bench);
-    assertEquals(Set.of("train", "evaluate", "embed", "demo", "bench"), MagnetCli.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter())).getSubcommands().keySet());
+    assertEquals(Set.of("train", "evaluate", "embed", "demo", "bench", "experiment"), MagnetCli.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter())).getSubcommands().keySet());
   }
 
   private static List<String> spellings(Iterable<String> candidates) {

@@ -1,0 +1,171 @@
+package dev.magnet.spark.experiment;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.magnet.core.model.MagnetVersion;
+import dev.magnet.spark.train.SparkEpochMetrics;
+import java.time.Duration;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * An experiment's {@code results.json}: the setup (seed, epochs, data, date), every run's commands,
+ * times, per-epoch metrics, evaluation and table row, and the table's derived figures.
+ */
+public final class ExperimentResults {
+  /** The file's name in the experiment's directory. */
+  public static final String FILE_NAME = "results.json";
+  /** Bumped on every incompatible change of the layout. */
+  public static final int FORMAT_VERSION = 1;
+  /** What a shell takes literally without quotes. */
+  private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_./:=,@%+-]+");
+
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private ExperimentResults() {}
+
+  /** A command line as a user types it: {@code ./spark-submit} and the arguments, quoted for a POSIX shell. */
+  public static String commandLine(List<String> args) {
+    StringBuilder line = new StringBuilder("./spark-submit");
+    for (String arg : args) {
+      line.append(' ').append(PLAIN.matcher(arg).matches() ? arg : "'" + arg.replace("'", "'\\''") + "'");
+    }
+    return line.toString();
+  }
+
+  /**
+   * A run as an earlier results.json records it: what {@code --resume} needs to take it over
+   * instead of running it again.
+   *
+   * @param trainCommand its train command line
+   * @param evaluateCommand its evaluate command line; empty for none
+   */
+  public record Recorded(String trainCommand, String evaluateCommand, Instant started, Instant finished,
+      double trainSeconds, double evaluateSeconds) {}
+
+  /** The runs of an earlier results.json by name. */
+  public static Map<String, Recorded> recorded(String json, String source) throws IOException {
+    JsonNode root;
+    try {
+      root = JSON.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new IOException(source + " is not a valid results file: " + e.getOriginalMessage(), e);
+    }
+    if (root.path("formatVersion").asInt(-1) != FORMAT_VERSION) {
+      throw new IOException(source + " has results format version " + root.path("formatVersion")
+          + ", which this Magnet cannot read (it reads " + FORMAT_VERSION + ")");
+    }
+    Map<String, Recorded> runs = new LinkedHashMap<>();
+    for (JsonNode run : root.path("runs")) {
+      runs.put(run.path("name").asText(), new Recorded(run.path("trainCommand").asText(),
+          run.path("evaluateCommand").asText(""), Instant.parse(run.path("started").asText()),
+          Instant.parse(run.path("finished").asText()), run.path("trainWallSeconds").asDouble(),
+          run.path("evaluateWallSeconds").asDouble()));
+    }
+    return runs;
+  }
+
+  /**
+   * The document.
+   *
+   * @param complete whether every run of the plan is in {@code results} (false while the experiment runs)
+   * @param failure why the experiment stopped early; null when it did not
+   */
+  public static String json(ExperimentPlan plan, List<RunResult> results, Instant started, Instant finished,
+      boolean complete, String failure) {
+    ExperimentSetup s = plan.setup();
+    ExperimentTable table = ExperimentTable.of(plan, results);
+    ObjectNode root = JSON.createObjectNode();
+    root.put("formatVersion", FORMAT_VERSION);
+    root.put("experiment", plan.experiment().spelling());
+    root.put("magnetVersion", MagnetVersion.get());
+    root.put("started", started.toString());
+    root.put("finished", finished.toString());
+    root.put("wallSeconds", Duration.between(started, finished).toMillis() / 1000.0);
+    root.put("seed", s.seed());
+    root.put("epochs", s.epochs());
+    if (s.limit().isPresent()) {
+      root.put("limit", s.limit().getAsInt());
+    } else {
+      root.putNull("limit");
+    }
+    root.put("data", s.data());
+    root.put("validation", s.validation());
+    if (plan.experiment().coarse()) {
+      root.put("coarse", s.coarse());
+    }
+    root.put("network", s.network());
+    root.put("targetError", s.targetError());
+    if (plan.experiment() == Experiment.ABLATION) {
+      root.put("ablationRefresh", s.ablationRefresh());
+    }
+    root.set("trainArgs", JSON.valueToTree(s.trainArgs()));
+    if (table.commonError().isPresent()) {
+      root.put("commonError", table.commonError().getAsDouble());
+    }
+    root.put("complete", complete);
+    if (failure != null) {
+      root.put("failed", failure);
+    }
+    root.set("columns", JSON.valueToTree(table.header()));
+    ArrayNode runs = root.putArray("runs");
+    for (RunResult r : results) {
+      ObjectNode run = runs.addObject();
+      run.put("name", r.run().name());
+      run.put("label", r.run().label());
+      run.put("loss", r.run().loss().name().toLowerCase(Locale.ROOT));
+      run.set("factors", JSON.valueToTree(r.run().factors()));
+      run.put("model", plan.runDir(r.run()));
+      run.put("trainCommand", commandLine(r.trainArgs()));
+      if (!r.evaluateArgs().isEmpty()) {
+        run.put("evaluateCommand", commandLine(r.evaluateArgs()));
+      }
+      run.put("started", r.started().toString());
+      run.put("finished", r.finished().toString());
+      run.put("trainWallSeconds", r.trainSeconds());
+      run.put("evaluateWallSeconds", r.evaluateSeconds());
+      run.put("epochSeconds", r.epochSeconds());
+      ArrayNode epochs = run.putArray("epochs");
+      long iterations = 0;
+      for (SparkEpochMetrics e : r.epochs()) {
+        iterations += e.batches();
+        ObjectNode epoch = epochs.addObject();
+        epoch.put("epoch", e.epoch());
+        epoch.put("iterations", iterations);
+        epoch.put("loss", e.loss());
+        epoch.put("seconds", e.totalSeconds());
+        epoch.set("validation", JSON.valueToTree(new TreeMap<>(e.validation())));
+      }
+      run.set("evaluation", JSON.valueToTree(new TreeMap<>(r.evaluation())));
+      run.set("row", JSON.valueToTree(table.values(r)));
+    }
+    try {
+      return JSON.writeValueAsString(root) + "\n";
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write results.json: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /** The commands of every run, one a line, as a shell script to rerun them by hand. */
+  public static String script(ExperimentPlan plan) {
+    StringBuilder sh = new StringBuilder("#!/usr/bin/env bash\n# The runs of ./spark-submit experiment ")
+        .append(plan.experiment().spelling()).append(", one command each, in order.\nset -e\n");
+    for (RunSpec run : plan.runs()) {
+      sh.append(commandLine(plan.trainArgs(run))).append('\n');
+      if (!plan.evaluateArgs(run).isEmpty()) {
+        sh.append(commandLine(plan.evaluateArgs(run))).append('\n');
+      }
+    }
+    return sh.toString();
+  }
+}

@@ -1,0 +1,164 @@
+package dev.magnet.spark.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.magnet.core.data.LabelledDataset;
+import dev.magnet.core.data.SyntheticData;
+import dev.magnet.spark.SparkTestSession;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code magnet experiment}: its option errors (rule and value, before any Spark work), and one
+ * small classification experiment end to end on generated 28x28 images written as IDX files.
+ */
+class ExperimentCommandTest {
+  private static SparkSession session;
+
+  @TempDir
+  static Path tmp;
+
+  private static String trainData;
+  private static String testData;
+
+  @BeforeAll
+  static void start() throws IOException {
+    session = SparkTestSession.start("magnet-experiment-test");
+    // 3 classes x 2 sub-classes x 48 images: 6 fine labels; 240 to train (5 batches of 48), 48 to test.
+    LabelledDataset all = SyntheticData.images(3, 2, 48, 28, 11);
+    Path data = Files.createDirectories(tmp.resolve("data"));
+    trainData = DemoCommand.writeIdx(data, "train", all.subset(IntStream.range(0, 240).toArray()));
+    testData = DemoCommand.writeIdx(data, "test", all.subset(IntStream.range(240, all.size()).toArray()));
+  }
+
+  @AfterAll
+  static void stop() {
+    session.stop();
+  }
+
+  private static void assertRefused(String message, String... args) {
+    CliRun run = CliRun.of(args);
+    assertEquals(ExitCodes.BAD_ARGUMENTS, run.status(), run.toString());
+    assertTrue(run.err().contains(message), "expected '" + message + "' in\n" + run);
+  }
+
+  @Test
+  void badOptionsAreRefusedNamingTheRuleAndTheValue() {
+    assertRefused("'frobnicate' is not one of classification, hierarchy, iterations, ablation, all",
+        "experiment", "frobnicate");
+    assertRefused("--target-error must be in (0, 1); target-error=1.5", "experiment", "classification",
+        "--target-error", "1.5");
+    assertRefused("--epochs must be at least 1; epochs=0", "experiment", "hierarchy", "--epochs", "0");
+    assertRefused("--limit must be positive; limit=0", "experiment", "classification", "--limit", "0");
+    assertRefused("--ablation-refresh must be at least 1 batch; ablation-refresh=0", "experiment", "ablation",
+        "--ablation-refresh", "0");
+    assertRefused("--train-args must not set --loss: the experiment sets it for every run; train-args=--workers 1"
+        + " --loss softmax", "experiment", "classification", "--train-args", "--workers 1 --loss softmax");
+    assertRefused("--train-args must not set -K in the ablation, which varies it; train-args=-K3", "experiment",
+        "all", "--train-args=-K3");
+    assertRefused("--validation must not be synthetic", "experiment", "classification", "--data", "synthetic",
+        "--validation", "synthetic:per=4");
+  }
+
+  @Test
+  void anExistingOutputOrABadTrainOptionIsRefusedBeforeAnyTraining() throws IOException {
+    Path existing = Files.createDirectories(tmp.resolve("existing"));
+    assertRefused("output " + existing + " already exists; pass --overwrite", "experiment", "classification",
+        "--data", trainData, "--validation", testData, "--output", existing.toString());
+    Path fresh = tmp.resolve("fresh");
+    assertRefused("a run's train options are invalid: Unknown option: '--no-such-option'", "experiment",
+        "iterations", "--data", trainData, "--validation", testData, "--output", fresh.toString(),
+        "--train-args", "--no-such-option");
+    assertFalse(Files.exists(fresh.resolve("magnet")), "nothing was trained");
+  }
+
+  @Test
+  void iterationsPlotsTheErrorCurvesAndNamesTheLowestErrorBothReach() throws IOException {
+    Path dir = tmp.resolve("iterations");
+    CliRun run = CliRun.of("experiment", "iterations", "--data", trainData, "--validation", testData,
+        "--epochs", "2", "--train-args", "--no-report", "--output", dir.toString());
+    assertEquals(ExitCodes.SUCCESS, run.status(), run.toString());
+    assertTrue(run.out().contains("--limit " + dev.magnet.spark.experiment.Experiment.ITERATIONS_LIMIT),
+        "the iterations experiment's default limit is in its commands:\n" + run);
+    assertFalse(run.out().contains("$ ./spark-submit evaluate"), "the curve needs only training's metrics");
+    JsonNode results = new ObjectMapper().readTree(dir.resolve("results.json").toFile());
+    JsonNode runs = results.get("runs");
+    assertEquals(2, runs.size());
+    double common = results.get("commonError").asDouble();
+    for (JsonNode r : runs) {
+      assertEquals(List.of(5L, 10L), List.of(r.get("epochs").get(0).get("iterations").asLong(),
+          r.get("epochs").get(1).get("iterations").asLong()), r.toString());
+      double lowest = r.get("row").get("lowest_error").asDouble();
+      assertTrue(lowest <= common + 1e-12, "every loss reaches the common error: " + r);
+      assertTrue(r.get("row").get("iterations_to_common_error").asLong() > 0, r.toString());
+    }
+    assertTrue(Files.size(dir.resolve("report/iterations.png")) > 0);
+    assertTrue(Files.readString(dir.resolve("report/index.html")).contains("iterations.png"));
+  }
+
+  @Test
+  void classificationTrainsEveryLossAlikeAndWritesOneRowEach() throws IOException {
+    Path dir = tmp.resolve("classification");
+    CliRun run = CliRun.of("experiment", "classification", "--data", trainData, "--validation", testData,
+        "--epochs", "1", "--target-error", "0.99", "--train-args", "--no-report", "--output", dir.toString());
+    assertEquals(ExitCodes.SUCCESS, run.status(), run.toString());
+    for (String loss : List.of("magnet", "softmax", "triplet")) {
+      assertTrue(run.out().contains("$ ./spark-submit train --data " + trainData + " --validation " + testData
+          + " --network fmnist-cnn --loss " + loss + " --epochs 1 --seed 42 --no-report --output " + dir + "/" + loss
+          + " --overwrite"), "each run's command is printed:\n" + run);
+      assertTrue(run.out().contains("$ ./spark-submit evaluate --model " + dir + "/" + loss), run.toString());
+    }
+    String table = Files.readString(dir.resolve(ExperimentCommand.TABLE));
+    assertTrue(run.out().contains(table), "the table is printed too");
+    assertEquals(3 + 2, table.lines().takeWhile(l -> l.startsWith("|")).count(), table);
+    assertTrue(Files.readString(dir.resolve(ExperimentCommand.SCRIPT)).contains("./spark-submit evaluate"));
+
+    JsonNode results = new ObjectMapper().readTree(dir.resolve("results.json").toFile());
+    assertEquals("classification", results.get("experiment").asText());
+    assertEquals(42, results.get("seed").asLong());
+    assertEquals(1, results.get("epochs").asInt());
+    JsonNode runs = results.get("runs");
+    assertEquals(List.of("magnet", "softmax", "triplet"),
+        IntStream.range(0, runs.size()).mapToObj(i -> runs.get(i).get("loss").asText()).toList());
+    for (JsonNode r : runs) {
+      JsonNode row = r.get("row");
+      for (String key : List.of("test_error", "knn1_error", "recall_at_1", "recall_at_2", "recall_at_4",
+          "recall_at_8", "map_at_r", "nmi")) {
+        double v = row.get(key).asDouble(-1);
+        assertTrue(v >= 0 && v <= 1, key + "=" + v + " in " + r);
+      }
+      assertTrue(row.get("train_seconds").asDouble() > 0, r.toString());
+      // 240 examples in batches of 48: 5 iterations per epoch; an error of 0.99 is reached after the first.
+      assertEquals(5, row.get("iterations_to_target").asLong(), r.toString());
+      assertTrue(r.get("trainCommand").asText().startsWith("./spark-submit train "), r.toString());
+      assertEquals(r.get("loss").asText().equals("softmax"), r.get("evaluation").has("argmax_accuracy"),
+          "only softmax has its own argmax: " + r.get("evaluation"));
+    }
+    assertEquals(1 - runs.get(1).get("evaluation").get("argmax_accuracy").asDouble(),
+        runs.get(1).get("row").get("test_error").asDouble(), 1e-12, "softmax is scored by its argmax");
+    assertEquals(1 - runs.get(0).get("evaluation").get("cluster_accuracy").asDouble(),
+        runs.get(0).get("row").get("test_error").asDouble(), 1e-12, "Magnet by the cluster rule");
+    assertTrue(results.get("complete").asBoolean(), results.toString());
+
+    // --resume takes over every recorded run with the same commands: nothing trains again.
+    CliRun resumed = CliRun.of("experiment", "classification", "--data", trainData, "--validation", testData,
+        "--epochs", "1", "--target-error", "0.99", "--train-args", "--no-report", "--output", dir.toString(),
+        "--resume");
+    assertEquals(ExitCodes.SUCCESS, resumed.status(), resumed.toString());
+    assertFalse(resumed.out().contains("$ ./spark-submit"), resumed.toString());
+    assertTrue(resumed.out().contains("= triplet: taken over from " + dir + "/results.json"), resumed.toString());
+    assertEquals(table, Files.readString(dir.resolve(ExperimentCommand.TABLE)), "the same figures");
+  }
+}

@@ -1,0 +1,150 @@
+package dev.magnet.spark.experiment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.magnet.core.train.LossKind;
+import dev.magnet.spark.train.SparkEpochMetrics;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+
+/** The table's arithmetic on hand-made epoch histories: no Spark, no training. */
+class ExperimentTableTest {
+  private static SparkEpochMetrics epoch(int epoch, int batches, String metric, double accuracy) {
+    return new SparkEpochMetrics(epoch, 0.5, batches, 1, 1, 1, 1, 6, 100, Map.of(metric, accuracy));
+  }
+
+  /** Epochs of 250 batches with held-out 1-NN accuracies in order. */
+  private static List<SparkEpochMetrics> history(String metric, double... accuracies) {
+    List<SparkEpochMetrics> epochs = new ArrayList<>();
+    for (int i = 0; i < accuracies.length; i++) {
+      epochs.add(epoch(i + 1, 250, metric, accuracies[i]));
+    }
+    return epochs;
+  }
+
+  private static ExperimentSetup setup(double target) {
+    return new ExperimentSetup("fashion-mnist", "fashion-mnist-test", "fashion-mnist", "fmnist-cnn", 3,
+        OptionalInt.empty(), 42, target, 250, 4, List.of(), "out/x");
+  }
+
+  private static RunResult result(RunSpec run, List<SparkEpochMetrics> epochs, Map<String, Double> evaluation) {
+    return new RunResult(run, List.of("train"), List.of("evaluate"), Instant.EPOCH, Instant.EPOCH, 12.4, 3, epochs,
+        evaluation);
+  }
+
+  @Test
+  void iterationsToAnErrorAreTheFirstEpochBoundaryAtOrBelowIt() {
+    ErrorCurve curve = ErrorCurve.of(history("knn1_accuracy", 0.80, 0.86, 0.84), "knn1_accuracy");
+    assertEquals(List.of(250L, 500L, 750L), curve.points().stream().map(ErrorCurve.Point::iterations).toList());
+    assertEquals(0.20, curve.points().get(0).error(), 1e-12);
+    assertEquals(OptionalLong.of(500), curve.iterationsToReach(0.15));
+    assertEquals(OptionalLong.of(250), curve.iterationsToReach(0.20), "at the target counts as reached");
+    assertEquals(OptionalLong.empty(), curve.iterationsToReach(0.10), "never reached");
+    assertEquals(0.14, curve.lowest().getAsDouble(), 1e-12);
+    assertEquals(0.16, curve.last().getAsDouble(), 1e-12);
+  }
+
+  @Test
+  void epochsOfDifferentSizesAddUp() {
+    List<SparkEpochMetrics> epochs = List.of(epoch(1, 100, "knn1_accuracy", 0.5), epoch(2, 40, "knn1_accuracy", 0.9));
+    assertEquals(OptionalLong.of(140), ErrorCurve.of(epochs, "knn1_accuracy").iterationsToReach(0.1 + 1e-9));
+  }
+
+  @Test
+  void theCommonErrorIsTheLowestThatEveryCurveReaches() {
+    ErrorCurve magnet = ErrorCurve.of(history("knn1_accuracy", 0.80, 0.86, 0.88), "knn1_accuracy");
+    ErrorCurve triplet = ErrorCurve.of(history("knn1_accuracy", 0.82, 0.85, 0.84), "knn1_accuracy");
+    double common = ErrorCurve.commonError(List.of(magnet, triplet)).getAsDouble();
+    assertEquals(0.15, common, 1e-12);
+    assertEquals(OptionalLong.of(500), magnet.iterationsToReach(common));
+    assertEquals(OptionalLong.of(500), triplet.iterationsToReach(common));
+    assertEquals(OptionalDouble.empty(), ErrorCurve.commonError(List.of()));
+  }
+
+  @Test
+  void anEpochWithoutTheHeldOutMetricIsRefused() {
+    List<SparkEpochMetrics> epochs = List.of(epoch(1, 10, "knn1_accuracy", 0.5));
+    assertEquals("every epoch needs the held-out fine_knn1_accuracy; epoch 1 has [knn1_accuracy]",
+        assertThrows(IllegalArgumentException.class, () -> ErrorCurve.of(epochs, "fine_knn1_accuracy")).getMessage());
+  }
+
+  @Test
+  void eachLossIsScoredByItsOwnClassifierAndUnreachedTargetsSaySo() {
+    ExperimentPlan plan = ExperimentPlan.of(Experiment.CLASSIFICATION, setup(0.15));
+    List<RunResult> results = List.of(
+        result(plan.runs().get(0), history("knn1_accuracy", 0.80, 0.86),
+            Map.of("cluster_accuracy", 0.9, "knn1_accuracy", 0.86, "recall_at_1", 0.85)),
+        result(plan.runs().get(1), history("knn1_accuracy", 0.80, 0.83),
+            Map.of("cluster_accuracy", 0.5, "argmax_accuracy", 0.875, "knn1_accuracy", 0.83)));
+    ExperimentTable table = ExperimentTable.of(plan, results);
+    assertEquals(List.of("run", "classifier", "test error", "1-NN error", "R@1", "R@2", "R@4", "R@8", "MAP@R", "NMI",
+        "train s", "iterations to 1-NN error ≤ 0.15"), table.header());
+    assertEquals(List.of("magnet", "cluster rule", "0.1000", "0.1400", "0.8500", "—", "—", "—", "—", "—", "12", "500"),
+        table.rows().get(0));
+    assertEquals(List.of("softmax", "argmax", "0.1250", "0.1700", "—", "—", "—", "—", "—", "—", "12",
+        ExperimentTable.NOT_REACHED), table.rows().get(1));
+    assertNull(table.values(results.get(1)).get("iterations_to_target"));
+    assertEquals(500L, table.values(results.get(0)).get("iterations_to_target"));
+    String md = table.markdown();
+    assertTrue(md.startsWith("| run | classifier | test error |"), md);
+    assertTrue(md.contains("\n|---|---|"), md);
+  }
+
+  @Test
+  void hierarchyAndAblationScoreTheFineLabels() {
+    ExperimentPlan hierarchy = ExperimentPlan.of(Experiment.HIERARCHY, setup(0.3));
+    RunResult magnet = result(hierarchy.runs().get(0), history("fine_knn1_accuracy", 0.6, 0.72),
+        Map.of("fine_knn1_accuracy", 0.7, "cluster_accuracy", 0.99));
+    ExperimentTable table = ExperimentTable.of(hierarchy, List.of(magnet));
+    assertEquals("iterations to fine 1-NN error ≤ 0.3", table.header().get(table.header().size() - 1));
+    assertEquals("0.3000", table.rows().get(0).get(1));
+    assertEquals("500", table.rows().get(0).get(table.header().size() - 1));
+    assertTrue(hierarchy.trainArgs(hierarchy.runs().get(0)).containsAll(List.of("--coarse", "fashion-mnist")));
+    assertTrue(hierarchy.evaluateArgs(hierarchy.runs().get(0)).containsAll(List.of("--fine-labels-from", "fashion-mnist")));
+  }
+
+  @Test
+  void theAblationVariesOneFactorAtATimeAndKeepsK1Feasible() {
+    ExperimentPlan plan = ExperimentPlan.of(Experiment.ABLATION, setup(0.15));
+    assertEquals(List.of("defaults", "k1", "k4", "k16", "refresh-250", "alpha-0.25", "alpha-4"),
+        plan.runs().stream().map(RunSpec::name).toList());
+    RunSpec k1 = plan.runs().get(1);
+    // 4 coarse classes of 1 cluster leave 3 impostors: M = 4, and D = 12 keeps 48 rows a batch.
+    assertEquals(List.of("-K", "1", "-M", "4", "-D", "12"), k1.options());
+    assertEquals("K=1 (M=4, D=12)", k1.label());
+    assertEquals(List.of("-K", "4"), plan.runs().get(2).options(), "3 classes x 4 clusters give the 11 impostors");
+    assertEquals(List.of("--refresh-every", "250"), plan.runs().get(4).options());
+    assertEquals(List.of("--alpha", "0.25"), plan.runs().get(5).options());
+    assertTrue(plan.runs().stream().allMatch(r -> r.loss() == LossKind.MAGNET));
+    assertEquals(List.of("train", "--data", "fashion-mnist", "--validation", "fashion-mnist-test", "--coarse",
+        "fashion-mnist", "--network", "fmnist-cnn", "--loss", "magnet", "--epochs", "3", "--seed", "42", "-K", "1",
+        "-M", "4", "-D", "12", "--output", "out/x/k1", "--overwrite"), plan.trainArgs(k1));
+  }
+
+  @Test
+  void setupGuardsStateTheRuleAndTheValue() {
+    assertEquals("--target-error must be in (0, 1); target-error=1.5",
+        assertThrows(IllegalArgumentException.class, () -> setup(1.5)).getMessage());
+    assertEquals("the ablation needs at least 2 coarse classes; classes=1",
+        assertThrows(IllegalArgumentException.class, () -> ExperimentPlan.ablation(1, 250)).getMessage());
+    assertEquals("a run name must be lower-case letters, digits, '.' and '-'; name=K 1",
+        assertThrows(IllegalArgumentException.class,
+            () -> new RunSpec("K 1", "K=1", LossKind.MAGNET, List.of(), Map.of())).getMessage());
+  }
+
+  @Test
+  void commandLinesAreQuotedForAShell() {
+    assertEquals("./spark-submit train --data idx:a/b.idx,c.idx --train-args '--workers 2' 'it'\\''s'",
+        ExperimentResults.commandLine(List.of("train", "--data", "idx:a/b.idx,c.idx", "--train-args", "--workers 2",
+            "it's")));
+  }
+}
