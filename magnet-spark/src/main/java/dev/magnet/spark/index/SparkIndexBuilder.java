@@ -197,7 +197,7 @@ public final class SparkIndexBuilder {
     KMeansResult result = warm != null
         ? KMeans.fit(matrix, Nd4j.create(warm).castTo(matrix.dataType()), maxIterations)
         : KMeans.fit(matrix, k, seed, maxIterations);
-    return result.centroids().castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleMatrix();
+    return dev.magnet.core.distance.Distances.rows(result.centroids());
   }
 
   private static double[][] clusterLargeClass(JavaRDD<Embedded> embeddings, int label, int k, double[][] warm,
