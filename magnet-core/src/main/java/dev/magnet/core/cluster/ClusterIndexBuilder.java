@@ -83,7 +83,7 @@ public final class ClusterIndexBuilder {
         assignment[rowIds[r]] = renumber[result.assignment()[r]];
       }
     }
-    double[][] rowsArray = data.toDoubleMatrix();
+    double[][] rowsArray = Distances.rows(data);
     double[][] centroidArray = centroids.toArray(new double[0][]);
     double within = 0;
     for (int i = 0; i < n; i++) {

@@ -147,12 +147,43 @@ public final class Distances {
   }
 
   /**
-   * The rows of a [rows, n] matrix, clamped at 0. One bulk copy of the buffer, which is several
-   * times faster than {@code INDArray.toDoubleMatrix()}'s per-row copies.
+   * The rows of a 2-D matrix as Java arrays, in one bulk copy of its buffer. ND4J's
+   * {@code toDoubleMatrix()} makes a view and a copy per row: 100 ms for 6,000 × 64 floats,
+   * against 2 ms this way.
    */
+  public static double[][] rows(INDArray m) {
+    checkMatrix(m, "matrix");
+    int rows = Math.toIntExact(m.rows());
+    int n = Math.toIntExact(m.columns());
+    double[] flat = dense(m).data().asDouble();
+    double[][] out = new double[rows][];
+    for (int i = 0; i < rows; i++) {
+      out[i] = Arrays.copyOfRange(flat, i * n, (i + 1) * n);
+    }
+    return out;
+  }
+
+  /** {@link #rows} as floats. */
+  public static float[][] floatRows(INDArray m) {
+    checkMatrix(m, "matrix");
+    int rows = Math.toIntExact(m.rows());
+    int n = Math.toIntExact(m.columns());
+    float[] flat = dense(m).data().asFloat();
+    float[][] out = new float[rows][];
+    for (int i = 0; i < rows; i++) {
+      out[i] = Arrays.copyOfRange(flat, i * n, (i + 1) * n);
+    }
+    return out;
+  }
+
+  /** {@code m} itself when its buffer is exactly its elements in row-major order, else a copy that is. */
+  private static INDArray dense(INDArray m) {
+    return m.ordering() == 'c' && !m.isView() && m.data().length() == m.length() ? m : m.dup('c');
+  }
+
+  /** The rows of a [rows, n] matrix, clamped at 0, in one bulk copy ({@link #rows}). */
   private static double[][] clampedRows(INDArray m, int rows, int n) {
-    INDArray dense = m.ordering() == 'c' && !m.isView() ? m : m.dup('c');
-    double[] flat = dense.data().asDouble();
+    double[] flat = dense(m).data().asDouble();
     double[][] out = new double[rows][n];
     for (int i = 0; i < rows; i++) {
       for (int j = 0, at = i * n; j < n; j++, at++) {

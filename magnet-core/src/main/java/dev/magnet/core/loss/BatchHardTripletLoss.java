@@ -155,7 +155,7 @@ public final class BatchHardTripletLoss implements ILossFunction {
       throw new IllegalArgumentException("triplet loss takes no mask: batches are whole P×K blocks");
     }
     INDArray output = activationFn.getActivation(preOutput.dup(), true);
-    double[][] r = output.castTo(DataType.DOUBLE).toDoubleMatrix();
+    double[][] r = Distances.rows(output);
     double[] keys = labels.castTo(DataType.DOUBLE).reshape(-1).toDoubleVector();
     int[] classKeys = new int[keys.length];
     for (int i = 0; i < keys.length; i++) {

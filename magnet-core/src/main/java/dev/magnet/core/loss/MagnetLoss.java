@@ -140,8 +140,8 @@ public final class MagnetLoss implements ILossFunction {
     }
     INDArray output = activationFn.getActivation(preOutput.dup(), true);
     int n = (int) output.size(0);
-    double[][] r = output.castTo(DataType.DOUBLE).toDoubleMatrix();
-    double[][] keys = labels.castTo(DataType.DOUBLE).toDoubleMatrix();
+    double[][] r = Distances.rows(output);
+    double[][] keys = Distances.rows(labels);
     double[] maskValues = mask == null ? null : mask.castTo(DataType.DOUBLE).reshape(-1).toDoubleVector();
     int[] active = activeRows(n, maskValues);
     double[][] ra = new double[active.length][];

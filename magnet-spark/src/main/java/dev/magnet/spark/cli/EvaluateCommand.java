@@ -1,5 +1,6 @@
 package dev.magnet.spark.cli;
 
+import dev.magnet.core.distance.Distances;
 import dev.magnet.core.eval.ClusterClassifier;
 import dev.magnet.core.eval.EvaluationReport;
 import dev.magnet.core.eval.Evaluator;
@@ -146,7 +147,7 @@ public final class EvaluateCommand implements Callable<Integer> {
       }
       if (reportDir != null) {
         LabelledEmbeddings embedded = test.embeddings();
-        EmbeddingSample sample = EmbeddingSample.draw(embedded.embeddings().toFloatMatrix(), embedded.labels(),
+        EmbeddingSample sample = EmbeddingSample.draw(Distances.floatRows(embedded.embeddings()), embedded.labels(),
             EmbeddingSample.MAX_POINTS, artifact.params().seed(), data.toString());
         ReportInput input = ReportInput.ofEvaluation("Magnet evaluation of " + model + " on " + data, report.values(),
             artifact, sample);

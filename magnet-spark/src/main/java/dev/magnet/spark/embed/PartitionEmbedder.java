@@ -1,5 +1,6 @@
 package dev.magnet.spark.embed;
 
+import dev.magnet.core.distance.Distances;
 import dev.magnet.core.eval.ClusterClassifier;
 import dev.magnet.core.nn.InputShape;
 import dev.magnet.core.nn.NetworkFactory;
@@ -99,7 +100,7 @@ final class PartitionEmbedder implements Iterator<EmbedRecord> {
     INDArray embeddings = NetworkFactory.embed(network, x, batchSize);
     double[][] proba = classifier.predictProba(embeddings);
     int[] nearest = classifier.nearestCluster(embeddings);
-    float[][] rows = embeddings.toFloatMatrix();
+    float[][] rows = Distances.floatRows(embeddings);
     for (int i = 0; i < n; i++) {
       int predicted = argmax(proba[i]);
       ready.add(EmbedRecord.embedded(batch.get(i), rows[i], predicted, proba[i][predicted], nearest[i]));

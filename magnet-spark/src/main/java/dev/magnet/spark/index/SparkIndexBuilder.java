@@ -52,7 +52,18 @@ public final class SparkIndexBuilder {
 
   public static Refresh refresh(JavaSparkContext spark, JavaRDD<Embedded> embeddings, int numClasses, int k,
       ClusterIndex previous, long seed, double alpha, int maxIterations, long smallClassLimit) {
-    Map<Integer, Long> counts = embeddings.map(Embedded::label).countByValue();
+    return refresh(spark, embeddings, embeddings.map(Embedded::label).countByValue(), numClasses, k, previous, seed,
+        alpha, maxIterations, smallClassLimit);
+  }
+
+  /**
+   * {@link #refresh} for a caller that knows how many examples of each class {@code embeddings}
+   * holds (the trainer counts them once per job): one Spark job fewer per refresh.
+   *
+   * @param counts examples per class label in {@code embeddings}
+   */
+  public static Refresh refresh(JavaSparkContext spark, JavaRDD<Embedded> embeddings, Map<Integer, Long> counts,
+      int numClasses, int k, ClusterIndex previous, long seed, double alpha, int maxIterations, long smallClassLimit) {
     for (int label : counts.keySet()) {
       if (label < 0 || label >= numClasses) {
         throw new IllegalArgumentException("label must be in [0, " + numClasses + "); found " + label);
@@ -197,7 +208,7 @@ public final class SparkIndexBuilder {
     KMeansResult result = warm != null
         ? KMeans.fit(matrix, Nd4j.create(warm).castTo(matrix.dataType()), maxIterations)
         : KMeans.fit(matrix, k, seed, maxIterations);
-    return result.centroids().castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleMatrix();
+    return dev.magnet.core.distance.Distances.rows(result.centroids());
   }
 
   private static double[][] clusterLargeClass(JavaRDD<Embedded> embeddings, int label, int k, double[][] warm,

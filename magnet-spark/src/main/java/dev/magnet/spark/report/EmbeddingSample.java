@@ -1,5 +1,6 @@
 package dev.magnet.spark.report;
 
+import dev.magnet.core.distance.Distances;
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.spark.data.Example;
 import dev.magnet.spark.data.SparkDataset;
@@ -117,8 +118,8 @@ public record EmbeddingSample(float[][] embeddings, int[] labels, String source)
       e.decodeInto(features, i * width);
       labels[i] = e.label();
     }
-    float[][] embeddings = model.embed(Nd4j.create(features, new long[] {labels.length, width}, DataType.FLOAT))
-        .toFloatMatrix();
+    float[][] embeddings = Distances.floatRows(
+        model.embed(Nd4j.create(features, new long[] {labels.length, width}, DataType.FLOAT)));
     return new EmbeddingSample(embeddings, labels, describe(labels.length, total, what));
   }
 

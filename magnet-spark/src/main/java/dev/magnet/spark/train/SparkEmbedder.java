@@ -1,5 +1,6 @@
 package dev.magnet.spark.train;
 
+import dev.magnet.core.distance.Distances;
 import dev.magnet.core.nn.NetworkFactory;
 import dev.magnet.spark.data.Example;
 import java.util.ArrayList;
@@ -40,7 +41,7 @@ public final class SparkEmbedder {
       batch.add(partition.next());
       if (batch.size() == BATCH || !partition.hasNext()) {
         // One copy of the batch's embeddings to the heap, not one row view and copy per example.
-        float[][] embeddings = NetworkFactory.embed(network, features(batch), BATCH).toFloatMatrix();
+        float[][] embeddings = Distances.floatRows(NetworkFactory.embed(network, features(batch), BATCH));
         for (int i = 0; i < batch.size(); i++) {
           Example e = batch.get(i);
           out.add(new Embedded(e.id(), e.label(), e.fineLabel(), embeddings[i]));

@@ -157,7 +157,7 @@ public final class SparkMagnetTrainer {
             embedded.count();
             time.embed += seconds(start);
             start = System.nanoTime();
-            refresh = SparkIndexBuilder.refresh(spark, embedded, numClasses, params.clustersPerClass(), index,
+            refresh = SparkIndexBuilder.refresh(spark, embedded, classCounts, numClasses, params.clustersPerClass(), index,
                 chunkSeed, params.alpha(), params.kmeansIterations(), options.smallClassLimit());
             index = refresh.index();
             time.index += seconds(start);
