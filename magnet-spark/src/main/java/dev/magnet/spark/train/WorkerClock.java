@@ -1,10 +1,10 @@
 package dev.magnet.spark.train;
 
+import org.apache.spark.util.DoubleAccumulator;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.spark.api.TrainingHook;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
-import org.apache.spark.util.DoubleAccumulator;
 
 /**
  * Times the workers' mini-batch updates: DL4J's parameter-averaging worker calls
@@ -20,7 +20,7 @@ final class WorkerClock implements TrainingHook {
   private static final long serialVersionUID = 1L;
 
   private final DoubleAccumulator seconds;
-  private transient ThreadLocal<long[]> start;
+  private transient ThreadLocal<Long> start;
 
   WorkerClock(DoubleAccumulator seconds) {
     this.seconds = seconds;
@@ -31,30 +31,39 @@ final class WorkerClock implements TrainingHook {
     return seconds.sum();
   }
 
-  private long[] start() {
-    if (start == null) {
-      start = ThreadLocal.withInitial(() -> new long[1]);
-    }
-    return start.get();
-  }
-
   @Override
   public void preUpdate(DataSet minibatch, Model model) {
-    start()[0] = System.nanoTime();
+    begin();
   }
 
   @Override
   public void postUpdate(DataSet minibatch, Model model) {
-    seconds.add((System.nanoTime() - start()[0]) / 1e9);
+    end();
   }
 
   @Override
   public void preUpdate(MultiDataSet minibatch, Model model) {
-    start()[0] = System.nanoTime();
+    begin();
   }
 
   @Override
   public void postUpdate(MultiDataSet minibatch, Model model) {
-    seconds.add((System.nanoTime() - start()[0]) / 1e9);
+    end();
+  }
+
+  private void begin() {
+    start().set(System.nanoTime());
+  }
+
+  private void end() {
+    seconds.add((System.nanoTime() - start().get()) / 1e9);
+  }
+
+  /** Each worker thread's start of its current update; the field is rebuilt after deserialisation. */
+  private synchronized ThreadLocal<Long> start() {
+    if (start == null) {
+      start = ThreadLocal.withInitial(() -> 0L);
+    }
+    return start;
   }
 }
