@@ -13,17 +13,15 @@ import java.util.OptionalDouble;
 
 /**
  * The figures a benchmark takes from a {@code train} run's {@code metrics.json}, read as a JSON
- * tree so that keys this reader does not know yet (a trainer adding {@code averaging_s} to each
- * epoch) are taken when present and missed by no one when absent.
+ * tree so that a file written before a key existed (an epoch's {@code averagingSeconds}) still
+ * reads, with that figure absent.
  *
  * @param epochs every epoch, in order
  * @param trainExamples the training set's size ({@code summary.train_examples})
  */
 public record MagnetRunMetrics(List<Epoch> epochs, long trainExamples) {
-  /** The per-epoch key of the parameter-averaging seconds, where the trainer writes it. */
-  public static final String AVERAGING_KEY = "averaging_s";
-  /** The same as a {@code SparkEpochMetrics} component would be written (Jackson names records' keys so). */
-  private static final String AVERAGING_COMPONENT = "averagingSeconds";
+  /** The per-epoch key of the averaging seconds: {@code SparkEpochMetrics#averagingSeconds}'s name. */
+  public static final String AVERAGING_KEY = "averagingSeconds";
 
   public MagnetRunMetrics {
     epochs = List.copyOf(epochs);
@@ -35,7 +33,8 @@ public record MagnetRunMetrics(List<Epoch> epochs, long trainExamples) {
   /**
    * One epoch's phases in seconds.
    *
-   * @param averaging parameter averaging, when metrics.json has {@value #AVERAGING_KEY}
+   * @param averaging the part of {@code fit} outside the workers' updates, when metrics.json has
+   *     {@value #AVERAGING_KEY}
    * @param validation held-out metrics by name (empty without a validation set)
    */
   public record Epoch(int batches, double embed, double index, double plan, double materialise, double fit,
@@ -61,7 +60,7 @@ public record MagnetRunMetrics(List<Epoch> epochs, long trainExamples) {
     for (JsonNode e : root.path("epochs")) {
       Map<String, Double> validation = new LinkedHashMap<>();
       e.path("validation").fields().forEachRemaining(f -> validation.put(f.getKey(), f.getValue().asDouble()));
-      JsonNode averaging = e.has(AVERAGING_KEY) ? e.get(AVERAGING_KEY) : e.get(AVERAGING_COMPONENT);
+      JsonNode averaging = e.get(AVERAGING_KEY);
       epochs.add(new Epoch(e.path("batches").asInt(), number(e, "embedSeconds", source),
           number(e, "indexSeconds", source), number(e, "planSeconds", source),
           number(e, "materialiseSeconds", source), number(e, "fitSeconds", source),

@@ -514,7 +514,7 @@ public final class BenchCommand implements Callable<Integer> {
     return thrN / (n * thr1);
   }
 
-  /** The mean epoch's phases with their share, then averaging when metrics.json has it, then the total. */
+  /** The mean epoch's phases with their share, then the averaging part of fit when metrics.json has it, then the total. */
   static List<List<String>> phaseRows(MagnetRunMetrics metrics) {
     MagnetRunMetrics.Epoch e = metrics.meanEpoch();
     double total = e.total();
@@ -526,8 +526,8 @@ public final class BenchCommand implements Callable<Integer> {
     phases.put("materialise", e.materialise());
     phases.put("fit", e.fit());
     phases.forEach((name, s) -> rows.add(List.of(name, Measure.number(s, 2), share(s, total))));
-    e.averaging().ifPresent(s -> rows.add(List.of(MagnetRunMetrics.AVERAGING_KEY + " (as metrics.json reports it;"
-        + " not added to the total)", Measure.number(s, 2), share(s, total))));
+    e.averaging().ifPresent(s -> rows.add(List.of("of which averaging (fit outside the workers' updates)",
+        Measure.number(s, 2), share(s, total))));
     rows.add(List.of("epoch", Measure.number(total, 2), "100%"));
     return rows;
   }

@@ -95,7 +95,7 @@ class BenchCommandTest {
         Map.of());
     List<List<String>> withAveraging = BenchCommand.phaseRows(new MagnetRunMetrics(List.of(averaged), 480));
     assertEquals(7, withAveraging.size());
-    assertTrue(withAveraging.get(5).get(0).startsWith("averaging_s"), withAveraging.toString());
+    assertTrue(withAveraging.get(5).get(0).startsWith("of which averaging"), withAveraging.toString());
     assertEquals(List.of("1.50", "15.0%"), withAveraging.get(5).subList(1, 3));
     assertEquals(0.75, BenchCommand.scalingEfficiency(400, 600, 2), 1e-12);
   }
