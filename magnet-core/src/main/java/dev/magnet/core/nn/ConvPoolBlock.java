@@ -1,36 +1,56 @@
 package dev.magnet.core.nn;
 
-import java.util.Map;
+import java.util.Collection;
 import java.util.Objects;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
-import org.nd4j.autodiff.samediff.SDVariable;
-import org.nd4j.autodiff.samediff.SameDiff;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
+import org.deeplearning4j.nn.conf.memory.MemoryReport;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.enums.WeightsFormat;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.Pooling2D;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
- * Conv 3x3 + bias + ReLU + max-pool 2x2/2 as one DL4J layer built from native SameDiff ops, NCHW.
+ * Conv 3x3 + bias + ReLU + max-pool 2x2/2 as one DL4J layer of native ops (libnd4j's
+ * {@code conv2d}, {@code relu}, {@code maxpool2d} and their backward ops, run by oneDNN on the
+ * {@code -onednn} natives), NCHW.
  *
- * <p>Why not DL4J's {@code ConvolutionLayer} + {@code SubsamplingLayer}: DL4J M2.1 looks its
- * oneDNN helpers up under a class name that no longer exists, so those layers never use oneDNN
- * and train {@code fmnist-cnn} at 240–270 examples/s (embedding 1,000–1,400 images/s) on two
- * cores. The same network with its conv + pool blocks as native-op {@code SameDiffLayer}s on the
- * {@code -onednn} natives measured 860–925 and 6,000 (DESIGN.md §4), and stays a
- * {@code MultiLayerNetwork}, which is what dl4j-spark trains.
+ * <p>Why its own layer: DL4J's {@code ConvolutionLayer} + {@code SubsamplingLayer} never use
+ * oneDNN in M2.1 (its helpers are off by default, and the switch they read is looked up under a
+ * class name that no longer exists) and train {@code fmnist-cnn} at 240–270 examples/s on two cores
+ * (DESIGN.md §4). A {@code SameDiffLayer} of the same ops does use oneDNN, but DL4J's SameDiff
+ * bridge runs the forward ops a second time inside every backward pass and returns twice the
+ * gradient ({@link NativeOpLayer}). This layer runs each op once, and pools before the ReLU (the
+ * same output: ReLU is monotone, so it commutes with max) so that the ReLU and its gradient see a
+ * quarter of the values. The forward pass keeps the convolution's output and the layer's output
+ * in the activations workspace; the backward pass runs {@code relu_bp}, {@code maxpool2d_bp} and
+ * {@code conv2d_bp} on them. {@code NetworkBenchmark} ({@code fmnist-cnn}, one thread, batch 48,
+ * Adam), same sitting: 1,837 and 1,879 training examples/s as a {@code SameDiffLayer}, 2,993 and
+ * 3,012 as this layer; embedding 9,671–10,084 against 9,406–9,466 images/s.
  *
- * <p>Parameters: {@code W} of shape {@code [3, 3, inChannels, outChannels]} (SameDiff conv2d's layout) and
- * {@code b} of shape {@code [1, outChannels]}; He-initialised because ReLU follows. The output of an
- * {@code h x w} input is {@code floor(h'/2) x floor(w'/2)} where {@code h' = h - 2} for
- * {@link Padding#VALID} and {@code h' = h} for {@link Padding#SAME}, as PyTorch's
- * {@code max_pool2d(relu(conv(x)), 2)}.
+ * <p>Parameters: {@code W} of shape {@code [3, 3, inChannels, outChannels]} (libnd4j's {@code YXIO}
+ * weight layout, which SameDiff's conv2d uses too, so models saved with the SameDiff version of
+ * this layer load unchanged) and {@code b} of shape {@code [1, outChannels]}, in that order in the
+ * parameter vector; the weights are initialised by the configuration's weight init (He, for the
+ * ReLU that follows, when none is set), the biases to zero. The output of an {@code h x w} input is
+ * {@code floor(h'/2) x floor(w'/2)} where {@code h' = h - 2} for {@link Padding#VALID} and
+ * {@code h' = h} for {@link Padding#SAME}, as PyTorch's {@code max_pool2d(relu(conv(x)), 2)}.
  *
  * <p>Fields are not final: DL4J's Jackson mapper fills them through the no-arg constructor and
  * {@link #setNIn} sets {@code inChannels} from the input type when the configuration is built.
  */
-public class ConvPoolBlock extends NativeOpLayer {
-  /** Kernel of the convolution: the reference network's only kernel size. */
+public class ConvPoolBlock extends BaseLayer {
+  private static final long serialVersionUID = 1L;
   public static final int KERNEL = 3;
   /** Pooling window and stride: halves the resolution, as in the reference network. */
   public static final int POOL = 2;
@@ -78,30 +98,75 @@ public class ConvPoolBlock extends NativeOpLayer {
     return padding;
   }
 
+  /**
+   * Models saved while this block was a {@code SameDiffLayer} name its updater {@code updater}
+   * ({@code BaseLayer} says {@code iUpdater}); without this their configuration does not load.
+   */
+  @JsonProperty("updater")
+  private void setSavedUpdater(IUpdater updater) {
+    if (getIUpdater() == null) {
+      setIUpdater(updater);
+    }
+  }
+
   @Override
-  public SDVariable defineLayer(SameDiff sd, SDVariable input, Map<String, SDVariable> params,
-      SDVariable mask) {
-    SDVariable conv = ConvOps.conv(sd, input, params.get(WEIGHT_KEY), params.get(BIAS_KEY), KERNEL,
-        1, padding);
-    Pooling2DConfig pool = Pooling2DConfig.builder()
+  public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners,
+      int layerIndex, INDArray layerParamsView, boolean initializeParams, DataType dataType) {
+    ConvPoolLayer layer = new ConvPoolLayer(conf, dataType);
+    layer.setListeners(listeners);
+    layer.setIndex(layerIndex);
+    layer.setParamsViewArray(layerParamsView);
+    layer.setParamTable(initializer().init(conf, layerParamsView, initializeParams));
+    layer.setConf(conf);
+    return layer;
+  }
+
+  @Override
+  public ParamInitializer initializer() {
+    return ConvPoolParams.INSTANCE;
+  }
+
+  @Override
+  public boolean isPretrainParam(String paramName) {
+    return false;
+  }
+
+  @Override
+  public LayerMemoryReport getMemoryReport(InputType inputType) {
+    long params = initializer().numParams(this);
+    long updaterState = getIUpdater() == null ? 0 : getIUpdater().stateSize(params);
+    InputType.InputTypeConvolutional in = ConvOps.convolutional(inputType, name());
+    InputType output = getOutputType(-1, inputType);
+    // The ReLU output before pooling: scratch in inference, kept for the backward pass in training,
+    // where its gradient needs as much again.
+    long reluPerExample = outChannels * padding.outputSize(in.getHeight(), KERNEL, 1)
+        * padding.outputSize(in.getWidth(), KERNEL, 1);
+    return new LayerMemoryReport.Builder(getLayerName(), ConvPoolBlock.class, inputType, output)
+        .standardMemory(params, updaterState)
+        .workingMemory(0, reluPerExample, 0, 2 * reluPerExample)
+        .cacheMemory(MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
+        .build();
+  }
+
+  /** The convolution's settings: 3x3, stride 1, this block's padding, NCHW, weights YXIO. */
+  Conv2DConfig convolution() {
+    return Conv2DConfig.builder()
+        .kH(KERNEL).kW(KERNEL)
+        .sH(1).sW(1)
+        .paddingMode(padding.mode())
+        .dataFormat(Conv2DConfig.NCHW)
+        .weightsFormat(WeightsFormat.YXIO)
+        .build();
+  }
+
+  /** The pooling's settings: max over 2x2 windows with stride 2, no padding, NCHW. */
+  static Pooling2DConfig pooling() {
+    return Pooling2DConfig.builder()
         .kH(POOL).kW(POOL)
         .sH(POOL).sW(POOL)
+        .type(Pooling2D.Pooling2DType.MAX)
         .isNHWC(false)
         .build();
-    return sd.cnn().maxPooling2d(sd.nn().relu(conv, 0.0), pool);
-  }
-
-  @Override
-  public void defineParameters(SDLayerParams params) {
-    params.clear();
-    params.addWeightParam(WEIGHT_KEY, KERNEL, KERNEL, inChannels, outChannels);
-    params.addBiasParam(BIAS_KEY, 1, outChannels);
-  }
-
-  @Override
-  public void initializeParameters(Map<String, INDArray> params) {
-    ConvOps.heInit(params, Map.of(WEIGHT_KEY,
-        new long[] {inChannels * KERNEL * KERNEL, outChannels * KERNEL * KERNEL}));
   }
 
   @Override

@@ -19,7 +19,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 
-/** Finite-difference checks of the native-op blocks' automatic gradients, in double precision. */
+/** Finite-difference checks of the native-op blocks' gradients (hand-written for {@link ConvPoolBlock}, SameDiff's for {@link ResidualBlock}), in double precision. */
 @ExtendWith(DoublePrecision.class)
 class GradientCheckTest {
   private static final double EPSILON = 1e-6;

@@ -1,0 +1,147 @@
+package dev.magnet.core.nn;
+
+import java.util.Arrays;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.BaseLayer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.MaxPooling2D;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.Pooling2DDerivative;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
+import org.nd4j.linalg.api.shape.Shape;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The runtime layer of a {@link ConvPoolBlock}: {@code relu(maxpool2d(conv2d(x, W, b)))} forward,
+ * and {@code conv2d_bp(maxpool2d_bp(relu_bp(...)))} backward on the arrays kept from the
+ * forward pass, each op run once.
+ */
+final class ConvPoolLayer extends BaseLayer<ConvPoolBlock> {
+  private static final long serialVersionUID = 1L;
+
+  /** The (c-ordered) input of the last training forward pass, in the activations workspace. */
+  private transient INDArray convInput;
+  /** conv(x) + bias of the last training forward pass, in the activations workspace. */
+  private transient INDArray conv;
+  /** The layer's output of the last training forward pass (the ReLU's output). */
+  private transient INDArray output;
+
+  ConvPoolLayer(NeuralNetConfiguration conf, DataType dataType) {
+    super(conf, dataType);
+  }
+
+  @Override
+  public Type type() {
+    return Type.CONVOLUTIONAL;
+  }
+
+  @Override
+  public boolean isPretrainLayer() {
+    return false;
+  }
+
+  @Override
+  public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+    assertInputSet(false);
+    applyDropOutIfNecessary(training, workspaceMgr);
+    ConvPoolBlock block = layerConf();
+    INDArray x = checkedInput(block, workspaceMgr);
+    INDArray w = getParamWithNoise(ConvPoolBlock.WEIGHT_KEY, training, workspaceMgr);
+    INDArray b = getParamWithNoise(ConvPoolBlock.BIAS_KEY, training, workspaceMgr);
+    long n = x.size(0);
+    long h = block.getPadding().outputSize(x.size(2), ConvPoolBlock.KERNEL, 1);
+    long wd = block.getPadding().outputSize(x.size(3), ConvPoolBlock.KERNEL, 1);
+    // max-pool then ReLU: the same output as ReLU then max-pool (ReLU is monotone, so it commutes
+    // with max), with the ReLU and its gradient on a quarter of the values.
+    INDArray z = workspaceMgr.createUninitialized(
+        training ? ArrayType.ACTIVATIONS : ArrayType.FF_WORKING_MEM, x.dataType(),
+        new long[] {n, block.getOutChannels(), h, wd}, 'c');
+    Nd4j.exec(new Conv2D(x, w, b, z, block.convolution()));
+    INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(),
+        new long[] {n, block.getOutChannels(), h / ConvPoolBlock.POOL, wd / ConvPoolBlock.POOL}, 'c');
+    Nd4j.exec(new MaxPooling2D(z, out, ConvPoolBlock.pooling()));
+    Nd4j.exec(new RectifiedLinear(out, out, 0.0));
+    convInput = training ? x : null;
+    conv = training ? z : null;
+    output = training ? out : null;
+    return out;
+  }
+
+  @Override
+  public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+    assertInputSet(true);
+    if (conv == null) {
+      throw new IllegalStateException("backpropGradient of " + layerId()
+          + " needs a forward pass in training mode first (activate(true, ...))");
+    }
+    ConvPoolBlock block = layerConf();
+    INDArray eps = contiguous(epsilon, ArrayType.ACTIVATION_GRAD, workspaceMgr);
+    // relu_bp with the ReLU's output for its input: output > 0 exactly where the input was.
+    INDArray gradPool = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, output.dataType(),
+        output.shape(), 'c');
+    Nd4j.exec(new RectifiedLinearDerivative(output, eps, gradPool));
+    INDArray gradConv = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, conv.dataType(),
+        conv.shape(), 'c');
+    Nd4j.exec(new Pooling2DDerivative(conv, gradPool, gradConv, ConvPoolBlock.pooling()));
+
+    INDArray gradInput = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD,
+        convInput.dataType(), convInput.shape(), 'c');
+    INDArray gradW = gradientViews.get(ConvPoolBlock.WEIGHT_KEY);
+    INDArray gradB = gradientViews.get(ConvPoolBlock.BIAS_KEY);
+    Nd4j.exec(DynamicCustomOp.builder("conv2d_bp")
+        .addInputs(convInput, getParamWithNoise(ConvPoolBlock.WEIGHT_KEY, true, workspaceMgr),
+            getParamWithNoise(ConvPoolBlock.BIAS_KEY, true, workspaceMgr), gradConv)
+        .addOutputs(gradInput, gradW, gradB)
+        .addIntegerArguments(convolutionArgs(block.convolution()))
+        .build());
+
+    Gradient gradient = new DefaultGradient();
+    gradient.gradientForVariable().put(ConvPoolBlock.WEIGHT_KEY, gradW);
+    gradient.gradientForVariable().put(ConvPoolBlock.BIAS_KEY, gradB);
+    forget();
+    return new Pair<>(gradient, backpropDropOutIfPresent(gradInput));
+  }
+
+  @Override
+  public void clear() {
+    super.clear();
+    forget();
+  }
+
+  /** Drops the forward pass's arrays: they live in a workspace that is about to be reused. */
+  private void forget() {
+    convInput = null;
+    conv = null;
+    output = null;
+  }
+
+  /** The input as a c-ordered {@code [n, inChannels, h, w]} array of the layer's data type. */
+  private INDArray checkedInput(ConvPoolBlock block, LayerWorkspaceMgr workspaceMgr) {
+    if (input.rank() != 4 || input.size(1) != block.getInChannels()) {
+      throw new IllegalArgumentException("input of " + layerId() + " must be [n, "
+          + block.getInChannels() + ", height, width] (NCHW); shape=" + Arrays.toString(input.shape()));
+    }
+    return contiguous(input.castTo(dataType), ArrayType.ACTIVATIONS, workspaceMgr);
+  }
+
+  private static INDArray contiguous(INDArray a, ArrayType type, LayerWorkspaceMgr workspaceMgr) {
+    return a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a) ? a : workspaceMgr.dup(type, a, 'c');
+  }
+
+  /** libnd4j's integer arguments of conv2d and conv2d_bp, in the order Conv2D writes them. */
+  private static int[] convolutionArgs(Conv2DConfig c) {
+    long[] args = {c.getKH(), c.getKW(), c.getSH(), c.getSW(), c.getPH(), c.getPW(), c.getDH(),
+        c.getDW(), c.getPaddingMode().index, "NCHW".equalsIgnoreCase(c.getDataFormat()) ? 0 : 1,
+        c.getWeightsFormat().ordinal()};
+    return Arrays.stream(args).mapToInt(Math::toIntExact).toArray();
+  }
+}
