@@ -134,9 +134,26 @@ public final class NetworkFactory {
     for (long from = 0; from < n; from += batchSize) {
       long to = Math.min(n, from + batchSize);
       INDArray batch = features.get(NDArrayIndex.interval(from, to));
-      out.get(NDArrayIndex.interval(from, to), NDArrayIndex.all())
-          .assign(net.feedForwardToLayer(layer, batch, false).get(layer + 1));
+      List<INDArray> activations = net.feedForwardToLayer(layer, batch, false);
+      out.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).assign(activations.get(layer + 1));
+      // Every layer's output, detached from the workspaces: 8 MB a batch of 256 for fmnist-cnn.
+      close(activations.subList(1, activations.size()).toArray(INDArray[]::new));
     }
     return out;
+  }
+
+  /**
+   * Frees the native memory of arrays the caller is done with, now. ND4J frees a dropped array's
+   * buffer only when the Java object is collected, and with the heap almost empty (the data lives
+   * outside it) that can take gigabytes: one 60k-image epoch with validation peaked above 5 GB RSS,
+   * of which a full GC and a {@code malloc_trim} returned 4.6 GB. Views, workspace arrays and
+   * arrays already closed are left alone.
+   */
+  public static void close(INDArray... arrays) {
+    for (INDArray a : arrays) {
+      if (a != null && a.closeable()) {
+        a.close();
+      }
+    }
   }
 }

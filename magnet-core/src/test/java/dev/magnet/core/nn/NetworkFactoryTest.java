@@ -1,8 +1,10 @@
 package dev.magnet.core.nn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
 import java.io.IOException;
@@ -83,6 +85,18 @@ class NetworkFactoryTest {
     if (head instanceof Head.Embedding) {
       assertEquals(net.output(x, false), whole);
     }
+  }
+
+  @Test
+  void closeFreesOwnedArraysAndLeavesViewsAlone() {
+    INDArray owned = Nd4j.rand(DataType.FLOAT, 4, 3);
+    INDArray view = owned.getRow(1);
+    NetworkFactory.close(view, null);
+    assertFalse(owned.wasClosed());
+    assertEquals(owned.getFloat(1, 2), view.getFloat(2));
+    NetworkFactory.close(owned);
+    assertTrue(owned.wasClosed());
+    NetworkFactory.close(owned);
   }
 
   @Test

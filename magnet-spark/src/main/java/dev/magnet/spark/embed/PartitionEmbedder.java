@@ -101,6 +101,7 @@ final class PartitionEmbedder implements Iterator<EmbedRecord> {
     double[][] proba = classifier.predictProba(embeddings);
     int[] nearest = classifier.nearestCluster(embeddings);
     float[][] rows = Distances.floatRows(embeddings);
+    NetworkFactory.close(x, embeddings);
     for (int i = 0; i < n; i++) {
       int predicted = argmax(proba[i]);
       ready.add(EmbedRecord.embedded(batch.get(i), rows[i], predicted, proba[i][predicted], nearest[i]));

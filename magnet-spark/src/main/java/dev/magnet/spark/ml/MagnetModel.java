@@ -185,14 +185,15 @@ public final class MagnetModel extends Model<MagnetModel> implements MagnetStage
           }
           System.arraycopy(features.values(row.get(outputs.featuresIndex())), 0, flat, i * size, size);
         }
-        INDArray embeddings = NetworkFactory.embed(network, Nd4j.create(flat, new long[] {batch.size(), size}, 'c'),
-            SparkEmbedder.BATCH);
+        INDArray x = Nd4j.create(flat, new long[] {batch.size(), size}, 'c');
+        INDArray embeddings = NetworkFactory.embed(network, x, SparkEmbedder.BATCH);
         double[][] probabilities = rule.predictProba(embeddings);
         int[] nearest = outputs.cluster() ? rule.nearestCluster(embeddings) : null;
         for (int i = 0; i < batch.size(); i++) {
           out.add(extend(batch.get(i), outputs, embeddings.getRow(i).toDoubleVector(), probabilities[i],
               nearest == null ? -1 : nearest[i]));
         }
+        NetworkFactory.close(x, embeddings);
         batch.clear();
       }
     }

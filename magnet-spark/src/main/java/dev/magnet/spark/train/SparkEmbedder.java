@@ -41,7 +41,10 @@ public final class SparkEmbedder {
       batch.add(partition.next());
       if (batch.size() == BATCH || !partition.hasNext()) {
         // One copy of the batch's embeddings to the heap, not one row view and copy per example.
-        float[][] embeddings = Distances.floatRows(NetworkFactory.embed(network, features(batch), BATCH));
+        INDArray features = features(batch);
+        INDArray embedded = NetworkFactory.embed(network, features, BATCH);
+        float[][] embeddings = Distances.floatRows(embedded);
+        NetworkFactory.close(features, embedded);
         for (int i = 0; i < batch.size(); i++) {
           Example e = batch.get(i);
           out.add(new Embedded(e.id(), e.label(), e.fineLabel(), embeddings[i]));
