@@ -21,7 +21,7 @@ public final class LocalSpark {
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-        .config("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator");
+        .config("spark.kryo.registrator", "dev.magnet.spark.serde.MagnetKryoRegistrator");
     settings.forEach(builder::config);
     return builder.getOrCreate();
   }

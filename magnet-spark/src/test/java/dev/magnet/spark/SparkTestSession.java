@@ -2,7 +2,7 @@ package dev.magnet.spark;
 
 import org.apache.spark.sql.SparkSession;
 
-/** The module's test Spark: local[2], no UI, loopback driver, Kryo with ND4J's registrator. */
+/** The module's test Spark: local[2], no UI, loopback driver, Kryo with Magnet's registrator (ND4J's, with a bulk INDArray serialiser). */
 public final class SparkTestSession {
   private SparkTestSession() {}
 
@@ -15,7 +15,7 @@ public final class SparkTestSession {
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-        .config("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator")
+        .config("spark.kryo.registrator", "dev.magnet.spark.serde.MagnetKryoRegistrator")
         .getOrCreate();
   }
 }

@@ -60,7 +60,7 @@ class ConfTest {
     assertEquals(options, sparkDefault("spark.driver.defaultJavaOptions"));
     assertEquals(options, sparkDefault("spark.executor.defaultJavaOptions"));
     assertEquals(List.of("org.apache.spark.serializer.KryoSerializer"), sparkDefault("spark.serializer"));
-    assertEquals(List.of("org.nd4j.kryo.Nd4jRegistrator"), sparkDefault("spark.kryo.registrator"));
+    assertEquals(List.of("dev.magnet.spark.serde.MagnetKryoRegistrator"), sparkDefault("spark.kryo.registrator"));
   }
 
   @Test

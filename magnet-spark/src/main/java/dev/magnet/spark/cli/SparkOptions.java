@@ -30,7 +30,7 @@ final class SparkOptions {
     SparkSession.Builder builder = SparkSession.builder()
         .appName(appName)
         .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-        .config("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator");
+        .config("spark.kryo.registrator", "dev.magnet.spark.serde.MagnetKryoRegistrator");
     // A real spark-submit passes its --master as the spark.master property: keep it.
     String effective = System.getProperty("spark.master", master);
     builder.master(effective);

@@ -26,7 +26,7 @@ public final class IndexCrossoverBenchmark {
         .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
         .set("spark.ui.enabled", "false")
         .set("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-        .set("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator"));
+        .set("spark.kryo.registrator", "dev.magnet.spark.serde.MagnetKryoRegistrator"));
     spark.setLogLevel("WARN");
     int[][] cases = {{2, 20000}, {10, 4000}, {50, 800}};
     System.out.println("classes  per-class  grouped-s  mllib-s  (K=" + K + ", " + DIMENSION + "-d, local[2])");

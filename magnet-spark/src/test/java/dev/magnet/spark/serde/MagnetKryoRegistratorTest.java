@@ -1,0 +1,91 @@
+package dev.magnet.spark.serde;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.io.Output;
+import java.nio.ByteBuffer;
+import java.util.stream.Stream;
+import org.apache.spark.SparkConf;
+import org.apache.spark.serializer.KryoSerializer;
+import org.apache.spark.serializer.SerializerInstance;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import scala.reflect.ClassTag$;
+
+/** INDArrays through Spark's Kryo serialiser configured as Magnet's jobs configure it. */
+class MagnetKryoRegistratorTest {
+  private static final SerializerInstance KRYO = new KryoSerializer(new SparkConf()
+      .set("spark.kryo.registrator", MagnetKryoRegistrator.class.getName())).newInstance();
+
+  static Stream<INDArray> arrays() {
+    INDArray matrix = Nd4j.rand(DataType.FLOAT, 5, 7);
+    return Stream.of(
+        Nd4j.rand(DataType.FLOAT, 48, 1, 28, 28),
+        Nd4j.rand(DataType.DOUBLE, 3, 4),
+        Nd4j.createFromArray(new int[] {3, -1, 7}).reshape(1, 3),
+        Nd4j.createFromArray(new long[] {Long.MAX_VALUE, 0, -5, 9}),
+        Nd4j.scalar(2.5f),
+        matrix.getRow(3),                                                   // a view with an offset
+        matrix.get(NDArrayIndex.all(), NDArrayIndex.interval(1, 4)),        // a strided view
+        matrix.transpose(),                                                 // f order
+        Nd4j.rand(DataType.FLOAT, 4, 3).castTo(DataType.HALF),              // ND4J's own serialiser
+        Nd4j.createFromArray(true, false, true),
+        Nd4j.empty(DataType.FLOAT),
+        Nd4j.create(DataType.DOUBLE, 0, 3));
+  }
+
+  @ParameterizedTest
+  @MethodSource("arrays")
+  void roundTripsValuesShapeAndType(INDArray array) {
+    INDArray back = roundTrip(array);
+    assertEquals(array.dataType(), back.dataType());
+    assertArrayEquals(array.shape(), back.shape());
+    assertEquals(array, back);
+  }
+
+  @Test
+  void bulkTypesUseTheBulkFormatAndOthersNd4js() {
+    assertEquals(ArraySerializer.BULK, firstByte(Nd4j.rand(DataType.FLOAT, 2, 2)));
+    assertEquals(ArraySerializer.BULK, firstByte(Nd4j.createFromArray(1L, 2L)));
+    assertEquals(ArraySerializer.ND4J, firstByte(Nd4j.createFromArray(true)));
+    assertEquals(ArraySerializer.EMPTY, firstByte(Nd4j.empty(DataType.FLOAT)));
+  }
+
+  @Test
+  void theParametersOfANetworkTakeFourBytesAValuePlusAHeader() {
+    INDArray params = Nd4j.rand(DataType.FLOAT, 1, 233_290);
+    int size = KRYO.serialize(params, ClassTag$.MODULE$.apply(Object.class)).remaining();
+    assertEquals(4 * 233_290, size, 32);
+  }
+
+  @Test
+  void readArraysAreIndependentOfTheWrittenOnes() {
+    INDArray original = Nd4j.rand(DataType.FLOAT, 3, 3);
+    INDArray back = roundTrip(original);
+    original.addi(1);
+    assertFalse(original.equals(back));
+  }
+
+  private static INDArray roundTrip(INDArray array) {
+    ByteBuffer bytes = KRYO.serialize(array, ClassTag$.MODULE$.apply(Object.class));
+    Object back = KRYO.deserialize(bytes, ClassTag$.MODULE$.apply(Object.class));
+    return (INDArray) back;
+  }
+
+  /** The serialiser's tag: the first byte it writes. */
+  private static byte firstByte(INDArray array) {
+    Kryo kryo = new Kryo();
+    new MagnetKryoRegistrator().registerClasses(kryo);
+    Output out = new Output(64, -1);
+    new ArraySerializer().write(kryo, out, array);
+    return out.toBytes()[0];
+  }
+}
