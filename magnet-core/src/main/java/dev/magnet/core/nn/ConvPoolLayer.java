@@ -15,6 +15,7 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.MaxPooling2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.Pooling2DDerivative;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
 import org.nd4j.linalg.api.shape.Shape;
@@ -35,8 +36,21 @@ final class ConvPoolLayer extends BaseLayer<ConvPoolBlock> {
   /** The layer's output of the last training forward pass (the ReLU's output). */
   private transient INDArray output;
 
+  /** The op settings, built once rather than on every pass. */
+  private transient Conv2DConfig convolution;
+  private transient int[] convolutionArgs;
+  private transient Pooling2DConfig pooling;
+
   ConvPoolLayer(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
+  }
+
+  private void settings() {
+    if (convolution == null) {
+      convolution = layerConf().convolution();
+      convolutionArgs = convolutionArgs(convolution);
+      pooling = ConvPoolBlock.pooling();
+    }
   }
 
   @Override
@@ -54,6 +68,7 @@ final class ConvPoolLayer extends BaseLayer<ConvPoolBlock> {
     assertInputSet(false);
     applyDropOutIfNecessary(training, workspaceMgr);
     ConvPoolBlock block = layerConf();
+    settings();
     INDArray x = checkedInput(block, workspaceMgr);
     INDArray w = getParamWithNoise(ConvPoolBlock.WEIGHT_KEY, training, workspaceMgr);
     INDArray b = getParamWithNoise(ConvPoolBlock.BIAS_KEY, training, workspaceMgr);
@@ -65,10 +80,10 @@ final class ConvPoolLayer extends BaseLayer<ConvPoolBlock> {
     INDArray z = workspaceMgr.createUninitialized(
         training ? ArrayType.ACTIVATIONS : ArrayType.FF_WORKING_MEM, x.dataType(),
         new long[] {n, block.getOutChannels(), h, wd}, 'c');
-    Nd4j.exec(new Conv2D(x, w, b, z, block.convolution()));
+    Nd4j.exec(new Conv2D(x, w, b, z, convolution));
     INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(),
         new long[] {n, block.getOutChannels(), h / ConvPoolBlock.POOL, wd / ConvPoolBlock.POOL}, 'c');
-    Nd4j.exec(new MaxPooling2D(z, out, ConvPoolBlock.pooling()));
+    Nd4j.exec(new MaxPooling2D(z, out, pooling));
     Nd4j.exec(new RectifiedLinear(out, out, 0.0));
     convInput = training ? x : null;
     conv = training ? z : null;
@@ -83,7 +98,7 @@ final class ConvPoolLayer extends BaseLayer<ConvPoolBlock> {
       throw new IllegalStateException("backpropGradient of " + layerId()
           + " needs a forward pass in training mode first (activate(true, ...))");
     }
-    ConvPoolBlock block = layerConf();
+    settings();
     INDArray eps = contiguous(epsilon, ArrayType.ACTIVATION_GRAD, workspaceMgr);
     // relu_bp with the ReLU's output for its input: output > 0 exactly where the input was.
     INDArray gradPool = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, output.dataType(),
@@ -91,7 +106,7 @@ final class ConvPoolLayer extends BaseLayer<ConvPoolBlock> {
     Nd4j.exec(new RectifiedLinearDerivative(output, eps, gradPool));
     INDArray gradConv = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, conv.dataType(),
         conv.shape(), 'c');
-    Nd4j.exec(new Pooling2DDerivative(conv, gradPool, gradConv, ConvPoolBlock.pooling()));
+    Nd4j.exec(new Pooling2DDerivative(conv, gradPool, gradConv, pooling));
 
     INDArray gradInput = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD,
         convInput.dataType(), convInput.shape(), 'c');
@@ -101,7 +116,7 @@ final class ConvPoolLayer extends BaseLayer<ConvPoolBlock> {
         .addInputs(convInput, getParamWithNoise(ConvPoolBlock.WEIGHT_KEY, true, workspaceMgr),
             getParamWithNoise(ConvPoolBlock.BIAS_KEY, true, workspaceMgr), gradConv)
         .addOutputs(gradInput, gradW, gradB)
-        .addIntegerArguments(convolutionArgs(block.convolution()))
+        .addIntegerArguments(convolutionArgs)
         .build());
 
     Gradient gradient = new DefaultGradient();
