@@ -84,6 +84,12 @@ class BenchCommandTest {
   }
 
   @Test
+  void fullSetTrainingRowIsMagnetsFitRateAgainstThePeersMean() {
+    assertEquals(List.of("training examples/s over these runs (fit phase; peer: mean of its runs)", "3,500.0",
+        "4,375.0", "1.25×"), BenchCommand.fullSetTrainingRow(new double[] {3400, 3600}, 4375));
+  }
+
+  @Test
   void phaseTableWithAndWithoutAveraging() {
     MagnetRunMetrics.Epoch plain = new MagnetRunMetrics.Epoch(10, 1.0, 2.0, 0.0, 1.0, 6.0, OptionalDouble.empty(),
         Map.of());
