@@ -31,9 +31,7 @@ import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -195,7 +193,7 @@ public final class EvaluateCommand implements Callable<Integer> {
       labels[i] = e.label();
       fine[i] = e.fineLabel();
     }
-    INDArray input = Nd4j.create(features, new long[] {labels.length, size}, DataType.FLOAT);
+    INDArray input = Distances.floatArray(features, labels.length, size);
     LabelledEmbeddings embeddings = new LabelledEmbeddings(artifact.embed(input), labels);
     int[] argmax = artifact.params().loss() == LossKind.SOFTMAX ? artifact.predictClasses(input) : null;
     return new Embedded(embeddings, Arrays.stream(fine).allMatch(f -> f >= 0) ? fine : null, argmax);

@@ -15,7 +15,6 @@ import java.util.NoSuchElementException;
 import org.apache.spark.util.LongAccumulator;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Embeds one partition lazily, a batch at a time: items are pulled and decoded until a batch is
@@ -96,7 +95,7 @@ final class PartitionEmbedder implements Iterator<EmbedRecord> {
       classifier = model.classifier();
     }
     int n = batch.size();
-    INDArray x = Nd4j.create(n == batchSize ? features : Arrays.copyOf(features, n * size), new long[] {n, size}, 'c');
+    INDArray x = Distances.floatArray(n == batchSize ? features : Arrays.copyOf(features, n * size), n, size);
     INDArray embeddings = NetworkFactory.embed(network, x, batchSize);
     double[][] proba = classifier.predictProba(embeddings);
     int[] nearest = classifier.nearestCluster(embeddings);

@@ -1,6 +1,7 @@
 package dev.magnet.spark.ml;
 
 import dev.magnet.core.cluster.ClusterIndex;
+import dev.magnet.core.distance.Distances;
 import dev.magnet.core.eval.ClusterClassifier;
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.core.nn.NetworkFactory;
@@ -185,7 +186,7 @@ public final class MagnetModel extends Model<MagnetModel> implements MagnetStage
           }
           System.arraycopy(features.values(row.get(outputs.featuresIndex())), 0, flat, i * size, size);
         }
-        INDArray x = Nd4j.create(flat, new long[] {batch.size(), size}, 'c');
+        INDArray x = Distances.floatArray(flat, batch.size(), size);
         INDArray embeddings = NetworkFactory.embed(network, x, SparkEmbedder.BATCH);
         double[][] probabilities = rule.predictProba(embeddings);
         int[] nearest = outputs.cluster() ? rule.nearestCluster(embeddings) : null;

@@ -11,7 +11,6 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Embeds examples on the executors: the network is broadcast once, rebuilt once per partition,
@@ -66,6 +65,6 @@ public final class SparkEmbedder {
       }
       e.decodeInto(flat, i * width);
     }
-    return Nd4j.create(flat, new long[] {batch.size(), width}, 'c');
+    return Distances.floatArray(flat, batch.size(), width);
   }
 }
