@@ -8,7 +8,7 @@ import org.deeplearning4j.nn.conf.layers.PoolingType;
 /**
  * The network bodies. Every network is {@code body -> dense(h, ReLU) for h in hiddenSizes ->
  * dense(embeddingDim, identity)} followed by a {@link Head}; the embedding is not normalised.
- * Convolutions are native-op {@code SameDiffLayer}s (why: see {@link ConvPoolBlock}).
+ * Convolutions are hand-written layers of libnd4j's native ops (why: see {@link ConvPoolBlock}).
  */
 public enum Architecture {
   /**

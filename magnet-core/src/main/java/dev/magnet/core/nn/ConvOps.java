@@ -1,53 +1,56 @@
 package dev.magnet.core.nn;
 
-import java.util.Map;
+import java.util.Arrays;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.InputTypeUtil;
-import org.deeplearning4j.nn.weights.WeightInit;
-import org.deeplearning4j.nn.weights.WeightInitUtil;
-import org.nd4j.autodiff.samediff.SDVariable;
-import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.enums.WeightsFormat;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
-import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.api.shape.Shape;
 
-/** The native-op building blocks shared by {@link ConvPoolBlock} and {@link ResidualBlock}. */
+/** What the hand-written layers {@link ConvPoolBlock} and {@link ResidualBlock} share. */
 final class ConvOps {
-  /** SameDiff's conv2d and DL4J's CNN input types both default to channels-first. */
-  static final String NCHW = "NCHW";
-
   private ConvOps() {}
 
-  /** Convolution with bias, NCHW input, weights {@code [kH, kW, inC, outC]}, bias {@code [1, outC]}. */
-  static SDVariable conv(SameDiff sd, SDVariable x, SDVariable w, SDVariable b, int kernel,
-      int stride, Padding padding) {
-    Conv2DConfig config = Conv2DConfig.builder()
+  /** A {@code kernel x kernel} convolution: this stride and padding, NCHW, weights YXIO. */
+  static Conv2DConfig convolution(int kernel, int stride, Padding padding) {
+    return Conv2DConfig.builder()
         .kH(kernel).kW(kernel)
         .sH(stride).sW(stride)
         .paddingMode(padding.mode())
-        .dataFormat(NCHW)
+        .dataFormat(Conv2DConfig.NCHW)
+        .weightsFormat(WeightsFormat.YXIO)
         .build();
-    return sd.cnn().conv2d(x, w, b, config);
+  }
+
+  /** libnd4j's integer arguments of conv2d and conv2d_bp, in the order Conv2D writes them. */
+  static int[] convolutionArgs(Conv2DConfig c) {
+    long[] args = {c.getKH(), c.getKW(), c.getSH(), c.getSW(), c.getPH(), c.getPW(), c.getDH(),
+        c.getDW(), c.getPaddingMode().index, "NCHW".equalsIgnoreCase(c.getDataFormat()) ? 0 : 1,
+        c.getWeightsFormat().ordinal()};
+    return Arrays.stream(args).mapToInt(Math::toIntExact).toArray();
   }
 
   /**
-   * He initialisation (the layers are followed by ReLU) for the weights, zero for the biases,
-   * outside any workspace because the arrays are views of the network's parameter vector.
+   * A layer's input as a c-ordered {@code [n, channels, h, w]} array of {@code dataType}, or an
+   * exception naming the layer, the shape it needs and the shape it got.
    */
-  static void heInit(Map<String, INDArray> params, Map<String, long[]> fans) {
-    try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-      for (Map.Entry<String, INDArray> e : params.entrySet()) {
-        long[] fan = fans.get(e.getKey());
-        if (fan == null) {
-          e.getValue().assign(0);
-        } else {
-          WeightInitUtil.initWeights(fan[0], fan[1], e.getValue().shape(), WeightInit.RELU, null,
-              'c', e.getValue());
-        }
-      }
+  static INDArray checkedInput(INDArray input, long channels, String layer, DataType dataType,
+      LayerWorkspaceMgr workspaceMgr) {
+    if (input.rank() != 4 || input.size(1) != channels) {
+      throw new IllegalArgumentException("input of " + layer + " must be [n, " + channels
+          + ", height, width] (NCHW); shape=" + Arrays.toString(input.shape()));
     }
+    return contiguous(input.castTo(dataType), ArrayType.ACTIVATIONS, workspaceMgr);
+  }
+
+  /** The array itself when it is c-ordered with default strides, else a copy in that order. */
+  static INDArray contiguous(INDArray a, ArrayType type, LayerWorkspaceMgr workspaceMgr) {
+    return a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a) ? a : workspaceMgr.dup(type, a, 'c');
   }
 
   /** The input as a convolutional type, or an exception naming the layer and what it got. */

@@ -1,6 +1,7 @@
 package dev.magnet.core.nn;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.ParamInitializer;
@@ -11,7 +12,6 @@ import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
 import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.optimize.api.TrainingListener;
-import org.nd4j.enums.WeightsFormat;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.Pooling2D;
@@ -29,10 +29,10 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * oneDNN in M2.1 (its helpers are off by default, and the switch they read is looked up under a
  * class name that no longer exists) and train {@code fmnist-cnn} at 240–270 examples/s on two cores
  * (DESIGN.md §4). A {@code SameDiffLayer} of the same ops does use oneDNN, but DL4J's SameDiff
- * bridge runs the forward ops a second time inside every backward pass and returns twice the
- * gradient ({@link NativeOpLayer}). This layer runs each op once, and pools before the ReLU (the
- * same output: ReLU is monotone, so it commutes with max) so that the ReLU and its gradient see a
- * quarter of the values. The forward pass keeps the convolution's output and the layer's output
+ * bridge runs the forward ops a second time inside every backward pass, and in M2.1 returns twice
+ * the gradient (Magnet divided it by two while its layers were SameDiff ones). This layer runs
+ * each op once, and pools before the ReLU (the same output: ReLU is monotone, so it commutes with
+ * max) so that the ReLU and its gradient see a quarter of the values. The forward pass keeps the convolution's output and the layer's output
  * in the activations workspace; the backward pass runs {@code relu_bp}, {@code maxpool2d_bp} and
  * {@code conv2d_bp} on them. {@code NetworkBenchmark} ({@code fmnist-cnn}, one thread, batch 48,
  * Adam), same sitting: 1,837 and 1,879 training examples/s as a {@code SameDiffLayer}, 2,993 and
@@ -49,7 +49,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * <p>Fields are not final: DL4J's Jackson mapper fills them through the no-arg constructor and
  * {@link #setNIn} sets {@code inChannels} from the input type when the configuration is built.
  */
-public class ConvPoolBlock extends BaseLayer {
+public class ConvPoolBlock extends BaseLayer implements LayoutParams.Layout {
   private static final long serialVersionUID = 1L;
   public static final int KERNEL = 3;
   /** Pooling window and stride: halves the resolution, as in the reference network. */
@@ -123,7 +123,16 @@ public class ConvPoolBlock extends BaseLayer {
 
   @Override
   public ParamInitializer initializer() {
-    return ConvPoolParams.INSTANCE;
+    return LayoutParams.INSTANCE;
+  }
+
+  /** {@code W [3, 3, in, out]} (He: fans in·9 and out·9), then {@code b [1, out]}. */
+  @Override
+  public List<ParamSpec> params() {
+    return List.of(
+        ParamSpec.weight(WEIGHT_KEY, inChannels * KERNEL * KERNEL, outChannels * KERNEL * KERNEL,
+            KERNEL, KERNEL, inChannels, outChannels),
+        ParamSpec.bias(BIAS_KEY, outChannels));
   }
 
   @Override
@@ -150,13 +159,7 @@ public class ConvPoolBlock extends BaseLayer {
 
   /** The convolution's settings: 3x3, stride 1, this block's padding, NCHW, weights YXIO. */
   Conv2DConfig convolution() {
-    return Conv2DConfig.builder()
-        .kH(KERNEL).kW(KERNEL)
-        .sH(1).sW(1)
-        .paddingMode(padding.mode())
-        .dataFormat(Conv2DConfig.NCHW)
-        .weightsFormat(WeightsFormat.YXIO)
-        .build();
+    return ConvOps.convolution(KERNEL, 1, padding);
   }
 
   /** The pooling's settings: max over 2x2 windows with stride 2, no padding, NCHW. */

@@ -1,6 +1,5 @@
 package dev.magnet.core.nn;
 
-import java.util.Arrays;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -18,7 +17,6 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
-import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -48,7 +46,7 @@ final class ConvPoolLayer extends BaseLayer<ConvPoolBlock> {
   private void settings() {
     if (convolution == null) {
       convolution = layerConf().convolution();
-      convolutionArgs = convolutionArgs(convolution);
+      convolutionArgs = ConvOps.convolutionArgs(convolution);
       pooling = ConvPoolBlock.pooling();
     }
   }
@@ -69,7 +67,7 @@ final class ConvPoolLayer extends BaseLayer<ConvPoolBlock> {
     applyDropOutIfNecessary(training, workspaceMgr);
     ConvPoolBlock block = layerConf();
     settings();
-    INDArray x = checkedInput(block, workspaceMgr);
+    INDArray x = ConvOps.checkedInput(input, block.getInChannels(), layerId(), dataType, workspaceMgr);
     INDArray w = getParamWithNoise(ConvPoolBlock.WEIGHT_KEY, training, workspaceMgr);
     INDArray b = getParamWithNoise(ConvPoolBlock.BIAS_KEY, training, workspaceMgr);
     long n = x.size(0);
@@ -99,7 +97,7 @@ final class ConvPoolLayer extends BaseLayer<ConvPoolBlock> {
           + " needs a forward pass in training mode first (activate(true, ...))");
     }
     settings();
-    INDArray eps = contiguous(epsilon, ArrayType.ACTIVATION_GRAD, workspaceMgr);
+    INDArray eps = ConvOps.contiguous(epsilon, ArrayType.ACTIVATION_GRAD, workspaceMgr);
     // relu_bp with the ReLU's output for its input: output > 0 exactly where the input was.
     INDArray gradPool = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, output.dataType(),
         output.shape(), 'c');
@@ -137,26 +135,5 @@ final class ConvPoolLayer extends BaseLayer<ConvPoolBlock> {
     convInput = null;
     conv = null;
     output = null;
-  }
-
-  /** The input as a c-ordered {@code [n, inChannels, h, w]} array of the layer's data type. */
-  private INDArray checkedInput(ConvPoolBlock block, LayerWorkspaceMgr workspaceMgr) {
-    if (input.rank() != 4 || input.size(1) != block.getInChannels()) {
-      throw new IllegalArgumentException("input of " + layerId() + " must be [n, "
-          + block.getInChannels() + ", height, width] (NCHW); shape=" + Arrays.toString(input.shape()));
-    }
-    return contiguous(input.castTo(dataType), ArrayType.ACTIVATIONS, workspaceMgr);
-  }
-
-  private static INDArray contiguous(INDArray a, ArrayType type, LayerWorkspaceMgr workspaceMgr) {
-    return a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a) ? a : workspaceMgr.dup(type, a, 'c');
-  }
-
-  /** libnd4j's integer arguments of conv2d and conv2d_bp, in the order Conv2D writes them. */
-  private static int[] convolutionArgs(Conv2DConfig c) {
-    long[] args = {c.getKH(), c.getKW(), c.getSH(), c.getSW(), c.getPH(), c.getPW(), c.getDH(),
-        c.getDW(), c.getPaddingMode().index, "NCHW".equalsIgnoreCase(c.getDataFormat()) ? 0 : 1,
-        c.getWeightsFormat().ordinal()};
-    return Arrays.stream(args).mapToInt(Math::toIntExact).toArray();
   }
 }

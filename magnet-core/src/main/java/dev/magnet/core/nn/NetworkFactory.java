@@ -31,7 +31,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * <p>Workspaces are ENABLED for training and inference: DL4J then reuses the same off-heap
  * buffers for every mini-batch's activations and gradients instead of allocating (and leaving
  * to the garbage collector) new ones each iteration, which matters for fixed-size M·D batches
- * on small CPU machines. The native-op {@code SameDiffLayer}s run inside them too.
+ * on small CPU machines. The hand-written conv layers allocate in them too.
  */
 public final class NetworkFactory {
   /** Size of each forward pass in {@link #embed} when callers have no better idea. */

@@ -1,18 +1,27 @@
 package dev.magnet.core.nn;
 
-import java.util.HashMap;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
-import org.nd4j.autodiff.samediff.SDVariable;
-import org.nd4j.autodiff.samediff.SameDiff;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
+import org.deeplearning4j.nn.conf.memory.MemoryReport;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
- * A basic residual block, {@code relu(conv3x3(relu(conv3x3_s(x))) + skip(x))}, as one DL4J layer
- * built from native SameDiff ops in NCHW (why native ops: see {@link ConvPoolBlock}). Both
+ * A basic residual block, {@code relu(conv3x3(relu(conv3x3_s(x))) + skip(x))}, as one hand-written
+ * DL4J layer of libnd4j's native ops in NCHW ({@link ResidualLayer}; why not a {@code SameDiffLayer}:
+ * see {@link ConvPoolBlock}). Both
  * convolutions pad {@link Padding#SAME}; the first has stride {@code s}. The skip is the identity
  * when the shape is unchanged, else a 1x1 convolution with stride {@code s} (a projection).
  *
@@ -23,17 +32,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>Fields are not final: DL4J's Jackson mapper fills them through the no-arg constructor and
  * {@link #setNIn} sets {@code inChannels} from the input type when the configuration is built.
  */
-public class ResidualBlock extends NativeOpLayer {
+public class ResidualBlock extends BaseLayer implements LayoutParams.Layout {
+  private static final long serialVersionUID = 1L;
   /** Kernel of the two main convolutions. */
   public static final int KERNEL = 3;
   /** Largest stride: a block halves the resolution at most, as in ResNet. */
   public static final int MAX_STRIDE = 2;
-  private static final String W1 = "W1";
-  private static final String B1 = "b1";
-  private static final String W2 = "W2";
-  private static final String B2 = "b2";
-  private static final String WP = "Wp";
-  private static final String BP = "bp";
+  static final String W1 = "W1";
+  static final String B1 = "b1";
+  static final String W2 = "W2";
+  static final String B2 = "b2";
+  static final String WP = "Wp";
+  static final String BP = "bp";
 
   private long inChannels;
   private long outChannels;
@@ -84,38 +94,73 @@ public class ResidualBlock extends NativeOpLayer {
     return stride != 1 || inChannels != outChannels;
   }
 
-  @Override
-  public SDVariable defineLayer(SameDiff sd, SDVariable input, Map<String, SDVariable> params,
-      SDVariable mask) {
-    SDVariable h = sd.nn().relu(
-        ConvOps.conv(sd, input, params.get(W1), params.get(B1), KERNEL, stride, Padding.SAME), 0.0);
-    SDVariable main = ConvOps.conv(sd, h, params.get(W2), params.get(B2), KERNEL, 1, Padding.SAME);
-    SDVariable skip = hasProjection()
-        ? ConvOps.conv(sd, input, params.get(WP), params.get(BP), 1, stride, Padding.SAME)
-        : input;
-    return sd.nn().relu(main.add(skip), 0.0);
-  }
-
-  @Override
-  public void defineParameters(SDLayerParams params) {
-    params.clear();
-    params.addWeightParam(W1, KERNEL, KERNEL, inChannels, outChannels);
-    params.addBiasParam(B1, 1, outChannels);
-    params.addWeightParam(W2, KERNEL, KERNEL, outChannels, outChannels);
-    params.addBiasParam(B2, 1, outChannels);
-    if (hasProjection()) {
-      params.addWeightParam(WP, 1, 1, inChannels, outChannels);
-      params.addBiasParam(BP, 1, outChannels);
+  /**
+   * Models saved while this block was a {@code SameDiffLayer} name its updater {@code updater}
+   * ({@code BaseLayer} says {@code iUpdater}); without this their configuration does not load.
+   */
+  @JsonProperty("updater")
+  private void setSavedUpdater(IUpdater updater) {
+    if (getIUpdater() == null) {
+      setIUpdater(updater);
     }
   }
 
   @Override
-  public void initializeParameters(Map<String, INDArray> params) {
-    Map<String, long[]> fans = new HashMap<>();
-    fans.put(W1, new long[] {inChannels * KERNEL * KERNEL, outChannels * KERNEL * KERNEL});
-    fans.put(W2, new long[] {outChannels * KERNEL * KERNEL, outChannels * KERNEL * KERNEL});
-    fans.put(WP, new long[] {inChannels, outChannels});
-    ConvOps.heInit(params, fans);
+  public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners,
+      int layerIndex, INDArray layerParamsView, boolean initializeParams, DataType dataType) {
+    ResidualLayer layer = new ResidualLayer(conf, dataType);
+    layer.setListeners(listeners);
+    layer.setIndex(layerIndex);
+    layer.setParamsViewArray(layerParamsView);
+    layer.setParamTable(initializer().init(conf, layerParamsView, initializeParams));
+    layer.setConf(conf);
+    return layer;
+  }
+
+  @Override
+  public ParamInitializer initializer() {
+    return LayoutParams.INSTANCE;
+  }
+
+  /**
+   * The weights, then the biases (the SameDiff version's order, so its saved models load):
+   * {@code W1}, {@code W2}, {@code Wp} (with a projection), {@code b1}, {@code b2}, {@code bp}.
+   */
+  @Override
+  public List<ParamSpec> params() {
+    List<ParamSpec> params = new ArrayList<>();
+    params.add(ParamSpec.weight(W1, inChannels * KERNEL * KERNEL, outChannels * KERNEL * KERNEL,
+        KERNEL, KERNEL, inChannels, outChannels));
+    params.add(ParamSpec.weight(W2, outChannels * KERNEL * KERNEL, outChannels * KERNEL * KERNEL,
+        KERNEL, KERNEL, outChannels, outChannels));
+    if (hasProjection()) {
+      params.add(ParamSpec.weight(WP, inChannels, outChannels, 1, 1, inChannels, outChannels));
+    }
+    params.add(ParamSpec.bias(B1, outChannels));
+    params.add(ParamSpec.bias(B2, outChannels));
+    if (hasProjection()) {
+      params.add(ParamSpec.bias(BP, outChannels));
+    }
+    return params;
+  }
+
+  @Override
+  public boolean isPretrainParam(String paramName) {
+    return false;
+  }
+
+  @Override
+  public LayerMemoryReport getMemoryReport(InputType inputType) {
+    long params = initializer().numParams(this);
+    long updaterState = getIUpdater() == null ? 0 : getIUpdater().stateSize(params);
+    InputType output = getOutputType(-1, inputType);
+    // The first convolution's ReLU output is kept for the backward pass, which needs as much again.
+    long perExample = output.arrayElementsPerExample();
+    return new LayerMemoryReport.Builder(getLayerName(), ResidualBlock.class, inputType, output)
+        .standardMemory(params, updaterState)
+        .workingMemory(0, perExample, 0, 3 * perExample)
+        .cacheMemory(MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
+        .build();
   }
 
   @Override
