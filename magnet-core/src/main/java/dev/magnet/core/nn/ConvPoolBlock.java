@@ -1,24 +1,16 @@
 package dev.magnet.core.nn;
 
-import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
 import org.deeplearning4j.nn.conf.memory.MemoryReport;
-import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.Pooling2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
-import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
  * Conv 3x3 + bias + ReLU + max-pool 2x2/2 as one DL4J layer of native ops (libnd4j's
@@ -49,7 +41,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * <p>Fields are not final: DL4J's Jackson mapper fills them through the no-arg constructor and
  * {@link #setNIn} sets {@code inChannels} from the input type when the configuration is built.
  */
-public class ConvPoolBlock extends BaseLayer implements LayoutParams.Layout {
+public class ConvPoolBlock extends HandWrittenLayer {
   private static final long serialVersionUID = 1L;
   public static final int KERNEL = 3;
   /** Pooling window and stride: halves the resolution, as in the reference network. */
@@ -98,32 +90,9 @@ public class ConvPoolBlock extends BaseLayer implements LayoutParams.Layout {
     return padding;
   }
 
-  /**
-   * Models saved while this block was a {@code SameDiffLayer} name its updater {@code updater}
-   * ({@code BaseLayer} says {@code iUpdater}); without this their configuration does not load.
-   */
-  @JsonProperty("updater")
-  private void setSavedUpdater(IUpdater updater) {
-    if (getIUpdater() == null) {
-      setIUpdater(updater);
-    }
-  }
-
   @Override
-  public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners,
-      int layerIndex, INDArray layerParamsView, boolean initializeParams, DataType dataType) {
-    ConvPoolLayer layer = new ConvPoolLayer(conf, dataType);
-    layer.setListeners(listeners);
-    layer.setIndex(layerIndex);
-    layer.setParamsViewArray(layerParamsView);
-    layer.setParamTable(initializer().init(conf, layerParamsView, initializeParams));
-    layer.setConf(conf);
-    return layer;
-  }
-
-  @Override
-  public ParamInitializer initializer() {
-    return LayoutParams.INSTANCE;
+  org.deeplearning4j.nn.layers.BaseLayer<?> runtime(NeuralNetConfiguration conf, DataType dataType) {
+    return new ConvPoolLayer(conf, dataType);
   }
 
   /** {@code W [3, 3, in, out]} (He: fans in·9 and out·9), then {@code b [1, out]}. */
@@ -133,11 +102,6 @@ public class ConvPoolBlock extends BaseLayer implements LayoutParams.Layout {
         ParamSpec.weight(WEIGHT_KEY, inChannels * KERNEL * KERNEL, outChannels * KERNEL * KERNEL,
             KERNEL, KERNEL, inChannels, outChannels),
         ParamSpec.bias(BIAS_KEY, outChannels));
-  }
-
-  @Override
-  public boolean isPretrainParam(String paramName) {
-    return false;
   }
 
   @Override

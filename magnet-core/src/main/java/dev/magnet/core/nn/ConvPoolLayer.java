@@ -1,22 +1,18 @@
 package dev.magnet.core.nn;
 
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
-import org.deeplearning4j.nn.layers.BaseLayer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.MaxPooling2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.Pooling2DDerivative;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
-import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -24,7 +20,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * and {@code conv2d_bp(maxpool2d_bp(relu_bp(...)))} backward on the arrays kept from the
  * forward pass, each op run once.
  */
-final class ConvPoolLayer extends BaseLayer<ConvPoolBlock> {
+final class ConvPoolLayer extends HandWrittenRuntime<ConvPoolBlock> {
   private static final long serialVersionUID = 1L;
 
   /** The (c-ordered) input of the last training forward pass, in the activations workspace. */
@@ -49,16 +45,6 @@ final class ConvPoolLayer extends BaseLayer<ConvPoolBlock> {
       convolutionArgs = ConvOps.convolutionArgs(convolution);
       pooling = ConvPoolBlock.pooling();
     }
-  }
-
-  @Override
-  public Type type() {
-    return Type.CONVOLUTIONAL;
-  }
-
-  @Override
-  public boolean isPretrainLayer() {
-    return false;
   }
 
   @Override
@@ -92,46 +78,23 @@ final class ConvPoolLayer extends BaseLayer<ConvPoolBlock> {
   @Override
   public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
     assertInputSet(true);
-    if (conv == null) {
-      throw new IllegalStateException("backpropGradient of " + layerId()
-          + " needs a forward pass in training mode first (activate(true, ...))");
-    }
+    requireForwardPass(conv);
     settings();
-    INDArray eps = ConvOps.contiguous(epsilon, ArrayType.ACTIVATION_GRAD, workspaceMgr);
-    // relu_bp with the ReLU's output for its input: output > 0 exactly where the input was.
-    INDArray gradPool = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, output.dataType(),
-        output.shape(), 'c');
-    Nd4j.exec(new RectifiedLinearDerivative(output, eps, gradPool));
+    INDArray gradPool = reluGradient(output, epsilon, workspaceMgr);
     INDArray gradConv = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, conv.dataType(),
         conv.shape(), 'c');
     Nd4j.exec(new Pooling2DDerivative(conv, gradPool, gradConv, pooling));
-
     INDArray gradInput = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD,
         convInput.dataType(), convInput.shape(), 'c');
-    INDArray gradW = gradientViews.get(ConvPoolBlock.WEIGHT_KEY);
-    INDArray gradB = gradientViews.get(ConvPoolBlock.BIAS_KEY);
-    Nd4j.exec(DynamicCustomOp.builder("conv2d_bp")
-        .addInputs(convInput, getParamWithNoise(ConvPoolBlock.WEIGHT_KEY, true, workspaceMgr),
-            getParamWithNoise(ConvPoolBlock.BIAS_KEY, true, workspaceMgr), gradConv)
-        .addOutputs(gradInput, gradW, gradB)
-        .addIntegerArguments(convolutionArgs)
-        .build());
-
-    Gradient gradient = new DefaultGradient();
-    gradient.gradientForVariable().put(ConvPoolBlock.WEIGHT_KEY, gradW);
-    gradient.gradientForVariable().put(ConvPoolBlock.BIAS_KEY, gradB);
+    convBackprop(convInput, ConvPoolBlock.WEIGHT_KEY, ConvPoolBlock.BIAS_KEY, gradConv, gradInput,
+        convolutionArgs, workspaceMgr);
+    Gradient gradient = gradients();
     forget();
     return new Pair<>(gradient, backpropDropOutIfPresent(gradInput));
   }
 
   @Override
-  public void clear() {
-    super.clear();
-    forget();
-  }
-
-  /** Drops the forward pass's arrays: they live in a workspace that is about to be reused. */
-  private void forget() {
+  void forget() {
     convInput = null;
     conv = null;
     output = null;

@@ -1,22 +1,14 @@
 package dev.magnet.core.nn;
 
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
 import org.deeplearning4j.nn.conf.memory.MemoryReport;
-import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
  * A basic residual block, {@code relu(conv3x3(relu(conv3x3_s(x))) + skip(x))}, as one hand-written
@@ -32,7 +24,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * <p>Fields are not final: DL4J's Jackson mapper fills them through the no-arg constructor and
  * {@link #setNIn} sets {@code inChannels} from the input type when the configuration is built.
  */
-public class ResidualBlock extends BaseLayer implements LayoutParams.Layout {
+public class ResidualBlock extends HandWrittenLayer {
   private static final long serialVersionUID = 1L;
   /** Kernel of the two main convolutions. */
   public static final int KERNEL = 3;
@@ -94,32 +86,9 @@ public class ResidualBlock extends BaseLayer implements LayoutParams.Layout {
     return stride != 1 || inChannels != outChannels;
   }
 
-  /**
-   * Models saved while this block was a {@code SameDiffLayer} name its updater {@code updater}
-   * ({@code BaseLayer} says {@code iUpdater}); without this their configuration does not load.
-   */
-  @JsonProperty("updater")
-  private void setSavedUpdater(IUpdater updater) {
-    if (getIUpdater() == null) {
-      setIUpdater(updater);
-    }
-  }
-
   @Override
-  public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners,
-      int layerIndex, INDArray layerParamsView, boolean initializeParams, DataType dataType) {
-    ResidualLayer layer = new ResidualLayer(conf, dataType);
-    layer.setListeners(listeners);
-    layer.setIndex(layerIndex);
-    layer.setParamsViewArray(layerParamsView);
-    layer.setParamTable(initializer().init(conf, layerParamsView, initializeParams));
-    layer.setConf(conf);
-    return layer;
-  }
-
-  @Override
-  public ParamInitializer initializer() {
-    return LayoutParams.INSTANCE;
+  org.deeplearning4j.nn.layers.BaseLayer<?> runtime(NeuralNetConfiguration conf, DataType dataType) {
+    return new ResidualLayer(conf, dataType);
   }
 
   /**
@@ -142,11 +111,6 @@ public class ResidualBlock extends BaseLayer implements LayoutParams.Layout {
       params.add(ParamSpec.bias(BP, outChannels));
     }
     return params;
-  }
-
-  @Override
-  public boolean isPretrainParam(String paramName) {
-    return false;
   }
 
   @Override

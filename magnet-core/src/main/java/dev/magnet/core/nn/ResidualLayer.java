@@ -1,15 +1,12 @@
 package dev.magnet.core.nn;
 
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
-import org.deeplearning4j.nn.layers.BaseLayer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
@@ -22,7 +19,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * through {@code conv2}, {@code relu_bp} on {@code h}, {@code conv2d_bp} through {@code conv1} and
  * the projection, each op once, on the arrays kept from the forward pass.
  */
-final class ResidualLayer extends BaseLayer<ResidualBlock> {
+final class ResidualLayer extends HandWrittenRuntime<ResidualBlock> {
   private static final long serialVersionUID = 1L;
 
   /** The (c-ordered) input, {@code h} and the output of the last training forward pass. */
@@ -33,6 +30,9 @@ final class ResidualLayer extends BaseLayer<ResidualBlock> {
   private transient Conv2DConfig first;
   private transient Conv2DConfig second;
   private transient Conv2DConfig projection;
+  private transient int[] firstArgs;
+  private transient int[] secondArgs;
+  private transient int[] projectionArgs;
 
   ResidualLayer(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
@@ -44,17 +44,10 @@ final class ResidualLayer extends BaseLayer<ResidualBlock> {
       first = ConvOps.convolution(ResidualBlock.KERNEL, stride, Padding.SAME);
       second = ConvOps.convolution(ResidualBlock.KERNEL, 1, Padding.SAME);
       projection = ConvOps.convolution(1, stride, Padding.SAME);
+      firstArgs = ConvOps.convolutionArgs(first);
+      secondArgs = ConvOps.convolutionArgs(second);
+      projectionArgs = ConvOps.convolutionArgs(projection);
     }
-  }
-
-  @Override
-  public Type type() {
-    return Type.CONVOLUTIONAL;
-  }
-
-  @Override
-  public boolean isPretrainLayer() {
-    return false;
   }
 
   @Override
@@ -94,51 +87,32 @@ final class ResidualLayer extends BaseLayer<ResidualBlock> {
   @Override
   public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
     assertInputSet(true);
-    if (hidden == null) {
-      throw new IllegalStateException("backpropGradient of " + layerId()
-          + " needs a forward pass in training mode first (activate(true, ...))");
-    }
+    requireForwardPass(hidden);
     settings();
     ResidualBlock block = layerConf();
-    INDArray eps = ConvOps.contiguous(epsilon, ArrayType.ACTIVATION_GRAD, workspaceMgr);
-    // relu_bp with the ReLU's output for its input: output > 0 exactly where the input was.
-    INDArray gradSum = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, output.dataType(),
-        output.shape(), 'c');
-    Nd4j.exec(new RectifiedLinearDerivative(output, eps, gradSum));
+    INDArray gradSum = reluGradient(output, epsilon, workspaceMgr);
 
     INDArray gradHidden = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, hidden.dataType(),
         hidden.shape(), 'c');
-    convBackprop(hidden, ResidualBlock.W2, ResidualBlock.B2, gradSum, gradHidden, second, workspaceMgr);
+    convBackprop(hidden, ResidualBlock.W2, ResidualBlock.B2, gradSum, gradHidden, secondArgs, workspaceMgr);
     Nd4j.exec(new RectifiedLinearDerivative(hidden, gradHidden, gradHidden));
 
     INDArray gradInput = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD,
         convInput.dataType(), convInput.shape(), 'c');
-    convBackprop(convInput, ResidualBlock.W1, ResidualBlock.B1, gradHidden, gradInput, first, workspaceMgr);
+    convBackprop(convInput, ResidualBlock.W1, ResidualBlock.B1, gradHidden, gradInput, firstArgs, workspaceMgr);
     if (block.hasProjection()) {
       INDArray gradSkip = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM,
           convInput.dataType(), convInput.shape(), 'c');
-      convBackprop(convInput, ResidualBlock.WP, ResidualBlock.BP, gradSum, gradSkip, projection, workspaceMgr);
+      convBackprop(convInput, ResidualBlock.WP, ResidualBlock.BP, gradSum, gradSkip, projectionArgs,
+          workspaceMgr);
       gradInput.addi(gradSkip);
     } else {
       gradInput.addi(gradSum);
     }
 
-    Gradient gradient = new DefaultGradient();
-    for (ParamSpec p : block.params()) {
-      gradient.gradientForVariable().put(p.key(), gradientViews.get(p.key()));
-    }
+    Gradient gradient = gradients();
     forget();
     return new Pair<>(gradient, backpropDropOutIfPresent(gradInput));
-  }
-
-  /** conv2d_bp: the gradient at the input into {@code gradIn}, at W and b into their views. */
-  private void convBackprop(INDArray in, String weight, String bias, INDArray gradOut, INDArray gradIn,
-      Conv2DConfig config, LayerWorkspaceMgr workspaceMgr) {
-    Nd4j.exec(DynamicCustomOp.builder("conv2d_bp")
-        .addInputs(in, param(weight, true, workspaceMgr), param(bias, true, workspaceMgr), gradOut)
-        .addOutputs(gradIn, gradientViews.get(weight), gradientViews.get(bias))
-        .addIntegerArguments(ConvOps.convolutionArgs(config))
-        .build());
   }
 
   private INDArray param(String key, boolean training, LayerWorkspaceMgr workspaceMgr) {
@@ -146,13 +120,7 @@ final class ResidualLayer extends BaseLayer<ResidualBlock> {
   }
 
   @Override
-  public void clear() {
-    super.clear();
-    forget();
-  }
-
-  /** Drops the forward pass's arrays: they live in a workspace that is about to be reused. */
-  private void forget() {
+  void forget() {
     convInput = null;
     hidden = null;
     output = null;

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.magnet.core.DoublePrecision;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -26,7 +24,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
@@ -108,40 +105,11 @@ class ConvPoolBlockTest {
    */
   @Test
   void modelsSavedWithTheSameDiffBlockLoadAndEmbedAlike() throws Exception {
-    MultiLayerNetwork net;
-    try (InputStream in = resource("fmnist-cnn-10x10-samediff.zip")) {
-      net = ModelSerializer.restoreMultiLayerNetwork(in, true);
-    }
+    MultiLayerNetwork net = SavedModelFixture.assertLoadsEmbedsAlikeAndTrainsOn("fmnist-cnn-10x10-samediff",
+        Nd4j.linspace(DataType.FLOAT, -1, 0.01, 200).reshape(2, 1, 10, 10));
     assertTrue(net.getLayer(0) instanceof ConvPoolLayer, net.getLayer(0).getClass().getName());
-    String[] rows;
-    try (InputStream in = resource("fmnist-cnn-10x10-samediff.embeddings.txt")) {
-      rows = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim().split("\n");
-    }
-    INDArray x = Nd4j.linspace(DataType.FLOAT, -1, 0.01, 200).reshape(2, 1, 10, 10);
-    INDArray embedded = NetworkFactory.embed(net, x, 2);
-    for (int i = 0; i < rows.length; i++) {
-      String[] values = rows[i].split(" ");
-      for (int j = 0; j < values.length; j++) {
-        assertEquals(Float.parseFloat(values[j]), embedded.getFloat(i, j), 1e-5, "row " + i + " col " + j);
-      }
-    }
-    INDArray y = Nd4j.zeros(DataType.FLOAT, 2, 4);
-    y.putScalar(0, 1, 1);
-    y.putScalar(1, 3, 1);
-    double before = net.score(new DataSet(x, y));
-    for (int i = 0; i < 20; i++) {
-      net.fit(new DataSet(x, y));
-    }
-    assertTrue(net.score(new DataSet(x, y)) < before, "training on from the saved Adam state");
   }
 
-  private static InputStream resource(String name) {
-    InputStream in = ConvPoolBlockTest.class.getResourceAsStream("/compat/" + name);
-    if (in == null) {
-      throw new IllegalStateException("test resource /compat/" + name + " is missing");
-    }
-    return in;
-  }
 
   /** The layers, then a 2-wide identity output layer with squared error. */
   private static MultiLayerNetwork net(Layer... layers) {
