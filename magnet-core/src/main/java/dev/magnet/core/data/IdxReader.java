@@ -1,5 +1,6 @@
 package dev.magnet.core.data;
 
+import dev.magnet.core.distance.Distances;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.FileNotFoundException;
@@ -10,9 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.zip.GZIPInputStream;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Reads IDX files, the format of MNIST and Fashion-MNIST: unsigned-byte images (magic
@@ -205,7 +204,7 @@ public final class IdxReader {
     for (int i = 0; i < bytes.length; i++) {
       pixels[i] = (bytes[i] & 0xFF) / PIXEL_SCALE;
     }
-    return Nd4j.create(pixels, new long[] {count, 1, rows, cols}, DataType.FLOAT);
+    return Distances.floatArray(pixels, count, 1, rows, cols);
   }
 
   private static int[] readLabelValues(InputStream in, String source, int[] dims, int limit)

@@ -1,10 +1,9 @@
 package dev.magnet.core.data;
 
+import dev.magnet.core.distance.Distances;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Seeded generators of labelled data with hidden sub-classes, for tests and demos. Each coarse
@@ -97,7 +96,7 @@ public final class SyntheticData {
             + " separation=%s noise=%s seed=%d",
         classes, subclassesPerClass, perSubclass, dim, separation, noise, seed);
     return LabelledDataset.adopt(
-        Nd4j.create(values, new long[] {n, dim}, DataType.FLOAT),
+        Distances.floatArray(values, n, dim),
         coarse(fine, subclassesPerClass), classNames(classes), fine, description);
   }
 
@@ -150,7 +149,7 @@ public final class SyntheticData {
         "synthetic images: classes=%d subclassesPerClass=%d perSubclass=%d size=%d seed=%d",
         classes, subclassesPerClass, perSubclass, size, seed);
     return LabelledDataset.adopt(
-        Nd4j.create(values, new long[] {n, 1, size, size}, DataType.FLOAT),
+        Distances.floatArray(values, n, 1, size, size),
         coarse(fine, subclassesPerClass), classNames(classes), fine, description);
   }
 

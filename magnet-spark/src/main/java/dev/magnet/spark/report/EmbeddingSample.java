@@ -11,8 +11,6 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The embeddings the report projects: a seeded sample of at most {@link #MAX_POINTS} examples of
@@ -119,7 +117,7 @@ public record EmbeddingSample(float[][] embeddings, int[] labels, String source)
       labels[i] = e.label();
     }
     float[][] embeddings = Distances.floatRows(
-        model.embed(Nd4j.create(features, new long[] {labels.length, width}, DataType.FLOAT)));
+        model.embed(Distances.floatArray(features, labels.length, width)));
     return new EmbeddingSample(embeddings, labels, describe(labels.length, total, what));
   }
 
