@@ -1,5 +1,7 @@
 package dev.magnet.spark.train;
 
+import dev.magnet.spark.executor.NativeThreads;
+import dev.magnet.spark.executor.NetworkSnapshot;
 import dev.magnet.core.distance.Distances;
 import dev.magnet.core.nn.NetworkFactory;
 import dev.magnet.spark.data.Example;

@@ -301,7 +301,7 @@ class EmbedCommandTest {
     Files.writeString(output.resolve("keep.txt"), "earlier output");
     CliRun refused = CliRun.of("embed", "--model", modelDir, "--input", images, "--output", output.toString());
     assertEquals(ExitCodes.BAD_ARGUMENTS, refused.status(), refused.toString());
-    assertEquals("magnet embed: output " + output + " already exists; pass --overwrite to replace it",
+    assertEquals("magnet embed: output " + output + " already exists; pass --overwrite to replace it (or --incremental to add new files)",
         refused.err().strip());
     assertEquals(List.of("keep.txt"), list(output), "nothing touched");
     assertFalse(Files.exists(tmp.resolve("out_rejects")));

@@ -1,4 +1,4 @@
-package dev.magnet.spark.embed;
+package dev.magnet.spark.data.image;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -48,12 +48,12 @@ class ImageDecoderTest {
     return image;
   }
 
-  private static byte[] pixels(ImageDecoder.Result result) {
-    return assertInstanceOf(ImageDecoder.Pixels.class, result, result.toString()).values();
+  private static byte[] pixels(DecodeResult result) {
+    return assertInstanceOf(DecodedImage.class, result, result.toString()).pixels();
   }
 
-  private static ImageDecoder.Rejected rejected(ImageDecoder.Result result, RejectReason reason) {
-    ImageDecoder.Rejected rejected = assertInstanceOf(ImageDecoder.Rejected.class, result, result.toString());
+  private static DecodeResult.Rejected rejected(DecodeResult result, RejectReason reason) {
+    DecodeResult.Rejected rejected = assertInstanceOf(DecodeResult.Rejected.class, result, result.toString());
     assertEquals(reason, rejected.reason(), rejected.toString());
     return rejected;
   }
@@ -125,7 +125,7 @@ class ImageDecoderTest {
     noise[0] = 0x00;
     rejected(ImageDecoder.decode(noise, GREY_28), RejectReason.UNKNOWN_FORMAT);
     byte[] png = encode(greyImage(randomPlane(28, 28, 5), 28, 28), "png");
-    ImageDecoder.Rejected truncatedPng = rejected(ImageDecoder.decode(Arrays.copyOf(png, png.length / 2), GREY_28),
+    DecodeResult.Rejected truncatedPng = rejected(ImageDecoder.decode(Arrays.copyOf(png, png.length / 2), GREY_28),
         RejectReason.CORRUPT);
     assertTrue(truncatedPng.detail().startsWith("png: "), truncatedPng.detail());
     byte[] jpeg = encode(rgbImage(64, 64, 0x336699), "jpeg");
