@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.magnet.core.data.FashionMnist;
+import dev.magnet.core.nn.Architecture;
 import dev.magnet.spark.bench.ChildRun;
+import dev.magnet.spark.bench.CorpusBench;
 import dev.magnet.spark.bench.MagnetRunMetrics;
 import dev.magnet.spark.bench.Measure;
 import dev.magnet.spark.bench.PeerResult;
@@ -138,6 +140,20 @@ public final class BenchCommand implements Callable<Integer> {
           + " Not the options the bench sets: " + "--data, --validation, --limit, --epochs, --output, -K, -M, -D, ...")
   List<String> trainArgs = new ArrayList<>();
 
+  @Option(names = "--corpus", paramLabel = "images:DIR", description = "Instead of the training sections: embed the"
+      + " image folder DIR with 'embed' and with the PyTorch folder loader (--corpus-peer), images/s in the job and for"
+      + " the whole command, peak RSS, ratios (out/bench/corpus.md).")
+  String corpus;
+
+  @Option(names = "--corpus-network", paramLabel = "NET", defaultValue = "fmnist-cnn", converter = EnumOption.Network.class,
+      description = "The network of --corpus: fmnist-cnn (1x28x28) or resnet-small (3 channels at the images' size);"
+          + " untrained, as the yardstick's (default: ${DEFAULT-VALUE}).")
+  Architecture corpusNetwork;
+
+  @Option(names = "--corpus-peer", paramLabel = "PATH", defaultValue = CorpusBench.DEFAULT_PEER,
+      description = "The yardstick of --corpus (default: ${DEFAULT-VALUE}, against the working directory).")
+  Path corpusPeer;
+
   @Option(names = "--skip-peer", description = "Run Magnet only (no yardstick, no ratios).")
   boolean skipPeer;
 
@@ -202,6 +218,13 @@ public final class BenchCommand implements Callable<Integer> {
       return this;
     });
     PrintWriter out = spec.commandLine().getOut();
+    if (corpus != null) {
+      CorpusBench.Settings settings = TrainCommand.argument(() -> new CorpusBench.Settings(
+          Path.of(corpus.replaceFirst("^images:", "")), corpusNetwork, cores, python,
+          skipPeer ? null : corpusPeer.toAbsolutePath().normalize(), childJvm()));
+      out.print(CorpusBench.run(settings, claim(output.toAbsolutePath().normalize(), overwrite), out));
+      return ExitCodes.SUCCESS;
+    }
     Instant started = Instant.now();
     if (!skipPeer) {
       peerScript = checkPeer();

@@ -181,7 +181,7 @@ class EmbedCommandTest {
     List<Row> rows = session.read().parquet(output).collectAsList();
     assertEquals(good, rows.size(), "one row per good image");
     assertEquals(List.of("id", "path", "embedding", "prediction", "prediction_index", "probability", "cluster", "label",
-        "model"), Arrays.asList(session.read().parquet(output).columns()));
+        "model", "file_size", "file_modified"), Arrays.asList(session.read().parquet(output).columns()));
     assertEquals(good, rows.stream().map(r -> r.getLong(0)).distinct().count(), "ids are unique");
     org.apache.spark.sql.types.Metadata provenance = session.read().parquet(output).schema().apply("embedding").metadata();
     assertEquals(artifact.provenance().trainedAt(), provenance.getString("magnet.model.trainedAt"),

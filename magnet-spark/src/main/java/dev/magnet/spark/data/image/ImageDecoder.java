@@ -47,14 +47,14 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  *       2x2 average), so that large reductions average every pixel rather than sample a few (the
  *       multi-step technique of Java2D's own guidance, also used by imgscalr).
  *   <li>Memory: the pixel count is read from the header and checked against {@link #MAX_PIXELS}
- *       before any pixel is decoded. An image more than 4 times the model's size on an axis is
- *       decoded with ImageIO's source subsampling ({@link #subsampling}): every k-th column and
- *       row, k the largest period that leaves at least twice the model's size, so the decoded
- *       image is under 4h x 4w pixels whatever the file holds (for 96x96, under 147,456 pixels,
- *       442 KB as RGB) and the halvings still average 2x2 blocks of what is kept. The price is
- *       aliasing of patterns finer than k pixels, which the model's own resolution cannot show
- *       anyway; decoding at full size instead would hold up to 100 megapixels (400 MB as ARGB)
- *       per task for one large photograph.
+ *       before any pixel is decoded. A side longer than {@link #MAX_DECODED_SIDE} is decoded with
+ *       ImageIO's source subsampling ({@link #subsampling}): every k-th pixel along it, k the
+ *       smallest period that brings it to that length (but never under twice the model's size), so
+ *       a decoded image holds at most 2048 x 2048 pixels (16 MB as ARGB) whatever the file holds,
+ *       and the halvings that follow still average many of the pixels kept. Below that size nothing
+ *       is skipped: subsampling drops pixels without averaging them, and would alias fine patterns
+ *       (a checkerboard sampled every other pixel is one colour), so it is kept for the images
+ *       whose full decode would cost hundreds of MB (up to 400 MB as ARGB for 100 megapixels).
  *   <li>Failures are results, not exceptions: empty files, unknown formats, decoding errors and
  *       decoder warnings (a truncated JPEG decodes with a "premature end" warning) are
  *       {@link DecodeResult.Rejected} with a reason, so that one bad file never fails a Spark task.
@@ -67,6 +67,8 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
 public final class ImageDecoder {
   /** Larger images are refused unread: 100 megapixels of RGB is 300 MB of pixels per task. */
   public static final long MAX_PIXELS = 100_000_000L;
+  /** The longest side decoded in full; longer ones are subsampled to it: at most 4 megapixels held per decode. */
+  public static final int MAX_DECODED_SIDE = 2048;
   /** Subsampling keeps at least this many times the model's size on each axis, for the halvings to average. */
   static final int SUBSAMPLING_MARGIN = 2;
   /** The largest 8-bit value. */
@@ -263,11 +265,17 @@ public final class ImageDecoder {
 
   /**
    * The source subsampling period along an axis of {@code size} pixels for a model {@code target}
-   * pixels wide: the largest k with {@code size / k >= 2 * target}, at least 1. The kept size is
-   * then under {@code 4 * target} (k + 1 would have kept fewer than 2 * target).
+   * pixels wide: 1 up to {@link #MAX_DECODED_SIDE}, else the smallest k that keeps at most that many
+   * pixels ({@code ceil(size / k) <= MAX_DECODED_SIDE}), but never one that keeps fewer than
+   * {@code 2 * target}.
    */
   static int subsampling(int size, int target) {
-    return Math.max(1, size / (SUBSAMPLING_MARGIN * target));
+    if (size <= MAX_DECODED_SIDE) {
+      return 1;
+    }
+    int toSide = (size + MAX_DECODED_SIDE - 1) / MAX_DECODED_SIDE;
+    int keepMargin = Math.max(1, size / (SUBSAMPLING_MARGIN * target));
+    return Math.min(toSide, keepMargin);
   }
 
   private static String describe(ImageReader reader, Exception e) {
