@@ -10,6 +10,8 @@ import dev.magnet.core.model.Provenance;
 import dev.magnet.core.nn.Head;
 import dev.magnet.core.nn.NetworkFactory;
 import dev.magnet.core.nn.NetworkSpec;
+import dev.magnet.core.params.LossKind;
+import dev.magnet.core.params.MagnetParams;
 import dev.magnet.core.sampling.Neighbourhood;
 import dev.magnet.core.sampling.NeighbourhoodSampler;
 import java.util.ArrayList;

@@ -16,6 +16,8 @@ import dev.magnet.core.nn.Architecture;
 import dev.magnet.core.nn.InputShape;
 import dev.magnet.core.nn.NetworkFactory;
 import dev.magnet.core.nn.NetworkSpec;
+import dev.magnet.core.params.LossKind;
+import dev.magnet.core.params.MagnetParams;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.magnet.spark.experiment;
 
-import dev.magnet.core.train.LossKind;
+import dev.magnet.core.params.LossKind;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -3,7 +3,7 @@ package dev.magnet.spark.train;
 import dev.magnet.core.cluster.ClusterIndex;
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.core.nn.InputShape;
-import dev.magnet.core.train.LossKind;
+import dev.magnet.core.params.LossKind;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
