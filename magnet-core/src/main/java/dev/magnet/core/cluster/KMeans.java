@@ -1,6 +1,7 @@
 package dev.magnet.core.cluster;
 
 import dev.magnet.core.distance.Distances;
+import dev.magnet.core.matrix.Matrices;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -190,11 +191,11 @@ public final class KMeans {
 
   /** The rows of a 2-D, non-empty, finite matrix as Java arrays. */
   private static double[][] checkedRows(INDArray m, String name) {
-    Distances.checkMatrix(m, name);
+    Matrices.checkMatrix(m, name);
     if (m.rows() == 0) {
       throw new IllegalArgumentException(name + " must have at least one row; rows=0");
     }
-    double[][] rows = Distances.rows(m);
+    double[][] rows = Matrices.toDoubleRows(m);
     for (int i = 0; i < rows.length; i++) {
       for (double v : rows[i]) {
         if (!Double.isFinite(v)) {

@@ -12,7 +12,7 @@ import dev.magnet.core.nn.Head;
 import dev.magnet.core.nn.InputShape;
 import dev.magnet.core.nn.NetworkFactory;
 import dev.magnet.core.nn.NetworkSpec;
-import dev.magnet.core.train.MagnetParams;
+import dev.magnet.core.params.MagnetParams;
 import dev.magnet.spark.io.HadoopModelDirectory;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -3,6 +3,7 @@ package dev.magnet.spark.cli;
 import dev.magnet.core.data.IdxReader;
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.core.nn.InputShape;
+import dev.magnet.core.nn.NetworkFactory;
 import dev.magnet.spark.data.LoadReport;
 import dev.magnet.spark.embed.EmbedItem;
 import dev.magnet.spark.embed.EmbedSummary;
@@ -13,7 +14,6 @@ import dev.magnet.spark.data.image.ImageDecoder;
 import dev.magnet.spark.data.image.ImageFiles;
 import dev.magnet.spark.io.HadoopModelDirectory;
 import dev.magnet.spark.io.PublishDirectory;
-import dev.magnet.spark.train.SparkEmbedder;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.Locale;
@@ -79,7 +79,7 @@ public final class EmbedCommand implements Callable<Integer> {
   @Option(names = "--overwrite", description = "Replace existing output and rejects tables.")
   boolean overwrite;
 
-  @Option(names = "--batch-size", paramLabel = "N", defaultValue = "" + SparkEmbedder.BATCH,
+  @Option(names = "--batch-size", paramLabel = "N", defaultValue = "" + NetworkFactory.DEFAULT_EMBED_BATCH,
       description = "Examples per forward pass; default: ${DEFAULT-VALUE}.")
   int batchSize;
 

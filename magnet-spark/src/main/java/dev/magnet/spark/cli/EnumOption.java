@@ -1,7 +1,7 @@
 package dev.magnet.spark.cli;
 
 import dev.magnet.core.nn.Architecture;
-import dev.magnet.core.train.LossKind;
+import dev.magnet.core.params.LossKind;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Locale;

@@ -1,13 +1,13 @@
 package dev.magnet.spark.cli;
 
-import dev.magnet.core.distance.Distances;
 import dev.magnet.core.eval.ClusterClassifier;
 import dev.magnet.core.eval.EvaluationReport;
 import dev.magnet.core.eval.Evaluator;
 import dev.magnet.core.eval.LabelledEmbeddings;
 import dev.magnet.core.eval.Metric;
+import dev.magnet.core.matrix.Matrices;
 import dev.magnet.core.model.ModelArtifact;
-import dev.magnet.core.train.LossKind;
+import dev.magnet.core.params.LossKind;
 import dev.magnet.spark.data.Example;
 import dev.magnet.spark.data.SparkDataset;
 import dev.magnet.spark.data.SparkDatasets;
@@ -145,7 +145,7 @@ public final class EvaluateCommand implements Callable<Integer> {
       }
       if (reportDir != null) {
         LabelledEmbeddings embedded = test.embeddings();
-        EmbeddingSample sample = EmbeddingSample.draw(Distances.floatRows(embedded.embeddings()), embedded.labels(),
+        EmbeddingSample sample = EmbeddingSample.draw(Matrices.toFloatRows(embedded.embeddings()), embedded.labels(),
             EmbeddingSample.MAX_POINTS, artifact.params().seed(), data.toString());
         ReportInput input = ReportInput.ofEvaluation("Magnet evaluation of " + model + " on " + data, report.values(),
             artifact, sample);
@@ -193,7 +193,7 @@ public final class EvaluateCommand implements Callable<Integer> {
       labels[i] = e.label();
       fine[i] = e.fineLabel();
     }
-    INDArray input = Distances.floatArray(features, labels.length, size);
+    INDArray input = Matrices.fromFloats(features, labels.length, size);
     LabelledEmbeddings embeddings = new LabelledEmbeddings(artifact.embed(input), labels);
     int[] argmax = artifact.params().loss() == LossKind.SOFTMAX ? artifact.predictClasses(input) : null;
     return new Embedded(embeddings, Arrays.stream(fine).allMatch(f -> f >= 0) ? fine : null, argmax);

@@ -1,7 +1,7 @@
 package dev.magnet.spark.cli;
 
 import dev.magnet.core.nn.Architecture;
-import dev.magnet.core.train.MagnetParams;
+import dev.magnet.core.params.MagnetParams;
 import dev.magnet.spark.experiment.ErrorCurve;
 import dev.magnet.spark.experiment.Experiment;
 import dev.magnet.spark.experiment.ExperimentPlan;
@@ -13,7 +13,6 @@ import dev.magnet.spark.experiment.RunSpec;
 import dev.magnet.spark.io.HadoopModelDirectory;
 import dev.magnet.spark.io.MetricsJson;
 import dev.magnet.spark.report.IterationsReport;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;

@@ -1,7 +1,7 @@
 package dev.magnet.spark.executor;
 
-import dev.magnet.core.distance.Distances;
 import dev.magnet.core.eval.ClusterClassifier;
+import dev.magnet.core.matrix.Matrices;
 import dev.magnet.core.nn.NetworkFactory;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -120,7 +120,7 @@ public final class BatchEmbedder<T> implements Iterator<BatchEmbedder.Batch<T>>,
     /** The embeddings as Java arrays (copied once, on first call); empty when none. */
     public float[][] rows() {
       if (rows == null) {
-        rows = embeddings == null ? new float[0][] : Distances.floatRows(embeddings);
+        rows = embeddings == null ? new float[0][] : Matrices.toFloatRows(embeddings);
       }
       return rows;
     }
@@ -216,7 +216,7 @@ public final class BatchEmbedder<T> implements Iterator<BatchEmbedder.Batch<T>>,
     if (network == null) {
       network = model.take();
     }
-    INDArray x = Distances.floatArray(rows == batchSize ? matrix : Arrays.copyOf(matrix, rows * size), rows, size);
+    INDArray x = Matrices.fromFloats(rows == batchSize ? matrix : Arrays.copyOf(matrix, rows * size), rows, size);
     INDArray embeddings = NetworkFactory.embed(network, x, batchSize);
     NetworkFactory.close(x);
     previous = embeddings;

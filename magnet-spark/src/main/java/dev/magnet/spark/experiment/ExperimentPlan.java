@@ -1,7 +1,7 @@
 package dev.magnet.spark.experiment;
 
-import dev.magnet.core.train.LossKind;
-import dev.magnet.core.train.MagnetParams;
+import dev.magnet.core.params.LossKind;
+import dev.magnet.core.params.MagnetParams;
 import dev.magnet.spark.io.MetricsJson;
 import java.math.BigDecimal;
 import java.util.ArrayList;

@@ -1,6 +1,5 @@
 package dev.magnet.spark.experiment;
 
-import dev.magnet.core.train.LossKind;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,24 +57,6 @@ public final class ExperimentTable {
     return new ExperimentTable(plan, results);
   }
 
-  /** The softmax baseline's own output layer, the paper's cluster rule for Magnet; triplet has only neighbours. */
-  public static String classifier(LossKind loss) {
-    return switch (loss) {
-      case MAGNET -> "cluster rule";
-      case SOFTMAX -> "argmax";
-      case TRIPLET -> "1-NN";
-    };
-  }
-
-  /** The evaluation's accuracy of {@link #classifier}. */
-  static String classifierMetric(LossKind loss) {
-    return switch (loss) {
-      case MAGNET -> "cluster_accuracy";
-      case SOFTMAX -> "argmax_accuracy";
-      case TRIPLET -> "knn1_accuracy";
-    };
-  }
-
   /** The lowest held-out error every run reaches (the iterations experiment); empty otherwise. */
   public OptionalDouble commonError() {
     return commonError;
@@ -93,17 +74,17 @@ public final class ExperimentTable {
     c.add(run);
     switch (plan.experiment()) {
       case CLASSIFICATION -> {
-        c.add(new Column("classifier", "classifier", Format.TEXT, r -> classifier(r.run().loss())));
-        c.add(new Column("test error", "test_error", Format.ERROR, r -> r.error(classifierMetric(r.run().loss()))));
+        c.add(new Column("classifier", "classifier", Format.TEXT, r -> r.run().objective().classifier().name()));
+        c.add(new Column("test error", "test_error", Format.ERROR, r -> r.error(r.run().objective().classifier().metric().key())));
         c.add(new Column("1-NN error", "knn1_error", Format.ERROR, r -> r.error("knn1_accuracy")));
         retrieval(c, "", true);
       }
       case HIERARCHY -> {
         c.add(new Column("fine 1-NN error", "fine_knn1_error", Format.ERROR, r -> r.error("fine_knn1_accuracy")));
         retrieval(c, "fine_", true);
-        c.add(new Column("coarse classifier", "coarse_classifier", Format.TEXT, r -> classifier(r.run().loss())));
+        c.add(new Column("coarse classifier", "coarse_classifier", Format.TEXT, r -> r.run().objective().classifier().name()));
         c.add(new Column("coarse test error", "coarse_test_error", Format.ERROR,
-            r -> r.error(classifierMetric(r.run().loss()))));
+            r -> r.error(r.run().objective().classifier().metric().key())));
       }
       case ABLATION -> {
         for (String factor : List.of("K", "M", "D", "α", "refresh")) {

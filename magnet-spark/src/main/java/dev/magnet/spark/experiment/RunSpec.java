@@ -1,6 +1,8 @@
 package dev.magnet.spark.experiment;
 
-import dev.magnet.core.train.LossKind;
+import dev.magnet.core.objective.Objective;
+import dev.magnet.core.params.LossKind;
+import dev.magnet.core.params.MagnetParams;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,6 +25,11 @@ public record RunSpec(String name, String label, LossKind loss, List<String> opt
     }
     options = List.copyOf(options);
     factors = Collections.unmodifiableMap(new LinkedHashMap<>(factors));
+  }
+
+  /** The objective of the run's loss: the classifier it is scored by. */
+  public Objective objective() {
+    return Objective.of(MagnetParams.defaults().withLoss(loss));
   }
 
   /** A run that differs from the others by its loss only. */

@@ -3,6 +3,7 @@ package dev.magnet.spark.index;
 import dev.magnet.core.cluster.ClusterIndex;
 import dev.magnet.core.cluster.KMeans;
 import dev.magnet.core.cluster.KMeansResult;
+import dev.magnet.core.matrix.Matrices;
 import dev.magnet.spark.train.Embedded;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -208,7 +209,7 @@ public final class SparkIndexBuilder {
     KMeansResult result = warm != null
         ? KMeans.fit(matrix, Nd4j.create(warm).castTo(matrix.dataType()), maxIterations)
         : KMeans.fit(matrix, k, seed, maxIterations);
-    return dev.magnet.core.distance.Distances.rows(result.centroids());
+    return Matrices.toDoubleRows(result.centroids());
   }
 
   private static double[][] clusterLargeClass(JavaRDD<Embedded> embeddings, int label, int k, double[][] warm,

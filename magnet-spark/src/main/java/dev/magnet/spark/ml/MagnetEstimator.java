@@ -2,7 +2,7 @@ package dev.magnet.spark.ml;
 
 import dev.magnet.core.nn.Architecture;
 import dev.magnet.core.nn.InputShape;
-import dev.magnet.core.train.MagnetParams;
+import dev.magnet.core.params.MagnetParams;
 import dev.magnet.spark.data.SparkDataset;
 import dev.magnet.spark.train.SparkMagnetTrainer;
 import org.apache.spark.api.java.JavaSparkContext;

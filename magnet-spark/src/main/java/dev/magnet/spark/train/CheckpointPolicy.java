@@ -4,7 +4,7 @@ import dev.magnet.core.cluster.ClusterIndex;
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.core.model.Provenance;
 import dev.magnet.core.nn.NetworkSpec;
-import dev.magnet.core.train.MagnetParams;
+import dev.magnet.core.params.MagnetParams;
 import dev.magnet.spark.data.SparkDataset;
 import dev.magnet.spark.io.CheckpointStore;
 import java.io.IOException;

@@ -1,10 +1,10 @@
 package dev.magnet.spark.train;
 
-import dev.magnet.spark.executor.NativeThreads;
-import dev.magnet.spark.executor.NetworkSnapshot;
-import dev.magnet.core.distance.Distances;
+import dev.magnet.core.matrix.Matrices;
 import dev.magnet.core.nn.NetworkFactory;
 import dev.magnet.spark.data.Example;
+import dev.magnet.spark.executor.NativeThreads;
+import dev.magnet.spark.executor.NetworkSnapshot;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -19,9 +19,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * and applied to batches of decoded examples (DESIGN.md §3, step 2).
  */
 public final class SparkEmbedder {
-  /** Rows per forward pass: large enough for oneDNN to be efficient, small enough for any heap. */
-  public static final int BATCH = 256;
-
   private SparkEmbedder() {}
 
   /** The embeddings of {@code examples}; the caller persists and unpersists the result. */
@@ -37,14 +34,14 @@ public final class SparkEmbedder {
     }
     MultiLayerNetwork network = snapshot.restore();
     List<Embedded> out = new ArrayList<>();
-    List<Example> batch = new ArrayList<>(BATCH);
+    List<Example> batch = new ArrayList<>(NetworkFactory.DEFAULT_EMBED_BATCH);
     while (partition.hasNext()) {
       batch.add(partition.next());
-      if (batch.size() == BATCH || !partition.hasNext()) {
+      if (batch.size() == NetworkFactory.DEFAULT_EMBED_BATCH || !partition.hasNext()) {
         // One copy of the batch's embeddings to the heap, not one row view and copy per example.
         INDArray features = features(batch);
-        INDArray embedded = NetworkFactory.embed(network, features, BATCH);
-        float[][] embeddings = Distances.floatRows(embedded);
+        INDArray embedded = NetworkFactory.embed(network, features, NetworkFactory.DEFAULT_EMBED_BATCH);
+        float[][] embeddings = Matrices.toFloatRows(embedded);
         NetworkFactory.close(features, embedded);
         for (int i = 0; i < batch.size(); i++) {
           Example e = batch.get(i);
@@ -67,6 +64,6 @@ public final class SparkEmbedder {
       }
       e.decodeInto(flat, i * width);
     }
-    return Distances.floatArray(flat, batch.size(), width);
+    return Matrices.fromFloats(flat, batch.size(), width);
   }
 }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.magnet.core.train.LossKind;
+import dev.magnet.core.params.LossKind;
 import dev.magnet.spark.train.SparkEpochMetrics;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -9,7 +9,7 @@ import dev.magnet.core.data.SyntheticData;
 import dev.magnet.core.nn.Architecture;
 import dev.magnet.core.nn.InputShape;
 import dev.magnet.core.nn.NetworkSpec;
-import dev.magnet.core.train.MagnetParams;
+import dev.magnet.core.params.MagnetParams;
 import dev.magnet.spark.SparkTestSession;
 import dev.magnet.spark.data.SparkDataset;
 import dev.magnet.spark.io.CheckpointStore;

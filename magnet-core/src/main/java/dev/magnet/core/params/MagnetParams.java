@@ -1,4 +1,4 @@
-package dev.magnet.core.train;
+package dev.magnet.core.params;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.Objects;

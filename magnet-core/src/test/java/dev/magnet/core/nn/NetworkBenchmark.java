@@ -1,5 +1,6 @@
 package dev.magnet.core.nn;
 
+import dev.magnet.core.util.Stopwatch;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -7,7 +8,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Rough CPU throughput of {@code fmnist-cnn} (DESIGN.md §4, §5) on random 1x28x28 input:
+ * Rough CPU throughput of {@code fmnist-cnn} (docs/benchmarks.md) on random 1x28x28 input:
  * training examples/s with the softmax head (10 classes, Adam 1e-3) on batches of M·D = 48,
  * and embedding images/s on batches of 256, each after a warm-up. Compare with the PyTorch peer
  * in the same sitting; the machine is shared and noisy.
@@ -38,7 +39,7 @@ public final class NetworkBenchmark {
     for (int i = 0; i < TIMED_STEPS; i++) {
       net.fit(batch);
     }
-    double trainPerS = TIMED_STEPS * TRAIN_BATCH / seconds(start);
+    double trainPerS = TIMED_STEPS * TRAIN_BATCH / Stopwatch.secondsSince(start);
     System.out.printf("train examples/s: %.0f (fmnist-cnn, softmax head, batch %d, Adam, %s)%n",
         trainPerS, TRAIN_BATCH, spec.dataType());
 
@@ -47,7 +48,7 @@ public final class NetworkBenchmark {
         EMBED_BATCH * 10)), EMBED_BATCH);
     start = System.nanoTime();
     NetworkFactory.embed(net, images, EMBED_BATCH);
-    System.out.printf("embed images/s: %.0f (batch %d)%n", EMBED_IMAGES / seconds(start),
+    System.out.printf("embed images/s: %.0f (batch %d)%n", EMBED_IMAGES / Stopwatch.secondsSince(start),
         EMBED_BATCH);
   }
 
@@ -57,9 +58,5 @@ public final class NetworkBenchmark {
       labels.putScalar(i, i % CLASSES, 1);
     }
     return labels;
-  }
-
-  private static double seconds(long startNanos) {
-    return (System.nanoTime() - startNanos) / 1e9;
   }
 }

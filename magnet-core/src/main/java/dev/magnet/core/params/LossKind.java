@@ -1,4 +1,4 @@
-package dev.magnet.core.train;
+package dev.magnet.core.params;
 
 /** What the network is trained with; the two baselines share the network, data and pipeline. */
 public enum LossKind {
