@@ -22,7 +22,7 @@ import org.apache.hadoop.fs.RemoteIterator;
  * themselves. Used by {@code embed}; training from image folders reads the same listing.
  *
  * <p><b>Listing.</b> Hadoop's recursive {@code FileSystem.listFiles} (one paged listing on S3A,
- * a tree walk on HDFS and local disks), streamed into three arrays (path, size, modification
+ * a tree walk on HDFS; local disks are walked with java.nio, see {@link #listLocal}), into three arrays (path, size, modification
  * time), sorted by path so that ids are stable between runs. That is the only per-file state on
  * the driver: about 50 bytes plus the path's length per file (7 MB for 100,000 local paths),
  * against Spark's own file index (used by its {@code binaryFile} source), which keeps a Hadoop
@@ -69,14 +69,16 @@ public final class ImageFiles implements Serializable {
       throw new java.io.FileNotFoundException("Path does not exist: " + qualified);
     }
     String rootUriPath = stripSlash(qualified.toUri().getPath());
-    record Entry(String path, long size, long modified) {}
     List<Entry> entries = new ArrayList<>();
-    RemoteIterator<LocatedFileStatus> it = fs.listFiles(qualified, true);
-    while (it.hasNext()) {
-      LocatedFileStatus status = it.next();
-      String path = status.getPath().toString();
-      if (!hidden(status.getPath().toUri().getPath(), rootUriPath)) {
-        entries.add(new Entry(path, status.getLen(), status.getModificationTime()));
+    if ("file".equals(qualified.toUri().getScheme())) {
+      listLocal(java.nio.file.Path.of(qualified.toUri()), entries);
+    } else {
+      RemoteIterator<LocatedFileStatus> it = fs.listFiles(qualified, true);
+      while (it.hasNext()) {
+        LocatedFileStatus status = it.next();
+        if (!hidden(status.getPath().toUri().getPath(), rootUriPath)) {
+          entries.add(new Entry(status.getPath().toString(), status.getLen(), status.getModificationTime()));
+        }
       }
     }
     entries.sort(Comparator.comparing(Entry::path));
@@ -90,6 +92,41 @@ public final class ImageFiles implements Serializable {
       modified[i] = e.modified();
     }
     return new ImageFiles(rootUriPath, paths, sizes, modified);
+  }
+
+  /** One listed file. */
+  private record Entry(String path, long size, long modified) {}
+
+  /**
+   * The local file system walked with java.nio: Hadoop's local {@code listFiles} builds a
+   * {@code LocatedFileStatus} per file, whose permissions it reads by running {@code ls} in a
+   * new process when Hadoop's native library is absent (as in Spark's distribution): 10,000
+   * processes for 10,000 files, measured. Hidden names ('.' or '_') prune whole folders here.
+   */
+  private static void listLocal(java.nio.file.Path root, List<Entry> entries) throws IOException {
+    Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
+      @Override
+      public java.nio.file.FileVisitResult preVisitDirectory(java.nio.file.Path dir,
+          java.nio.file.attribute.BasicFileAttributes attrs) {
+        return !dir.equals(root) && isHiddenName(dir) ? java.nio.file.FileVisitResult.SKIP_SUBTREE
+            : java.nio.file.FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public java.nio.file.FileVisitResult visitFile(java.nio.file.Path file,
+          java.nio.file.attribute.BasicFileAttributes attrs) {
+        if (attrs.isRegularFile() && !isHiddenName(file)) {
+          entries.add(new Entry(new Path("file", null, file.toAbsolutePath().toString()).toString(), attrs.size(),
+              attrs.lastModifiedTime().toMillis()));
+        }
+        return java.nio.file.FileVisitResult.CONTINUE;
+      }
+    });
+  }
+
+  private static boolean isHiddenName(java.nio.file.Path path) {
+    String name = path.getFileName().toString();
+    return name.startsWith(".") || name.startsWith("_");
   }
 
   /** Whether a path has a component below the root that starts with '.' or '_'. */
