@@ -111,7 +111,7 @@ final class PartitionProgress extends SparkListener {
     double rate = itemsRead / seconds;
     double eta;
     if (total >= 0) {
-      eta = itemsRead == 0 ? Double.NaN : Math.max(0, total - itemsRead) / rate;
+      eta = itemsRead >= total ? 0 : itemsRead == 0 ? Double.NaN : (total - itemsRead) / rate;
     } else {
       eta = finishedPartitions == 0 ? Double.NaN : seconds * (partitions - finishedPartitions) / finishedPartitions;
     }
