@@ -2,7 +2,7 @@ package dev.magnet.spark.io;
 
 import dev.magnet.core.model.ArtifactStore;
 import dev.magnet.core.model.ModelArtifact;
-import dev.magnet.spark.train.SparkEpochMetrics;
+import dev.magnet.spark.metrics.SparkEpochMetrics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

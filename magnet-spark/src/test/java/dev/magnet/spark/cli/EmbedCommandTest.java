@@ -19,6 +19,7 @@ import dev.magnet.spark.SparkTestSession;
 import dev.magnet.spark.TestModels;
 import dev.magnet.spark.embed.EmbeddingModel;
 import dev.magnet.spark.io.HadoopModelDirectory;
+import dev.magnet.spark.util.ExitCodes;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
