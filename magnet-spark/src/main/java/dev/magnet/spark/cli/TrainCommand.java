@@ -211,7 +211,7 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   /** The request the options state, unchecked; {@link IllegalArgumentException} naming a value out of range. */
-  TrainRequest request() {
+  public TrainRequest request() {
     if (publishTo == null && (runId != null || noWorseThan != null || compareMetric != null)) {
       throw new IllegalArgumentException(TrainArgs.RUN_ID + ", " + TrainArgs.NO_WORSE_THAN + " and "
           + TrainArgs.COMPARE_METRIC + " need " + TrainArgs.PUBLISH_TO);
