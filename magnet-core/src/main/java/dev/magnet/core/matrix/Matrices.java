@@ -11,10 +11,10 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Embeddings travel as {@code float[]} rows wherever they leave ND4J (Spark records, Parquet,
  * Kryo) and as {@code [rows, dimension]} matrices wherever the core computes on them; these are
- * the only converters between the two. ND4J's own element-wise routes are slow: its
- * {@code Nd4j.create(float[], shape, order)} writes one value at a time (0.38 ms for a 256 x 784
- * batch of images, against 0.035 ms here) and {@code toDoubleMatrix()} makes a view and a copy
- * per row (100 ms for 6,000 x 64 floats, against 2 ms here).
+ * the only converters between the two. ND4J's own routes are slow: its
+ * {@code Nd4j.create(float[], shape, order)} writes one value at a time and {@code toDoubleMatrix()}
+ * makes a view and a copy per row, each about ten times slower than one bulk copy
+ * (docs/benchmarks.md).
  */
 public final class Matrices {
   private Matrices() {}

@@ -55,7 +55,6 @@ final class BenchReport {
   }
 
   /** Training examples/s, index refresh seconds, embedding images/s and peak RSS of both sides. */
-  /** Training examples/s, index refresh seconds, embedding images/s and peak RSS of both sides. */
   private List<Measure> throughput() {
     return List.of(
         new Measure("training examples/s (fit phase)", peers.stream().map(p -> p.result().trainExamplesPerSecond())

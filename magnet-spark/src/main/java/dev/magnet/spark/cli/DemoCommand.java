@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
  * <p>It writes a data set whose classes each hide sub-classes (28×28 images from
  * {@link SyntheticData#images}) as IDX files with the sub-class as the label, plus a
  * fine→coarse map; then runs the real commands on them in one Spark session, exactly as a user
- * would type them: {@code train} on the coarse classes (hierarchy recovery, DESIGN.md §2) with a
+ * would type them: {@code train} on the coarse classes (hierarchy recovery, docs/design.md, "Evaluation") with a
  * validation set, {@code evaluate} against the hidden sub-classes with a report, and {@code embed}
  * of the held-out images written as a folder tree of PNG files, with a few damaged files among
  * them that end in the rejects table. The commands it ran are printed, so each step can be

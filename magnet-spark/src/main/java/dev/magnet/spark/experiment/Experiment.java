@@ -12,7 +12,7 @@ import java.util.OptionalInt;
 public enum Experiment {
   /** Magnet, softmax and triplet on the fine labels, scored on them. */
   CLASSIFICATION(false, true),
-  /** Magnet, softmax and triplet trained on the coarse labels, scored on the fine ones (DESIGN.md §2). */
+  /** Magnet, softmax and triplet trained on the coarse labels, scored on the fine ones (docs/design.md, "Evaluation"). */
   HIERARCHY(true, true),
   /** Magnet and triplet on the fine labels: held-out 1-NN error after each epoch against iterations. */
   ITERATIONS(false, false),

@@ -24,7 +24,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import scala.Tuple2;
 
 /**
- * Refreshes the cluster index across the executors (DESIGN.md §3, step 3).
+ * Refreshes the cluster index across the executors (docs/design.md, "One epoch, as data flows", step 3).
  *
  * <ol>
  *   <li>Per-class K-means. Classes with at most {@code smallClassLimit} examples are clustered

@@ -15,7 +15,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Embeds examples on the executors: the network is broadcast once, rebuilt once per partition,
- * and applied to batches of decoded examples (DESIGN.md §3, step 2).
+ * and applied to batches of decoded examples (docs/design.md, "One epoch, as data flows", step 2).
  */
 public final class SparkEmbedder {
   private SparkEmbedder() {}

@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
 import scala.Tuple2;
 
 /**
- * The distributed training loop (DESIGN.md §3, "One epoch, as data flows"): embed the cached
+ * The distributed training loop (docs/design.md, "One epoch, as data flows"): embed the cached
  * training set on the executors, refresh the cluster index there, sample the neighbourhoods on
  * the driver, materialise the batches on the executors, and fit them with DL4J's parameter
  * averaging. The two baselines (softmax, triplet) run through the same loop, network and data.
