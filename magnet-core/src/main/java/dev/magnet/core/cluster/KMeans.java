@@ -80,8 +80,8 @@ public final class KMeans {
   /**
    * Nearest centroid of each row and its squared distance; the first of equally near centroids.
    * Plain loops over the rows: per class the matrices are small (thousands × 8 × 64), where each
-   * ND4J op's dispatch and allocation cost more than the arithmetic (20 Lloyd steps on 6,000 × 64,
-   * k = 8: 0.44–1.7 s through ND4J matrix products, a few milliseconds per step this way).
+   * ND4J op's dispatch and allocation cost more than the arithmetic (measured in
+   * docs/benchmarks.md).
    */
   private static Assignment assign(double[][] x, double[][] centroids) {
     int n = x.length;

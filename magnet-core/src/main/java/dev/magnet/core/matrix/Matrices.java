@@ -1,7 +1,9 @@
 package dev.magnet.core.matrix;
 
+import java.lang.reflect.Array;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.function.IntFunction;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -11,10 +13,10 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Embeddings travel as {@code float[]} rows wherever they leave ND4J (Spark records, Parquet,
  * Kryo) and as {@code [rows, dimension]} matrices wherever the core computes on them; these are
- * the only converters between the two. ND4J's own element-wise routes are slow: its
- * {@code Nd4j.create(float[], shape, order)} writes one value at a time (0.38 ms for a 256 x 784
- * batch of images, against 0.035 ms here) and {@code toDoubleMatrix()} makes a view and a copy
- * per row (100 ms for 6,000 x 64 floats, against 2 ms here).
+ * the only converters between the two. ND4J's own routes are slow: its
+ * {@code Nd4j.create(float[], shape, order)} writes one value at a time and {@code toDoubleMatrix()}
+ * makes a view and a copy per row, each about ten times slower than one bulk copy
+ * (docs/benchmarks.md).
  */
 public final class Matrices {
   private Matrices() {}
@@ -51,19 +53,24 @@ public final class Matrices {
 
   /** The rows of a 2-D matrix as double arrays. */
   public static double[][] toDoubleRows(INDArray m) {
-    int n = columns(m);
-    double[] flat = dense(m).data().asDouble();
-    double[][] out = new double[Math.toIntExact(m.rows())][];
-    Arrays.setAll(out, i -> Arrays.copyOfRange(flat, i * n, (i + 1) * n));
-    return out;
+    return split(m, dense(m).data().asDouble(), double[][]::new);
   }
 
   /** The rows of a 2-D matrix as float arrays. */
   public static float[][] toFloatRows(INDArray m) {
+    return split(m, dense(m).data().asFloat(), float[][]::new);
+  }
+
+  /** The row-major buffer {@code flat} of {@code m} cut into its rows. */
+  private static <R> R[] split(INDArray m, Object flat, IntFunction<R[]> rows) {
     int n = columns(m);
-    float[] flat = dense(m).data().asFloat();
-    float[][] out = new float[Math.toIntExact(m.rows())][];
-    Arrays.setAll(out, i -> Arrays.copyOfRange(flat, i * n, (i + 1) * n));
+    R[] out = rows.apply(Math.toIntExact(m.rows()));
+    for (int i = 0; i < out.length; i++) {
+      @SuppressWarnings("unchecked")
+      R row = (R) Array.newInstance(flat.getClass().getComponentType(), n);
+      System.arraycopy(flat, i * n, row, 0, n);
+      out[i] = row;
+    }
     return out;
   }
 

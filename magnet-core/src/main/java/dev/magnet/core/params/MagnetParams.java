@@ -89,7 +89,7 @@ public record MagnetParams(
     }
   }
 
-  /** Every default of DESIGN.md §1. */
+  /** Every default (docs/design.md, "The algorithm"). */
   public static MagnetParams defaults() {
     return new MagnetParams(LossKind.MAGNET, DEFAULT_K, DEFAULT_M, DEFAULT_D, DEFAULT_ALPHA, DEFAULT_L,
         DEFAULT_REFRESH_EVERY_BATCHES, DEFAULT_EPOCHS, 0, DEFAULT_TRIPLET_MARGIN,

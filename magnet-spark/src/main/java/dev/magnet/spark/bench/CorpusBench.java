@@ -14,6 +14,7 @@ import dev.magnet.core.nn.NetworkFactory;
 import dev.magnet.core.nn.NetworkSpec;
 import dev.magnet.core.params.MagnetParams;
 import dev.magnet.spark.io.HadoopModelDirectory;
+import dev.magnet.spark.util.ExitCodes;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -97,8 +98,15 @@ public final class CorpusBench {
 
   private CorpusBench() {}
 
-  /** Runs the section, prints its table and writes {@code corpus.md} and {@code corpus.json} into {@code dir}. */
-  public static String run(Settings settings, Path dir, PrintWriter out) throws IOException, InterruptedException {
+  /**
+   * Runs the section, prints its table and writes {@code corpus.md} and {@code corpus.json} into
+   * {@code output} (claimed as the bench claims it: a non-empty one only with {@code overwrite}).
+   *
+   * @return the exit status
+   */
+  public static int run(Settings settings, Path output, boolean overwrite, PrintWriter out)
+      throws IOException, InterruptedException {
+    Path dir = BenchRunner.claim(output.toAbsolutePath().normalize(), overwrite);
     InputShape shape = shape(settings.network(), settings.corpus());
     Path model = dir.resolve("model-" + spelling(settings.network()));
     HadoopModelDirectory.save(untrained(settings.network(), shape, classes(settings.corpus())), model.toString(),
@@ -133,7 +141,10 @@ public final class CorpusBench {
     raw.put("runs", runs);
     Files.writeString(dir.resolve("corpus.json"),
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(raw), StandardCharsets.UTF_8);
-    return table;
+    out.println();
+    out.print(table);
+    out.println("bench: wrote " + dir.resolve("corpus.md") + " and " + dir.resolve("corpus.json"));
+    return ExitCodes.SUCCESS;
   }
 
   private static List<Figures> concat(Figures first, List<Figures> rest) {

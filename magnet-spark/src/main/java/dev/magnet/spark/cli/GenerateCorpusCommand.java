@@ -3,6 +3,8 @@ package dev.magnet.spark.cli;
 import dev.magnet.core.data.FashionMnist;
 import dev.magnet.core.data.LabelledDataset;
 import dev.magnet.spark.data.image.ImageCorpusGenerator;
+import dev.magnet.spark.util.ExitCodes;
+import dev.magnet.spark.util.JobException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -53,9 +55,9 @@ public final class GenerateCorpusCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ImageCorpusGenerator.Spec corpus = TrainCommand.argument(() -> new ImageCorpusGenerator.Spec(format, files, damaged));
-    LabelledDataset train = TrainCommand.input(() -> FashionMnist.train(fashionMnist, FashionMnist.TRAIN_SIZE));
-    LabelledDataset test = TrainCommand.input(() -> FashionMnist.test(fashionMnist, FashionMnist.TEST_SIZE));
+    ImageCorpusGenerator.Spec corpus = JobException.argument(() -> new ImageCorpusGenerator.Spec(format, files, damaged));
+    LabelledDataset train = JobException.input(() -> FashionMnist.train(fashionMnist, FashionMnist.TRAIN_SIZE));
+    LabelledDataset test = JobException.input(() -> FashionMnist.test(fashionMnist, FashionMnist.TEST_SIZE));
     ImageCorpusGenerator.Source source = new ImageCorpusGenerator.Source(concat(bytes(train), bytes(test)),
         concat(train.labels(), test.labels()), ImageCorpusGenerator.classFolders(train.labelNames()));
     long start = System.nanoTime();
@@ -63,9 +65,9 @@ public final class GenerateCorpusCommand implements Callable<Integer> {
     try {
       written = ImageCorpusGenerator.write(output, corpus, source);
     } catch (IllegalArgumentException e) {
-      throw new CliException(ExitCodes.BAD_ARGUMENTS, e.getMessage(), e);
+      throw new JobException(ExitCodes.BAD_ARGUMENTS, e.getMessage(), e);
     } catch (IOException e) {
-      throw new CliException(ExitCodes.BAD_INPUT, CliException.describe(e), e);
+      throw new JobException(ExitCodes.BAD_INPUT, JobException.describe(e), e);
     }
     PrintWriter out = spec.commandLine().getOut();
     out.printf(Locale.ROOT, "wrote %d files (%d images, damaged: %s), %.1f MB, in %.1f s under %s%n", written.files(),

@@ -18,7 +18,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import scala.Tuple2;
 
 /**
- * Turns a batch plan into DL4J {@code DataSet}s on the executors (DESIGN.md §3, steps 4–5).
+ * Turns a batch plan into DL4J {@code DataSet}s on the executors (docs/design.md, "One epoch, as data flows", steps 4–5).
  *
  * <p>The plan is B batches × S slots of group ids (clusters for Magnet, classes for triplet).
  * Executors group example ids by group, draw {@code draws} members for every (batch, slot)

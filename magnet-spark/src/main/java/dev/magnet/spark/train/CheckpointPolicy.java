@@ -7,6 +7,7 @@ import dev.magnet.core.nn.NetworkSpec;
 import dev.magnet.core.params.MagnetParams;
 import dev.magnet.spark.data.SparkDataset;
 import dev.magnet.spark.io.CheckpointStore;
+import dev.magnet.spark.metrics.SparkEpochMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;

@@ -2,6 +2,7 @@ package dev.magnet.spark.train;
 
 import dev.magnet.core.matrix.Matrices;
 import dev.magnet.core.nn.NetworkFactory;
+import dev.magnet.spark.data.EmbeddedExample;
 import dev.magnet.spark.data.Example;
 import dev.magnet.spark.executor.NativeThreads;
 import dev.magnet.spark.executor.NetworkSnapshot;
@@ -16,24 +17,24 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Embeds examples on the executors: the network is broadcast once, rebuilt once per partition,
- * and applied to batches of decoded examples (DESIGN.md §3, step 2).
+ * and applied to batches of decoded examples (docs/design.md, "One epoch, as data flows", step 2).
  */
 public final class SparkEmbedder {
   private SparkEmbedder() {}
 
   /** The embeddings of {@code examples}; the caller persists and unpersists the result. */
-  public static JavaRDD<Embedded> embed(JavaSparkContext spark, JavaRDD<Example> examples, MultiLayerNetwork network) {
+  public static JavaRDD<EmbeddedExample> embed(JavaSparkContext spark, JavaRDD<Example> examples, MultiLayerNetwork network) {
     int tasks = Math.max(1, Math.min(examples.getNumPartitions(), spark.defaultParallelism()));
     Broadcast<NetworkSnapshot> snapshot = spark.broadcast(new NetworkSnapshot(network, NativeThreads.perTask(spark, tasks)));
     return examples.mapPartitions(partition -> embedPartition(snapshot.value(), TaskFaults.check(partition)));
   }
 
-  private static Iterator<Embedded> embedPartition(NetworkSnapshot snapshot, Iterator<Example> partition) {
+  private static Iterator<EmbeddedExample> embedPartition(NetworkSnapshot snapshot, Iterator<Example> partition) {
     if (!partition.hasNext()) {
       return java.util.Collections.emptyIterator();
     }
     MultiLayerNetwork network = snapshot.restore();
-    List<Embedded> out = new ArrayList<>();
+    List<EmbeddedExample> out = new ArrayList<>();
     List<Example> batch = new ArrayList<>(NetworkFactory.DEFAULT_EMBED_BATCH);
     while (partition.hasNext()) {
       batch.add(partition.next());
@@ -45,7 +46,7 @@ public final class SparkEmbedder {
         NetworkFactory.close(features, embedded);
         for (int i = 0; i < batch.size(); i++) {
           Example e = batch.get(i);
-          out.add(new Embedded(e.id(), e.label(), e.fineLabel(), embeddings[i]));
+          out.add(new EmbeddedExample(e.id(), e.label(), e.fineLabel(), embeddings[i]));
         }
         batch.clear();
       }

@@ -17,10 +17,12 @@ import dev.magnet.core.objective.Objective;
 import dev.magnet.core.params.MagnetParams;
 import dev.magnet.core.util.Format;
 import dev.magnet.core.util.Stopwatch;
+import dev.magnet.spark.data.EmbeddedExample;
 import dev.magnet.spark.data.Example;
 import dev.magnet.spark.data.SparkDataset;
 import dev.magnet.spark.index.PartitionSums;
 import dev.magnet.spark.index.SparkIndexBuilder;
+import dev.magnet.spark.metrics.SparkEpochMetrics;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,7 +48,7 @@ import org.slf4j.LoggerFactory;
 import scala.Tuple2;
 
 /**
- * The distributed training loop (DESIGN.md §3, "One epoch, as data flows"): embed the cached
+ * The distributed training loop (docs/design.md, "One epoch, as data flows"): embed the cached
  * training set on the executors, refresh the cluster index there, sample the neighbourhoods on
  * the driver, materialise the batches on the executors, and fit them with DL4J's parameter
  * averaging. The two baselines (softmax, triplet) run through the same loop, network and data.
@@ -154,7 +156,7 @@ public final class SparkMagnetTrainer {
         int batches = Math.min(chunk, batchesPerEpoch - done);
         long chunkSeed = Seeds.mix(params.seed(), epoch, done);
         JavaRDD<DataSet> planned;
-        JavaRDD<Embedded> embedded = null;
+        JavaRDD<EmbeddedExample> embedded = null;
         SparkIndexBuilder.Refresh refresh = null;
         if (objective.sampling() == BatchSampling.SHUFFLED) {
           planned = BatchMaterialiser.shuffled(examples, rowsPerBatch, (int) Math.min(batches, n / rowsPerBatch),
@@ -266,7 +268,7 @@ public final class SparkMagnetTrainer {
 
   /** The index stored with the model: fresh from the final network, for every loss. */
   private ClusterIndex finalIndex(MultiLayerNetwork network, JavaRDD<Example> examples, int numClasses, ClusterIndex last) {
-    JavaRDD<Embedded> embedded = SparkEmbedder.embed(spark, examples, network).persist(StorageLevel.MEMORY_AND_DISK());
+    JavaRDD<EmbeddedExample> embedded = SparkEmbedder.embed(spark, examples, network).persist(StorageLevel.MEMORY_AND_DISK());
     try {
       SparkIndexBuilder.Refresh refresh = SparkIndexBuilder.refresh(spark, embedded, numClasses, params.clustersPerClass(),
           last, Seeds.mix(params.seed(), -1), params.alpha(), params.kmeansIterations(), options.smallClassLimit());
@@ -307,7 +309,7 @@ public final class SparkMagnetTrainer {
 
   /** Embeddings collected to the driver, with their labels. */
   private record Collected(INDArray embeddings, int[] labels, int[] fineLabels) {
-    static Collected of(List<Embedded> rows) {
+    static Collected of(List<EmbeddedExample> rows) {
       float[][] values = new float[rows.size()][];
       int[] labels = new int[rows.size()];
       int[] fine = new int[rows.size()];

@@ -19,6 +19,7 @@ import dev.magnet.spark.SparkTestSession;
 import dev.magnet.spark.TestModels;
 import dev.magnet.spark.embed.EmbeddingModel;
 import dev.magnet.spark.io.HadoopModelDirectory;
+import dev.magnet.spark.util.ExitCodes;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -493,7 +494,7 @@ class EmbedCommandTest {
     List<Row> before = session.read().parquet(output).sort("id").collectAsList();
     Path big = tmp.resolve("big");
     writePngs(big, 0, 3000);
-    List<String> command = new ArrayList<>(BenchCommand.childJvm());
+    List<String> command = new ArrayList<>(dev.magnet.spark.bench.BenchRunner.childJvm(MagnetCli.class.getName()));
     command.addAll(List.of("embed", "--master", "local[2]", "--model", modelDir, "--input", "images:" + big,
         "--output", output, "--overwrite", "--batch-size", "8"));
     Process child = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();

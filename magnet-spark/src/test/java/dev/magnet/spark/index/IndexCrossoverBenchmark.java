@@ -1,6 +1,6 @@
 package dev.magnet.spark.index;
 
-import dev.magnet.spark.train.Embedded;
+import dev.magnet.spark.data.EmbeddedExample;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -31,7 +31,7 @@ public final class IndexCrossoverBenchmark {
     int[][] cases = {{2, 20000}, {10, 4000}, {50, 800}};
     System.out.println("classes  per-class  grouped-s  mllib-s  (K=" + K + ", " + DIMENSION + "-d, local[2])");
     for (int[] c : cases) {
-      JavaRDD<Embedded> data = spark.parallelize(random(c[0], c[1]), 4).persist(StorageLevel.MEMORY_ONLY());
+      JavaRDD<EmbeddedExample> data = spark.parallelize(random(c[0], c[1]), 4).persist(StorageLevel.MEMORY_ONLY());
       data.count();
       time(spark, data, c[0], Long.MAX_VALUE); // warm-up of both code paths' classes and JIT
       double grouped = time(spark, data, c[0], Long.MAX_VALUE);
@@ -42,16 +42,16 @@ public final class IndexCrossoverBenchmark {
     spark.stop();
   }
 
-  private static double time(JavaSparkContext spark, JavaRDD<Embedded> data, int classes, long smallClassLimit) {
+  private static double time(JavaSparkContext spark, JavaRDD<EmbeddedExample> data, int classes, long smallClassLimit) {
     long start = System.nanoTime();
     SparkIndexBuilder.Refresh refresh = SparkIndexBuilder.refresh(spark, data, classes, K, null, 1, 1.0, 20, smallClassLimit);
     refresh.members().unpersist();
     return (System.nanoTime() - start) / 1e9;
   }
 
-  private static List<Embedded> random(int classes, int perClass) {
+  private static List<EmbeddedExample> random(int classes, int perClass) {
     SplittableRandom random = new SplittableRandom(7);
-    List<Embedded> rows = new ArrayList<>(classes * perClass);
+    List<EmbeddedExample> rows = new ArrayList<>(classes * perClass);
     long id = 0;
     for (int c = 0; c < classes; c++) {
       for (int i = 0; i < perClass; i++) {
@@ -59,7 +59,7 @@ public final class IndexCrossoverBenchmark {
         for (int e = 0; e < DIMENSION; e++) {
           r[e] = (float) random.nextGaussian();
         }
-        rows.add(new Embedded(id++, c, -1, r));
+        rows.add(new EmbeddedExample(id++, c, -1, r));
       }
     }
     return rows;

@@ -13,6 +13,7 @@ import dev.magnet.core.params.MagnetParams;
 import dev.magnet.spark.SparkTestSession;
 import dev.magnet.spark.data.SparkDataset;
 import dev.magnet.spark.io.CheckpointStore;
+import dev.magnet.spark.metrics.SparkEpochMetrics;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -14,6 +14,7 @@ import dev.magnet.core.params.MagnetParams;
 import dev.magnet.spark.SparkTestSession;
 import dev.magnet.spark.data.Example;
 import dev.magnet.spark.data.SparkDataset;
+import dev.magnet.spark.metrics.SparkEpochMetrics;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;

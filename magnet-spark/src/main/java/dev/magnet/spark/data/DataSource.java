@@ -1,4 +1,4 @@
-package dev.magnet.spark.cli;
+package dev.magnet.spark.data;
 
 import dev.magnet.core.data.IdxReader;
 import dev.magnet.core.data.LabelledDataset;
@@ -21,7 +21,6 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
-import picocli.CommandLine;
 
 /**
  * A data source as the CLI spells it:
@@ -41,9 +40,9 @@ import picocli.CommandLine;
  * @param paths the file paths (IDX: images, labels; Parquet: the table)
  * @param settings synthetic settings given explicitly, by key
  */
-record DataSpec(Kind kind, String text, List<String> paths, Map<String, Integer> settings) {
+public record DataSource(Kind kind, String text, List<String> paths, Map<String, Integer> settings) {
   /** The sources. */
-  enum Kind { FASHION_MNIST, FASHION_MNIST_TEST, IDX, SYNTHETIC, PARQUET }
+  public enum Kind { FASHION_MNIST, FASHION_MNIST_TEST, IDX, SYNTHETIC, PARQUET }
 
   /** Synthetic defaults: 5 classes of 3 sub-classes of 200 images of 28x28, 3,000 examples. */
   static final Map<String, Integer> SYNTHETIC_DEFAULTS = Map.of("classes", 5, "sub", 3, "per", 200, "size", 28);
@@ -55,35 +54,35 @@ record DataSpec(Kind kind, String text, List<String> paths, Map<String, Integer>
   static final String FEATURES_COLUMN = "features";
   static final String LABEL_COLUMN = "label";
 
-  DataSpec {
+  public DataSource {
     paths = List.copyOf(paths);
     settings = Map.copyOf(settings);
   }
 
   /** Parses the CLI spelling; {@link IllegalArgumentException} saying what is wrong. */
-  static DataSpec parse(String text) {
+  public static DataSource parse(String text) {
     if (text.equals("fashion-mnist")) {
-      return new DataSpec(Kind.FASHION_MNIST, text, List.of(), Map.of());
+      return new DataSource(Kind.FASHION_MNIST, text, List.of(), Map.of());
     }
     if (text.equals("fashion-mnist-test")) {
-      return new DataSpec(Kind.FASHION_MNIST_TEST, text, List.of(), Map.of());
+      return new DataSource(Kind.FASHION_MNIST_TEST, text, List.of(), Map.of());
     }
     if (text.startsWith("idx:")) {
       String[] parts = text.substring(4).split(",", -1);
       if (parts.length != 2 || parts[0].isBlank() || parts[1].isBlank()) {
         throw new IllegalArgumentException("idx data must be idx:<imagesPath>,<labelsPath>; data=" + text);
       }
-      return new DataSpec(Kind.IDX, text, List.of(parts[0], parts[1]), Map.of());
+      return new DataSource(Kind.IDX, text, List.of(parts[0], parts[1]), Map.of());
     }
     if (text.startsWith("parquet:")) {
       String path = text.substring(8);
       if (path.isBlank()) {
         throw new IllegalArgumentException("parquet data must be parquet:<path>; data=" + text);
       }
-      return new DataSpec(Kind.PARQUET, text, List.of(path), Map.of());
+      return new DataSource(Kind.PARQUET, text, List.of(path), Map.of());
     }
     if (text.equals("synthetic") || text.startsWith("synthetic:")) {
-      return new DataSpec(Kind.SYNTHETIC, text, List.of(), syntheticSettings(text));
+      return new DataSource(Kind.SYNTHETIC, text, List.of(), syntheticSettings(text));
     }
     throw new IllegalArgumentException("data must be fashion-mnist, fashion-mnist-test, idx:<images>,<labels>,"
         + " synthetic[:key=value,...] or parquet:<path>; data=" + text);
@@ -117,12 +116,12 @@ record DataSpec(Kind kind, String text, List<String> paths, Map<String, Integer>
   }
 
   /** A synthetic setting other than the seed, or its default. */
-  int synthetic(String key) {
+  public int synthetic(String key) {
     return settings.getOrDefault(key, SYNTHETIC_DEFAULTS.get(key));
   }
 
   /** The synthetic data set of this spec with {@code per} examples per sub-class. */
-  LabelledDataset generate(int per, long defaultSeed) {
+  public LabelledDataset generate(int per, long defaultSeed) {
     long seed = settings.containsKey("seed") ? settings.get("seed") : defaultSeed;
     return settings.containsKey("dim")
         ? SyntheticData.vectors(synthetic("classes"), synthetic("sub"), per, settings.get("dim"), SYNTHETIC_SEPARATION,
@@ -131,7 +130,7 @@ record DataSpec(Kind kind, String text, List<String> paths, Map<String, Integer>
   }
 
   /** Synthetic training data and a validation set held out from the same generation. */
-  record Split(LabelledDataset train, LabelledDataset validation) {}
+  public record Split(LabelledDataset train, LabelledDataset validation) {}
 
   /**
    * A synthetic validation set must share the training set's hidden sub-classes, which a second
@@ -139,7 +138,7 @@ record DataSpec(Kind kind, String text, List<String> paths, Map<String, Integer>
    * examples per sub-class is generated and its (shuffled) rows split. The validation spec may
    * only set {@code per} (default: a quarter of the training {@code per}, at least 1).
    */
-  static Split heldOut(DataSpec train, DataSpec validation, long defaultSeed) {
+  public static Split heldOut(DataSource train, DataSource validation, long defaultSeed) {
     checkHeldOut(train, validation);
     int perTrain = train.synthetic("per");
     int perValidation = validation.settings().getOrDefault("per", Math.max(1, perTrain / 4));
@@ -150,7 +149,7 @@ record DataSpec(Kind kind, String text, List<String> paths, Map<String, Integer>
   }
 
   /** The argument checks of {@link #heldOut}, to run before anything is loaded. */
-  static void checkHeldOut(DataSpec train, DataSpec validation) {
+  public static void checkHeldOut(DataSource train, DataSource validation) {
     if (train.kind() != Kind.SYNTHETIC) {
       throw new IllegalArgumentException("synthetic validation is held out of synthetic training data; data=" + train);
     }
@@ -166,7 +165,7 @@ record DataSpec(Kind kind, String text, List<String> paths, Map<String, Integer>
    * @param limit most examples, or {@link IdxReader#ALL}
    * @param labelNames the class names to use for IDX data, or null to number them
    */
-  LoadReport load(SparkSession session, int limit, long defaultSeed, List<String> labelNames) throws IOException {
+  public LoadReport load(SparkSession session, int limit, long defaultSeed, List<String> labelNames) throws IOException {
     JavaSparkContext spark = JavaSparkContext.fromSparkContext(session.sparkContext());
     return switch (kind) {
       case FASHION_MNIST -> new LoadReport(SparkDatasets.fashionMnist(spark, true, limit), 0);
@@ -184,14 +183,14 @@ record DataSpec(Kind kind, String text, List<String> paths, Map<String, Integer>
    *
    * @param sources the data sources given (nulls ignored); a limit on a Parquet table is refused
    */
-  static int rowLimit(Integer limit, DataSpec... sources) {
+  public static int rowLimit(Integer limit, DataSource... sources) {
     if (limit == null) {
       return IdxReader.ALL;
     }
     if (limit < 1) {
       throw new IllegalArgumentException("--limit must be positive; limit=" + limit);
     }
-    for (DataSpec source : sources) {
+    for (DataSource source : sources) {
       if (source != null && source.kind() == Kind.PARQUET) {
         throw new IllegalArgumentException("--limit applies to IDX, Fashion-MNIST and synthetic data; data=" + source);
       }
@@ -200,7 +199,7 @@ record DataSpec(Kind kind, String text, List<String> paths, Map<String, Integer>
   }
 
   /** The first {@code limit} examples. */
-  static LabelledDataset first(LabelledDataset data, int limit) {
+  public static LabelledDataset first(LabelledDataset data, int limit) {
     return limit >= data.size() ? data : data.subset(IntStream.range(0, limit).toArray());
   }
 
@@ -228,15 +227,4 @@ record DataSpec(Kind kind, String text, List<String> paths, Map<String, Integer>
     return text;
   }
 
-  /** picocli's converter: a parse error becomes "Invalid value for option '--data': ...". */
-  static final class Converter implements CommandLine.ITypeConverter<DataSpec> {
-    @Override
-    public DataSpec convert(String value) {
-      try {
-        return parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.TypeConversionException(e.getMessage());
-      }
-    }
-  }
 }

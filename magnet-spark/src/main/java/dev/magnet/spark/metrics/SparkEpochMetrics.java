@@ -1,4 +1,4 @@
-package dev.magnet.spark.train;
+package dev.magnet.spark.metrics;
 
 import java.util.Map;
 

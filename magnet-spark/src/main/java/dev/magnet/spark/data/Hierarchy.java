@@ -1,4 +1,4 @@
-package dev.magnet.spark.cli;
+package dev.magnet.spark.data;
 
 import dev.magnet.core.eval.HierarchyMap;
 import java.io.FileNotFoundException;
@@ -21,18 +21,18 @@ import org.apache.hadoop.fs.Path;
  * @param map fine → coarse
  * @param coarseNames name of every coarse class
  */
-record HierarchyOption(HierarchyMap map, List<String> coarseNames) {
+public record Hierarchy(HierarchyMap map, List<String> coarseNames) {
   /** Names of {@link HierarchyMap#fashionMnistCoarse()}'s groups, in coarse-id order. */
-  static final List<String> FASHION_MNIST_COARSE = List.of("tops", "trouser", "footwear", "bag");
+  public static final List<String> FASHION_MNIST_COARSE = List.of("tops", "trouser", "footwear", "bag");
 
-  HierarchyOption {
+  public Hierarchy {
     coarseNames = List.copyOf(coarseNames);
   }
 
   /** Reads the grouping; a missing file is a {@link FileNotFoundException} naming it. */
-  static HierarchyOption load(String spec, Configuration conf) throws IOException {
+  public static Hierarchy load(String spec, Configuration conf) throws IOException {
     if (spec.equals("fashion-mnist")) {
-      return new HierarchyOption(HierarchyMap.fashionMnistCoarse(), FASHION_MNIST_COARSE);
+      return new Hierarchy(HierarchyMap.fashionMnistCoarse(), FASHION_MNIST_COARSE);
     }
     Path file = new Path(spec);
     FileSystem fs = file.getFileSystem(conf);
@@ -48,6 +48,6 @@ record HierarchyOption(HierarchyMap map, List<String> coarseNames) {
     for (int c = 0; c < coarseClasses; c++) {
       names.add("coarse-" + c);
     }
-    return new HierarchyOption(map, names);
+    return new Hierarchy(map, names);
   }
 }

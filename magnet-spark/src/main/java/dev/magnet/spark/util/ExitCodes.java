@@ -1,4 +1,6 @@
-package dev.magnet.spark.cli;
+package dev.magnet.spark.util;
+
+import dev.magnet.spark.cli.MagnetCli;
 
 /**
  * The exit statuses of {@link MagnetCli}, for schedulers and retraining pipelines to branch on.

@@ -1,4 +1,4 @@
-package dev.magnet.spark.bench;
+package dev.magnet.spark.metrics;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

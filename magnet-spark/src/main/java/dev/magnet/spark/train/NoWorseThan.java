@@ -1,6 +1,7 @@
-package dev.magnet.spark.cli;
+package dev.magnet.spark.train;
 
-import picocli.CommandLine;
+import java.math.BigDecimal;
+
 
 /**
  * {@code --no-worse-than latest[:tolerance]}: the version a publishing run is compared with (only
@@ -8,17 +9,17 @@ import picocli.CommandLine;
  *
  * @param tolerance how far below the latest's metric a new version may be and still be promoted
  */
-record NoWorseThan(double tolerance) {
+public record NoWorseThan(double tolerance) {
   /** The only reference so far: the version {@code LATEST} names. */
-  static final String LATEST = "latest";
+  public static final String LATEST = "latest";
 
-  NoWorseThan {
+  public NoWorseThan {
     if (!Double.isFinite(tolerance) || tolerance < 0) {
       throw new IllegalArgumentException("--no-worse-than tolerance must be finite and >= 0; tolerance=" + tolerance);
     }
   }
 
-  static NoWorseThan parse(String text) {
+  public static NoWorseThan parse(String text) {
     String[] parts = text.split(":", -1);
     if (!parts[0].equals(LATEST) || parts.length > 2) {
       throw new IllegalArgumentException("--no-worse-than must be latest or latest:TOLERANCE; found '" + text + "'");
@@ -33,15 +34,9 @@ record NoWorseThan(double tolerance) {
     }
   }
 
-  /** picocli's converter: a parse error becomes "Invalid value for option '--no-worse-than': ...". */
-  static final class Converter implements CommandLine.ITypeConverter<NoWorseThan> {
-    @Override
-    public NoWorseThan convert(String value) {
-      try {
-        return parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.TypeConversionException(e.getMessage());
-      }
-    }
+  /** The spelling {@link #parse} reads: {@code latest}, or {@code latest:TOLERANCE}. */
+  @Override
+  public String toString() {
+    return tolerance == 0 ? LATEST : LATEST + ":" + BigDecimal.valueOf(tolerance).stripTrailingZeros().toPlainString();
   }
 }

@@ -1,9 +1,9 @@
-package dev.magnet.spark.train;
+package dev.magnet.spark.data;
 
 import java.io.Serializable;
 
 /** An example's embedding with its id and labels; what the index refresh works on. */
-public final class Embedded implements Serializable {
+public final class EmbeddedExample implements Serializable {
   private static final long serialVersionUID = 1L;
 
   private long id;
@@ -12,9 +12,9 @@ public final class Embedded implements Serializable {
   private float[] embedding;
 
   /** For serialisers. */
-  public Embedded() {}
+  public EmbeddedExample() {}
 
-  public Embedded(long id, int label, int fineLabel, float[] embedding) {
+  public EmbeddedExample(long id, int label, int fineLabel, float[] embedding) {
     this.id = id;
     this.label = label;
     this.fineLabel = fineLabel;

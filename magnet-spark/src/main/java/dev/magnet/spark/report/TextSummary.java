@@ -1,7 +1,7 @@
-package dev.magnet.spark.cli;
+package dev.magnet.spark.report;
 
 import dev.magnet.core.eval.Evaluator;
-import dev.magnet.spark.train.SparkEpochMetrics;
+import dev.magnet.spark.metrics.SparkEpochMetrics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -9,11 +9,11 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /** The CLI's text output: one line per epoch while training, and tables of the results. */
-final class Summary {
-  private Summary() {}
+public final class TextSummary {
+  private TextSummary() {}
 
   /** One epoch as it finishes. */
-  static String epochLine(SparkEpochMetrics e) {
+  public static String epochLine(SparkEpochMetrics e) {
     StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
         "epoch %d: loss %.4f, %d batches, %.1f s, %.0f examples/s", e.epoch(), e.loss(), e.batches(),
         e.totalSeconds(), e.examplesPerSecond()));
@@ -23,7 +23,7 @@ final class Summary {
   }
 
   /** Every epoch as a table, with the last epoch's validation metrics as columns. */
-  static String table(List<SparkEpochMetrics> epochs) {
+  public static String table(List<SparkEpochMetrics> epochs) {
     TreeSet<String> names = epochs.isEmpty() ? new TreeSet<>()
         : new TreeSet<>(epochs.get(epochs.size() - 1).validation().keySet());
     StringBuilder table = new StringBuilder(String.format(Locale.ROOT, "%5s %10s %8s %9s %11s", "epoch", "loss",
@@ -46,7 +46,7 @@ final class Summary {
    * hierarchy recovery) when any was computed; "-" where a metric has no fine variant. Counts
    * (the retrieval queries left out) print as integers.
    */
-  static String metrics(Map<String, Double> values) {
+  public static String metrics(Map<String, Double> values) {
     List<String> rows = new ArrayList<>();
     values.keySet().stream().filter(n -> !n.startsWith(Evaluator.FINE_PREFIX)).forEach(rows::add);
     values.keySet().stream().filter(n -> n.startsWith(Evaluator.FINE_PREFIX))

@@ -1,4 +1,4 @@
-package dev.magnet.spark.bench;
+package dev.magnet.spark.metrics;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;

@@ -1,7 +1,8 @@
-package dev.magnet.spark.cli;
+package dev.magnet.spark.metrics;
 
 import dev.magnet.core.eval.Evaluator;
 import dev.magnet.core.eval.Metric;
+import dev.magnet.spark.util.ExitCodes;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,11 +13,11 @@ import java.util.TreeSet;
  * {@code --min-metric name=value} gates: the run fails (exit {@link ExitCodes#METRIC_GATE_FAILED})
  * when a named final metric is below its minimum, or was not computed.
  */
-final class MetricGates {
+public final class MetricGates {
   private final Map<String, Double> minimums;
 
   /** Checks every name is one an {@link Evaluator} reports (fine_ variants included). */
-  MetricGates(Map<String, Double> minimums) {
+  public MetricGates(Map<String, Double> minimums) {
     this.minimums = new LinkedHashMap<>(minimums);
     for (Map.Entry<String, Double> gate : this.minimums.entrySet()) {
       String name = checkName("--min-metric", gate.getKey());
@@ -27,7 +28,7 @@ final class MetricGates {
   }
 
   /** Checks {@code name} is a metric an {@link Evaluator} reports; {@code option} names the option in the error. */
-  static String checkName(String option, String name) {
+  public static String checkName(String option, String name) {
     List<String> known = new ArrayList<>();
     for (Metric metric : Metric.values()) {
       known.addAll(metric.names());
@@ -40,12 +41,12 @@ final class MetricGates {
     return name;
   }
 
-  boolean isEmpty() {
+  public boolean isEmpty() {
     return minimums.isEmpty();
   }
 
   /** The failed gates as one line each; empty when all pass. */
-  List<String> failures(Map<String, Double> finalMetrics) {
+  public List<String> failures(Map<String, Double> finalMetrics) {
     List<String> failures = new ArrayList<>();
     minimums.forEach((name, minimum) -> {
       Double value = finalMetrics.get(name);
