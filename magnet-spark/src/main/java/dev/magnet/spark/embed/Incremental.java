@@ -163,7 +163,9 @@ public final class Incremental {
       Dataset<Row> again = spark.createDataset(changed, Encoders.STRING()).toDF("path");
       rows = rows.join(again, rows.col("path").equalTo(again.col("path")), "left_anti");
     }
-    Path carry = new Path(staging, "_carry");
+    // Not hidden: Spark would ignore a path named "_carry" when reading it back to count its rows; the staged
+    // table is published only after the folder is emptied and deleted.
+    Path carry = new Path(staging, "carry");
     rows.write().parquet(carry.toString());
     long count = spark.read().parquet(carry.toString()).count();
     FileSystem fs = carry.getFileSystem(spark.sparkContext().hadoopConfiguration());
