@@ -13,6 +13,7 @@ import dev.magnet.spark.data.SparkDatasets;
 import dev.magnet.spark.io.HadoopModelDirectory;
 import dev.magnet.spark.io.MetricsJson;
 import dev.magnet.spark.io.PublishDirectory;
+import dev.magnet.spark.io.StagedOutput;
 import dev.magnet.spark.report.EmbeddingSample;
 import dev.magnet.spark.report.HtmlReport;
 import dev.magnet.spark.report.ReportInput;
@@ -25,7 +26,6 @@ import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
@@ -60,8 +60,6 @@ public final class TrainCommand implements Callable<Integer> {
   static final String REPORT_DIR = "report";
   /** k-NN accuracy: computed for every loss (the cluster rule only for Magnet). */
   static final String DEFAULT_COMPARE_METRIC = "knn1_accuracy";
-  /** Where a run's checkpoints go inside the publish directory, by run id. */
-  static final String RUNS_DIR = ".runs";
 
   @Mixin
   SparkOptions spark;
@@ -312,12 +310,11 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   /** The training options of a publishing run: its checkpoints under the run id, resumed when present. */
-  private TrainingOptions trainingOptions(TrainingOptions o, String publishRoot, String id, boolean explicitRunId) {
-    if (publishRoot == null || !explicitRunId) {
+  private TrainingOptions trainingOptions(TrainingOptions o, PublishDirectory.Attempt attempt, boolean explicitRunId) {
+    if (attempt == null || !explicitRunId) {
       return o;
     }
-    String dir = checkpointDir != null ? checkpointDir : new Path(new Path(publishRoot, RUNS_DIR), id).toString();
-    return o.withCheckpoints(dir, true);
+    return o.withCheckpoints(checkpointDir != null ? checkpointDir : attempt.checkpointPath(), true);
   }
 
   /** The examples each data set is read up to. */
@@ -351,20 +348,18 @@ public final class TrainCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     try (SparkOptions.Session session = spark.session(APP_NAME)) {
       Configuration conf = session.spark().sparkContext().hadoopConfiguration();
-      PublishDirectory publish = null;
+      PublishDirectory.Attempt publish = null;
       if (publishTo == null) {
         checkOutput(conf);
       } else {
-        publish = input(() -> new PublishDirectory(publishTo, conf,
-            message -> err.println(spec.qualifiedName() + ": warning: " + message)));
-        Optional<PublishDirectory.Publication> done = findRun(publish, id);
-        if (done.isPresent()) {
-          return alreadyPublished(done.get(), publish, out);
+        publish = beginPublishing(conf, id, gates, err);
+        if (publish.finished().isPresent()) {
+          return alreadyPublished(publish.finished().get(), out);
         }
-        checkComparable(publish, id);
       }
-      String modelDir = publish == null ? output : publish.stagingPath(id);
-      TrainingOptions runOptions = argument(() -> trainingOptions(options, publishTo, id, runId != null));
+      String modelDir = publish == null ? output : publish.stagingPath();
+      PublishDirectory.Attempt attempt = publish;
+      TrainingOptions runOptions = argument(() -> trainingOptions(options, attempt, runId != null));
       Loaded sets = input(() -> load(session.spark(), rows, params.seed(), conf, out));
       WarmStart warm = initFrom == null ? null : warmStart(sets.train(), params, conf, out, err);
       NetworkSpec network = warm != null ? warm.model().networkSpec()
@@ -392,7 +387,7 @@ public final class TrainCommand implements Callable<Integer> {
       String report = noReport ? null : writeReport(outcome, finalMetrics, sets, params, conf, modelDir);
       out.print(Summary.table(outcome.epochs()));
       if (publish != null) {
-        return published(publish, modelDir, id, gates, finalMetrics, runOptions, conf, out);
+        return published(publish, modelDir, id, finalMetrics, out);
       }
       out.println("model: " + output + "  metrics: " + metricsPath());
       if (report != null) {
@@ -432,37 +427,50 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   /**
-   * Publishes the staged version under the lock; the gates ({@code --min-metric} and
-   * {@code --no-worse-than}) decide whether {@code LATEST} moves. A publishing run's checkpoints
-   * are deleted once its version is published: the version records the run id from then on.
+   * Begins publishing to {@code --publish-to}: the gates ({@code --min-metric} and
+   * {@code --no-worse-than}) decide at the commit whether {@code LATEST} moves. A store that cannot
+   * hold a publish directory, or a latest version {@code --no-worse-than} cannot compare with, is
+   * an argument error; unreadable contents an input error.
    */
-  private int published(PublishDirectory publish, String staged, String id, MetricGates gates,
-      Map<String, Double> finalMetrics, TrainingOptions runOptions, Configuration conf, PrintWriter out) {
-    PublishDirectory.Candidate candidate = new PublishDirectory.Candidate(id, validationIdentity(), compareMetric,
-        finalMetrics);
-    PublishDirectory.Gate gate = latest -> gates.failures(finalMetrics);
+  private PublishDirectory.Attempt beginPublishing(Configuration conf, String id, MetricGates gates, PrintWriter err) {
+    PublishDirectory.Gate gate = (candidate, latest) -> gates.failures(candidate.metrics());
     if (noWorseThan != null) {
-      gate = gate.and(PublishDirectory.Gate.noWorseThanLatest(candidate, noWorseThan.tolerance()));
+      gate = gate.and(PublishDirectory.Gate.noWorseThanLatest(noWorseThan.tolerance()));
     }
+    PublishDirectory.Gate finalGate = gate;
+    PublishDirectory dir = input(() -> new PublishDirectory(publishTo, conf,
+        message -> err.println(spec.qualifiedName() + ": warning: " + message)));
+    try {
+      return dir.begin(id, validationIdentity(), compareMetric, finalGate);
+    } catch (IllegalArgumentException e) {
+      throw new CliException(ExitCodes.BAD_ARGUMENTS, (noWorseThan != null && e.getMessage().startsWith("cannot compare")
+          ? "--no-worse-than " : "") + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new CliException(ExitCodes.BAD_INPUT, CliException.describe(e), e);
+    }
+  }
+
+  /**
+   * Commits the staged version; its gate decides whether {@code LATEST} moves. The publish
+   * directory deletes the run's checkpoints once its version is committed.
+   */
+  private int published(PublishDirectory.Attempt publish, String staged, String id, Map<String, Double> finalMetrics,
+      PrintWriter out) {
     PublishDirectory.Published published;
     try {
-      published = publish.publish(staged, candidate, gate);
-      if (runId != null && checkpointDir == null && runOptions.checkpointDir() != null) {
-        Path checkpoints = new Path(runOptions.checkpointDir());
-        checkpoints.getFileSystem(conf).delete(checkpoints, true);
-      }
+      published = publish.publish(finalMetrics);
     } catch (IOException e) {
       throw new CliException(ExitCodes.TRAINING_FAILED, "cannot publish to " + publishTo + ": "
           + CliException.describe(e) + " (the trained version is kept in " + staged + ")", e);
     }
     PublishDirectory.Publication p = published.publication();
-    out.println("published " + p.name() + " (run " + id + ") to " + published.path());
+    out.println("published " + p.name() + " (run " + p.runId() + ") to " + published.path());
     if (!p.promoted()) {
-      out.println("latest stays " + (p.previous() == null ? "unset" : p.previous()));
+      out.println("latest stays " + (published.latest() == null ? "unset" : published.latest()));
       throw new CliException(ExitCodes.METRIC_GATE_FAILED, "metric gate failed, " + p.name() + " not promoted: "
           + String.join("; ", p.refusals()));
     }
-    out.println("latest: " + p.name());
+    out.println("latest: " + published.latest());
     return ExitCodes.SUCCESS;
   }
 
@@ -481,31 +489,13 @@ public final class TrainCommand implements Callable<Integer> {
     return warm;
   }
 
-  private static Optional<PublishDirectory.Publication> findRun(PublishDirectory publish, String id) {
-    return input(() -> publish.findRun(id));
-  }
-
   /** A rerun of a run id that already published: nothing to do; its gate's outcome again as the status. */
-  private static int alreadyPublished(PublishDirectory.Publication done, PublishDirectory publish, PrintWriter out) {
-    String latest = input(() -> publish.latest().map(PublishDirectory.Publication::name).orElse("unset"));
-    out.println("run " + done.runId() + " already published " + done.name() + " in " + publish.path()
-        + (done.promoted() ? "" : " (not promoted: " + String.join("; ", done.refusals()) + ")")
-        + "; latest: " + latest + "; nothing to do");
-    return done.promoted() ? ExitCodes.SUCCESS : ExitCodes.METRIC_GATE_FAILED;
-  }
-
-  /** Before training: {@code --no-worse-than} against a latest measured otherwise is an argument error. */
-  private void checkComparable(PublishDirectory publish, String id) {
-    if (noWorseThan == null) {
-      return;
-    }
-    Optional<PublishDirectory.Publication> latest = input(publish::latest);
-    latest.flatMap(l -> PublishDirectory.incomparable(l,
-        new PublishDirectory.Candidate(id, validationIdentity(), compareMetric, Map.of())))
-        .ifPresent(why -> {
-          throw new CliException(ExitCodes.BAD_ARGUMENTS, "--no-worse-than " + why
-              + "; pass the same --validation and --compare-metric, or publish to another directory");
-        });
+  private static int alreadyPublished(PublishDirectory.Published done, PrintWriter out) {
+    PublishDirectory.Publication p = done.publication();
+    out.println("run " + p.runId() + " already published " + p.name() + " in " + new Path(done.path()).getParent()
+        + (p.promoted() ? "" : " (not promoted: " + String.join("; ", p.refusals()) + ")")
+        + "; latest: " + (done.latest() == null ? "unset" : done.latest()) + "; nothing to do");
+    return p.promoted() ? ExitCodes.SUCCESS : ExitCodes.METRIC_GATE_FAILED;
   }
 
   private static Map<String, Double> summary(SparkMagnetTrainer.Outcome outcome, Map<String, Double> finalMetrics) {
@@ -521,6 +511,13 @@ public final class TrainCommand implements Callable<Integer> {
     if (exists && !overwrite) {
       throw new CliException(ExitCodes.BAD_ARGUMENTS,
           "output " + output + " already exists; pass --overwrite to replace it");
+    }
+    if (exists) {
+      try {
+        StagedOutput.checkReplaceable(output, conf);
+      } catch (IOException e) {
+        throw new CliException(ExitCodes.BAD_ARGUMENTS, "output " + CliException.describe(e), e);
+      }
     }
   }
 
