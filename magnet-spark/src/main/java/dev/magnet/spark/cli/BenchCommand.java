@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.magnet.core.data.FashionMnist;
+import dev.magnet.core.model.OutputMarker;
 import dev.magnet.spark.bench.ChildRun;
 import dev.magnet.spark.bench.MagnetRunMetrics;
 import dev.magnet.spark.bench.Measure;
@@ -69,6 +70,8 @@ public final class BenchCommand implements Callable<Integer> {
   static final String DEFAULT_PYTHON = "/usr/bin/python3";
   /** The held-out metric the time-to-accuracy section reads, Magnet's and the peer's 1-NN accuracy. */
   static final String ACCURACY_METRIC = "knn1_accuracy";
+  /** The raw figures' file, which also marks an output directory of a bench from before markers. */
+  static final String LEGACY_RESULT = "bench.json";
   /** Importing torch takes seconds, more on a loaded machine. */
   private static final long PYTHON_CHECK_SECONDS = 300;
   /** Options of {@code train} that the bench sets itself on every run. */
@@ -236,10 +239,10 @@ public final class BenchCommand implements Callable<Integer> {
     out.println();
     out.print(report);
     Files.writeString(dir.resolve("bench.md"), report, StandardCharsets.UTF_8);
-    Files.writeString(dir.resolve("bench.json"), json.writeValueAsString(
+    Files.writeString(dir.resolve(LEGACY_RESULT), json.writeValueAsString(
         raw(started, measures, main, single, accuracy, peerAccuracy)), StandardCharsets.UTF_8);
     out.println();
-    out.println("bench: wrote " + dir.resolve("bench.md") + " and " + dir.resolve("bench.json"));
+    out.println("bench: wrote " + dir.resolve("bench.md") + " and " + dir.resolve(LEGACY_RESULT));
     return ExitCodes.SUCCESS;
   }
 
@@ -282,7 +285,12 @@ public final class BenchCommand implements Callable<Integer> {
     return script;
   }
 
-  /** Creates the output directory; an existing non-empty one only with --overwrite, and then emptied. */
+  /**
+   * Creates the output directory with an {@link OutputMarker}. An existing non-empty one is taken
+   * only with --overwrite and only when bench wrote it (the marker, or the bench.json of a bench
+   * from before markers), and is then emptied, the marker last, so that a bench killed while
+   * emptying can still be rerun with --overwrite.
+   */
   static Path claim(Path dir, boolean overwrite) throws IOException {
     if (Files.isDirectory(dir)) {
       try (Stream<Path> entries = Files.list(dir)) {
@@ -291,8 +299,12 @@ public final class BenchCommand implements Callable<Integer> {
             throw new CliException(ExitCodes.BAD_ARGUMENTS, "output " + dir + " already exists and is not empty;"
                 + " pass --overwrite to replace it");
           }
+          if (!Files.exists(dir.resolve(OutputMarker.FILE_NAME)) && !Files.exists(dir.resolve(LEGACY_RESULT))) {
+            throw new CliException(ExitCodes.BAD_ARGUMENTS, "output " + dir + " " + OutputMarker.NOT_MAGNET_OUTPUT);
+          }
           try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).filter(p -> !p.equals(dir)).toList()) {
+            for (Path p : all.sorted(Comparator.reverseOrder())
+                .filter(p -> !p.equals(dir) && !p.equals(dir.resolve(OutputMarker.FILE_NAME))).toList()) {
               Files.delete(p);
             }
           }
@@ -301,7 +313,9 @@ public final class BenchCommand implements Callable<Integer> {
     } else if (Files.exists(dir)) {
       throw new CliException(ExitCodes.BAD_ARGUMENTS, "output " + dir + " exists and is not a directory");
     }
-    return Files.createDirectories(dir);
+    Files.createDirectories(dir);
+    Files.write(dir.resolve(OutputMarker.FILE_NAME), OutputMarker.content("magnet bench"));
+    return dir;
   }
 
   // --- The runs ---------------------------------------------------------------------------------

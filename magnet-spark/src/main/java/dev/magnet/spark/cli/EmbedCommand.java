@@ -10,6 +10,7 @@ import dev.magnet.spark.embed.EmbeddingJob;
 import dev.magnet.spark.embed.EmbeddingModel;
 import dev.magnet.spark.embed.ImageDecoder;
 import dev.magnet.spark.io.HadoopModelDirectory;
+import dev.magnet.spark.io.StagedOutput;
 import dev.magnet.spark.io.PublishDirectory;
 import dev.magnet.spark.train.SparkEmbedder;
 import java.io.IOException;
@@ -187,6 +188,13 @@ public final class EmbedCommand implements Callable<Integer> {
       if (exists && !overwrite) {
         throw new CliException(ExitCodes.BAD_ARGUMENTS, "output " + path + " already exists; pass --overwrite to"
             + " replace it");
+      }
+      if (exists) {
+        try {
+          StagedOutput.checkReplaceable(path, conf);
+        } catch (IOException e) {
+          throw new CliException(ExitCodes.BAD_ARGUMENTS, "output " + CliException.describe(e), e);
+        }
       }
     }
     String a = TrainCommand.input(() -> new Path(output).getFileSystem(conf).makeQualified(new Path(output)).toString());

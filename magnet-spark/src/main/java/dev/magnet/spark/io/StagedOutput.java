@@ -97,6 +97,18 @@ public final class StagedOutput {
     return false;
   }
 
+  /**
+   * Marks an existing directory as Magnet's, for a caller that recognises its own output from before
+   * markers existed (an HTML report by its page's generator tag), so that it may be replaced.
+   */
+  public static void adopt(String path, Configuration conf, String writer) throws IOException {
+    Path dir = HadoopModelDirectory.qualified(path, conf);
+    FileSystem fs = dir.getFileSystem(conf);
+    try (OutputStream out = fs.create(new Path(dir, OutputMarker.FILE_NAME), true)) {
+      out.write(OutputMarker.content(writer));
+    }
+  }
+
   /** Where the job writes. */
   public String stagingPath() {
     return staging.toString();

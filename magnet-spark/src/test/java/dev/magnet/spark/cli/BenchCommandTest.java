@@ -2,12 +2,14 @@ package dev.magnet.spark.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.magnet.core.data.FashionMnist;
+import dev.magnet.core.model.OutputMarker;
 import dev.magnet.spark.bench.MagnetRunMetrics;
 import dev.magnet.spark.bench.PeerResultTest;
 import java.io.IOException;
@@ -17,6 +19,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -81,6 +84,31 @@ class BenchCommandTest {
     assertBadArgument("output " + out + " already exists and is not empty; pass --overwrite to replace it",
         "bench", "--skip-peer", "--output", out.toString());
     assertEquals("mine", Files.readString(kept));
+  }
+
+  /** bench --overwrite used to empty any directory; it now empties only one a bench wrote. */
+  @Test
+  void overwriteEmptiesOnlyADirectoryABenchWrote() throws IOException {
+    Path foreign = Files.createDirectories(tmp.resolve("home"));
+    Path kept = Files.writeString(foreign.resolve("notes.txt"), "mine");
+    CliException refused = assertThrows(CliException.class, () -> BenchCommand.claim(foreign, true));
+    assertEquals(ExitCodes.BAD_ARGUMENTS, refused.exitCode());
+    assertEquals("output " + foreign + " " + OutputMarker.NOT_MAGNET_OUTPUT, refused.getMessage());
+    assertEquals("mine", Files.readString(kept));
+
+    Path out = tmp.resolve("bench");
+    BenchCommand.claim(out, false);
+    Files.writeString(out.resolve("bench.md"), "an earlier table");
+    Files.createDirectories(out.resolve("magnet-local2"));
+    BenchCommand.claim(out, true);
+    try (Stream<Path> files = Files.list(out)) {
+      assertEquals(List.of(OutputMarker.FILE_NAME), files.map(p -> p.getFileName().toString()).toList());
+    }
+
+    Path legacy = Files.createDirectories(tmp.resolve("legacy"));
+    Files.writeString(legacy.resolve(BenchCommand.LEGACY_RESULT), "{}");
+    BenchCommand.claim(legacy, true);
+    assertFalse(Files.exists(legacy.resolve(BenchCommand.LEGACY_RESULT)));
   }
 
   @Test

@@ -69,6 +69,20 @@ class CliWithSparkTest {
     assertTrue(run.err().contains("output " + output + " already exists; pass --overwrite to replace it"), run.toString());
   }
 
+  /** {@code --overwrite} used to replace any directory; one Magnet did not write is refused before anything is read. */
+  @Test
+  void anOverwriteOfADirectoryMagnetDidNotWriteExitsWith2AndKeepsIt() throws IOException {
+    Path output = Files.createDirectories(tmp.resolve("home"));
+    Files.writeString(output.resolve("notes.txt"), "mine");
+    CliRun run = CliRun.of("train", "--data", "idx:" + tmp.resolve("missing.idx") + "," + tmp.resolve("missing.idx"),
+        "--output", output.toString(), "--overwrite");
+    assertEquals(ExitCodes.BAD_ARGUMENTS, run.status(), run.toString());
+    assertEquals("magnet train: output file:" + output + ": exists and was not written by Magnet (it has no"
+        + " _MAGNET_OUTPUT file); --overwrite replaces only Magnet's outputs: choose another path, or delete it"
+        + " yourself", run.err().strip());
+    assertEquals("mine", Files.readString(output.resolve("notes.txt")));
+  }
+
   @Test
   void aTableOfTheWrongSchemaExitsWith3() {
     String path = tmp.resolve("t.parquet").toString();
