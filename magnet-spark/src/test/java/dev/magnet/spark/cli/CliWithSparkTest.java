@@ -83,6 +83,21 @@ class CliWithSparkTest {
     assertEquals("mine", Files.readString(output.resolve("notes.txt")));
   }
 
+  /** A model directory whose index changed after it was written (a bad copy, a bad disk) exits 3 naming the file. */
+  @Test
+  void aDamagedModelExitsWith3NamingTheFile() throws IOException {
+    Path model = tmp.resolve("damaged");
+    HadoopModelDirectory.save(TestModels.tiny(), model.toString(), new Configuration(), false);
+    Files.delete(model.resolve(".index.bin.crc")); // as after a copy to a store without checksum files
+    byte[] index = Files.readAllBytes(model.resolve("index.bin"));
+    index[index.length - 1] ^= 1;
+    Files.write(model.resolve("index.bin"), index);
+    CliRun run = CliRun.of("evaluate", "--model", model.toString(), "--data", "synthetic:classes=2,sub=1,per=5,dim=4");
+    assertEquals(ExitCodes.BAD_INPUT, run.status(), run.toString());
+    assertTrue(run.err().startsWith("magnet evaluate: file:" + model + "/index.bin is corrupt: its SHA-256 is "),
+        run.toString());
+  }
+
   @Test
   void aTableOfTheWrongSchemaExitsWith3() {
     String path = tmp.resolve("t.parquet").toString();
