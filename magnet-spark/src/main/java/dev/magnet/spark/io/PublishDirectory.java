@@ -11,12 +11,12 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -114,7 +114,7 @@ public final class PublishDirectory {
   private final Configuration conf;
   private final Consumer<String> messages;
   /** Records of committed versions, which never change once committed. */
-  private final Map<Integer, Publication> records = new HashMap<>();
+  private final Map<Integer, Publication> records = new ConcurrentHashMap<>();
 
   /**
    * One version's publication record ({@code vN/publish.json}).
@@ -394,8 +394,8 @@ public final class PublishDirectory {
 
   /** The record of the version {@code LATEST} names, if any version was promoted. */
   public Optional<Publication> latest() throws IOException {
-    Optional<String> name = pointer();
-    return name.isEmpty() ? Optional.empty() : Optional.of(record(versionNumber(name.get())));
+    Optional<String> path = latestPath();
+    return path.isEmpty() ? Optional.empty() : Optional.of(record(versionNumber(new Path(path.get()).getName())));
   }
 
   /** The version published by {@code runId} (promoted or refused), if any. */
