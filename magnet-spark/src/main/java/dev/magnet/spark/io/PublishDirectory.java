@@ -26,7 +26,8 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * A directory of published model versions with a {@code LATEST} pointer, for scheduled retraining:
+ * A directory of published model versions with a {@code LATEST} pointer, for scheduled retraining
+ * (docs/design.md, "The model directory"):
  *
  * <pre>
  * dir/v1/  dir/v2/ ...      versions: the model directory, metrics.json, report/, publish.json

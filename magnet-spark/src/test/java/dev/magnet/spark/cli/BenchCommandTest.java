@@ -2,24 +2,18 @@ package dev.magnet.spark.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.magnet.core.data.FashionMnist;
-import dev.magnet.core.model.OutputMarker;
-import dev.magnet.spark.bench.MagnetRunMetrics;
 import dev.magnet.spark.bench.PeerResultTest;
+import dev.magnet.spark.util.ExitCodes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.List;
-import java.util.Map;
-import java.util.OptionalDouble;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -84,54 +78,6 @@ class BenchCommandTest {
     assertBadArgument("output " + out + " already exists and is not empty; pass --overwrite to replace it",
         "bench", "--skip-peer", "--output", out.toString());
     assertEquals("mine", Files.readString(kept));
-  }
-
-  /** bench --overwrite used to empty any directory; it now empties only one a bench wrote. */
-  @Test
-  void overwriteEmptiesOnlyADirectoryABenchWrote() throws IOException {
-    Path foreign = Files.createDirectories(tmp.resolve("home"));
-    Path kept = Files.writeString(foreign.resolve("notes.txt"), "mine");
-    CliException refused = assertThrows(CliException.class, () -> BenchCommand.claim(foreign, true));
-    assertEquals(ExitCodes.BAD_ARGUMENTS, refused.exitCode());
-    assertEquals("output " + foreign + " " + OutputMarker.NOT_MAGNET_OUTPUT, refused.getMessage());
-    assertEquals("mine", Files.readString(kept));
-
-    Path out = tmp.resolve("bench");
-    BenchCommand.claim(out, false);
-    Files.writeString(out.resolve("bench.md"), "an earlier table");
-    Files.createDirectories(out.resolve("magnet-local2"));
-    BenchCommand.claim(out, true);
-    try (Stream<Path> files = Files.list(out)) {
-      assertEquals(List.of(OutputMarker.FILE_NAME), files.map(p -> p.getFileName().toString()).toList());
-    }
-
-    Path legacy = Files.createDirectories(tmp.resolve("legacy"));
-    Files.writeString(legacy.resolve(BenchCommand.LEGACY_RESULT), "{}");
-    BenchCommand.claim(legacy, true);
-    assertFalse(Files.exists(legacy.resolve(BenchCommand.LEGACY_RESULT)));
-  }
-
-  @Test
-  void fullSetTrainingRowIsMagnetsFitRateAgainstThePeersMean() {
-    assertEquals(List.of("training examples/s over these runs (fit phase; peer: mean of its runs)", "3,500.0",
-        "4,375.0", "1.25×"), BenchCommand.fullSetTrainingRow(new double[] {3400, 3600}, 4375));
-  }
-
-  @Test
-  void phaseTableWithAndWithoutAveraging() {
-    MagnetRunMetrics.Epoch plain = new MagnetRunMetrics.Epoch(10, 1.0, 2.0, 0.0, 1.0, 6.0, OptionalDouble.empty(),
-        Map.of());
-    List<List<String>> rows = BenchCommand.phaseRows(new MagnetRunMetrics(List.of(plain), 480));
-    assertEquals(List.of(List.of("embed", "1.00", "10.0%"), List.of("index", "2.00", "20.0%"),
-        List.of("plan", "0.00", "0.0%"), List.of("materialise", "1.00", "10.0%"), List.of("fit", "6.00", "60.0%"),
-        List.of("epoch", "10.00", "100%")), rows);
-    MagnetRunMetrics.Epoch averaged = new MagnetRunMetrics.Epoch(10, 1.0, 2.0, 0.0, 1.0, 6.0, OptionalDouble.of(1.5),
-        Map.of());
-    List<List<String>> withAveraging = BenchCommand.phaseRows(new MagnetRunMetrics(List.of(averaged), 480));
-    assertEquals(7, withAveraging.size());
-    assertTrue(withAveraging.get(5).get(0).startsWith("of which averaging"), withAveraging.toString());
-    assertEquals(List.of("1.50", "15.0%"), withAveraging.get(5).subList(1, 3));
-    assertEquals(0.75, BenchCommand.scalingEfficiency(400, 600, 2), 1e-12);
   }
 
   @Test

@@ -13,7 +13,7 @@ import dev.magnet.spark.io.FaultFs.Crash;
 import dev.magnet.spark.io.PublishDirectory.Attempt;
 import dev.magnet.spark.io.PublishDirectory.Gate;
 import dev.magnet.spark.io.PublishDirectory.Published;
-import dev.magnet.spark.train.SparkEpochMetrics;
+import dev.magnet.spark.metrics.SparkEpochMetrics;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
