@@ -60,6 +60,8 @@ import org.apache.hadoop.util.Progressable;
  */
 public final class FaultFs extends FilterFileSystem {
   public static final String SCHEME = "fault";
+  /** The exit status of a JVM halted at its crash: 128 + SIGKILL, as after {@code kill -9}. */
+  public static final int HALT_STATUS = 137;
 
   private static final Map<String, Faults> SCENARIOS = new ConcurrentHashMap<>();
   private static final AtomicInteger NEXT_SCENARIO = new AtomicInteger();
@@ -115,6 +117,8 @@ public final class FaultFs extends FilterFileSystem {
     public volatile long latencyMillis;
     /** The mutating operation (0-based) at which the process dies; -1 for none. */
     public volatile int crashAt = -1;
+    /** At the crash, halt the JVM ({@code Runtime.halt}, as {@code kill -9}) instead of throwing {@link Crash}. */
+    public volatile boolean halt;
     /** Mutating operations, by description ("rename SRC DST", ...), that fail with an IOException. */
     public volatile Predicate<String> failWhen = op -> false;
     private final AtomicInteger mutations = new AtomicInteger();
@@ -166,6 +170,9 @@ public final class FaultFs extends FilterFileSystem {
       int n = mutations.getAndIncrement();
       log.add(n + " " + operation);
       if (n == crashAt) {
+        if (halt) {
+          Runtime.getRuntime().halt(HALT_STATUS);
+        }
         dead = true;
         return false;
       }

@@ -63,12 +63,8 @@ class FaultInjectionTest {
   Path tmp;
 
   private final FaultFs.Faults faults = FaultFs.scenario();
-  private final Configuration conf = FaultFs.configure(new Configuration());
+  private final Configuration conf = faultConf();
   private final List<String> messages = Collections.synchronizedList(new ArrayList<>());
-
-  FaultInjectionTest() {
-    conf.set(AtomicMoves.SCHEMES_KEY, "hdfs," + FaultFs.SCHEME);
-  }
 
   /** What one kill-point sweep does: a fresh directory per point, the action, the checks. */
   private interface Sweep {
@@ -128,17 +124,30 @@ class FaultInjectionTest {
 
   /** One {@code train --publish-to} run of {@code runId}: checkpoints, staged files, commit. */
   private Published publishRun(Path root, String runId, double accuracy) throws IOException {
-    Attempt attempt = new PublishDirectory(uri(root), conf, messages::add).begin(runId, PublishDirectoryTest.VALIDATION,
-        PublishDirectoryTest.METRIC, Gate.noWorseThanLatest(0));
+    return publishRun(conf, faults, root, runId, accuracy, messages::add);
+  }
+
+  /** The same, for {@link PublishKillMain} in its own JVM. */
+  static Published publishRun(Configuration conf, FaultFs.Faults faults, Path root, String runId, double accuracy,
+      java.util.function.Consumer<String> messages) throws IOException {
+    Attempt attempt = new PublishDirectory(faults.uri(root), conf, messages).begin(runId,
+        PublishDirectoryTest.VALIDATION, PublishDirectoryTest.METRIC, Gate.noWorseThanLatest(0));
     if (attempt.finished().isPresent()) {
       return attempt.finished().get();
     }
-    FileSystem fs = FileSystem.get(java.net.URI.create(uri(root)), conf);
+    FileSystem fs = FileSystem.get(java.net.URI.create(faults.uri(root)), conf);
     write(fs, attempt.checkpointPath() + "/epoch-0001/state.txt", runId);
     for (String file : MODEL_FILES) {
       write(fs, attempt.stagingPath() + "/" + file, runId);
     }
     return attempt.publish(Map.of(PublishDirectoryTest.METRIC, accuracy));
+  }
+
+  /** The configuration of the fault scheme, allowed to hold publish directories. */
+  static Configuration faultConf() {
+    Configuration conf = FaultFs.configure(new Configuration());
+    conf.set(AtomicMoves.SCHEMES_KEY, "hdfs," + FaultFs.SCHEME);
+    return conf;
   }
 
   private static void write(FileSystem fs, String path, String content) throws IOException {
@@ -151,7 +160,7 @@ class FaultInjectionTest {
    * What a consumer may rely on at any moment: {@code LATEST}, when present, names a promoted
    * version; every version is complete and holds one run's files only.
    */
-  private static void checkPublishDirectory(Path root) throws IOException {
+  static void checkPublishDirectory(Path root) throws IOException {
     Set<String> versions = new TreeSet<>();
     if (Files.isDirectory(root)) {
       try (Stream<Path> entries = Files.list(root)) {
@@ -222,6 +231,37 @@ class FaultInjectionTest {
       }
     });
     assertTrue(points >= 8, points + " kill points");
+  }
+
+  /**
+   * The same run killed for real: a JVM of its own halts ({@code Runtime.halt}, as {@code kill -9})
+   * at each operation in turn, its buffered writes lost; this process then checks and reruns.
+   */
+  @Test
+  void aPublishProcessHaltedAtAnyOperationLeavesLatestWholeAndItsRerunFinishesIt() throws Exception {
+    faults.restart();
+    Path undisturbed = tmp.resolve("halt-undisturbed");
+    publishRun(undisturbed, "day-1", 0.8);
+    faults.restart();
+    publishRun(undisturbed, "day-2", 0.9);
+    int points = faults.operations();
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    for (int k = 0; k < points; k++) {
+      faults.restart();
+      Path root = tmp.resolve("halt-" + k);
+      publishRun(root, "day-1", 0.8);
+      Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+          PublishKillMain.class.getName(), root.toString(), "day-2", "0.9", String.valueOf(k))
+          .redirectErrorStream(true).redirectOutput(tmp.resolve("halt-" + k + ".log").toFile()).start();
+      assertEquals(PublishKillMain.HALTED, child.waitFor(), "kill point " + k + ": "
+          + Files.readString(tmp.resolve("halt-" + k + ".log")));
+      faults.restart();
+      checkPublishDirectory(root);
+      Published rerun = publishRun(root, "day-2", 0.9);
+      assertEquals("v2", rerun.latest(), "kill point " + k);
+      checkPublishDirectory(root);
+      assertEquals("v2", Files.readString(root.resolve(PublishDirectory.LATEST)).strip());
+    }
   }
 
   /**
