@@ -60,6 +60,10 @@ public final class FileDigests {
     byte[] bytes;
     try (InputStream in = store.open(name)) {
       bytes = in.readAllBytes();
+    } catch (FileNotFoundException e) {
+      throw e;
+    } catch (IOException e) {
+      throw unreadable(store, name, e);
     }
     if (expected != null) {
       check(store, name, expected, of(bytes), bytes.length);
@@ -77,6 +81,10 @@ public final class FileDigests {
       MessageDigest digest = sha256();
       try (InputStream in = new DigestInputStream(store.open(name), digest)) {
         Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
+      } catch (FileNotFoundException e) {
+        throw e;
+      } catch (IOException e) {
+        throw unreadable(store, name, e);
       }
       if (expected != null) {
         check(store, name, expected, HexFormat.of().formatHex(digest.digest()), Files.size(copy));
@@ -86,6 +94,12 @@ public final class FileDigests {
       Files.deleteIfExists(copy);
       throw e;
     }
+  }
+
+  /** A read that failed part-way: a file system's own checksum (Hadoop's .crc) caught the damage first. */
+  private static IOException unreadable(ArtifactStore store, String name, IOException e) {
+    return new IOException(store.location() + "/" + name + " is corrupt: it cannot be read whole ("
+        + e.getMessage() + ")", e);
   }
 
   private static void check(ArtifactStore store, String name, String expected, String actual, long bytes)

@@ -112,7 +112,7 @@ public final class CheckpointStore {
    * that does not (a partial copy on an object store, a corrupt file) is skipped, and
    * {@code skipped} told why, naming it.
    *
-   * @throws IOException when checkpoints exist and none of them reads
+   * @throws IOException the newest checkpoint's error, when checkpoints exist and none of them reads
    */
   public Optional<Checkpoint> latest(Consumer<String> skipped) throws IOException {
     List<Integer> epochs = epochs();
@@ -127,7 +127,7 @@ public final class CheckpointStore {
       }
     }
     if (newest != null) {
-      throw new IOException("no checkpoint in " + dir + " reads whole; the newest: " + newest.getMessage(), newest);
+      throw newest; // none reads: the newest's error says why (the others' were told to skipped)
     }
     return Optional.empty();
   }

@@ -87,8 +87,9 @@ class CheckpointStoreTest {
 
     Files.delete(tmp.resolve("ckpt/epoch-0001/network.zip"));
     IOException none = assertThrows(IOException.class, () -> store.latest(skipped::add));
-    assertTrue(none.getMessage().startsWith("no checkpoint in " + tmp.resolve("ckpt") + " reads whole; the newest: "),
-        none.getMessage());
+    assertTrue(none.getMessage().startsWith("file:" + tmp.resolve("ckpt/epoch-0002/metrics.json") + " is corrupt"),
+        "the newest's error: " + none.getMessage());
+    assertEquals(3, skipped.size(), skipped.toString());
   }
 
   @Test
