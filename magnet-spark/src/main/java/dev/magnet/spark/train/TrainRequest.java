@@ -55,9 +55,6 @@ public record TrainRequest(DataSource data, DataSource validation, Integer limit
    * @param compareMetric the held-out metric {@code noWorseThan} compares
    */
   public record Publication(String directory, String runId, NoWorseThan noWorseThan, String compareMetric) {
-    /** Where a run's checkpoints go inside the publish directory, by run id. */
-    public static final String RUNS_DIR = ".runs";
-
     public Publication {
       Objects.requireNonNull(directory, "directory");
       compareMetric = compareMetric == null ? DEFAULT_COMPARE_METRIC : compareMetric;
