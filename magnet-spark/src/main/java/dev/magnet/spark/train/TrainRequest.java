@@ -97,11 +97,11 @@ public record TrainRequest(DataSource data, DataSource validation, Integer limit
       }
       MetricGates.checkName(TrainArgs.COMPARE_METRIC, publication.compareMetric());
     }
+    new MetricGates(minMetrics);
     if (!minMetrics.isEmpty() && validation == null) {
       throw new IllegalArgumentException(TrainArgs.MIN_METRIC + " gates the final validation metrics; pass "
           + TrainArgs.VALIDATION);
     }
-    new MetricGates(minMetrics);
     if (initFrom != null && !network.isDefault()) {
       throw new IllegalArgumentException(TrainArgs.NETWORK + ", " + TrainArgs.EMBEDDING_DIM + ", "
           + TrainArgs.HIDDEN_SIZES + " and " + TrainArgs.LEARNING_RATE + " come from the " + TrainArgs.INIT_FROM
