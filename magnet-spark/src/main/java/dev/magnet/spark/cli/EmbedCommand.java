@@ -14,6 +14,7 @@ import dev.magnet.spark.embed.Incremental;
 import dev.magnet.spark.data.image.ImageDecoder;
 import dev.magnet.spark.data.image.ImageFiles;
 import dev.magnet.spark.io.HadoopModelDirectory;
+import dev.magnet.spark.io.StagedOutput;
 import dev.magnet.spark.io.PublishDirectory;
 import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
@@ -213,6 +214,13 @@ public final class EmbedCommand implements Callable<Integer> {
       if (exists && !overwrite && !incremental) {
         throw new JobException(ExitCodes.BAD_ARGUMENTS, "output " + path + " already exists; pass --overwrite to"
             + " replace it (or --incremental to add new files)");
+      }
+      if (exists) {
+        try {
+          StagedOutput.checkReplaceable(path, conf);
+        } catch (IOException e) {
+          throw new JobException(ExitCodes.BAD_ARGUMENTS, "output " + JobException.describe(e), e);
+        }
       }
     }
     String a = JobException.input(() -> new Path(output).getFileSystem(conf).makeQualified(new Path(output)).toString());
