@@ -6,7 +6,7 @@ import dev.magnet.core.matrix.Matrices;
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.core.nn.NetworkFactory;
 import dev.magnet.spark.io.HadoopModelDirectory;
-import dev.magnet.spark.train.NetworkSnapshot;
+import dev.magnet.spark.executor.NetworkSnapshot;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;

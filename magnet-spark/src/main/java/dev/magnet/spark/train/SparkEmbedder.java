@@ -4,6 +4,8 @@ import dev.magnet.core.matrix.Matrices;
 import dev.magnet.core.nn.NetworkFactory;
 import dev.magnet.spark.data.EmbeddedExample;
 import dev.magnet.spark.data.Example;
+import dev.magnet.spark.executor.NativeThreads;
+import dev.magnet.spark.executor.NetworkSnapshot;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;

@@ -1,5 +1,7 @@
 package dev.magnet.spark.train;
 
+import dev.magnet.spark.executor.NativeThreads;
+import dev.magnet.spark.executor.NetworkSnapshot;
 import dev.magnet.core.cluster.ClusterIndex;
 import dev.magnet.core.cluster.ClusterIndexBuilder;
 import dev.magnet.core.eval.ClusterClassifier;
