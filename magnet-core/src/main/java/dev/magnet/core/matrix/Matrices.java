@@ -7,6 +7,8 @@ import java.util.function.IntFunction;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.BooleanIndexing;
+import org.nd4j.linalg.indexing.conditions.Conditions;
 
 /**
  * Conversions between ND4J matrices and Java arrays, each in one bulk copy of the buffer.
@@ -89,5 +91,13 @@ public final class Matrices {
   private static int columns(INDArray m) {
     checkMatrix(m, "matrix");
     return Math.toIntExact(m.columns());
+  }
+
+  /**
+   * Whether every value is finite (neither NaN nor infinite); true for null or empty. One ND4J
+   * reduction: the divergence checks run it on a network's parameters after every update.
+   */
+  public static boolean allFinite(INDArray values) {
+    return values == null || values.isEmpty() || !BooleanIndexing.or(values, Conditions.notFinite());
   }
 }

@@ -3,10 +3,13 @@ package dev.magnet.spark.io;
 import dev.magnet.core.model.ArtifactStore;
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.spark.metrics.SparkEpochMetrics;
+import dev.magnet.core.matrix.Matrices;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -18,6 +21,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.deeplearning4j.nn.api.Updater;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +48,8 @@ public final class CheckpointStore {
 
   private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
   private static final Pattern NAME = Pattern.compile("epoch-(\\d{4,9})");
+  /** The file holding the training data's fingerprint (one line of text). */
+  static final String FINGERPRINT_FILE = "data-fingerprint.txt";
 
   private final String dir;
   private final Configuration conf;
@@ -55,8 +61,10 @@ public final class CheckpointStore {
    * @param epoch 1-based epoch that the model finished
    * @param model the network (with updater state), index and the rest of the artifact
    * @param history the metrics of every epoch up to and including this one
+   * @param dataFingerprint what the trainer recorded of its training data, or null for a
+   *     checkpoint written without one (by an earlier Magnet)
    */
-  public record Checkpoint(int epoch, ModelArtifact model, List<SparkEpochMetrics> history) {
+  public record Checkpoint(int epoch, ModelArtifact model, List<SparkEpochMetrics> history, String dataFingerprint) {
     public Checkpoint {
       Objects.requireNonNull(model, "model");
       history = List.copyOf(history);
@@ -89,17 +97,49 @@ public final class CheckpointStore {
     return new Path(dir, String.format("epoch-%04d", epoch)).toString();
   }
 
+  /** Writes one epoch's checkpoint without a data fingerprint; see {@link #write(int, ModelArtifact, List, String)}. */
+  public void write(int epoch, ModelArtifact model, List<SparkEpochMetrics> history) throws IOException {
+    write(epoch, model, history, null);
+  }
+
   /**
    * Writes one epoch's checkpoint atomically (replacing one of the same epoch), then prunes. Its
-   * metrics file is one of the model's files, so metadata.json records its digest too.
+   * metrics file and data fingerprint are files of the model, so metadata.json records their
+   * digests too.
+   *
+   * @param dataFingerprint one line describing the training data, or null
+   * @throws IOException also when the network's parameters or updater state are not finite: a
+   *     checkpoint is what a resumed run starts from, and must never hold a diverged state
    */
-  public void write(int epoch, ModelArtifact model, List<SparkEpochMetrics> history) throws IOException {
+  public void write(int epoch, ModelArtifact model, List<SparkEpochMetrics> history, String dataFingerprint)
+      throws IOException {
     Objects.requireNonNull(model, "model");
+    String nonFinite = nonFinite(model);
+    if (nonFinite != null) {
+      throw new IOException("refusing to write the checkpoint of epoch " + epoch + " to " + pathOf(epoch) + ": "
+          + nonFinite);
+    }
     ByteArrayOutputStream metrics = new ByteArrayOutputStream();
     MetricsJson.write(metrics, List.copyOf(history), Map.of());
-    HadoopModelDirectory.write(pathOf(epoch), conf, true,
-        store -> model.writeTo(store, Map.of(MetricsJson.FILE_NAME, metrics.toByteArray())));
+    Map<String, byte[]> files = new HashMap<>();
+    files.put(MetricsJson.FILE_NAME, metrics.toByteArray());
+    if (dataFingerprint != null) {
+      files.put(FINGERPRINT_FILE, dataFingerprint.getBytes(StandardCharsets.UTF_8));
+    }
+    HadoopModelDirectory.write(pathOf(epoch), conf, true, store -> model.writeTo(store, files));
     prune();
+  }
+
+  /** Why the model's state is not finite, or null when it is. */
+  private static String nonFinite(ModelArtifact model) {
+    if (!Matrices.allFinite(model.network().params())) {
+      return "its parameters are not finite (NaN or infinite)";
+    }
+    Updater updater = model.network().getUpdater(false);
+    if (updater != null && !Matrices.allFinite(updater.getStateViewArray())) {
+      return "its updater state is not finite (NaN or infinite)";
+    }
+    return null;
   }
 
   /** The newest checkpoint that reads whole; see {@link #latest(Consumer)}. Skipped ones are only logged. */
@@ -108,8 +148,9 @@ public final class CheckpointStore {
   }
 
   /**
-   * The checkpoint of the highest epoch that reads whole and passes its digest checks. A newer one
-   * that does not (a partial copy on an object store, a corrupt file) is skipped, and
+   * The checkpoint of the highest epoch that reads whole, passes its digest checks and holds finite
+   * parameters. A newer one that does not (a partial copy on an object store, a corrupt file, the
+   * NaN weights of a run that diverged before Magnet checked for divergence) is skipped, and
    * {@code skipped} told why, naming it.
    *
    * @throws IOException the newest checkpoint's error, when checkpoints exist and none of them reads
@@ -123,7 +164,8 @@ public final class CheckpointStore {
         return Optional.of(read(epoch));
       } catch (IOException e) {
         newest = newest == null ? e : newest;
-        skipped.accept("checkpoint " + pathOf(epoch) + " is incomplete or corrupt, skipped: " + e.getMessage());
+        skipped.accept("checkpoint " + pathOf(epoch) + (e instanceof NonFiniteState ? " holds a diverged state"
+            : " is incomplete or corrupt") + ", skipped: " + e.getMessage());
       }
     }
     if (newest != null) {
@@ -135,11 +177,21 @@ public final class CheckpointStore {
   private Checkpoint read(int epoch) throws IOException {
     ArtifactStore store = HadoopModelDirectory.reader(pathOf(epoch), conf);
     ModelArtifact model = ModelArtifact.readFrom(store);
+    String nonFinite = nonFinite(model);
+    if (nonFinite != null) {
+      throw new NonFiniteState(store.location() + ": " + nonFinite + "; a run that diverged wrote it");
+    }
     List<SparkEpochMetrics> history;
     try (InputStream in = store.open(MetricsJson.FILE_NAME)) {
       history = MetricsJson.read(in, store.location() + "/" + MetricsJson.FILE_NAME).epochs();
     }
-    return new Checkpoint(epoch, model, history);
+    String fingerprint;
+    try (InputStream in = store.open(FINGERPRINT_FILE)) {
+      fingerprint = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (java.io.FileNotFoundException e) {
+      fingerprint = null; // written before fingerprints (its digests, checked above, would name a lost one)
+    }
+    return new Checkpoint(epoch, model, history, fingerprint);
   }
 
   /** Epochs of the complete checkpoints, ascending. */
@@ -165,6 +217,15 @@ public final class CheckpointStore {
     for (int i = 0; i < epochs.size() - keep; i++) {
       Path old = HadoopModelDirectory.qualified(pathOf(epochs.get(i)), conf);
       old.getFileSystem(conf).delete(old, true);
+    }
+  }
+
+  /** A checkpoint whose parameters or updater state are not finite. */
+  private static final class NonFiniteState extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    NonFiniteState(String message) {
+      super(message);
     }
   }
 

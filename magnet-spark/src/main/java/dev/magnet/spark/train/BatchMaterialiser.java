@@ -3,6 +3,7 @@ package dev.magnet.spark.train;
 import dev.magnet.core.objective.LabelEncoding;
 import dev.magnet.core.sampling.NeighbourhoodSampler;
 import dev.magnet.spark.data.Example;
+import dev.magnet.spark.executor.LossGuard;
 import dev.magnet.spark.executor.TaskFaults;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -100,7 +101,7 @@ public final class BatchMaterialiser {
         .filter(t -> t._2() < keep)
         .mapToPair(t -> new Tuple2<>((int) (t._2() / rows), new Row((int) (t._2() % rows), -1, t._1())))
         .groupByKey(partitions)
-        .map(batch -> toDataSet(-1, batch._2(), rows, LabelEncoding.ONE_HOT, numClasses))
+        .map(batch -> toDataSet(batch._1(), batch._2(), rows, LabelEncoding.ONE_HOT, numClasses))
         .mapPartitions(TaskFaults::check);
   }
 
@@ -147,6 +148,8 @@ public final class BatchMaterialiser {
       groups[i] = ordered[i].group;
       classes[i] = ordered[i].example.label();
     }
-    return new DataSet(features(ordered), labels.encode(groups, classes, numClasses, DataType.FLOAT));
+    DataSet data = new DataSet(features(ordered), labels.encode(groups, classes, numClasses, DataType.FLOAT));
+    LossGuard.tag(data, batch);
+    return data;
   }
 }

@@ -20,6 +20,7 @@ import dev.magnet.spark.data.EmbeddedExample;
 import dev.magnet.spark.data.Example;
 import dev.magnet.spark.data.SparkDataset;
 import dev.magnet.spark.executor.ExampleEmbeddings;
+import dev.magnet.spark.executor.LossGuard;
 import dev.magnet.spark.executor.NativeThreads;
 import dev.magnet.spark.executor.NetworkSnapshot;
 import dev.magnet.spark.executor.TaskFaults;
@@ -27,11 +28,14 @@ import dev.magnet.spark.executor.WorkerClock;
 import dev.magnet.spark.index.PartitionSums;
 import dev.magnet.spark.index.SparkIndexBuilder;
 import dev.magnet.spark.metrics.SparkEpochMetrics;
+import dev.magnet.spark.util.ExitCodes;
+import dev.magnet.spark.util.JobException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import org.apache.spark.HashPartitioner;
@@ -68,19 +72,21 @@ public final class SparkMagnetTrainer {
   /** ND4J threads per task for this job's executors; set by {@link #fit}. */
   private int nativeThreads;
   private final WarmStart warmStart;
+  private final Consumer<String> warnings;
   private final Objective objective;
 
   public SparkMagnetTrainer(JavaSparkContext spark, MagnetParams params, NetworkSpec spec, TrainingOptions options) {
-    this(spark, params, spec, options, null);
+    this(spark, params, spec, options, null, LOG::warn);
   }
 
   private SparkMagnetTrainer(JavaSparkContext spark, MagnetParams params, NetworkSpec spec, TrainingOptions options,
-      WarmStart warmStart) {
+      WarmStart warmStart, Consumer<String> warnings) {
     this.spark = Objects.requireNonNull(spark, "spark");
     this.params = Objects.requireNonNull(params, "params");
     this.spec = Objects.requireNonNull(spec, "spec");
     this.options = Objects.requireNonNull(options, "options");
     this.warmStart = warmStart;
+    this.warnings = Objects.requireNonNull(warnings, "warnings");
     this.objective = Objective.of(params);
   }
 
@@ -89,7 +95,15 @@ public final class SparkMagnetTrainer {
    * (a checkpoint of this run, when resuming, still takes precedence: it is later).
    */
   public SparkMagnetTrainer initFrom(WarmStart start) {
-    return new SparkMagnetTrainer(spark, params, spec, options, Objects.requireNonNull(start, "start"));
+    return new SparkMagnetTrainer(spark, params, spec, options, Objects.requireNonNull(start, "start"), warnings);
+  }
+
+  /**
+   * This trainer, telling {@code to} what the user should know but that does not stop training
+   * (a checkpoint skipped on resume, a learning rate changed on resume); by default they are logged.
+   */
+  public SparkMagnetTrainer warnTo(Consumer<String> to) {
+    return new SparkMagnetTrainer(spark, params, spec, options, warmStart, to);
   }
 
   /** The trained model, every epoch's metrics (resumed ones included), and where this run began. */
@@ -110,9 +124,11 @@ public final class SparkMagnetTrainer {
     nativeThreads = NativeThreads.perTask(spark, partitions);
     NativeThreads.apply(nativeThreads);
     JavaRDD<Example> examples = train.examples().persist(StorageLevel.MEMORY_AND_DISK());
-    long n = examples.count();
+    DataFingerprint data = DataFingerprint.of(examples, numClasses);
+    long n = data.examples();
     if (n < 2) {
-      throw new IllegalArgumentException("training data needs at least 2 examples; examples=" + n + " in " + train.description());
+      throw new JobException(ExitCodes.BAD_INPUT, "training data needs at least 2 examples; examples=" + n + " in "
+          + train.description());
     }
     JavaPairRDD<Long, Example> byId = examples.mapToPair(e -> new Tuple2<>(e.id(), e))
         .partitionBy(new HashPartitioner(partitions))
@@ -120,10 +136,10 @@ public final class SparkMagnetTrainer {
     JavaPairRDD<Integer, Long> byClass = examples.mapToPair(e -> new Tuple2<>(e.label(), e.id()))
         .persist(StorageLevel.MEMORY_AND_DISK());
     Map<Integer, Long> classCounts = byClass.countByKey();
-    objective.checkData(classCounts, numClasses);
+    checkClasses(classCounts, train);
 
     CheckpointPolicy checkpoints = CheckpointPolicy.of(options, spark, params, spec);
-    State state = checkpoints.resume(train.labelNames()).orElseGet(() -> warmStart != null
+    State state = checkpoints.resume(train.labelNames(), data, warnings).orElseGet(() -> warmStart != null
         ? new State(warmStart.model().network(), warmStart.index(), 0, List.of())
         : new State(NetworkFactory.build(spec, objective.head(numClasses)), null, 0, List.of()));
     int firstEpoch = state.completedEpochs() + 1;
@@ -142,7 +158,7 @@ public final class SparkMagnetTrainer {
         .repartionData(Repartition.Never)
         // The master persists the batches itself; the same level lets us count them first.
         .storageLevel(StorageLevel.MEMORY_AND_DISK())
-        .trainingHooks(workerClock)
+        .trainingHooks(workerClock, new LossGuard())
         .rngSeed(params.seed())
         .build();
     SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(spark, state.network(), master);
@@ -195,15 +211,27 @@ public final class SparkMagnetTrainer {
         // DL4J persists what it fits (references to the cached batches) and never unpersists it.
         JavaRDD<DataSet> fitted = planned.mapPartitions(TaskFaults::check);
         double updatesBefore = workerClock.seconds();
-        sparkNet.fit(fitted);
-        fitted.unpersist(false);
+        try {
+          sparkNet.fit(fitted);
+        } catch (Exception e) {
+          Optional<JobException> diverged = Divergence.ofFit(e, epoch, done, batchesPerEpoch);
+          if (diverged.isPresent()) {
+            throw diverged.get();
+          }
+          throw e;
+        } finally {
+          fitted.unpersist(false);
+        }
+        Divergence.checkParameters(sparkNet.getNetwork(), epoch, done + batches, batchesPerEpoch);
         double fitSeconds = Stopwatch.secondsSince(start);
         time.fit += fitSeconds;
         time.fitCpu += (processCpuNanos() - cpuStart) / 1e9;
         // The workers' updates ran side by side, at most one task per core (or per worker) at a time.
         time.averaging += Math.max(0, fitSeconds - (workerClock.seconds() - updatesBefore) / concurrentTasks);
         start = System.nanoTime();
-        lossSum += trainingLoss(sparkNet.getNetwork(), planned, made, chunkSeed);
+        double chunkLoss = trainingLoss(sparkNet.getNetwork(), planned, made, chunkSeed);
+        Divergence.checkLoss(chunkLoss, epoch, done + batches, batchesPerEpoch);
+        lossSum += chunkLoss;
         time.score += Stopwatch.secondsSince(start);
         chunks++;
         planned.unpersist(false);
@@ -233,7 +261,7 @@ public final class SparkMagnetTrainer {
       listener.accept(metrics);
       ClusterIndex epochIndex = index;
       checkpoints.save(epoch, network,
-          () -> epochIndex != null ? epochIndex : finalIndex(network, examples, shape, numClasses, null), history, train, n);
+          () -> epochIndex != null ? epochIndex : finalIndex(network, examples, shape, numClasses, null), history, train, data);
     }
     MultiLayerNetwork network = sparkNet.getNetwork();
     ClusterIndex finalIndex = finalIndex(network, examples, shape, numClasses, index);
@@ -243,6 +271,27 @@ public final class SparkMagnetTrainer {
     ModelArtifact model = new ModelArtifact(network, finalIndex, train.labelNames(), params, spec,
         Provenance.now(train.description(), n, params.epochs()));
     return new Outcome(model, history, firstEpoch);
+  }
+
+  /**
+   * Data that cannot train this objective is bad input (exit 3), not a failed training: fewer than
+   * two classes with examples, or too few for the objective's batches (too few impostor clusters
+   * for Magnet, too few classes with two examples for triplet).
+   */
+  private void checkClasses(Map<Integer, Long> classCounts, SparkDataset train) {
+    if (classCounts.size() < 2) {
+      String only = classCounts.isEmpty() ? "none"
+          : classCounts.entrySet().stream().map(c -> (c.getKey() >= 0 && c.getKey() < train.numClasses()
+              ? "'" + train.labelNames().get(c.getKey()) + "'" : "label " + c.getKey()) + " (" + c.getValue()
+              + " examples)").findFirst().orElseThrow();
+      throw new JobException(ExitCodes.BAD_INPUT, "training data needs examples of at least 2 classes to learn to"
+          + " tell them apart; classes with examples: " + only + " in " + train.description());
+    }
+    try {
+      objective.checkData(classCounts, train.numClasses());
+    } catch (IllegalArgumentException e) {
+      throw new JobException(ExitCodes.BAD_INPUT, e.getMessage() + " in " + train.description(), e);
+    }
   }
 
   /**

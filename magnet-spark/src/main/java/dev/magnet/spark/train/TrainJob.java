@@ -8,6 +8,7 @@ import dev.magnet.spark.data.Hierarchy;
 import dev.magnet.spark.data.LoadReport;
 import dev.magnet.spark.data.SparkDataset;
 import dev.magnet.spark.data.SparkDatasets;
+import dev.magnet.spark.io.CheckpointStore;
 import dev.magnet.spark.io.HadoopModelDirectory;
 import dev.magnet.spark.io.MetricsJson;
 import dev.magnet.spark.io.PublishDirectory;
@@ -77,6 +78,7 @@ public final class TrainJob {
         return done.get();
       }
     }
+    checkResume(request.options(), conf);
     String modelDir = publishing == null ? request.output() : publishing.stagingPath();
     TrainingOptions options = publishing == null ? request.options() : publishing.trainingOptions();
     Loaded sets = JobException.input(() -> load(request, rows, conf));
@@ -86,9 +88,12 @@ public final class TrainJob {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(session.sparkContext());
     SparkMagnetTrainer.Outcome outcome;
     try {
-      SparkMagnetTrainer trainer = new SparkMagnetTrainer(jsc, params, network, options);
+      SparkMagnetTrainer trainer = new SparkMagnetTrainer(jsc, params, network, options)
+          .warnTo(message -> err.println("magnet train: warning: " + message));
       outcome = (warm == null ? trainer : trainer.initFrom(warm)).fit(sets.train(), sets.validation(),
           epoch -> out.println(TextSummary.epochLine(epoch)));
+    } catch (JobException e) {
+      throw e;
     } catch (RuntimeException e) {
       throw new JobException(ExitCodes.TRAINING_FAILED, "training failed: " + JobException.describe(e), e);
     }
@@ -164,6 +169,25 @@ public final class TrainJob {
     summary.put("total_seconds", outcome.epochs().stream().mapToDouble(SparkEpochMetrics::totalSeconds).sum());
     summary.put("train_examples", (double) outcome.model().provenance().trainingExamples());
     return summary;
+  }
+
+  /**
+   * {@code --resume} asks to continue a run: without a checkpoint to continue from (an empty or
+   * mistyped directory) it is an argument error, not a fresh start. (A publishing run with a run id
+   * resumes its own checkpoints when they exist, and starts fresh when they do not: its options
+   * come from {@link Publishing#trainingOptions}, not from the request checked here.)
+   */
+  private static void checkResume(TrainingOptions options, Configuration conf) {
+    if (!options.resume()) {
+      return;
+    }
+    CheckpointStore store = new CheckpointStore(options.checkpointDir(), conf);
+    List<Integer> epochs = JobException.input(store::epochs);
+    if (epochs.isEmpty()) {
+      throw new JobException(ExitCodes.BAD_ARGUMENTS, TrainArgs.RESUME + ": no checkpoint in "
+          + options.checkpointDir() + " (no epoch-NNNN directory: it is empty, missing or another directory);"
+          + " give the directory the run wrote its checkpoints to, or train without " + TrainArgs.RESUME);
+    }
   }
 
   private static void checkOutput(TrainRequest request, Configuration conf) {

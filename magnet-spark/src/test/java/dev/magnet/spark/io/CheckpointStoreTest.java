@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.spark.TestModels;
 import dev.magnet.spark.metrics.SparkEpochMetrics;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -98,5 +99,45 @@ class CheckpointStoreTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> store.write(0, TestModels.tiny(), List.of()));
     assertEquals("epoch must be positive (1-based); epoch=0", e.getMessage());
+  }
+
+  /**
+   * A run that diverged used to checkpoint its NaN weights, and every resume loaded them. A
+   * non-finite state is now refused when written; one an earlier Magnet wrote is skipped on
+   * resume, saying so, and the newest finite checkpoint is used.
+   */
+  @Test
+  void aNonFiniteCheckpointIsNeverWrittenAndOneAnEarlierMagnetWroteIsSkipped() throws IOException {
+    CheckpointStore store = new CheckpointStore(tmp.resolve("ckpt").toString(), CONF);
+    store.write(1, TestModels.tiny(), List.of(epoch(1)));
+    ModelArtifact diverged = TestModels.tiny();
+    diverged.network().params().putScalar(3, Double.NaN);
+    IOException refused = assertThrows(IOException.class,
+        () -> store.write(2, diverged, List.of(epoch(1), epoch(2))));
+    assertEquals("refusing to write the checkpoint of epoch 2 to " + tmp.resolve("ckpt/epoch-0002")
+        + ": its parameters are not finite (NaN or infinite)", refused.getMessage());
+    assertEquals(List.of("epoch-0001"), names());
+
+    // As an earlier Magnet wrote it: the same files, unchecked.
+    ByteArrayOutputStream metrics = new ByteArrayOutputStream();
+    MetricsJson.write(metrics, List.of(epoch(1), epoch(2)), Map.of());
+    HadoopModelDirectory.write(store.pathOf(2), CONF, true,
+        out -> diverged.writeTo(out, Map.of(MetricsJson.FILE_NAME, metrics.toByteArray())));
+    List<String> skipped = new ArrayList<>();
+    CheckpointStore.Checkpoint latest = store.latest(skipped::add).orElseThrow();
+    assertEquals(1, latest.epoch());
+    assertEquals(List.of("checkpoint " + tmp.resolve("ckpt/epoch-0002") + " holds a diverged state, skipped: file:"
+        + tmp.resolve("ckpt/epoch-0002") + ": its parameters are not finite (NaN or infinite); a run that diverged"
+        + " wrote it"), skipped);
+  }
+
+  @Test
+  void aCheckpointRecordsItsDataFingerprint() throws IOException {
+    CheckpointStore store = new CheckpointStore(tmp.resolve("ckpt").toString(), CONF);
+    store.write(1, TestModels.tiny(), List.of(epoch(1)), "10 examples in 2 classes, content 00ff");
+    store.write(2, TestModels.tiny(), List.of(epoch(1), epoch(2)));
+    assertEquals(null, store.latest().orElseThrow().dataFingerprint(), "none given, none read");
+    Files.delete(tmp.resolve("ckpt/epoch-0002/network.zip"));
+    assertEquals("10 examples in 2 classes, content 00ff", store.latest(m -> { }).orElseThrow().dataFingerprint());
   }
 }

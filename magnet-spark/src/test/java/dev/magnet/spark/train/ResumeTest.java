@@ -14,6 +14,8 @@ import dev.magnet.spark.SparkTestSession;
 import dev.magnet.spark.data.SparkDataset;
 import dev.magnet.spark.io.CheckpointStore;
 import dev.magnet.spark.metrics.SparkEpochMetrics;
+import dev.magnet.spark.util.ExitCodes;
+import dev.magnet.spark.util.JobException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,8 +67,9 @@ class ResumeTest {
     assertEquals(4, store.latest().orElseThrow().epoch());
 
     // Resuming with other parameters would train another model: refused, naming both.
-    IllegalArgumentException other = assertThrows(IllegalArgumentException.class,
+    JobException other = assertThrows(JobException.class,
         () -> new SparkMagnetTrainer(spark, params.withEpochs(5).withAlpha(0.5), spec, options).fit(train, null, m -> { }));
+    assertEquals(ExitCodes.BAD_ARGUMENTS, other.exitCode());
     assertTrue(other.getMessage().contains("was trained with other parameters"), other.getMessage());
   }
 }
