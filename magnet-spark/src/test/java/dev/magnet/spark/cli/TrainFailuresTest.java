@@ -6,13 +6,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.magnet.spark.SparkTestSession;
 import dev.magnet.spark.util.ExitCodes;
+import dev.magnet.core.matrix.Matrices;
+import dev.magnet.spark.io.CheckpointStore;
+import dev.magnet.spark.io.HadoopModelDirectory;
+import dev.magnet.spark.io.MetricsJson;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -84,5 +95,108 @@ class TrainFailuresTest {
     assertFalse(run.out().contains("loss NaN"), run.toString());
     assertEquals(List.of(), names(checkpoints).stream().filter(n -> n.startsWith("epoch-")).toList());
     assertFalse(Files.exists(model), "no model from a diverged run");
+  }
+
+  /** A copy of the checkpoints of a finished 1-epoch run of {@link #DATA}, written once. */
+  private Path checkpointsOfOneEpoch() throws IOException {
+    synchronized (TrainFailuresTest.class) {
+      if (oneEpoch == null) {
+        Path dir = Files.createTempDirectory("magnet-one-epoch");
+        CliRun run = train(DATA, dir.resolve("model"), "--checkpoint-dir", dir.resolve("checkpoints").toString());
+        assertEquals(ExitCodes.SUCCESS, run.status(), run.toString());
+        oneEpoch = dir.resolve("checkpoints");
+      }
+    }
+    Path copy = tmp.resolve("checkpoints");
+    try (Stream<Path> files = Files.walk(oneEpoch)) {
+      for (Path f : files.toList()) {
+        Path target = copy.resolve(oneEpoch.relativize(f).toString());
+        if (Files.isDirectory(f)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(f, target);
+        }
+      }
+    }
+    return copy;
+  }
+
+  private static Path oneEpoch;
+
+  /** --resume on an empty or mistyped directory used to start afresh, silently. */
+  @Test
+  void resumeWithoutACheckpointExits2() throws IOException {
+    Path empty = Files.createDirectories(tmp.resolve("empty"));
+    CliRun run = train(DATA, tmp.resolve("model"), "--checkpoint-dir", empty.toString(), "--resume");
+    assertOneLine(run, ExitCodes.BAD_ARGUMENTS, "magnet train: --resume: no checkpoint in " + empty
+        + " (no epoch-NNNN directory");
+    CliRun mistyped = train(DATA, tmp.resolve("model"), "--checkpoint-dir", tmp.resolve("chekpoints").toString(),
+        "--resume");
+    assertOneLine(mistyped, ExitCodes.BAD_ARGUMENTS, "magnet train: --resume: no checkpoint in ");
+    assertFalse(Files.exists(tmp.resolve("model")));
+  }
+
+  /** Resuming on other data used to continue training silently on it. */
+  @Test
+  void resumeOnOtherDataExits2NamingBoth() throws IOException {
+    Path checkpoints = checkpointsOfOneEpoch();
+    CliRun run = train("synthetic:classes=3,sub=1,per=21,dim=4", tmp.resolve("model"), "--epochs", "2",
+        "--checkpoint-dir", checkpoints.toString(), "--resume");
+    assertOneLine(run, ExitCodes.BAD_ARGUMENTS, "magnet train: cannot resume: checkpoint " + checkpoints
+        + "/epoch-0001 was trained on other data; checkpoint: 60 examples in 3 classes, content ");
+    assertTrue(run.err().contains("; this run: 63 examples in 3 classes, content "), run.toString());
+    CliRun seed = train(DATA, tmp.resolve("model"), "--epochs", "2", "--checkpoint-dir", checkpoints.toString(),
+        "--resume", "--seed", "6");
+    assertOneLine(seed, ExitCodes.BAD_ARGUMENTS, "magnet train: cannot resume: checkpoint " + checkpoints
+        + "/epoch-0001 was trained with other parameters");
+    assertFalse(Files.exists(tmp.resolve("model")));
+  }
+
+  /**
+   * A checkpoint of NaN weights (as an earlier Magnet wrote after a divergence) used to be loaded by
+   * every resume. It is skipped, saying so, and the run continues from the newest finite one, with
+   * the lower learning rate it is given.
+   */
+  @Test
+  void resumeSkipsADivergedCheckpointAndContinuesWithALowerLearningRate() throws IOException {
+    Path checkpoints = checkpointsOfOneEpoch();
+    CheckpointStore store = new CheckpointStore(checkpoints.toString(), new Configuration());
+    CheckpointStore.Checkpoint good = store.latest().orElseThrow();
+    good.model().network().params().assign(Double.NaN);
+    ByteArrayOutputStream metrics = new ByteArrayOutputStream();
+    MetricsJson.write(metrics, good.history(), Map.of());
+    HadoopModelDirectory.write(store.pathOf(2), new Configuration(), true,
+        out -> good.model().writeTo(out, Map.of(MetricsJson.FILE_NAME, metrics.toByteArray())));
+
+    CliRun run = train(DATA, tmp.resolve("model"), "--epochs", "3", "--checkpoint-dir", checkpoints.toString(),
+        "--resume", "--learning-rate", "0.0005");
+    assertEquals(ExitCodes.SUCCESS, run.status(), run.toString());
+    List<String> warnings = run.err().lines().filter(l -> l.startsWith("magnet train: warning: ")).toList();
+    assertEquals(2, warnings.size(), run.toString());
+    assertTrue(warnings.get(0).startsWith("magnet train: warning: checkpoint " + checkpoints
+        + "/epoch-0002 holds a diverged state, skipped: "), run.toString());
+    assertEquals("magnet train: warning: resuming " + checkpoints + "/epoch-0001 with learning rate 5.0E-4; it was"
+        + " trained with 0.001", warnings.get(1));
+    assertTrue(run.out().contains("epoch 2") && run.out().contains("epoch 3"), run.toString());
+    CheckpointStore.Checkpoint last = store.latest().orElseThrow();
+    assertEquals(3, last.epoch());
+    assertTrue(Matrices.allFinite(last.model().network().params()));
+    assertEquals(5e-4, last.model().networkSpec().learningRate());
+    assertEquals(5e-4, last.model().network().getLearningRate(0), "the network's updater took the new rate");
+  }
+
+  /** Labels of one class used to fail deep in the trainer as "training failed" (4): it is the data (3). */
+  @Test
+  void aSingleClassExits3() {
+    String path = tmp.resolve("one-class.parquet").toString();
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      rows.add(RowFactory.create(new double[] {i, 1, 2, 3}, 1));
+    }
+    session.createDataFrame(rows, new StructType().add("features", DataTypes.createArrayType(DataTypes.DoubleType))
+        .add("label", DataTypes.IntegerType)).coalesce(1).write().parquet(path);
+    CliRun run = train("parquet:" + path, tmp.resolve("model"));
+    assertOneLine(run, ExitCodes.BAD_INPUT, "magnet train: training data needs examples of at least 2 classes to learn"
+        + " to tell them apart; classes with examples: '1' (20 examples) in parquet " + path);
   }
 }
