@@ -163,7 +163,9 @@ public record DataSource(Kind kind, String text, List<String> paths, Map<String,
    * Loads the data.
    *
    * @param limit most examples, or {@link IdxReader#ALL}
-   * @param labelNames the class names to use for IDX data, or null to number them
+   * @param labelNames the classes to map the labels onto (a model's, or the training set's for
+   *     validation data): IDX and Parquet integer labels are class ids, Parquet string labels are
+   *     matched by name; or null for the data's own
    */
   public LoadReport load(SparkSession session, int limit, long defaultSeed, List<String> labelNames) throws IOException {
     JavaSparkContext spark = JavaSparkContext.fromSparkContext(session.sparkContext());
@@ -174,7 +176,7 @@ public record DataSource(Kind kind, String text, List<String> paths, Map<String,
           labelNames != null ? labelNames : numberedLabels(paths.get(1), spark.hadoopConfiguration(), limit), limit), 0);
       case SYNTHETIC -> new LoadReport(SparkDatasets.synthetic(spark, first(generate(synthetic("per"), defaultSeed),
           limit)), 0);
-      case PARQUET -> SparkDatasets.parquetVectors(session, paths.get(0), FEATURES_COLUMN, LABEL_COLUMN);
+      case PARQUET -> SparkDatasets.parquetVectors(session, paths.get(0), FEATURES_COLUMN, LABEL_COLUMN, labelNames);
     };
   }
 

@@ -11,9 +11,12 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.api.java.JavaRDD;
@@ -141,6 +144,19 @@ public final class SparkDatasets {
    *     or when an integer label is negative
    */
   public static LoadReport parquetVectors(SparkSession spark, String path, String featuresCol, String labelCol) {
+    return parquetVectors(spark, path, featuresCol, labelCol, null);
+  }
+
+  /**
+   * A Parquet table of vectors whose labels are mapped onto known classes (a model's, or the
+   * training set's for validation data; docs/reliability.md, "Labels"): a string label is a class
+   * name, matched by name, and a name the classes lack is refused, naming it; an integer label is
+   * a class id, which must be below the number of classes. Classes the table lacks are fine.
+   *
+   * @param classes the class names to map onto, or null for the table's own (see the other overload)
+   */
+  public static LoadReport parquetVectors(SparkSession spark, String path, String featuresCol, String labelCol,
+      List<String> classes) {
     Dataset<Row> table = spark.read().parquet(path);
     StructType schema = table.schema();
     DataType featureType = column(schema, featuresCol).dataType();
@@ -157,7 +173,14 @@ public final class SparkDatasets {
       throw new IllegalArgumentException("Column " + labelCol + " must be of type integer or string but was actually "
           + labelType.catalogString() + ".");
     }
-    List<String> labelNames = integral ? integerLabelNames(table, labelCol, path) : stringLabelNames(table, labelCol);
+    List<String> labelNames = classes != null ? matchedLabelNames(table, labelCol, integral, classes, path)
+        : integral ? integerLabelNames(table, labelCol, path) : stringLabelNames(table, labelCol);
+    HashMap<String, Integer> ids = new HashMap<>();
+    if (!integral) {
+      for (int c = 0; c < labelNames.size(); c++) {
+        ids.put(labelNames.get(c), c);
+      }
+    }
     List<Row> first = table.select(featuresCol).where(functions.col(featuresCol).isNotNull()).takeAsList(1);
     if (first.isEmpty()) {
       throw new IllegalArgumentException("Column " + featuresCol + " must hold features in at least one row; rows with"
@@ -166,7 +189,7 @@ public final class SparkDatasets {
     int dim = features(first.get(0).get(0)).length;
     // Unusable rows become nulls here: one RDD serves both the examples and the count of the skipped.
     JavaRDD<Example> parsed = table.select(featuresCol, labelCol).toJavaRDD().zipWithUniqueId()
-        .map(t -> toExample(t._1(), t._2(), dim, integral, labelNames));
+        .map(t -> toExample(t._1(), t._2(), dim, integral, ids));
     JavaRDD<Example> examples = parsed.filter(Objects::nonNull);
     long skipped = parsed.filter(Objects::isNull).count();
     String description = "parquet " + path + " features=" + featuresCol + " label=" + labelCol;
@@ -197,7 +220,7 @@ public final class SparkDatasets {
   }
 
   /** The row as an example, or null when it is unusable. */
-  private static Example toExample(Row row, long id, int dim, boolean integral, List<String> names) {
+  private static Example toExample(Row row, long id, int dim, boolean integral, Map<String, Integer> ids) {
     if (row.isNullAt(0) || row.isNullAt(1)) {
       return null;
     }
@@ -210,7 +233,7 @@ public final class SparkDatasets {
         return null;
       }
     }
-    int label = integral ? (int) ((Number) row.get(1)).longValue() : Collections.binarySearch(names, row.getString(1));
+    int label = integral ? (int) ((Number) row.get(1)).longValue() : ids.get(row.getString(1));
     return Example.ofFloats(id, label, -1, values);
   }
 
@@ -255,6 +278,35 @@ public final class SparkDatasets {
       names.add(Long.toString(c));
     }
     return names;
+  }
+
+  /** {@code classes}, once every label of the table names one of them (see {@link #parquetVectors}). */
+  private static List<String> matchedLabelNames(Dataset<Row> table, String labelCol, boolean integral,
+      List<String> classes, String path) {
+    if (integral) {
+      Row range = table.agg(functions.min(labelCol), functions.max(labelCol)).first();
+      if (!range.isNullAt(0) && (((Number) range.get(0)).longValue() < 0
+          || ((Number) range.get(1)).longValue() >= classes.size())) {
+        throw new IllegalArgumentException("Column " + labelCol + " must hold class ids in [0, " + classes.size()
+            + "), the " + classes.size() + " classes " + preview(classes) + " it is matched to; min=" + range.get(0)
+            + " max=" + range.get(1) + " in " + path);
+      }
+      return classes;
+    }
+    Set<String> known = new HashSet<>(classes);
+    List<String> unknown = stringLabelNames(table, labelCol).stream().filter(name -> !known.contains(name)).toList();
+    if (!unknown.isEmpty()) {
+      throw new IllegalArgumentException("Column " + labelCol + " names " + unknown.size() + " classes that the "
+          + classes.size() + " classes it is matched to " + preview(classes) + " lack: " + preview(unknown) + " in "
+          + path + " (labels are matched by name)");
+    }
+    return classes;
+  }
+
+  /** At most the first ten names, for a message. */
+  private static String preview(List<String> names) {
+    return names.size() <= 10 ? names.toString()
+        : names.subList(0, 10).toString().replace("]", ", ... (" + (names.size() - 10) + " more)]");
   }
 
   private static List<String> stringLabelNames(Dataset<Row> table, String labelCol) {

@@ -211,6 +211,36 @@ class SparkDatasetsTest {
         e.getMessage());
   }
 
+  /**
+   * Validation and evaluation tables used to be matched to the model's classes by count: with two
+   * classes each, "eel" was scored as "dog". String labels are now matched by name (an unknown one
+   * refused, naming it), integer labels are class ids below the number of classes, and a table
+   * may lack classes.
+   */
+  @Test
+  void labelsAreMatchedToKnownClassesByNameOrId() {
+    String strings = writeParquet("named.parquet", DataTypes.createArrayType(DataTypes.FloatType), DataTypes.StringType,
+        List.of(RowFactory.create(new float[] {1, 2}, "dog", "x"), RowFactory.create(new float[] {3, 4}, "ant", "x")));
+    SparkDataset named = SparkDatasets.parquetVectors(session, strings, "features", "label",
+        List.of("dog", "cat", "ant")).dataset();
+    assertEquals(List.of("dog", "cat", "ant"), named.labelNames());
+    assertEquals(Set.of("0:[1.0, 2.0]", "2:[3.0, 4.0]"), named.examples().collect().stream()
+        .map(e -> e.label() + ":" + Arrays.toString(e.decode())).collect(Collectors.toSet()));
+    IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+        () -> SparkDatasets.parquetVectors(session, strings, "features", "label", List.of("cat", "dog")));
+    assertEquals("Column label names 1 classes that the 2 classes it is matched to [cat, dog] lack: [ant] in " + strings
+        + " (labels are matched by name)", unknown.getMessage());
+
+    String ids = writeParquet("ids.parquet", DataTypes.createArrayType(DataTypes.FloatType), DataTypes.IntegerType,
+        List.of(RowFactory.create(new float[] {1, 2}, 1, "x")));
+    assertEquals(List.of("a", "b", "c"), SparkDatasets.parquetVectors(session, ids, "features", "label",
+        List.of("a", "b", "c")).dataset().labelNames());
+    IllegalArgumentException beyond = assertThrows(IllegalArgumentException.class,
+        () -> SparkDatasets.parquetVectors(session, ids, "features", "label", List.of("a")));
+    assertEquals("Column label must hold class ids in [0, 1), the 1 classes [a] it is matched to; min=1 max=1 in "
+        + ids, beyond.getMessage());
+  }
+
   @Test
   void parquetSchemaIsCheckedWithSparkStyleMessages() {
     String path = writeParquet("doubles.parquet", DataTypes.createArrayType(DataTypes.DoubleType), DataTypes.DoubleType,

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.magnet.spark.SparkTestSession;
+import dev.magnet.spark.TestModels;
 import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.core.matrix.Matrices;
 import dev.magnet.spark.io.CheckpointStore;
@@ -30,10 +31,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code magnet train} runs that must stop with a clear line and the documented status, and keep
- * what they should (docs/reliability.md): divergence, resume, class checks.
+ * {@code magnet train} and {@code evaluate} runs that must stop with a clear line and the
+ * documented status, and keep what they should (docs/reliability.md): divergence, resume, class
+ * checks, labels matched by name.
  */
-class TrainFailuresTest {
+class ReliabilityCliTest {
   /** A tiny, fast run: 3 classes of vectors, an MLP, 1 epoch. */
   private static final String DATA = "synthetic:classes=3,sub=1,per=20,dim=4";
   private static final List<String> SMALL = List.of("--network", "mlp", "--embedding-dim", "4", "-K", "2", "-M", "3",
@@ -46,7 +48,7 @@ class TrainFailuresTest {
 
   @BeforeAll
   static void start() {
-    session = SparkTestSession.start("magnet-train-failures-test");
+    session = SparkTestSession.start("magnet-reliability-cli-test");
   }
 
   @AfterAll
@@ -99,7 +101,7 @@ class TrainFailuresTest {
 
   /** A copy of the checkpoints of a finished 1-epoch run of {@link #DATA}, written once. */
   private Path checkpointsOfOneEpoch() throws IOException {
-    synchronized (TrainFailuresTest.class) {
+    synchronized (ReliabilityCliTest.class) {
       if (oneEpoch == null) {
         Path dir = Files.createTempDirectory("magnet-one-epoch");
         CliRun run = train(DATA, dir.resolve("model"), "--checkpoint-dir", dir.resolve("checkpoints").toString());
@@ -198,5 +200,54 @@ class TrainFailuresTest {
     CliRun run = train("parquet:" + path, tmp.resolve("model"));
     assertOneLine(run, ExitCodes.BAD_INPUT, "magnet train: training data needs examples of at least 2 classes to learn"
         + " to tell them apart; classes with examples: '1' (20 examples) in parquet " + path);
+  }
+
+  /** 4-dimensional vectors labelled by name: {@code perClass} rows of each class, the classes apart. */
+  private String named(String name, int perClass, String... classes) {
+    List<Row> rows = new ArrayList<>();
+    for (int c = 0; c < classes.length; c++) {
+      for (int i = 0; i < perClass; i++) {
+        double[] v = new double[4];
+        v[c % 4] = 10 + c;
+        v[(c + 1) % 4] = 0.1 * i;
+        rows.add(RowFactory.create(v, classes[c]));
+      }
+    }
+    String path = tmp.resolve(name).toString();
+    session.createDataFrame(rows, new StructType().add("features", DataTypes.createArrayType(DataTypes.DoubleType))
+        .add("label", DataTypes.StringType)).coalesce(1).write().parquet(path);
+    return path;
+  }
+
+  /**
+   * Validation labels used to be matched to the training classes by count: a validation set of
+   * other names but as many was scored as if they were the same classes, and one lacking a class
+   * was refused. They are matched by name.
+   */
+  @Test
+  void validationLabelsAreMatchedByName() {
+    String train = named("train.parquet", 10, "ant", "bee", "cat");
+    CliRun lacking = train("parquet:" + train, tmp.resolve("model"), "--validation",
+        "parquet:" + named("lacking.parquet", 3, "cat", "ant"));
+    assertEquals(ExitCodes.SUCCESS, lacking.status(), lacking.toString());
+    String other = named("other.parquet", 3, "ant", "bee", "cow");
+    CliRun run = train("parquet:" + train, tmp.resolve("model2"), "--validation", "parquet:" + other);
+    assertOneLine(run, ExitCodes.BAD_INPUT, "magnet train: Column label names 1 classes that the 3 classes it is"
+        + " matched to [ant, bee, cat] lack: [cow] in " + other + " (labels are matched by name)");
+    assertFalse(Files.exists(tmp.resolve("model2")));
+  }
+
+  /** The same for evaluation data against a model: "eel" used to be scored as the model's "dog". */
+  @Test
+  void evaluationLabelsAreMatchedByName() throws IOException {
+    Path model = tmp.resolve("tiny");
+    HadoopModelDirectory.save(TestModels.tiny(), model.toString(), new Configuration(), false);
+    String eel = named("eel.parquet", 3, "cat", "eel");
+    CliRun run = CliRun.of("evaluate", "--model", model.toString(), "--data", "parquet:" + eel);
+    assertOneLine(run, ExitCodes.BAD_INPUT, "magnet evaluate: Column label names 1 classes that the 2 classes it is"
+        + " matched to [cat, dog] lack: [eel] in " + eel);
+    CliRun reversed = CliRun.of("evaluate", "--model", model.toString(), "--data",
+        "parquet:" + named("dogs.parquet", 3, "dog"));
+    assertEquals(ExitCodes.SUCCESS, reversed.status(), reversed.toString());
   }
 }
