@@ -173,6 +173,12 @@ public final class EmbedCommand implements Callable<Integer> {
       return shape;
     });
     ImageFiles listed = JobException.input(() -> EmbeddingJob.listImages(session, input.images()));
+    if (!listed.loops().isEmpty()) {
+      spec.commandLine().getErr().println("magnet embed: warning: not following " + listed.loops().size()
+          + " symbolic link(s) that lead back to a folder above them, whose files are listed once under their own"
+          + " path: " + String.join(", ", listed.loops().subList(0, Math.min(5, listed.loops().size())))
+          + (listed.loops().size() > 5 ? ", ..." : ""));
+    }
     ImageFiles files = listed;
     Incremental previous = null;
     long firstId = 0;

@@ -7,12 +7,9 @@ import dev.magnet.spark.data.image.DecodeResult;
 import dev.magnet.spark.data.image.DecodedImage;
 import dev.magnet.spark.data.image.ImageDecoder;
 import dev.magnet.spark.data.image.ImageFiles;
-import dev.magnet.spark.data.image.RejectReason;
 import dev.magnet.spark.executor.BatchEmbedder;
 import dev.magnet.spark.executor.ExecutorModel;
-import java.io.IOException;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -195,17 +192,9 @@ final class PartitionEmbedder implements Serializable {
     if (item.example() != null) {
       return new Prepared(item, null);
     }
-    byte[] bytes;
-    try {
-      bytes = ImageFiles.read(item.path(), hadoop.value().value());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + item.path(), e);
-    }
-    if (bytes == null) {
-      return new Prepared(item, new DecodeResult.Rejected(RejectReason.MISSING,
-          "the file was listed but is gone"));
-    }
-    return new Prepared(item, ImageDecoder.decode(bytes, shape));
+    ImageFiles.Contents contents = ImageFiles.contents(item.path(), item.size(), hadoop.value().value());
+    return new Prepared(item, contents.rejected() != null ? contents.rejected()
+        : ImageDecoder.decode(contents.bytes(), shape));
   }
 
   private static InternalRow embeddingRow(EmbedItem item, float[] embedding, String prediction, int predicted,

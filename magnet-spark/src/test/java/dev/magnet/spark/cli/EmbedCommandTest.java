@@ -18,6 +18,7 @@ import dev.magnet.core.params.MagnetParams;
 import dev.magnet.core.train.LocalMagnetTrainer;
 import dev.magnet.spark.SparkTestSession;
 import dev.magnet.spark.TestModels;
+import dev.magnet.spark.data.image.ImageFiles;
 import dev.magnet.spark.embed.EmbeddingModel;
 import dev.magnet.spark.io.HadoopModelDirectory;
 import dev.magnet.spark.util.ExitCodes;
@@ -381,6 +382,46 @@ class EmbedCommandTest {
     assertTrue(CliRun.of("embed", "--model", "m", "--input", "jpeg:/x", "--output", "o").err()
         .contains("Invalid value for option '--input': input must be images:<path>, fashion-mnist"));
     assertTrue(CliRun.of("embed", "--help").out().contains("--rejects=PATH"));
+  }
+
+  /**
+   * Files the job cannot read used to abort it (an I/O error failed the task, and with it the job),
+   * a file over the read limit was read whole, and symbolic links were not followed (after a loop
+   * had once turned 2 PNG files into 82 rows). Now each unreadable, missing or oversize file is a
+   * reject naming why and the job goes on; links are followed, a loop is skipped with a warning,
+   * and every file is embedded once.
+   */
+  @Test
+  void unreadableMissingAndOversizeFilesAreRejectsAndLinksAreFollowedWithoutLoops() throws IOException {
+    Path root = tmp.resolve("linked");
+    writePngs(root, 0, 3);
+    Path first = root.resolve("class-" + test.labels()[0]).resolve("00000.png");
+    Files.createSymbolicLink(root.resolve("alias.png"), first);
+    Files.createSymbolicLink(root.resolve("class-" + test.labels()[0]).resolve("loop"), root);
+    writePngs(tmp.resolve("elsewhere"), 3, 4);
+    Files.createSymbolicLink(root.resolve("more"), tmp.resolve("elsewhere"));
+    Files.createSymbolicLink(root.resolve("dead.png"), tmp.resolve("nowhere.png"));
+    Files.createSymbolicLink(root.resolve("self.png"), root.resolve("self.png"));
+    try (java.io.RandomAccessFile huge = new java.io.RandomAccessFile(root.resolve("huge.png").toFile(), "rw")) {
+      huge.setLength(ImageFiles.MAX_FILE_BYTES + 1); // sparse
+    }
+    String output = tmp.resolve("linked-out").toString();
+    CliRun run = CliRun.of("embed", "--model", modelDir, "--input", "images:" + root, "--output", output);
+    assertEquals(ExitCodes.SUCCESS, run.status(), run.toString());
+    assertTrue(run.err().contains("magnet embed: warning: not following 1 symbolic link(s) that lead back to a folder"
+        + " above them, whose files are listed once under their own path: file:" + first.getParent().resolve("loop")),
+        run.toString());
+    Set<String> embedded = paths(output);
+    assertEquals(Set.of("alias.png", "00000.png", "00001.png", "00002.png", "00003.png"),
+        embedded.stream().map(EmbedCommandTest::name).collect(Collectors.toSet()));
+    assertEquals(5, embedded.size(), "each file once: " + embedded);
+    Map<String, String> rejected = session.read().parquet(output + "_rejects").collectAsList().stream()
+        .collect(Collectors.toMap(r -> name(r.getString(0)), r -> r.getString(1) + ": " + r.getString(2)));
+    assertEquals("missing: a symbolic link to a file that does not exist", rejected.get("dead.png"));
+    assertEquals("too-large: 268435457 bytes is more than the 268435456 a file may have", rejected.get("huge.png"));
+    assertTrue(rejected.get("self.png").startsWith("unreadable: Too many levels of symbolic links"), rejected.toString());
+    assertEquals(3, rejected.size(), rejected.toString());
+    assertTrue(run.out().contains("rejected  3 (missing 1, too-large 1, unreadable 1)"), run.out());
   }
 
   @Test

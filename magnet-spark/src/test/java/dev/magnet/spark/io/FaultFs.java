@@ -52,7 +52,8 @@ import org.apache.hadoop.util.Progressable;
  *       happen (a file being closed is left torn, cut to half), and every later operation of the
  *       scenario throws {@link Crash}, so no clean-up of the dying process runs, as after
  *       {@code kill -9};
- *   <li>an {@link IOException} from chosen mutating operations, the process going on.
+ *   <li>an {@link IOException} from chosen mutating operations, or from opening chosen files, the
+ *       process going on.
  * </ul>
  *
  * <p>Mutating operations are logged, so a test can say which one it crashed at. {@link Afs} makes
@@ -121,6 +122,8 @@ public final class FaultFs extends FilterFileSystem {
     public volatile boolean halt;
     /** Mutating operations, by description ("rename SRC DST", ...), that fail with an IOException. */
     public volatile Predicate<String> failWhen = op -> false;
+    /** Files, by URI, whose open fails with an IOException (a disk or network error on read). */
+    public volatile Predicate<String> failOpen = path -> false;
     private final AtomicInteger mutations = new AtomicInteger();
     private final List<String> log = Collections.synchronizedList(new ArrayList<>());
     private volatile boolean dead;
@@ -246,6 +249,9 @@ public final class FaultFs extends FilterFileSystem {
   @Override
   public FSDataInputStream open(Path f, int bufferSize) throws IOException {
     faults.check("open " + f);
+    if (faults.failOpen.test(f.toString())) {
+      throw new IOException("injected read failure: " + f);
+    }
     return super.open(f, bufferSize);
   }
 

@@ -4,13 +4,22 @@ package dev.magnet.spark.data.image;
 public enum RejectReason {
   /** The file has no bytes. */
   EMPTY("empty"),
-  /** The file was listed but was gone when read (deleted or moved meanwhile). */
+  /** The file was listed but was gone when read (deleted or moved meanwhile), or is a symbolic link to nothing. */
   MISSING("missing"),
+  /**
+   * The file cannot be read: permission denied, an I/O error, a symbolic link that loops, a folder
+   * that cannot be listed. The detail is the file system's message.
+   */
+  UNREADABLE("unreadable"),
   /** No ImageIO reader recognises the bytes (not JPEG, PNG, BMP, GIF or WBMP: a text file, random bytes). */
   UNKNOWN_FORMAT("unknown-format"),
   /** A reader recognises the format but the image does not decode cleanly (truncated, damaged, unsupported variant). */
   CORRUPT("corrupt"),
-  /** More pixels than {@link ImageDecoder#MAX_PIXELS}: refused before decoding, so a bogus header cannot exhaust memory. */
+  /**
+   * More bytes than {@link ImageFiles#MAX_FILE_BYTES}, refused before reading, or more pixels than
+   * {@link ImageDecoder#MAX_PIXELS}, refused before decoding: a huge file or a bogus header cannot
+   * exhaust memory.
+   */
   TOO_LARGE("too-large");
 
   private final String spelling;
