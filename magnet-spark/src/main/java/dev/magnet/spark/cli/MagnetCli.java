@@ -4,6 +4,7 @@ import dev.magnet.core.model.MagnetVersion;
 import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -63,12 +64,23 @@ public final class MagnetCli implements Runnable {
       w.flush();
       return ExitCodes.BAD_ARGUMENTS;
     });
+    // picocli hands only Exceptions to the handler; an Error (out of memory, a missing class) would
+    // leave execute() with the JVM's stack trace and status 1. Wrapped, it gets the handler's one line.
+    cli.setExecutionStrategy(parsed -> {
+      try {
+        return new CommandLine.RunLast().execute(parsed);
+      } catch (Error e) {
+        List<CommandLine> commands = parsed.asCommandLineList();
+        throw new CommandLine.ExecutionException(commands.get(commands.size() - 1), e.toString(), e);
+      }
+    });
     cli.setExecutionExceptionHandler((e, failed, parsed) -> {
-      int status = JobException.status(e);
+      Throwable failure = e instanceof CommandLine.ExecutionException && e.getCause() instanceof Error error ? error : e;
+      int status = JobException.status(failure);
       PrintWriter w = failed.getErr();
-      w.println(JobException.failureLine(failed.getCommandSpec().qualifiedName(), e));
+      w.println(JobException.failureLine(failed.getCommandSpec().qualifiedName(), failure));
       if (verbose(parsed)) {
-        e.printStackTrace(w);
+        failure.printStackTrace(w);
       }
       w.flush();
       return status;

@@ -94,7 +94,10 @@ public final class TrainJob {
           epoch -> out.println(TextSummary.epochLine(epoch)));
     } catch (JobException e) {
       throw e;
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // SparkException is checked, and Scala does not declare it
+      if (JobException.badInput(e)) {
+        throw new JobException(ExitCodes.BAD_INPUT, "cannot read the data: " + JobException.describe(e), e);
+      }
       throw new JobException(ExitCodes.TRAINING_FAILED, "training failed: " + JobException.describe(e), e);
     }
     Map<String, Double> finalMetrics = outcome.epochs().isEmpty() ? Map.of()

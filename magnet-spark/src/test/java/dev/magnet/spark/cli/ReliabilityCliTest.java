@@ -250,4 +250,48 @@ class ReliabilityCliTest {
         "parquet:" + named("dogs.parquet", 3, "dog"));
     assertEquals(ExitCodes.SUCCESS, reversed.status(), reversed.toString());
   }
+
+  /**
+   * An OutOfMemoryError used to leave picocli, and the JVM printed its stack trace: now it is one
+   * line saying what ran out and what to do, status 1, and the trace only with --verbose. (The data
+   * asked for, 2e9 floats, is refused by the 6 GB test heap at once, without filling it.)
+   */
+  @Test
+  void anOutOfMemoryErrorIsOneLineAndTheTraceOnlyWhenVerbose() {
+    String huge = "synthetic:classes=2,sub=1,per=500000,dim=2000";
+    CliRun run = train(huge, tmp.resolve("model"));
+    assertOneLine(run, ExitCodes.INTERNAL_ERROR, "magnet train: out of memory (Java heap space): give the JVM that ran"
+        + " out more memory (spark-submit --driver-memory, --executor-memory), or process less data at once");
+    CliRun verbose = train(huge, tmp.resolve("model"), "--verbose");
+    assertEquals(ExitCodes.INTERNAL_ERROR, verbose.status(), verbose.toString());
+    assertTrue(verbose.err().contains("java.lang.OutOfMemoryError: Java heap space\n\tat "), verbose.toString());
+  }
+
+  /**
+   * A Parquet table whose files disagree on the features' type fails inside a Spark task while the
+   * table is loaded. That used to print Spark's "Job aborted due to stage failure: Task 0 in stage
+   * 3.0 failed 1 times, most recent failure: Lost task ..." before the task's message: the line is
+   * now the task's message, naming the file, status 3.
+   */
+  @Test
+  void aSparkTaskThatFailsOnItsInputIsBadInput() {
+    Path table = tmp.resolve("mixed.parquet");
+    List<Row> doubles = new ArrayList<>();
+    List<Row> strings = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      doubles.add(RowFactory.create(new double[] {i % 2 * 10, i, 1, 2}, i % 2));
+    }
+    for (int i = 0; i < 5; i++) {
+      strings.add(RowFactory.create("oops " + i, i % 2));
+    }
+    session.createDataFrame(doubles, new StructType().add("features", DataTypes.createArrayType(DataTypes.DoubleType))
+        .add("label", DataTypes.IntegerType)).coalesce(1).write().parquet(table.resolve("part=a").toString());
+    session.createDataFrame(strings, new StructType().add("features", DataTypes.StringType)
+        .add("label", DataTypes.IntegerType)).coalesce(1).write().parquet(table.resolve("part=b").toString());
+    CliRun run = train("parquet:" + table, tmp.resolve("model"));
+    assertOneLine(run, ExitCodes.BAD_INPUT, "magnet train: Parquet column cannot be converted in file file://"
+        + table.resolve("part=b"));
+    assertTrue(run.err().contains("Column: [features], Expected: array<double>, Found: BINARY."), run.toString());
+    assertFalse(Files.exists(tmp.resolve("model")));
+  }
 }
