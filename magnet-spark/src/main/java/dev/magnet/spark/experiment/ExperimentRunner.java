@@ -1,5 +1,6 @@
 package dev.magnet.spark.experiment;
 
+import dev.magnet.core.model.OutputMarker;
 import dev.magnet.spark.data.Hierarchy;
 import dev.magnet.spark.evaluate.EvaluateArgs;
 import dev.magnet.spark.evaluate.EvaluateRequest;
@@ -65,8 +66,8 @@ public final class ExperimentRunner {
   public int run(ExperimentRequest request) {
     JobException.argument(request::check);
     String root = request.output();
-    if (JobException.input(() -> HadoopModelDirectory.exists(root, conf)) && !request.overwrite()
-        && !request.resume()) {
+    boolean exists = JobException.input(() -> HadoopModelDirectory.exists(root, conf));
+    if (exists && !request.overwrite() && !request.resume()) {
       throw new JobException(ExitCodes.BAD_ARGUMENTS, "output " + root + " already exists; pass --overwrite to write"
           + " into it (its runs' models are replaced) or --resume to continue the experiment there");
     }
@@ -74,6 +75,19 @@ public final class ExperimentRunner {
     int coarseClasses = needsMap ? JobException.input(() -> Hierarchy.load(request.coarse(), conf)).coarseNames().size()
         : 2;
     List<ExperimentPlan> plans = JobException.argument(() -> request.plans(coarseClasses));
+    if (exists && !JobException.input(() -> experimentOutput(root, plans))) {
+      throw new JobException(ExitCodes.BAD_ARGUMENTS, "output " + root + " " + OutputMarker.NOT_MAGNET_OUTPUT);
+    }
+    JobException.input(() -> {
+      Path marker = new Path(root, OutputMarker.FILE_NAME);
+      FileSystem fs = marker.getFileSystem(conf);
+      if (!fs.exists(marker)) {
+        try (OutputStream stream = fs.create(marker, true)) {
+          stream.write(OutputMarker.content("magnet experiment"));
+        }
+      }
+      return marker;
+    });
     int trainings = plans.stream().mapToInt(p -> p.runs().size()).sum();
     out.printf(Locale.ROOT, "magnet experiment %s: %d trainings into %s%n", request.name(), trainings, root);
     StringBuilder tables = new StringBuilder();
@@ -89,6 +103,29 @@ public final class ExperimentRunner {
       out.println("tables: " + root + "/" + TABLE);
     }
     return ExitCodes.SUCCESS;
+  }
+
+  /**
+   * Whether an existing output may be written into ({@code --overwrite}, {@code --resume}): it
+   * holds Magnet's {@link OutputMarker}, or the results of an experiment from before markers, or
+   * nothing at all. A directory of other files is refused: the experiment would replace files of
+   * its own names there ({@value #TABLE}, {@value #SCRIPT}, results.json, its runs' folders).
+   */
+  private boolean experimentOutput(String root, List<ExperimentPlan> plans) throws java.io.IOException {
+    Path dir = new Path(root);
+    FileSystem fs = dir.getFileSystem(conf);
+    if (!fs.getFileStatus(dir).isDirectory()) {
+      return false;
+    }
+    if (fs.exists(new Path(dir, OutputMarker.FILE_NAME)) || fs.listStatus(dir).length == 0) {
+      return true;
+    }
+    for (ExperimentPlan plan : plans) {
+      if (fs.exists(new Path(resultsPath(plan)))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** An experiment's end: its exit status and its table as written. */

@@ -86,6 +86,26 @@ class ExperimentCommandTest {
     assertFalse(Files.exists(fresh.resolve("magnet")), "nothing was trained");
   }
 
+  /**
+   * {@code experiment --overwrite} used to write into any directory, replacing its files of the
+   * experiment's names (table.md, results.json, commands.sh, the runs' folders). Like every other
+   * --overwrite it now takes only a directory Magnet wrote (or an empty one), before any training.
+   */
+  @Test
+  void anOverwriteOfADirectoryMagnetDidNotWriteIsRefusedAndKept() throws IOException {
+    Path mine = Files.createDirectories(tmp.resolve("mine"));
+    Files.writeString(mine.resolve("table.md"), "my table");
+    assertRefused("output " + mine + " exists and was not written by Magnet (it has no _MAGNET_OUTPUT file);"
+        + " --overwrite replaces only Magnet's outputs", "experiment", "classification", "--data", trainData,
+        "--validation", testData, "--output", mine.toString(), "--overwrite");
+    assertRefused("output " + mine + " exists and was not written by Magnet", "experiment", "classification", "--data",
+        trainData, "--validation", testData, "--output", mine.toString(), "--resume");
+    assertEquals("my table", Files.readString(mine.resolve("table.md")));
+    try (java.util.stream.Stream<Path> files = Files.list(mine)) {
+      assertEquals(List.of("table.md"), files.map(p -> p.getFileName().toString()).toList(), "nothing written");
+    }
+  }
+
   @Test
   void iterationsPlotsTheErrorCurvesAndNamesTheLowestErrorBothReach() throws IOException {
     Path dir = tmp.resolve("iterations");
@@ -122,6 +142,7 @@ class ExperimentCommandTest {
           + " --no-report --overwrite"), "each run's command is printed:\n" + run);
       assertTrue(run.out().contains("$ ./spark-submit evaluate --model " + dir + "/" + loss), run.toString());
     }
+    assertTrue(Files.exists(dir.resolve("_MAGNET_OUTPUT")), "the output is marked as Magnet's");
     String table = Files.readString(dir.resolve(ExperimentRunner.TABLE));
     assertTrue(run.out().contains(table), "the table is printed too");
     assertEquals(3 + 2, table.lines().takeWhile(l -> l.startsWith("|")).count(), table);
