@@ -2,12 +2,15 @@ package dev.magnet.core.matrix;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 class MatricesTest {
   @Test
@@ -51,5 +54,30 @@ class MatricesTest {
     assertEquals("rows differ in length: 2!=3 at row 1",
         assertThrows(IllegalArgumentException.class, () -> Matrices.fromFloatRows(new float[][] {{1, 2, 3}, {4, 5}}))
             .getMessage());
+  }
+
+  /** Every kind of array the fast path reads in place, or hands to ND4J, with one bad value anywhere. */
+  @Test
+  void allFiniteFindsANaNOrInfinityInAnyArrayAndOnlyInItsOwnElements() {
+    assertTrue(Matrices.allFinite(null));
+    assertTrue(Matrices.allFinite(Nd4j.create(DataType.FLOAT, 0)));
+    INDArray m = Nd4j.rand(DataType.FLOAT, 6, 5);
+    INDArray rows = m.get(NDArrayIndex.interval(2, 4), NDArrayIndex.all()); // a view with an offset
+    INDArray column = m.get(NDArrayIndex.all(), NDArrayIndex.point(3)); // not contiguous
+    for (INDArray c : new INDArray[] {m, rows, column, m.dup('f'), m.castTo(DataType.DOUBLE), m.castTo(DataType.HALF)}) {
+      assertTrue(Matrices.allFinite(c), c.shapeInfoToString());
+      for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
+        for (long k : new long[] {0, c.length() - 1}) {
+          INDArray copy = c.dup(c.ordering());
+          copy.putScalar(k, bad);
+          assertFalse(Matrices.allFinite(copy), bad + " at " + k + " of " + copy.shapeInfoToString());
+        }
+      }
+    }
+    INDArray outside = Nd4j.rand(DataType.FLOAT, 6, 5);
+    outside.putScalar(0, 0, Float.NaN);
+    outside.putScalar(5, 4, Float.NaN);
+    assertTrue(Matrices.allFinite(outside.get(NDArrayIndex.interval(1, 5), NDArrayIndex.all())),
+        "values of the buffer outside the view are not the view's");
   }
 }
