@@ -38,7 +38,7 @@ public final class SparkHome {
   /** Class path entries that are not Spark's: Magnet, the job's libraries, the test tools. */
   private static final List<String> NOT_SPARK = List.of("/org/deeplearning4j/", "/org/nd4j/", "/org/datavec/",
       "/org/bytedeco/", "/info/picocli/", "/org/junit/", "/org/opentest4j/", "/org/apiguardian/",
-      "/hadoop-client-minicluster/", "/dev/magnet/",
+      "/hadoop-client-minicluster/", "/org/bouncycastle/", "/dev/magnet/",
       // s3proxy (dev.magnet.it.s3) and what it brings that Spark does not ship.
       "/org/gaul/", "/org/apache/jclouds/", "/org/eclipse/jetty/", "/com/google/inject/", "/com/google/guava/",
       "/aopalliance/", "/args4j/", "/commons-fileupload/", "/com/sun/xml/bind/jaxb-impl/");
