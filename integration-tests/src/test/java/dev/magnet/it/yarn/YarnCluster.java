@@ -2,7 +2,6 @@ package dev.magnet.it.yarn;
 
 import dev.magnet.it.Processes;
 import dev.magnet.it.SparkHome;
-import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -188,24 +187,42 @@ final class YarnCluster implements AutoCloseable {
 
   /**
    * The JVMs of running containers whose command line names {@code mainClass} (e.g. Spark's
-   * {@code ApplicationMaster}): all are children of this JVM, where the node manager runs.
+   * {@code ApplicationMaster}), not the shells YARN starts them with: all are descendants of this
+   * JVM, where the node manager runs.
    */
   static List<ProcessHandle> containers(String mainClass) {
     return ProcessHandle.current().descendants()
+        .filter(p -> p.info().command().map(c -> c.endsWith("/java")).orElse(false))
         .filter(p -> p.info().commandLine().map(c -> c.contains(" " + mainClass + " ")).orElse(false)).toList();
   }
 
   /** The last lines of every container's stderr (YARN's logs), for failure messages. */
   String containerLogs() {
-    File work = yarn.getTestWorkDir();
     List<String> tails = new ArrayList<>();
-    try (Stream<Path> files = Files.walk(work.toPath())) {
-      files.filter(p -> p.getFileName().toString().equals("stderr") && p.toString().contains("container_"))
-          .sorted().forEach(p -> tails.add("== " + work.toPath().relativize(p) + "\n" + Processes.tail(p, 25)));
+    Path work = yarn.getTestWorkDir().toPath();
+    for (Path log : stderrFiles("container_")) {
+      tails.add("== " + work.relativize(log) + "\n" + Processes.tail(log, 25));
+    }
+    return String.join("\n", tails);
+  }
+
+  /** The whole stderr of the application master of an application's first attempt. */
+  String masterLog(ApplicationReport application) throws IOException {
+    String id = application.getApplicationId().toString().replace("application_", "container_") + "_01_000001";
+    List<Path> logs = stderrFiles(id);
+    if (logs.size() != 1) {
+      throw new IOException("no single log of " + id + ": " + logs);
+    }
+    return Files.readString(logs.get(0), StandardCharsets.UTF_8);
+  }
+
+  private List<Path> stderrFiles(String containing) {
+    try (Stream<Path> files = Files.walk(yarn.getTestWorkDir().toPath())) {
+      return files.filter(p -> p.getFileName().toString().equals("stderr") && p.toString().contains(containing))
+          .sorted().toList();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return String.join("\n", tails);
   }
 
   @Override

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.yarn.api.records.ApplicationReport;
@@ -77,8 +78,10 @@ class YarnTest {
         new org.apache.hadoop.fs.Path("/data/corpus"));
     corpus = cluster.hdfs() + "/data/corpus";
     fmnistLike = cluster.hdfs() + "/data/fmnist-like";
-    writeFmnistLike("train", SyntheticData.images(3, 2, 40, 28, 5));
-    writeFmnistLike("t10k", SyntheticData.images(3, 2, 10, 28, 6));
+    // One generator's images (its sub-class templates), split: 240 to train on, 60 held out.
+    LabelledDataset all = SyntheticData.images(3, 2, 50, 28, 5);
+    writeFmnistLike("train", all.subset(IntStream.range(0, 240).toArray()));
+    writeFmnistLike("t10k", all.subset(IntStream.range(240, 300).toArray()));
   }
 
   @AfterAll
@@ -214,6 +217,9 @@ class YarnTest {
     List<ApplicationReport> trainings = cluster.applications("magnet-fmnist-" + run);
     assertEquals(2, trainings.size(), trainings.toString());
     assertEquals(FinalApplicationStatus.SUCCEEDED, trainings.get(1).getFinalApplicationStatus());
+    String driver = cluster.masterLog(trainings.get(1));
+    assertTrue(driver.contains("ND4J native threads per task: 1") && !driver.contains("OMP_NUM_THREADS=null"),
+        "conf/spark-defaults.conf gives the driver in the application master OMP_NUM_THREADS=1:\n" + driver);
     Map<String, Double> evaluated = MetricsJson.read(model + "-evaluation.json", hadoop()).summary();
     assertTrue(evaluated.get("knn1_accuracy") >= 0.6, "held-out 1-NN of a trained model: " + evaluated);
     assertSucceeded("magnet-fmnist-" + run + "-evaluate", 1);
