@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.FileUtil;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.hadoop.yarn.api.records.ApplicationReport;
 import org.apache.hadoop.yarn.client.api.YarnClient;
@@ -95,8 +96,6 @@ final class YarnCluster implements AutoCloseable {
       conf.set("yarn.scheduler.capacity.root.default.acl_administer_queue", "*");
       conf.setInt("yarn.scheduler.capacity.node-locality-delay", -1);
       conf.setFloat("yarn.scheduler.capacity.maximum-am-resource-percent", 1.0f);
-      // Keep a finished container's logs where the failure messages read them.
-      conf.setInt(YarnConfiguration.DEBUG_NM_DELETE_DELAY_SEC, 600);
       yarn = new MiniYARNCluster("magnet-yarn-it", 1, 1, 1);
       yarn.init(conf);
       yarn.start();
@@ -234,5 +233,8 @@ final class YarnCluster implements AutoCloseable {
     client.stop();
     yarn.stop();
     dfs.shutdown();
+    // The node manager's directories: container logs, and the localized job jar of any
+    // application it has not cleaned up yet.
+    FileUtil.fullyDelete(yarn.getTestWorkDir());
   }
 }
