@@ -8,7 +8,7 @@ import java.io.StringWriter;
  * One in-process run of {@link MagnetCli} with its output captured. The CLI uses the active Spark
  * session (as under spark-submit), so the tests' {@link LocalSpark} session is the one it runs on.
  *
- * @param status the exit status, one of {@link dev.magnet.spark.cli.ExitCodes}
+ * @param status the exit status, one of {@link dev.magnet.spark.util.ExitCodes}
  * @param out what it printed on standard output
  * @param err what it printed on standard error
  */

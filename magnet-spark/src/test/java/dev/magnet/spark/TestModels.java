@@ -9,7 +9,7 @@ import dev.magnet.core.nn.Head;
 import dev.magnet.core.nn.InputShape;
 import dev.magnet.core.nn.NetworkFactory;
 import dev.magnet.core.nn.NetworkSpec;
-import dev.magnet.core.train.MagnetParams;
+import dev.magnet.core.params.MagnetParams;
 import java.util.List;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;

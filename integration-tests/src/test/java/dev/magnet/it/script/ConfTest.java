@@ -3,13 +3,12 @@ package dev.magnet.it.script;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.magnet.core.nn.Architecture;
 import dev.magnet.core.nn.InputShape;
-import dev.magnet.core.nn.NetworkSpec;
-import dev.magnet.core.train.MagnetParams;
+import dev.magnet.core.params.MagnetParams;
 import dev.magnet.spark.cli.MagnetCli;
 import dev.magnet.spark.cli.TrainCommand;
-import dev.magnet.spark.train.TrainingOptions;
+import dev.magnet.spark.ml.MagnetEstimator;
+import dev.magnet.spark.train.TrainRequest;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
@@ -26,6 +25,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.spark.ml.param.Param;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
@@ -159,11 +159,52 @@ class ConfTest {
     args.addAll(List.of("--data", "synthetic", "--output", "model"));
     TrainCommand train = new TrainCommand();
     new CommandLine(train).parseArgs(args.toArray(String[]::new));
-    assertEquals(MagnetParams.defaults(), train.params());
-    assertEquals(NetworkSpec.of(Architecture.FMNIST_CNN, InputShape.FASHION_MNIST),
-        train.networkSpec(InputShape.FASHION_MNIST));
-    assertEquals(TrainingOptions.defaults(), train.trainingOptions());
+    TrainRequest request = train.request().check();
+    TrainRequest defaults = TrainRequest.of(request.data(), "model");
+    assertEquals(defaults.params(), request.params());
+    assertEquals(defaults.network().resolve(InputShape.FASHION_MNIST, MagnetParams.DEFAULT_SEED),
+        request.network().resolve(InputShape.FASHION_MNIST, request.params().seed()));
+    assertEquals(defaults.options(), request.options());
     assertTrue(args.containsAll(List.of("--clusters-per-class", "--alpha", "--learning-rate", "--epochs")),
         args.toString());
+  }
+
+  /**
+   * The command and the Spark ML API take the same hyper-parameters: every param of the estimator
+   * that is not a column or the input's shape (which the command reads off the data) is a train
+   * option of the same name in kebab case (refreshEveryBatches is --refresh-every), and conf/train.args
+   * names it; every train option of what is learned and how the job runs is a param.
+   */
+  @Test
+  void theCommandAndTheSparkMlApiTakeTheSameHyperParameters() throws IOException {
+    Set<String> options = new CommandLine(new TrainCommand()).getCommandSpec().optionsMap().keySet();
+    String text = Files.readString(CONF.resolve("train.args"));
+    Set<String> params = new TreeSet<>();
+    for (Param<?> param : new MagnetEstimator().params()) {
+      String name = param.name();
+      if (name.endsWith("Col") || name.equals("inputShape")) {
+        continue;
+      }
+      params.add(name);
+      String option = name.equals("refreshEveryBatches") ? "--refresh-every"
+          : "--" + name.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
+      assertTrue(options.contains(option), "ML param " + name + " has no train option " + option);
+      assertTrue(Pattern.compile("(?m)^#?\\s*" + Pattern.quote(option) + "\\b").matcher(text).find(),
+          "conf/train.args does not name " + option);
+    }
+    Set<String> perRun = Set.of("--data", "--validation", "--limit", "--coarse", "--checkpoint-dir", "--resume",
+        "--init-from", "--output", "--publish-to", "--run-id", "--no-worse-than", "--compare-metric", "--overwrite",
+        "--metrics", "--min-metric", "--no-report", "--master", "--help", "--version");
+    for (OptionSpec option : new CommandLine(new TrainCommand()).getCommandSpec().options()) {
+      String longest = option.longestName();
+      if (perRun.contains(longest)) {
+        continue;
+      }
+      String camel = longest.equals("--refresh-every") ? "refreshEveryBatches"
+          : java.util.regex.Pattern.compile("-([a-z])").matcher(longest.substring(2)).replaceAll(m -> m.group(1)
+              .toUpperCase(java.util.Locale.ROOT));
+      assertTrue(params.contains(camel), "train option " + longest + " has no ML param " + camel + "; params="
+          + params);
+    }
   }
 }

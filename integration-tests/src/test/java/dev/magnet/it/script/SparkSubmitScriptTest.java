@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.magnet.spark.cli.ExitCodes;
+import dev.magnet.spark.util.ExitCodes;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,7 @@
 package dev.magnet.core.cluster;
 
 import dev.magnet.core.distance.Distances;
+import dev.magnet.core.matrix.Matrices;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -83,7 +84,7 @@ public final class ClusterIndexBuilder {
         assignment[rowIds[r]] = renumber[result.assignment()[r]];
       }
     }
-    double[][] rowsArray = Distances.rows(data);
+    double[][] rowsArray = Matrices.toDoubleRows(data);
     double[][] centroidArray = centroids.toArray(new double[0][]);
     double within = 0;
     for (int i = 0; i < n; i++) {

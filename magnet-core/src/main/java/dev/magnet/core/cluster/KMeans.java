@@ -1,6 +1,7 @@
 package dev.magnet.core.cluster;
 
 import dev.magnet.core.distance.Distances;
+import dev.magnet.core.matrix.Matrices;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -79,8 +80,8 @@ public final class KMeans {
   /**
    * Nearest centroid of each row and its squared distance; the first of equally near centroids.
    * Plain loops over the rows: per class the matrices are small (thousands × 8 × 64), where each
-   * ND4J op's dispatch and allocation cost more than the arithmetic (20 Lloyd steps on 6,000 × 64,
-   * k = 8: 0.44–1.7 s through ND4J matrix products, a few milliseconds per step this way).
+   * ND4J op's dispatch and allocation cost more than the arithmetic (measured in
+   * docs/benchmarks.md).
    */
   private static Assignment assign(double[][] x, double[][] centroids) {
     int n = x.length;
@@ -190,11 +191,11 @@ public final class KMeans {
 
   /** The rows of a 2-D, non-empty, finite matrix as Java arrays. */
   private static double[][] checkedRows(INDArray m, String name) {
-    Distances.checkMatrix(m, name);
+    Matrices.checkMatrix(m, name);
     if (m.rows() == 0) {
       throw new IllegalArgumentException(name + " must have at least one row; rows=0");
     }
-    double[][] rows = Distances.rows(m);
+    double[][] rows = Matrices.toDoubleRows(m);
     for (int i = 0; i < rows.length; i++) {
       for (double v : rows[i]) {
         if (!Double.isFinite(v)) {

@@ -1,6 +1,6 @@
 package dev.magnet.core.data;
 
-import dev.magnet.core.distance.Distances;
+import dev.magnet.core.matrix.Matrices;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.FileNotFoundException;
@@ -204,7 +204,7 @@ public final class IdxReader {
     for (int i = 0; i < bytes.length; i++) {
       pixels[i] = (bytes[i] & 0xFF) / PIXEL_SCALE;
     }
-    return Distances.floatArray(pixels, count, 1, rows, cols);
+    return Matrices.fromFloats(pixels, count, 1, rows, cols);
   }
 
   private static int[] readLabelValues(InputStream in, String source, int[] dims, int limit)

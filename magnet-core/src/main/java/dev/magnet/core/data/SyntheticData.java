@@ -1,6 +1,6 @@
 package dev.magnet.core.data;
 
-import dev.magnet.core.distance.Distances;
+import dev.magnet.core.matrix.Matrices;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -96,7 +96,7 @@ public final class SyntheticData {
             + " separation=%s noise=%s seed=%d",
         classes, subclassesPerClass, perSubclass, dim, separation, noise, seed);
     return LabelledDataset.adopt(
-        Distances.floatArray(values, n, dim),
+        Matrices.fromFloats(values, n, dim),
         coarse(fine, subclassesPerClass), classNames(classes), fine, description);
   }
 
@@ -149,7 +149,7 @@ public final class SyntheticData {
         "synthetic images: classes=%d subclassesPerClass=%d perSubclass=%d size=%d seed=%d",
         classes, subclassesPerClass, perSubclass, size, seed);
     return LabelledDataset.adopt(
-        Distances.floatArray(values, n, 1, size, size),
+        Matrices.fromFloats(values, n, 1, size, size),
         coarse(fine, subclassesPerClass), classNames(classes), fine, description);
   }
 

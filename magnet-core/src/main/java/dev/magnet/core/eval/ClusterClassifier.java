@@ -2,6 +2,7 @@ package dev.magnet.core.eval;
 
 import dev.magnet.core.distance.Distances;
 import dev.magnet.core.distance.Neighbours;
+import dev.magnet.core.matrix.Matrices;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -18,9 +19,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class ClusterClassifier {
 
-  /** The paper's default number of voting clusters. */
-  public static final int DEFAULT_L = 128;
-
   private final INDArray centroids;
   private final int[] centroidClass;
   private final int numClasses;
@@ -35,7 +33,7 @@ public final class ClusterClassifier {
    * @param l voting clusters per query; all C when l > C
    */
   public ClusterClassifier(INDArray centroids, int[] centroidClass, int numClasses, double sigma2, int l) {
-    Distances.checkMatrix(centroids, "centroids");
+    Matrices.checkMatrix(centroids, "centroids");
     if (centroids.rows() == 0) {
       throw new IllegalArgumentException("centroids must have at least one row; rows=0");
     }

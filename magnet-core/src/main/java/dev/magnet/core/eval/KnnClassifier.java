@@ -2,6 +2,7 @@ package dev.magnet.core.eval;
 
 import dev.magnet.core.distance.Distances;
 import dev.magnet.core.distance.Neighbours;
+import dev.magnet.core.matrix.Matrices;
 import java.util.HashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -20,7 +21,7 @@ public final class KnnClassifier {
 
   /** A classifier over {@code references} [n, d] with one label per row. */
   public KnnClassifier(INDArray references, int[] labels, int blockRows) {
-    Distances.checkMatrix(references, "references");
+    Matrices.checkMatrix(references, "references");
     if (references.rows() != labels.length) {
       throw new IllegalArgumentException("references and labels must have the same rows; references="
           + references.rows() + ", labels=" + labels.length);

@@ -1,6 +1,6 @@
 package dev.magnet.core.eval;
 
-import dev.magnet.core.distance.Distances;
+import dev.magnet.core.matrix.Matrices;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -13,7 +13,7 @@ public record LabelledEmbeddings(INDArray embeddings, int[] labels) {
 
   /** Checks the shapes and copies the labels. */
   public LabelledEmbeddings {
-    Distances.checkMatrix(embeddings, "embeddings");
+    Matrices.checkMatrix(embeddings, "embeddings");
     if (embeddings.rows() != labels.length) {
       throw new IllegalArgumentException("embeddings and labels must have the same rows; embeddings="
           + embeddings.rows() + ", labels=" + labels.length);

@@ -36,4 +36,20 @@ public enum Metric {
   public List<String> names() {
     return names;
   }
+
+  /**
+   * The name of a metric with one value (every one but {@link #RECALL_AT_K}): how reports,
+   * metrics.json, gates and tables name it.
+   */
+  public String key() {
+    if (names.size() != 1) {
+      throw new IllegalStateException(name() + " has " + names.size() + " values: " + names);
+    }
+    return names.get(0);
+  }
+
+  /** The name of the same value measured against the fine labels ({@link Evaluator#FINE_PREFIX}). */
+  public String fineKey() {
+    return Evaluator.FINE_PREFIX + key();
+  }
 }

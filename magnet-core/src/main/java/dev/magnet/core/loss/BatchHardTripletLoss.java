@@ -1,6 +1,8 @@
 package dev.magnet.core.loss;
 
 import dev.magnet.core.distance.Distances;
+import dev.magnet.core.matrix.Matrices;
+import dev.magnet.core.params.MagnetParams;
 import java.util.Arrays;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
@@ -27,18 +29,15 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
 public final class BatchHardTripletLoss implements ILossFunction {
   private static final long serialVersionUID = 1L;
 
-  /** Default margin of the baselines (DESIGN.md §1). */
-  public static final double DEFAULT_MARGIN = 0.2;
-
   /** Added under the square root so that D(a,a) has a defined (zero) gradient. */
   static final double DISTANCE_EPSILON = 1e-12;
 
   @JsonProperty("margin")
   private final double margin;
 
-  /** Margin {@link #DEFAULT_MARGIN}; the no-argument constructor DL4J's JSON configuration needs. */
+  /** Margin {@link MagnetParams#DEFAULT_TRIPLET_MARGIN}; the no-argument constructor DL4J's JSON configuration needs. */
   public BatchHardTripletLoss() {
-    this(DEFAULT_MARGIN);
+    this(MagnetParams.DEFAULT_TRIPLET_MARGIN);
   }
 
   @JsonCreator
@@ -155,7 +154,7 @@ public final class BatchHardTripletLoss implements ILossFunction {
       throw new IllegalArgumentException("triplet loss takes no mask: batches are whole P×K blocks");
     }
     INDArray output = activationFn.getActivation(preOutput.dup(), true);
-    double[][] r = Distances.rows(output);
+    double[][] r = Matrices.toDoubleRows(output);
     double[] keys = labels.castTo(DataType.DOUBLE).reshape(-1).toDoubleVector();
     int[] classKeys = new int[keys.length];
     for (int i = 0; i < keys.length; i++) {

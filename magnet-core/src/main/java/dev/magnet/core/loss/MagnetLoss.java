@@ -1,6 +1,8 @@
 package dev.magnet.core.loss;
 
 import dev.magnet.core.distance.Distances;
+import dev.magnet.core.matrix.Matrices;
+import dev.magnet.core.params.MagnetParams;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -47,8 +49,6 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
 public final class MagnetLoss implements ILossFunction {
   private static final long serialVersionUID = 1L;
 
-  /** Default margin α of the paper. */
-  public static final double DEFAULT_ALPHA = 1.0;
 
   /** Smallest batch variance used; below it (all points equal) 1/(2σ²) would overflow to ∞. */
   public static final double VARIANCE_FLOOR = 1e-12;
@@ -62,9 +62,9 @@ public final class MagnetLoss implements ILossFunction {
   @JsonProperty("alpha")
   private final double alpha;
 
-  /** Margin {@link #DEFAULT_ALPHA}; the no-argument constructor DL4J's JSON configuration needs. */
+  /** Margin {@link MagnetParams#DEFAULT_ALPHA}; the no-argument constructor DL4J's JSON configuration needs. */
   public MagnetLoss() {
-    this(DEFAULT_ALPHA);
+    this(MagnetParams.DEFAULT_ALPHA);
   }
 
   /**
@@ -140,8 +140,8 @@ public final class MagnetLoss implements ILossFunction {
     }
     INDArray output = activationFn.getActivation(preOutput.dup(), true);
     int n = (int) output.size(0);
-    double[][] r = Distances.rows(output);
-    double[][] keys = Distances.rows(labels);
+    double[][] r = Matrices.toDoubleRows(output);
+    double[][] keys = Matrices.toDoubleRows(labels);
     double[] maskValues = mask == null ? null : mask.castTo(DataType.DOUBLE).reshape(-1).toDoubleVector();
     int[] active = activeRows(n, maskValues);
     double[][] ra = new double[active.length][];

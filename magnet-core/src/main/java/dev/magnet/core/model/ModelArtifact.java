@@ -8,8 +8,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.magnet.core.cluster.ClusterIndex;
 import dev.magnet.core.nn.NetworkFactory;
 import dev.magnet.core.nn.NetworkSpec;
-import dev.magnet.core.train.LossKind;
-import dev.magnet.core.train.MagnetParams;
+import dev.magnet.core.objective.Objective;
+import dev.magnet.core.params.MagnetParams;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -101,7 +101,7 @@ public final class ModelArtifact {
    * @throws IllegalArgumentException if the model was not trained with the softmax loss
    */
   public int[] predictClasses(INDArray features) {
-    if (params.loss() != LossKind.SOFTMAX) {
+    if (!Objective.of(params).predictsClasses()) {
       throw new IllegalArgumentException("class predictions need a softmax model (the other losses output"
           + " embeddings only); loss=" + params.loss());
     }

@@ -12,7 +12,7 @@ import org.deeplearning4j.nn.conf.layers.PoolingType;
  */
 public enum Architecture {
   /**
-   * The reference network {@code fmnist-cnn} (DESIGN.md §5), layer for layer as the PyTorch
+   * The reference network {@code fmnist-cnn} (docs/design.md, "Networks"), layer for layer as the PyTorch
    * peer: conv 3x3x32 (no padding) + ReLU + max-pool 2, conv 3x3x64 + ReLU + max-pool 2,
    * dense 128 + ReLU, dense 64. On 1x28x28: 26 -> 13 -> 11 -> 5, so 64x5x5 = 1600 features,
    * flattened channel-major like {@code torch.flatten}.

@@ -19,16 +19,15 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
  *
  * <p>Why its own layer: DL4J's {@code ConvolutionLayer} + {@code SubsamplingLayer} never use
  * oneDNN in M2.1 (its helpers are off by default, and the switch they read is looked up under a
- * class name that no longer exists) and train {@code fmnist-cnn} at 240–270 examples/s on two cores
- * (DESIGN.md §4). A {@code SameDiffLayer} of the same ops does use oneDNN, but DL4J's SameDiff
- * bridge runs the forward ops a second time inside every backward pass, and in M2.1 returns twice
- * the gradient (Magnet divided it by two while its layers were SameDiff ones). This layer runs
- * each op once, and pools before the ReLU (the same output: ReLU is monotone, so it commutes with
- * max) so that the ReLU and its gradient see a quarter of the values. The forward pass keeps the convolution's output and the layer's output
- * in the activations workspace; the backward pass runs {@code relu_bp}, {@code maxpool2d_bp} and
- * {@code conv2d_bp} on them. {@code NetworkBenchmark} ({@code fmnist-cnn}, one thread, batch 48,
- * Adam), same sitting: 1,837 and 1,879 training examples/s as a {@code SameDiffLayer}, 2,993 and
- * 3,012 as this layer; embedding 9,671–10,084 against 9,406–9,466 images/s.
+ * class name that no longer exists) and train {@code fmnist-cnn} several times slower (docs/design.md,
+ * "Reasons for the main choices"). A {@code SameDiffLayer} of the same ops does use oneDNN, but
+ * DL4J's SameDiff bridge runs the forward ops a second time inside every backward pass, and in
+ * M2.1 returns twice the gradient (Magnet divided it by two while its layers were SameDiff ones).
+ * This layer runs each op once, and pools before the ReLU (the same output: ReLU is monotone, so it
+ * commutes with max) so that the ReLU and its gradient see a quarter of the values. The forward
+ * pass keeps the convolution's output and the layer's output in the activations workspace; the
+ * backward pass runs {@code relu_bp}, {@code maxpool2d_bp} and {@code conv2d_bp} on them. Its speed
+ * against the {@code SameDiffLayer} is in docs/benchmarks.md ({@code NetworkBenchmark}).
  *
  * <p>Parameters: {@code W} of shape {@code [3, 3, inChannels, outChannels]} (libnd4j's {@code YXIO}
  * weight layout, which SameDiff's conv2d uses too, so models saved with the SameDiff version of

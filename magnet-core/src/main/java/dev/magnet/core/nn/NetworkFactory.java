@@ -34,7 +34,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * on small CPU machines. The hand-written conv layers allocate in them too.
  */
 public final class NetworkFactory {
-  /** Size of each forward pass in {@link #embed} when callers have no better idea. */
+  /** Rows per forward pass of every embedding loop: large enough for oneDNN to be efficient, small enough for any heap. */
   public static final int DEFAULT_EMBED_BATCH = 256;
 
   private NetworkFactory() {}

@@ -18,9 +18,9 @@ import org.nd4j.linalg.api.buffer.DataType;
  */
 public record NetworkSpec(Architecture architecture, InputShape input, int embeddingDim,
     List<Integer> hiddenSizes, long seed, double learningRate, DataType dataType) {
-  /** The paper's and the peer's embedding width (DESIGN.md §1). */
+  /** The paper's and the peer's embedding width (docs/design.md, "The algorithm"). */
   public static final int DEFAULT_EMBEDDING_DIM = 64;
-  /** Adam's usual rate, the peer's too (DESIGN.md §1). */
+  /** Adam's usual rate, the peer's too (docs/design.md, "The algorithm"). */
   public static final double DEFAULT_LEARNING_RATE = 1e-3;
   /** Any fixed seed: runs are reproducible unless a caller picks another. */
   public static final long DEFAULT_SEED = 7;

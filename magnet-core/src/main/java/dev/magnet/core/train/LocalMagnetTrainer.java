@@ -3,20 +3,26 @@ package dev.magnet.core.train;
 import dev.magnet.core.cluster.ClusterIndex;
 import dev.magnet.core.cluster.ClusterIndexBuilder;
 import dev.magnet.core.data.LabelledDataset;
-import dev.magnet.core.loss.BatchHardTripletLoss;
-import dev.magnet.core.loss.MagnetLoss;
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.core.model.Provenance;
-import dev.magnet.core.nn.Head;
 import dev.magnet.core.nn.NetworkFactory;
 import dev.magnet.core.nn.NetworkSpec;
-import dev.magnet.core.sampling.Neighbourhood;
+import dev.magnet.core.objective.BatchSampling;
+import dev.magnet.core.objective.GroupPlanner;
+import dev.magnet.core.objective.Objective;
+import dev.magnet.core.params.MagnetParams;
 import dev.magnet.core.sampling.NeighbourhoodSampler;
+import dev.magnet.core.util.Format;
+import dev.magnet.core.util.Stopwatch;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -43,53 +49,47 @@ public final class LocalMagnetTrainer {
   /** The trained model and the metrics of each epoch. */
   public record Result(ModelArtifact model, List<EpochMetrics> epochs) {}
 
-  /** The head each loss trains with; triplet's margin is on unit-length embeddings (see {@link Head#unitEmbedding}). */
-  public static Head head(MagnetParams params, int numClasses) {
-    return switch (params.loss()) {
-      case MAGNET -> Head.embedding(new MagnetLoss(params.alpha()));
-      case TRIPLET -> Head.unitEmbedding(new BatchHardTripletLoss(params.tripletMargin()));
-      case SOFTMAX -> Head.softmax(numClasses);
-    };
-  }
-
   public Result train(LabelledDataset data, Consumer<EpochMetrics> listener) {
     int numClasses = data.numClasses();
     int[] labels = data.labels();
     INDArray features = flat(data.features());
-    MultiLayerNetwork net = NetworkFactory.build(spec, head(params, numClasses));
+    Objective objective = Objective.of(params);
+    Map<Integer, Long> classCounts = Arrays.stream(labels).boxed()
+        .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
+    objective.checkData(classCounts, numClasses);
+    MultiLayerNetwork net = NetworkFactory.build(spec, objective.head(numClasses));
     SplittableRandom random = new SplittableRandom(params.seed());
     int batches = params.batchesPerEpoch(data.size());
-    int[][] classMembers = membersOf(labels, numClasses);
+    boolean byIndex = objective.sampling() == BatchSampling.NEIGHBOURHOODS;
+    // Grouped batches draw from groups: classes (triplet), or the index's clusters once it exists.
+    int[][] groupMembers = membersOf(labels, numClasses);
+    GroupPlanner planner = objective.sampling() == BatchSampling.CLASSES ? objective.planner(null, classCounts) : null;
     ClusterIndex index = null;
     List<EpochMetrics> history = new ArrayList<>();
     for (int epoch = 1; epoch <= params.epochs(); epoch++) {
       Timer timer = new Timer();
       double lossSum = 0;
-      NeighbourhoodSampler sampler = null;
-      int[][] clusterMembers = null;
       for (int b = 0; b < batches; b++) {
-        if (params.loss() == LossKind.MAGNET && (b == 0 || refreshDue(b))) {
+        if (byIndex && (b == 0 || refreshDue(b))) {
           index = refresh(net, features, labels, numClasses, index, random.nextLong(), timer);
-          sampler = new NeighbourhoodSampler(index, params.clustersPerBatch(), params.examplesPerCluster());
-          clusterMembers = membersOf(index.assignment().orElseThrow(), index.numClusters());
+          planner = objective.planner(index, classCounts);
+          groupMembers = membersOf(index.assignment().orElseThrow(), index.numClusters());
         }
         long start = System.nanoTime();
-        DataSet batch = switch (params.loss()) {
-          case MAGNET -> magnetBatch(sampler, clusterMembers, features, labels, random);
-          case TRIPLET -> tripletBatch(classMembers, features, random);
-          case SOFTMAX -> softmaxBatch(features, labels, numClasses, random);
-        };
-        timer.plan += seconds(start);
+        DataSet batch = planner == null ? shuffledBatch(objective, features, labels, numClasses, random)
+            : groupedBatch(objective, planner, groupMembers, features, labels, numClasses, random);
+        timer.plan += Stopwatch.secondsSince(start);
         start = System.nanoTime();
         net.fit(batch);
-        timer.fit += seconds(start);
+        timer.fit += Stopwatch.secondsSince(start);
         lossSum += net.score();
       }
       EpochMetrics metrics = new EpochMetrics(epoch, lossSum / batches, batches, timer.embed, timer.index,
           timer.plan, timer.fit, (double) batches * params.batchSize() / Math.max(timer.fit, 1e-9));
       LOG.info("epoch {}/{}: loss {} ({} batches; embed {}s, index {}s, plan {}s, fit {}s; {} examples/s)",
-          epoch, params.epochs(), String.format("%.4f", metrics.meanLoss()), batches,
-          fmt(timer.embed), fmt(timer.index), fmt(timer.plan), fmt(timer.fit), fmt(metrics.examplesPerSecond()));
+          epoch, params.epochs(), Format.decimals(metrics.meanLoss(), 4), batches, Format.decimals(timer.embed, 2),
+          Format.decimals(timer.index, 2), Format.decimals(timer.plan, 2), Format.decimals(timer.fit, 2),
+          Format.decimals(metrics.examplesPerSecond(), 2));
       history.add(metrics);
       listener.accept(metrics);
     }
@@ -106,66 +106,43 @@ public final class LocalMagnetTrainer {
       ClusterIndex previous, long seed, Timer timer) {
     long start = System.nanoTime();
     INDArray embeddings = NetworkFactory.embed(net, features, NetworkFactory.DEFAULT_EMBED_BATCH);
-    timer.embed += seconds(start);
+    timer.embed += Stopwatch.secondsSince(start);
     start = System.nanoTime();
     ClusterIndex index = ClusterIndexBuilder.build(embeddings, labels, numClasses, params.clustersPerClass(),
         previous, seed, params.alpha(), params.kmeansIterations());
-    timer.index += seconds(start);
+    timer.index += Stopwatch.secondsSince(start);
     return index;
   }
 
-  private DataSet magnetBatch(NeighbourhoodSampler sampler, int[][] clusterMembers, INDArray features,
-      int[] labels, SplittableRandom random) {
-    Neighbourhood neighbourhood = sampler.next(random);
-    int d = params.examplesPerCluster();
-    int[] rows = new int[params.batchSize()];
-    int[] clusterKeys = new int[rows.length];
+  /** The planner's groups, then {@code draws} members of each, in group order. */
+  private static DataSet groupedBatch(Objective objective, GroupPlanner planner, int[][] groupMembers,
+      INDArray features, int[] labels, int numClasses, SplittableRandom random) {
+    int[] groups = planner.next(random);
+    int d = planner.draws();
+    int[] rows = new int[groups.length * d];
+    int[] groupKeys = new int[rows.length];
     int[] classKeys = new int[rows.length];
-    for (int slot = 0; slot < neighbourhood.size(); slot++) {
-      int cluster = neighbourhood.cluster(slot);
-      int[] drawn = NeighbourhoodSampler.drawMembers(clusterMembers[cluster], d, random);
+    for (int slot = 0; slot < groups.length; slot++) {
+      int[] drawn = NeighbourhoodSampler.drawMembers(groupMembers[groups[slot]], d, random);
       for (int i = 0; i < d; i++) {
         rows[slot * d + i] = drawn[i];
-        clusterKeys[slot * d + i] = cluster;
+        groupKeys[slot * d + i] = groups[slot];
         classKeys[slot * d + i] = labels[drawn[i]];
       }
     }
     return new DataSet(Nd4j.pullRows(features, 1, rows),
-        MagnetLoss.labels(clusterKeys, classKeys, features.dataType()));
+        objective.labels().encode(groupKeys, classKeys, numClasses, features.dataType()));
   }
 
-  /** P classes × K examples, P = min(M, classes with two or more examples), K = M·D / P. */
-  private DataSet tripletBatch(int[][] classMembers, INDArray features, SplittableRandom random) {
-    int[] eligible = java.util.stream.IntStream.range(0, classMembers.length)
-        .filter(c -> classMembers[c].length >= 2).toArray();
-    if (eligible.length < 2) {
-      throw new IllegalArgumentException("triplet batches need two classes with at least 2 examples; classes="
-          + eligible.length);
-    }
-    int p = Math.min(params.clustersPerBatch(), eligible.length);
-    int k = Math.max(2, params.batchSize() / p);
-    int[] chosen = NeighbourhoodSampler.drawMembers(eligible, p, random);
-    int[] rows = new int[p * k];
-    int[] classKeys = new int[rows.length];
-    for (int i = 0; i < p; i++) {
-      int[] drawn = NeighbourhoodSampler.drawMembers(classMembers[chosen[i]], k, random);
-      for (int j = 0; j < k; j++) {
-        rows[i * k + j] = drawn[j];
-        classKeys[i * k + j] = chosen[i];
-      }
-    }
-    return new DataSet(Nd4j.pullRows(features, 1, rows), BatchHardTripletLoss.labels(classKeys, features.dataType()));
-  }
-
-  private DataSet softmaxBatch(INDArray features, int[] labels, int numClasses, SplittableRandom random) {
+  /** M·D examples drawn uniformly without replacement (softmax's batches). */
+  private DataSet shuffledBatch(Objective objective, INDArray features, int[] labels, int numClasses,
+      SplittableRandom random) {
     int[] all = new int[labels.length];
-    java.util.Arrays.setAll(all, i -> i);
+    Arrays.setAll(all, i -> i);
     int[] rows = NeighbourhoodSampler.drawMembers(all, Math.min(params.batchSize(), all.length), random);
-    INDArray oneHot = Nd4j.zeros(features.dataType(), rows.length, numClasses);
-    for (int i = 0; i < rows.length; i++) {
-      oneHot.putScalar(i, labels[rows[i]], 1.0);
-    }
-    return new DataSet(Nd4j.pullRows(features, 1, rows), oneHot);
+    int[] classes = Arrays.stream(rows).map(r -> labels[r]).toArray();
+    return new DataSet(Nd4j.pullRows(features, 1, rows),
+        objective.labels().encode(rows, classes, numClasses, features.dataType()));
   }
 
   /** Members of each group: example ids by class or by cluster. */
@@ -188,14 +165,6 @@ public final class LocalMagnetTrainer {
   /** Rows of c·h·w values in C order: the layout the networks take and pullRows can gather. */
   static INDArray flat(INDArray features) {
     return features.rank() == 2 ? features : features.reshape('c', features.size(0), -1);
-  }
-
-  private static double seconds(long startNanos) {
-    return (System.nanoTime() - startNanos) / 1e9;
-  }
-
-  private static String fmt(double value) {
-    return String.format("%.2f", value);
   }
 
   private static final class Timer {

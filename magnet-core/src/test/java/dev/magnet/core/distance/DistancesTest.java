@@ -88,36 +88,4 @@ class DistancesTest {
     assertEquals("blockRows must be positive; blockRows=0",
         assertThrows(IllegalArgumentException.class, () -> Distances.squaredDistances(a, a, 0)).getMessage());
   }
-
-  @Test
-  void floatArrayEqualsNd4jsOwnCreateAndNamesAWrongShape() {
-    float[] values = new float[2 * 3 * 4];
-    for (int i = 0; i < values.length; i++) {
-      values[i] = i * 0.5f - 3;
-    }
-    assertEquals(Nd4j.create(values, new long[] {2, 3, 4}, 'c'), Distances.floatArray(values, 2, 3, 4));
-    assertEquals(Nd4j.create(values, new long[] {6, 4}, 'c'), Distances.floatArray(values, 6, 4));
-    assertEquals(0, Distances.floatArray(new float[0], 0, 4).length());
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> Distances.floatArray(values, 5, 4));
-    assertEquals("shape [5, 4] holds 20 values; values=24", e.getMessage());
-  }
-
-  @Test
-  void rowsEqualND4JsOwnCopyForDenseArraysViewsAndOtherOrders() {
-    INDArray m = Nd4j.rand(DataType.FLOAT, 7, 5);
-    INDArray[] cases = {m, m.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(2, 6),
-        org.nd4j.linalg.indexing.NDArrayIndex.all()), m.transpose(), m.dup('f'), m.castTo(DataType.DOUBLE)};
-    for (INDArray c : cases) {
-      double[][] expected = c.toDoubleMatrix();
-      double[][] rows = Distances.rows(c);
-      float[][] floats = Distances.floatRows(c);
-      assertEquals(expected.length, rows.length);
-      for (int i = 0; i < expected.length; i++) {
-        assertArrayEquals(expected[i], rows[i]);
-        assertArrayEquals(c.getRow(i).toFloatVector(), floats[i]);
-      }
-    }
-    assertThrows(IllegalArgumentException.class, () -> Distances.rows(Nd4j.rand(DataType.FLOAT, 2, 3, 4)));
-  }
 }

@@ -3,6 +3,7 @@ package dev.magnet.core.eval;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.magnet.core.params.MagnetParams;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -42,7 +43,7 @@ class EvaluatorTest {
 
   private static ClusterClassifier classifier() {
     INDArray centroids = Nd4j.create(FINE_CENTRES);
-    return new ClusterClassifier(centroids, new int[] {0, 0, 1, 1}, 2, 1.0, ClusterClassifier.DEFAULT_L);
+    return new ClusterClassifier(centroids, new int[] {0, 0, 1, 1}, 2, 1.0, MagnetParams.DEFAULT_L);
   }
 
   @Test

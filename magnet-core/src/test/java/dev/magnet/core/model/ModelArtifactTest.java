@@ -13,7 +13,7 @@ import dev.magnet.core.nn.Head;
 import dev.magnet.core.nn.InputShape;
 import dev.magnet.core.nn.NetworkFactory;
 import dev.magnet.core.nn.NetworkSpec;
-import dev.magnet.core.train.MagnetParams;
+import dev.magnet.core.params.MagnetParams;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.RandomAccessFile;

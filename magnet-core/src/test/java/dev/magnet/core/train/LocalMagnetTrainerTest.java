@@ -16,6 +16,9 @@ import dev.magnet.core.nn.Architecture;
 import dev.magnet.core.nn.InputShape;
 import dev.magnet.core.nn.NetworkFactory;
 import dev.magnet.core.nn.NetworkSpec;
+import dev.magnet.core.objective.Objective;
+import dev.magnet.core.params.LossKind;
+import dev.magnet.core.params.MagnetParams;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -69,7 +72,7 @@ class LocalMagnetTrainerTest {
     int[] classes = data.labels();
     MagnetParams params = MagnetParams.defaults().withLoss(LossKind.TRIPLET);
     NetworkSpec spec = NetworkSpec.of(Architecture.FMNIST_CNN, InputShape.FASHION_MNIST);
-    MultiLayerNetwork net = NetworkFactory.build(spec, LocalMagnetTrainer.head(params, data.numClasses()));
+    MultiLayerNetwork net = NetworkFactory.build(spec, Objective.of(params).head(data.numClasses()));
     DataSet batch = new DataSet(LocalMagnetTrainer.flat(data.features()), BatchHardTripletLoss.labels(classes, DataType.FLOAT));
     double before = net.score(batch);
     assertTrue(before > params.tripletMargin(), "hardest positives farther than hardest negatives: loss " + before);

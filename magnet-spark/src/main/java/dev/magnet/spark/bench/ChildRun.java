@@ -1,5 +1,6 @@
 package dev.magnet.spark.bench;
 
+import dev.magnet.spark.metrics.ProcStatus;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -79,5 +80,10 @@ public record ChildRun(List<String> command, int exitCode, double wallSeconds, l
   /** Whether the peak RSS was measured. */
   public boolean hasPeakRss() {
     return peakRssBytes >= 0;
+  }
+
+  /** The peak RSS in MiB, NaN when it could not be read. */
+  public double peakRssMib() {
+    return hasPeakRss() ? peakRssBytes / (1024.0 * 1024.0) : Double.NaN;
   }
 }

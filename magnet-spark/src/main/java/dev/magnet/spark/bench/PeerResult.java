@@ -8,7 +8,7 @@ import dev.magnet.core.data.FashionMnist;
 import java.util.List;
 
 /**
- * What one run of the PyTorch yardstick ({@code ../shared/peers/torch_magnet.py}) prints: one
+ * What one run of the PyTorch yardstick ({@link BenchRequest#DEFAULT_PEER}) prints: one
  * JSON line, e.g.
  *
  * <pre>

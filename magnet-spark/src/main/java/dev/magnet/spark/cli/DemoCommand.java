@@ -3,6 +3,8 @@ package dev.magnet.spark.cli;
 import dev.magnet.core.data.IdxWriter;
 import dev.magnet.core.data.LabelledDataset;
 import dev.magnet.core.data.SyntheticData;
+import dev.magnet.spark.util.ExitCodes;
+import dev.magnet.spark.util.JobException;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -20,10 +22,10 @@ import javax.imageio.ImageIO;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code magnet demo [DIR]}: the whole product on generated data, in a few minutes on 2 cores.
@@ -31,7 +33,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * <p>It writes a data set whose classes each hide sub-classes (28×28 images from
  * {@link SyntheticData#images}) as IDX files with the sub-class as the label, plus a
  * fine→coarse map; then runs the real commands on them in one Spark session, exactly as a user
- * would type them: {@code train} on the coarse classes (hierarchy recovery, DESIGN.md §2) with a
+ * would type them: {@code train} on the coarse classes (hierarchy recovery, docs/design.md, "Evaluation") with a
  * validation set, {@code evaluate} against the hidden sub-classes with a report, and {@code embed}
  * of the held-out images written as a folder tree of PNG files, with a few damaged files among
  * them that end in the rejects table. The commands it ran are printed, so each step can be
@@ -75,7 +77,7 @@ public final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (epochs < 1 || perSubclass < 6) {
-      throw new CliException(ExitCodes.BAD_ARGUMENTS,
+      throw new JobException(ExitCodes.BAD_ARGUMENTS,
           "--epochs must be at least 1 and --per-subclass at least 6; epochs=" + epochs + " per-subclass=" + perSubclass);
     }
     PrintWriter out = spec.commandLine().getOut();
@@ -135,7 +137,7 @@ public final class DemoCommand implements Callable<Integer> {
     if (Files.exists(dir) && !Files.exists(dir.resolve(MARKER))) {
       try (var entries = Files.list(dir)) {
         if (entries.findAny().isPresent()) {
-          throw new CliException(ExitCodes.BAD_ARGUMENTS, "demo directory exists and was not written by the demo;"
+          throw new JobException(ExitCodes.BAD_ARGUMENTS, "demo directory exists and was not written by the demo;"
               + " choose another DIR or empty it: " + dir.toAbsolutePath());
         }
       }

@@ -3,6 +3,8 @@ package dev.magnet.spark.cli;
 import dev.magnet.core.data.IdxReader;
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.core.nn.InputShape;
+import dev.magnet.core.nn.NetworkFactory;
+import dev.magnet.spark.data.DataSource;
 import dev.magnet.spark.data.LoadReport;
 import dev.magnet.spark.embed.EmbedItem;
 import dev.magnet.spark.embed.EmbedSummary;
@@ -11,7 +13,8 @@ import dev.magnet.spark.embed.EmbeddingModel;
 import dev.magnet.spark.embed.ImageDecoder;
 import dev.magnet.spark.io.HadoopModelDirectory;
 import dev.magnet.spark.io.PublishDirectory;
-import dev.magnet.spark.train.SparkEmbedder;
+import dev.magnet.spark.util.ExitCodes;
+import dev.magnet.spark.util.JobException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.Locale;
@@ -22,7 +25,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.SparkSession;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -60,7 +62,7 @@ public final class EmbedCommand implements Callable<Integer> {
           + " LATEST names, recorded in the model column).")
   String model;
 
-  @Option(names = "--input", required = true, converter = Source.Converter.class, paramLabel = "SOURCE",
+  @Option(names = "--input", required = true, converter = Converters.EmbedInput.class, paramLabel = "SOURCE",
       description = "images:<path> (a folder tree root/<class>/<file> or a flat folder of JPEG/PNG files, any Hadoop"
           + " path), or a data set in the forms of 'train --data' (idx:, parquet:, fashion-mnist-test, ...).")
   Source input;
@@ -75,12 +77,12 @@ public final class EmbedCommand implements Callable<Integer> {
   @Option(names = "--overwrite", description = "Replace existing output and rejects tables.")
   boolean overwrite;
 
-  @Option(names = "--batch-size", paramLabel = "N", defaultValue = "" + SparkEmbedder.BATCH,
+  @Option(names = "--batch-size", paramLabel = "N", defaultValue = "" + NetworkFactory.DEFAULT_EMBED_BATCH,
       description = "Examples per forward pass; default: ${DEFAULT-VALUE}.")
   int batchSize;
 
   /** An input: an image folder, or a data set. */
-  record Source(String images, DataSpec data) {
+  record Source(String images, DataSource data) {
     static final String IMAGES_PREFIX = "images:";
 
     static Source parse(String text) {
@@ -92,7 +94,7 @@ public final class EmbedCommand implements Callable<Integer> {
         return new Source(path, null);
       }
       try {
-        return new Source(null, DataSpec.parse(text));
+        return new Source(null, DataSource.parse(text));
       } catch (IllegalArgumentException e) {
         String message = e.getMessage();
         throw new IllegalArgumentException(message.startsWith("data must be ")
@@ -105,17 +107,6 @@ public final class EmbedCommand implements Callable<Integer> {
       return images != null ? IMAGES_PREFIX + images : data.toString();
     }
 
-    /** picocli's converter: a parse error becomes "Invalid value for option '--input': ...". */
-    static final class Converter implements CommandLine.ITypeConverter<Source> {
-      @Override
-      public Source convert(String value) {
-        try {
-          return parse(value);
-        } catch (IllegalArgumentException e) {
-          throw new CommandLine.TypeConversionException(e.getMessage());
-        }
-      }
-    }
   }
 
   /** Where the rejects go. */
@@ -125,7 +116,7 @@ public final class EmbedCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    EmbeddingJob.Settings settings = TrainCommand.argument(() -> {
+    EmbeddingJob.Settings settings = JobException.argument(() -> {
       if (batchSize < 1) {
         throw new IllegalArgumentException("--batch-size must be positive; batch-size=" + batchSize);
       }
@@ -136,21 +127,21 @@ public final class EmbedCommand implements Callable<Integer> {
     try (SparkOptions.Session session = spark.session(APP_NAME)) {
       Configuration conf = session.spark().sparkContext().hadoopConfiguration();
       checkOutputs(conf);
-      String resolved = TrainCommand.input(() -> PublishDirectory.resolve(model, conf));
-      ModelArtifact artifact = TrainCommand.input(() -> HadoopModelDirectory.load(resolved, conf));
-      TrainCommand.input(() -> EmbeddingModel.of(artifact));
-      String modelLocation = TrainCommand.input(() -> new Path(resolved).getFileSystem(conf)
+      String resolved = JobException.input(() -> PublishDirectory.resolve(model, conf));
+      ModelArtifact artifact = JobException.input(() -> HadoopModelDirectory.load(resolved, conf));
+      JobException.input(() -> EmbeddingModel.of(artifact));
+      String modelLocation = JobException.input(() -> new Path(resolved).getFileSystem(conf)
           .makeQualified(new Path(resolved)).toString());
       JavaRDD<EmbedItem> items = items(session.spark(), artifact, out);
       EmbedSummary summary;
       try {
         summary = EmbeddingJob.run(session.spark(), items, artifact, modelLocation, settings);
       } catch (IOException e) {
-        throw new CliException(ExitCodes.BAD_INPUT, "cannot write the tables: " + CliException.describe(e), e);
+        throw new JobException(ExitCodes.BAD_INPUT, "cannot write the tables: " + JobException.describe(e), e);
       }
       out.print(text(summary, settings.unit()));
       if (summary.read() > 0 && summary.embedded() == 0) {
-        throw new CliException(ExitCodes.BAD_INPUT, "none of the " + summary.read() + " inputs could be embedded; see "
+        throw new JobException(ExitCodes.BAD_INPUT, "none of the " + summary.read() + " inputs could be embedded; see "
             + summary.rejects());
       }
       return ExitCodes.SUCCESS;
@@ -161,16 +152,16 @@ public final class EmbedCommand implements Callable<Integer> {
   private JavaRDD<EmbedItem> items(SparkSession session, ModelArtifact artifact, PrintWriter out) {
     InputShape shape = artifact.networkSpec().input();
     if (input.images() != null) {
-      TrainCommand.argument(() -> {
+      JobException.argument(() -> {
         ImageDecoder.checkShape(shape);
         return shape;
       });
-      return TrainCommand.input(() -> EmbeddingJob.images(session, input.images(), artifact.labelNames()));
+      return JobException.input(() -> EmbeddingJob.images(session, input.images(), artifact.labelNames()));
     }
-    LoadReport report = TrainCommand.input(() -> input.data().load(session, IdxReader.ALL, artifact.params().seed(),
+    LoadReport report = JobException.input(() -> input.data().load(session, IdxReader.ALL, artifact.params().seed(),
         artifact.labelNames()));
     if (report.dataset().inputShape().size() != shape.size()) {
-      throw new CliException(ExitCodes.BAD_INPUT, "data must have the model's input size; model=" + shape
+      throw new JobException(ExitCodes.BAD_INPUT, "data must have the model's input size; model=" + shape
           + " (" + shape.size() + " values), data=" + report.dataset().inputShape() + " ("
           + report.dataset().inputShape().size() + " values) in " + input);
     }
@@ -183,17 +174,17 @@ public final class EmbedCommand implements Callable<Integer> {
 
   private void checkOutputs(Configuration conf) {
     for (String path : new String[] {output, rejectsPath()}) {
-      boolean exists = TrainCommand.input(() -> HadoopModelDirectory.exists(path, conf));
+      boolean exists = JobException.input(() -> HadoopModelDirectory.exists(path, conf));
       if (exists && !overwrite) {
-        throw new CliException(ExitCodes.BAD_ARGUMENTS, "output " + path + " already exists; pass --overwrite to"
+        throw new JobException(ExitCodes.BAD_ARGUMENTS, "output " + path + " already exists; pass --overwrite to"
             + " replace it");
       }
     }
-    String a = TrainCommand.input(() -> new Path(output).getFileSystem(conf).makeQualified(new Path(output)).toString());
-    String b = TrainCommand.input(() -> new Path(rejectsPath()).getFileSystem(conf)
+    String a = JobException.input(() -> new Path(output).getFileSystem(conf).makeQualified(new Path(output)).toString());
+    String b = JobException.input(() -> new Path(rejectsPath()).getFileSystem(conf)
         .makeQualified(new Path(rejectsPath())).toString());
     if (a.equals(b)) {
-      throw new CliException(ExitCodes.BAD_ARGUMENTS, "--rejects must differ from --output; both=" + a);
+      throw new JobException(ExitCodes.BAD_ARGUMENTS, "--rejects must differ from --output; both=" + a);
     }
   }
 

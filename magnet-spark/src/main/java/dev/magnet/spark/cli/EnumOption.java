@@ -1,17 +1,15 @@
 package dev.magnet.spark.cli;
 
 import dev.magnet.core.nn.Architecture;
-import dev.magnet.core.train.LossKind;
-import java.util.Arrays;
+import dev.magnet.core.params.EnumSpelling;
+import dev.magnet.core.params.LossKind;
 import java.util.Iterator;
-import java.util.Locale;
-import java.util.stream.Collectors;
 import picocli.CommandLine;
 
 /**
- * How an enum constant is spelled on the command line: lower case, {@code _} as {@code -}
- * ({@code RESNET_SMALL} is {@code resnet-small}). One converter (which also lists the candidates
- * for help and completion) per enum the CLI takes.
+ * picocli's converter of an enum option in {@link EnumSpelling}'s spelling ({@code RESNET_SMALL} is
+ * {@code resnet-small}); it also lists the candidates for help and completion. One subclass per enum
+ * the CLI takes.
  */
 abstract class EnumOption<E extends Enum<E>> implements CommandLine.ITypeConverter<E>, Iterable<String> {
   private final Class<E> type;
@@ -20,14 +18,10 @@ abstract class EnumOption<E extends Enum<E>> implements CommandLine.ITypeConvert
     this.type = type;
   }
 
-  static String spelling(Enum<?> value) {
-    return value.name().toLowerCase(Locale.ROOT).replace('_', '-');
-  }
-
   @Override
   public E convert(String value) {
     for (E constant : type.getEnumConstants()) {
-      if (spelling(constant).equals(value)) {
+      if (EnumSpelling.of(constant).equals(value)) {
         return constant;
       }
     }
@@ -36,7 +30,7 @@ abstract class EnumOption<E extends Enum<E>> implements CommandLine.ITypeConvert
 
   @Override
   public Iterator<String> iterator() {
-    return Arrays.stream(type.getEnumConstants()).map(EnumOption::spelling).collect(Collectors.toList()).iterator();
+    return EnumSpelling.all(type).iterator();
   }
 
   /** {@code --loss}: magnet, softmax, triplet. */

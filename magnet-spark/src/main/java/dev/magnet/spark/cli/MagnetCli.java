@@ -1,6 +1,8 @@
 package dev.magnet.spark.cli;
 
 import dev.magnet.core.model.MagnetVersion;
+import dev.magnet.spark.util.ExitCodes;
+import dev.magnet.spark.util.JobException;
 import java.io.PrintWriter;
 import org.apache.spark.SparkUserAppException;
 import picocli.CommandLine;
@@ -83,10 +85,9 @@ public final class MagnetCli implements Runnable {
       return ExitCodes.BAD_ARGUMENTS;
     });
     cli.setExecutionExceptionHandler((e, failed, parsed) -> {
-      int status = e instanceof CliException c ? c.exitCode() : ExitCodes.INTERNAL_ERROR;
+      int status = JobException.status(e);
       PrintWriter w = failed.getErr();
-      String prefix = status == ExitCodes.INTERNAL_ERROR ? "internal error: " + e.getClass().getName() + ": " : "";
-      w.println(failed.getCommandSpec().qualifiedName() + ": " + prefix + CliException.describe(e));
+      w.println(JobException.failureLine(failed.getCommandSpec().qualifiedName(), e));
       if (verbose(parsed)) {
         e.printStackTrace(w);
       }

@@ -5,7 +5,7 @@ import picocli.CommandLine.Option;
 
 /** The Spark options every command shares, and the session they give. */
 final class SparkOptions {
-  /** Every local core, as the embedded mode of DESIGN.md §3 promises. */
+  /** Every local core: the embedded mode of the README. */
   static final String DEFAULT_MASTER = "local[*]";
 
   @Option(names = "--master", paramLabel = "URL", defaultValue = DEFAULT_MASTER,

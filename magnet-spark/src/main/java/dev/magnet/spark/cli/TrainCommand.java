@@ -1,37 +1,22 @@
 package dev.magnet.spark.cli;
 
-import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.core.nn.Architecture;
-import dev.magnet.core.nn.InputShape;
+import dev.magnet.core.nn.NetworkChoice;
 import dev.magnet.core.nn.NetworkSpec;
-import dev.magnet.core.train.LossKind;
-import dev.magnet.core.train.MagnetParams;
-import dev.magnet.spark.bench.PeakMemory;
-import dev.magnet.spark.data.LoadReport;
-import dev.magnet.spark.data.SparkDataset;
-import dev.magnet.spark.data.SparkDatasets;
-import dev.magnet.spark.io.HadoopModelDirectory;
-import dev.magnet.spark.io.MetricsJson;
-import dev.magnet.spark.io.PublishDirectory;
-import dev.magnet.spark.report.EmbeddingSample;
-import dev.magnet.spark.report.HtmlReport;
-import dev.magnet.spark.report.ReportInput;
-import dev.magnet.spark.train.SparkEpochMetrics;
-import dev.magnet.spark.train.SparkMagnetTrainer;
+import dev.magnet.core.params.LossKind;
+import dev.magnet.core.params.MagnetParams;
+import dev.magnet.spark.data.DataSource;
+import dev.magnet.spark.train.NoWorseThan;
+import dev.magnet.spark.train.TrainArgs;
+import dev.magnet.spark.train.TrainJob;
+import dev.magnet.spark.train.TrainRequest;
 import dev.magnet.spark.train.TrainingOptions;
-import dev.magnet.spark.train.WarmStart;
-import java.io.IOException;
-import java.io.PrintWriter;
+import dev.magnet.spark.util.ExitCodes;
+import dev.magnet.spark.util.JobException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.function.Supplier;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -39,555 +24,210 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code magnet train}: loads the data, trains with {@link SparkMagnetTrainer}, saves the model
- * directory atomically, writes {@code metrics.json} (with the job's memory peaks, {@link PeakMemory},
- * and the number of training examples, {@code train_examples}) and the HTML report ({@code <output>/report},
- * unless {@code --no-report}) and prints a summary table.
- *
- * <p>Hyper-parameters left out keep the defaults of {@link MagnetParams}, {@link NetworkSpec} and
- * {@link TrainingOptions}, stated there once. {@link #params()}, {@link #networkSpec(InputShape)}
- * and {@link #trainingOptions()} map the parsed options onto them without Spark. An existing
- * {@code --output} without {@code --overwrite} exits with {@link ExitCodes#BAD_ARGUMENTS} before
- * any data is read.
+ * {@code magnet train}: the options of a {@link TrainRequest}, run by {@link TrainJob}. Options
+ * left out keep the defaults of {@link MagnetParams}, {@link NetworkChoice} and
+ * {@link TrainingOptions}, stated there once; {@link #request()} maps the parsed options onto the
+ * request without Spark.
  */
-@Command(name = "train", mixinStandardHelpOptions = true, versionProvider = MagnetCli.Version.class,
+@Command(name = TrainArgs.COMMAND, mixinStandardHelpOptions = true, versionProvider = MagnetCli.Version.class,
     exitCodeOnInvalidInput = ExitCodes.BAD_ARGUMENTS, sortOptions = false,
     description = "Train a Magnet (or baseline) embedding on Spark and save the model directory.")
 public final class TrainCommand implements Callable<Integer> {
-  /** The Spark application name of a session this command starts. */
-  static final String APP_NAME = "magnet train";
-  /** The HTML report's directory inside {@code --output}. */
-  static final String REPORT_DIR = "report";
-  /** k-NN accuracy: computed for every loss (the cluster rule only for Magnet). */
-  static final String DEFAULT_COMPARE_METRIC = "knn1_accuracy";
-  /** Where a run's checkpoints go inside the publish directory, by run id. */
-  static final String RUNS_DIR = ".runs";
-
   @Mixin
   SparkOptions spark;
 
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--data", required = true, converter = DataSpec.Converter.class, paramLabel = "SOURCE",
+  @Option(names = TrainArgs.DATA, required = true, converter = Converters.Data.class, paramLabel = "SOURCE",
       description = "Training data: fashion-mnist | idx:<imagesPath>,<labelsPath>"
           + " | synthetic[:classes=5,sub=3,per=200,size=28|dim=16,seed=N] | parquet:<path>"
           + " (columns features, label).")
-  DataSpec data;
+  DataSource data;
 
-  @Option(names = "--validation", converter = DataSpec.Converter.class, paramLabel = "SOURCE",
+  @Option(names = TrainArgs.VALIDATION, converter = Converters.Data.class, paramLabel = "SOURCE",
       description = "Held-out data, evaluated after every epoch: the forms of --data, or fashion-mnist-test;"
           + " synthetic[:per=N] is held out of the same generation as synthetic --data.")
-  DataSpec validation;
+  DataSource validation;
 
-  @Option(names = "--limit", paramLabel = "N",
-      description = "Read at most N examples of each data set (not for parquet).")
+  @Option(names = TrainArgs.LIMIT, paramLabel = "N", description = "Read at most N examples of each data set (not for"
+      + " parquet).")
   Integer limit;
 
-  @Option(names = "--coarse", paramLabel = "fashion-mnist|MAPFILE",
+  @Option(names = TrainArgs.COARSE, paramLabel = "fashion-mnist|MAPFILE",
       description = "Train on coarse labels: a fine->coarse map (the fine labels are kept for evaluation).")
   String coarse;
 
-  @Option(names = "--loss", converter = EnumOption.Loss.class, completionCandidates = EnumOption.Loss.class,
+  @Option(names = TrainArgs.LOSS, converter = EnumOption.Loss.class, completionCandidates = EnumOption.Loss.class,
       paramLabel = "LOSS", description = "One of: ${COMPLETION-CANDIDATES}; default: magnet.")
   LossKind loss;
 
-  @Option(names = "--network", converter = EnumOption.Network.class, completionCandidates = EnumOption.Network.class,
-      paramLabel = "NETWORK",
+  @Option(names = TrainArgs.NETWORK, converter = EnumOption.Network.class,
+      completionCandidates = EnumOption.Network.class, paramLabel = "NETWORK",
       description = "One of: ${COMPLETION-CANDIDATES}; default: fmnist-cnn for images, mlp for vectors.")
   Architecture network;
 
-  @Option(names = "--epochs", paramLabel = "N", description = "Default: " + MagnetParams.DEFAULT_EPOCHS + ".")
+  @Option(names = TrainArgs.EPOCHS, paramLabel = "N", description = "Default: " + MagnetParams.DEFAULT_EPOCHS + ".")
   Integer epochs;
 
-  @Option(names = {"-K", "--clusters-per-class"}, paramLabel = "K",
+  @Option(names = {TrainArgs.K, TrainArgs.CLUSTERS_PER_CLASS}, paramLabel = "K",
       description = "K-means clusters per class; default: " + MagnetParams.DEFAULT_K + ".")
   Integer clustersPerClass;
 
-  @Option(names = {"-M", "--clusters-per-batch"}, paramLabel = "M",
+  @Option(names = {TrainArgs.M, TrainArgs.CLUSTERS_PER_BATCH}, paramLabel = "M",
       description = "Clusters per neighbourhood (mini-batch); default: " + MagnetParams.DEFAULT_M + ".")
   Integer clustersPerBatch;
 
-  @Option(names = {"-D", "--examples-per-cluster"}, paramLabel = "D",
+  @Option(names = {TrainArgs.D, TrainArgs.EXAMPLES_PER_CLUSTER}, paramLabel = "D",
       description = "Examples drawn per cluster; default: " + MagnetParams.DEFAULT_D + ".")
   Integer examplesPerCluster;
 
-  @Option(names = "--alpha", paramLabel = "α", description = "Magnet margin; default: " + MagnetParams.DEFAULT_ALPHA + ".")
+  @Option(names = TrainArgs.ALPHA, paramLabel = "α", description = "Magnet margin; default: "
+      + MagnetParams.DEFAULT_ALPHA + ".")
   Double alpha;
 
-  @Option(names = {"-L", "--nearest-clusters"}, paramLabel = "L",
+  @Option(names = {TrainArgs.L, TrainArgs.NEAREST_CLUSTERS}, paramLabel = "L",
       description = "Clusters voting in the classification rule; default: " + MagnetParams.DEFAULT_L + ".")
   Integer nearestClusters;
 
-  @Option(names = "--refresh-every", paramLabel = "BATCHES",
+  @Option(names = TrainArgs.REFRESH_EVERY, paramLabel = "BATCHES",
       description = "Refresh the cluster index every this many batches; 0 = once per epoch (default).")
   Integer refreshEvery;
 
-  @Option(names = "--embedding-dim", paramLabel = "E",
+  @Option(names = TrainArgs.BATCHES_PER_EPOCH, paramLabel = "N",
+      description = "Mini-batches per epoch; 0 = the training set's size / (M*D), rounded up (default).")
+  Integer batchesPerEpoch;
+
+  @Option(names = TrainArgs.TRIPLET_MARGIN, paramLabel = "MARGIN",
+      description = "Margin of the batch-hard triplet baseline; default: " + MagnetParams.DEFAULT_TRIPLET_MARGIN + ".")
+  Double tripletMargin;
+
+  @Option(names = TrainArgs.KMEANS_ITERATIONS, paramLabel = "N",
+      description = "Most Lloyd iterations of one K-means refresh; default: " + MagnetParams.DEFAULT_KMEANS_ITERATIONS
+          + ".")
+  Integer kmeansIterations;
+
+  @Option(names = TrainArgs.EMBEDDING_DIM, paramLabel = "E",
       description = "Embedding width; default: " + NetworkSpec.DEFAULT_EMBEDDING_DIM + ".")
   Integer embeddingDim;
 
-  @Option(names = "--learning-rate", paramLabel = "RATE",
+  @Option(names = TrainArgs.HIDDEN_SIZES, paramLabel = "W[,W...]", split = ",",
+      description = "Widths of the ReLU dense layers before the embedding; default: the network's own.")
+  List<Integer> hiddenSizes;
+
+  @Option(names = TrainArgs.LEARNING_RATE, paramLabel = "RATE",
       description = "Adam's learning rate; default: " + NetworkSpec.DEFAULT_LEARNING_RATE + ".")
   Double learningRate;
 
-  @Option(names = "--seed", paramLabel = "SEED",
-      description = "Seed of sampling, K-means, weights and synthetic data; default: " + MagnetParams.DEFAULT_SEED
-          + " (weights: " + NetworkSpec.DEFAULT_SEED + ").")
+  @Option(names = TrainArgs.SEED, paramLabel = "SEED",
+      description = "Seed of the weights, sampling, K-means and synthetic data; default: " + MagnetParams.DEFAULT_SEED
+          + ".")
   Long seed;
 
-  @Option(names = "--averaging-frequency", paramLabel = "BATCHES",
+  @Option(names = TrainArgs.AVERAGING_FREQUENCY, paramLabel = "BATCHES",
       description = "Batches each worker fits between parameter averagings; default: "
           + TrainingOptions.DEFAULT_AVERAGING_FREQUENCY + ".")
   Integer averagingFrequency;
 
-  @Option(names = "--workers", paramLabel = "N", description = "Data-parallel workers; 0 = Spark's default parallelism (default).")
+  @Option(names = TrainArgs.WORKERS, paramLabel = "N",
+      description = "Data-parallel workers; 0 = Spark's default parallelism (default).")
   Integer workers;
 
-  @Option(names = "--checkpoint-dir", paramLabel = "DIR", description = "Write a checkpoint after every epoch here.")
+  @Option(names = TrainArgs.CHECKPOINT_DIR, paramLabel = "DIR", description = "Write a checkpoint after every epoch"
+      + " here.")
   String checkpointDir;
 
-  @Option(names = "--resume", description = "Continue from the last checkpoint in --checkpoint-dir.")
+  @Option(names = TrainArgs.RESUME, description = "Continue from the last checkpoint in --checkpoint-dir.")
   boolean resume;
 
-  @Option(names = "--init-from", paramLabel = "MODEL|PUBLISHDIR",
+  @Option(names = TrainArgs.INIT_FROM, paramLabel = "MODEL|PUBLISHDIR",
       description = "Continue from a model directory, or from the latest version of a publish directory: its network"
           + " (weights, optimiser state, architecture) and cluster index. K-means warm-starts for known classes; new"
           + " classes get fresh clusters; classes the data no longer has are dropped with a warning; a renamed class"
           + " is an error.")
   String initFrom;
 
-  @Option(names = "--output", paramLabel = "DIR", description = "The model directory to write (or --publish-to).")
+  @Option(names = TrainArgs.OUTPUT, paramLabel = "DIR", description = "The model directory to write (or"
+      + " --publish-to).")
   String output;
 
-  @Option(names = "--publish-to", paramLabel = "DIR",
+  @Option(names = TrainArgs.PUBLISH_TO, paramLabel = "DIR",
       description = "Instead of --output: publish the model (with metrics.json and the report) as the next version"
           + " DIR/vN and move DIR/LATEST to it when the gates pass; exit status " + ExitCodes.METRIC_GATE_FAILED
           + " and LATEST untouched when they do not.")
   String publishTo;
 
-  @Option(names = "--run-id", paramLabel = "ID",
+  @Option(names = TrainArgs.RUN_ID, paramLabel = "ID",
       description = "The scheduled run's id (e.g. the date), with --publish-to: rerunning an id that already"
           + " published does nothing; one that died resumes from its checkpoints (default: DIR/.runs/ID)."
           + " Default: a fresh id.")
   String runId;
 
-  @Option(names = "--no-worse-than", paramLabel = "latest[:TOLERANCE]", converter = NoWorseThan.Converter.class,
+  @Option(names = TrainArgs.NO_WORSE_THAN, paramLabel = "latest[:TOLERANCE]", converter = Converters.Tolerance.class,
       description = "With --publish-to: promote only when --compare-metric is at least the latest version's minus"
           + " TOLERANCE (default 0), measured on the same --validation.")
   NoWorseThan noWorseThan;
 
-  @Option(names = "--compare-metric", paramLabel = "NAME",
-      description = "The held-out metric --no-worse-than compares; default: " + DEFAULT_COMPARE_METRIC + ".")
-  String compareMetric = DEFAULT_COMPARE_METRIC;
+  @Option(names = TrainArgs.COMPARE_METRIC, paramLabel = "NAME",
+      description = "The held-out metric --no-worse-than compares; default: the 1-NN accuracy, which every loss"
+          + " reports.")
+  String compareMetric;
 
-  @Option(names = "--overwrite", description = "Replace an existing --output directory.")
+  @Option(names = TrainArgs.OVERWRITE, description = "Replace an existing --output directory.")
   boolean overwrite;
 
-  @Option(names = "--metrics", paramLabel = "PATH", description = "Where to write metrics.json; default: <output>/metrics.json.")
+  @Option(names = TrainArgs.METRICS, paramLabel = "PATH", description = "Where to write metrics.json; default:"
+      + " <output>/metrics.json.")
   String metrics;
 
-  @Option(names = "--min-metric", paramLabel = "NAME=VALUE",
+  @Option(names = TrainArgs.MIN_METRIC, paramLabel = "NAME=VALUE",
       description = "Fail with exit status " + ExitCodes.METRIC_GATE_FAILED
           + " unless the final validation metric NAME is at least VALUE; repeatable.")
   Map<String, Double> minMetrics = new LinkedHashMap<>();
 
-  @Option(names = "--no-report", description = "Do not write the HTML report (plots of the run and of the embedding"
-      + " space) to <output>/" + REPORT_DIR + "; a report that cannot be written is only a warning.")
+  @Option(names = TrainArgs.NO_REPORT, description = "Do not write the HTML report (plots of the run and of the"
+      + " embedding space) to <output>/report; a report that cannot be written is only a warning.")
   boolean noReport;
 
   /** The hyper-parameters: {@link MagnetParams#defaults()} with the options given. */
-  public MagnetParams params() {
-    MagnetParams defaults = MagnetParams.defaults();
-    MagnetParams p = defaults.withClusters(or(clustersPerClass, defaults.clustersPerClass()),
-        or(clustersPerBatch, defaults.clustersPerBatch()), or(examplesPerCluster, defaults.examplesPerCluster()));
-    if (loss != null) {
-      p = p.withLoss(loss);
-    }
-    if (alpha != null) {
-      p = p.withAlpha(alpha);
-    }
-    if (nearestClusters != null) {
-      p = p.withNearestClusters(nearestClusters);
-    }
-    if (refreshEvery != null) {
-      p = p.withRefreshEveryBatches(refreshEvery);
-    }
-    if (epochs != null) {
-      p = p.withEpochs(epochs);
-    }
-    if (seed != null) {
-      p = p.withSeed(seed);
-    }
-    return p;
+  MagnetParams params() {
+    MagnetParams d = MagnetParams.defaults();
+    return new MagnetParams(or(loss, d.loss()), or(clustersPerClass, d.clustersPerClass()),
+        or(clustersPerBatch, d.clustersPerBatch()), or(examplesPerCluster, d.examplesPerCluster()), or(alpha, d.alpha()),
+        or(nearestClusters, d.nearestClusters()), or(refreshEvery, d.refreshEveryBatches()), or(epochs, d.epochs()),
+        or(batchesPerEpoch, d.batchesPerEpoch()), or(tripletMargin, d.tripletMargin()),
+        or(kmeansIterations, d.kmeansIterations()), or(seed, d.seed()));
   }
 
-  private static int or(Integer given, int otherwise) {
+  private static <T> T or(T given, T otherwise) {
     return given != null ? given : otherwise;
   }
 
-  /** The network for inputs of {@code input}'s shape: {@link NetworkSpec#of} with the options given. */
-  public NetworkSpec networkSpec(InputShape input) {
-    Architecture architecture = network != null ? network
-        : input.kind() == InputShape.Kind.IMAGE ? Architecture.FMNIST_CNN : Architecture.MLP;
-    NetworkSpec s = NetworkSpec.of(architecture, input);
-    if (embeddingDim != null) {
-      s = s.withEmbeddingDim(embeddingDim);
-    }
-    if (learningRate != null) {
-      s = s.withLearningRate(learningRate);
-    }
-    if (seed != null) {
-      s = s.withSeed(seed);
-    }
-    return s;
-  }
-
   /** How the job runs: {@link TrainingOptions#defaults()} with the options given. */
-  public TrainingOptions trainingOptions() {
-    TrainingOptions o = TrainingOptions.defaults();
-    if (averagingFrequency != null) {
-      o = o.withAveragingFrequency(averagingFrequency);
-    }
-    if (workers != null) {
-      o = o.withWorkers(workers);
-    }
-    if (checkpointDir != null || resume) {
-      o = o.withCheckpoints(checkpointDir, resume);
-    }
-    return o;
+  TrainingOptions trainingOptions() {
+    TrainingOptions d = TrainingOptions.defaults();
+    return new TrainingOptions(checkpointDir, resume, or(averagingFrequency, d.averagingFrequency()),
+        or(workers, d.workers()), d.smallClassLimit());
   }
 
-  /** Where metrics.json goes. */
-  public String metricsPath() {
-    return metricsPath(output);
-  }
-
-  private String metricsPath(String modelDir) {
-    return metrics != null ? metrics : new Path(modelDir, MetricsJson.FILE_NAME).toString();
-  }
-
-  /**
-   * The held-out data as this run states it, recorded with a published version so that
-   * {@code --no-worse-than} compares like with like: the validation source, and for synthetic data
-   * the generation it is held out of; the row limit and coarse labels when given.
-   */
-  String validationIdentity() {
-    if (validation == null) {
-      return null;
+  /** The request the options state, unchecked; {@link IllegalArgumentException} naming a value out of range. */
+  public TrainRequest request() {
+    if (publishTo == null && (runId != null || noWorseThan != null || compareMetric != null)) {
+      throw new IllegalArgumentException(TrainArgs.RUN_ID + ", " + TrainArgs.NO_WORSE_THAN + " and "
+          + TrainArgs.COMPARE_METRIC + " need " + TrainArgs.PUBLISH_TO);
     }
-    StringBuilder id = new StringBuilder(validation.toString());
-    if (validation.kind() == DataSpec.Kind.SYNTHETIC) {
-      id.append(" held out of ").append(data);
-    }
-    if (limit != null) {
-      id.append(" limit=").append(limit);
-    }
-    if (coarse != null) {
-      id.append(" coarse=").append(coarse);
-    }
-    return id.toString();
-  }
-
-  /** Checks the output and publishing options together. */
-  private void checkTarget() {
-    if ((output == null) == (publishTo == null)) {
-      throw new IllegalArgumentException("pass exactly one of --output and --publish-to; output=" + output
-          + ", publish-to=" + publishTo);
-    }
-    if (publishTo == null && (runId != null || noWorseThan != null)) {
-      throw new IllegalArgumentException("--run-id and --no-worse-than need --publish-to");
-    }
-    if (noWorseThan != null && validation == null) {
-      throw new IllegalArgumentException("--no-worse-than compares held-out metrics; pass --validation");
-    }
-    if (runId != null) {
-      PublishDirectory.checkRunId(runId);
-    }
-    if (initFrom != null && (network != null || embeddingDim != null || learningRate != null)) {
-      throw new IllegalArgumentException("--network, --embedding-dim and --learning-rate come from the --init-from"
-          + " model; leave them out");
-    }
-    MetricGates.checkName("--compare-metric", compareMetric);
-  }
-
-  /** The training options of a publishing run: its checkpoints under the run id, resumed when present. */
-  private TrainingOptions trainingOptions(TrainingOptions o, String publishRoot, String id, boolean explicitRunId) {
-    if (publishRoot == null || !explicitRunId) {
-      return o;
-    }
-    String dir = checkpointDir != null ? checkpointDir : new Path(new Path(publishRoot, RUNS_DIR), id).toString();
-    return o.withCheckpoints(dir, true);
-  }
-
-  /** The examples each data set is read up to. */
-  int rowLimit() {
-    return DataSpec.rowLimit(limit, data, validation);
+    TrainRequest.Publication publication = publishTo == null ? null
+        : new TrainRequest.Publication(publishTo, runId, noWorseThan, compareMetric);
+    return new TrainRequest(data, validation, limit, coarse, params(),
+        new NetworkChoice(network, embeddingDim, learningRate, hiddenSizes), trainingOptions(), initFrom, output,
+        publication, overwrite, metrics, minMetrics, !noReport);
   }
 
   @Override
   public Integer call() {
-    MagnetParams params = argument(this::params);
-    TrainingOptions options = argument(this::trainingOptions);
-    MetricGates gates = argument(() -> new MetricGates(minMetrics));
-    int rows = argument(this::rowLimit);
-    if (!gates.isEmpty() && validation == null) {
-      throw new CliException(ExitCodes.BAD_ARGUMENTS, "--min-metric gates the final validation metrics; pass --validation");
-    }
-    argument(() -> {
-      checkTarget();
-      return this;
-    });
-    String id = runId != null ? runId
-        : "run-" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(java.time.ZoneOffset.UTC)
-            .format(java.time.Instant.now()) + "-" + java.util.UUID.randomUUID().toString().substring(0, 8);
-    if (validation != null && validation.kind() == DataSpec.Kind.SYNTHETIC) {
-      argument(() -> {
-        DataSpec.checkHeldOut(data, validation);
-        return validation;
-      });
-    }
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
-    try (SparkOptions.Session session = spark.session(APP_NAME)) {
-      Configuration conf = session.spark().sparkContext().hadoopConfiguration();
-      PublishDirectory publish = null;
-      if (publishTo == null) {
-        checkOutput(conf);
-      } else {
-        publish = input(() -> new PublishDirectory(publishTo, conf,
-            message -> err.println(spec.qualifiedName() + ": warning: " + message)));
-        Optional<PublishDirectory.Publication> done = findRun(publish, id);
-        if (done.isPresent()) {
-          return alreadyPublished(done.get(), publish, out);
-        }
-        checkComparable(publish, id);
-      }
-      String modelDir = publish == null ? output : publish.stagingPath(id);
-      TrainingOptions runOptions = argument(() -> trainingOptions(options, publishTo, id, runId != null));
-      Loaded sets = input(() -> load(session.spark(), rows, params.seed(), conf, out));
-      WarmStart warm = initFrom == null ? null : warmStart(sets.train(), params, conf, out, err);
-      NetworkSpec network = warm != null ? warm.model().networkSpec()
-          : argument(() -> networkSpec(sets.train().inputShape()));
-      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(session.spark().sparkContext());
-      SparkMagnetTrainer.Outcome outcome;
-      try {
-        SparkMagnetTrainer trainer = new SparkMagnetTrainer(jsc, params, network, runOptions);
-        outcome = (warm == null ? trainer : trainer.initFrom(warm)).fit(sets.train(), sets.validation(),
-            epoch -> out.println(Summary.epochLine(epoch)));
-      } catch (RuntimeException e) {
-        throw new CliException(ExitCodes.TRAINING_FAILED, "training failed: " + CliException.describe(e), e);
-      }
-      Map<String, Double> finalMetrics = outcome.epochs().isEmpty() ? Map.of()
-          : outcome.epochs().get(outcome.epochs().size() - 1).validation();
-      try {
-        HadoopModelDirectory.save(outcome.model(), modelDir, conf, overwrite);
-        Map<String, Double> summary = summary(outcome, finalMetrics);
-        summary.put("train_examples", (double) outcome.model().provenance().trainingExamples());
-        MetricsJson.write(metricsPath(modelDir), conf, outcome.epochs(), summary,
-            PeakMemory.measure(session.spark().sparkContext()));
-      } catch (IOException e) {
-        throw new CliException(ExitCodes.TRAINING_FAILED, "cannot save the results: " + CliException.describe(e), e);
-      }
-      String report = noReport ? null : writeReport(outcome, finalMetrics, sets, params, conf, modelDir);
-      out.print(Summary.table(outcome.epochs()));
-      if (publish != null) {
-        return published(publish, modelDir, id, gates, finalMetrics, runOptions, conf, out);
-      }
-      out.println("model: " + output + "  metrics: " + metricsPath());
-      if (report != null) {
-        out.println("report: " + report);
-      }
-      List<String> failures = gates.failures(finalMetrics);
-      if (!failures.isEmpty()) {
-        throw new CliException(ExitCodes.METRIC_GATE_FAILED, "metric gate failed: " + String.join("; ", failures));
-      }
-      return ExitCodes.SUCCESS;
-    }
-  }
-
-  /**
-   * The HTML report in {@code <output>/report}, its embeddings sampled from the validation set (else
-   * the training set); returns the page's path, or null after a warning on stderr when it cannot be
-   * written: the model and metrics are saved by then, and a report is no reason to fail the run.
-   */
-  private String writeReport(SparkMagnetTrainer.Outcome outcome, Map<String, Double> finalMetrics, Loaded sets,
-      MagnetParams params, Configuration conf, String modelDir) {
-    try {
-      boolean held = sets.validation() != null;
-      EmbeddingSample sample = EmbeddingSample.embed(held ? sets.validation() : sets.train(), outcome.model(),
-          EmbeddingSample.MAX_POINTS, params.seed(), held ? "the validation set" : "the training set");
-      String title = "Magnet training: " + EnumOption.spelling(params.loss()) + " loss, " + outcome.epochs().size()
-          + " epochs";
-      Path report = new Path(modelDir, REPORT_DIR);
-      HtmlReport.write(new ReportInput(title, outcome.epochs(), finalMetrics, outcome.model(), sample),
-          report.toString(), conf);
-      return new Path(report, HtmlReport.INDEX).toString();
-    } catch (IOException | RuntimeException e) {
-      spec.commandLine().getErr().println(spec.qualifiedName() + ": warning: report not written: "
-          + (e instanceof IOException || e instanceof IllegalArgumentException ? "" : e.getClass().getName() + ": ")
-          + CliException.describe(e));
-      return null;
-    }
-  }
-
-  /**
-   * Publishes the staged version under the lock; the gates ({@code --min-metric} and
-   * {@code --no-worse-than}) decide whether {@code LATEST} moves. A publishing run's checkpoints
-   * are deleted once its version is published: the version records the run id from then on.
-   */
-  private int published(PublishDirectory publish, String staged, String id, MetricGates gates,
-      Map<String, Double> finalMetrics, TrainingOptions runOptions, Configuration conf, PrintWriter out) {
-    PublishDirectory.Candidate candidate = new PublishDirectory.Candidate(id, validationIdentity(), compareMetric,
-        finalMetrics);
-    PublishDirectory.Gate gate = latest -> gates.failures(finalMetrics);
-    if (noWorseThan != null) {
-      gate = gate.and(PublishDirectory.Gate.noWorseThanLatest(candidate, noWorseThan.tolerance()));
-    }
-    PublishDirectory.Published published;
-    try {
-      published = publish.publish(staged, candidate, gate);
-      if (runId != null && checkpointDir == null && runOptions.checkpointDir() != null) {
-        Path checkpoints = new Path(runOptions.checkpointDir());
-        checkpoints.getFileSystem(conf).delete(checkpoints, true);
-      }
-    } catch (IOException e) {
-      throw new CliException(ExitCodes.TRAINING_FAILED, "cannot publish to " + publishTo + ": "
-          + CliException.describe(e) + " (the trained version is kept in " + staged + ")", e);
-    }
-    PublishDirectory.Publication p = published.publication();
-    out.println("published " + p.name() + " (run " + id + ") to " + published.path());
-    if (!p.promoted()) {
-      out.println("latest stays " + (p.previous() == null ? "unset" : p.previous()));
-      throw new CliException(ExitCodes.METRIC_GATE_FAILED, "metric gate failed, " + p.name() + " not promoted: "
-          + String.join("; ", p.refusals()));
-    }
-    out.println("latest: " + p.name());
-    return ExitCodes.SUCCESS;
-  }
-
-  /** The model of {@code --init-from} (a publish directory's latest version), mapped onto this run's labels. */
-  private WarmStart warmStart(SparkDataset train, MagnetParams params, Configuration conf, PrintWriter out,
-      PrintWriter err) {
-    String resolved = input(() -> PublishDirectory.resolve(initFrom, conf));
-    ModelArtifact base = input(() -> HadoopModelDirectory.load(resolved, conf));
-    WarmStart warm = argument(() -> WarmStart.of(base, resolved, train.labelNames(), params.loss(), train.inputShape()));
-    out.println("initialised from " + resolved + (warm.added().isEmpty() ? "" : "; new classes (fresh clusters): "
-        + warm.added()));
-    if (!warm.vanished().isEmpty()) {
-      err.println(spec.qualifiedName() + ": warning: classes of " + resolved + " that the data no longer has are"
-          + " dropped from the index: " + warm.vanished());
-    }
-    return warm;
-  }
-
-  private static Optional<PublishDirectory.Publication> findRun(PublishDirectory publish, String id) {
-    return input(() -> publish.findRun(id));
-  }
-
-  /** A rerun of a run id that already published: nothing to do; its gate's outcome again as the status. */
-  private static int alreadyPublished(PublishDirectory.Publication done, PublishDirectory publish, PrintWriter out) {
-    String latest = input(() -> publish.latest().map(PublishDirectory.Publication::name).orElse("unset"));
-    out.println("run " + done.runId() + " already published " + done.name() + " in " + publish.path()
-        + (done.promoted() ? "" : " (not promoted: " + String.join("; ", done.refusals()) + ")")
-        + "; latest: " + latest + "; nothing to do");
-    return done.promoted() ? ExitCodes.SUCCESS : ExitCodes.METRIC_GATE_FAILED;
-  }
-
-  /** Before training: {@code --no-worse-than} against a latest measured otherwise is an argument error. */
-  private void checkComparable(PublishDirectory publish, String id) {
-    if (noWorseThan == null) {
-      return;
-    }
-    Optional<PublishDirectory.Publication> latest = input(publish::latest);
-    latest.flatMap(l -> PublishDirectory.incomparable(l,
-        new PublishDirectory.Candidate(id, validationIdentity(), compareMetric, Map.of())))
-        .ifPresent(why -> {
-          throw new CliException(ExitCodes.BAD_ARGUMENTS, "--no-worse-than " + why
-              + "; pass the same --validation and --compare-metric, or publish to another directory");
-        });
-  }
-
-  private static Map<String, Double> summary(SparkMagnetTrainer.Outcome outcome, Map<String, Double> finalMetrics) {
-    Map<String, Double> summary = new LinkedHashMap<>(finalMetrics);
-    summary.put("epochs", (double) outcome.epochs().size());
-    summary.put("first_epoch_run", (double) outcome.firstEpochRun());
-    summary.put("total_seconds", outcome.epochs().stream().mapToDouble(SparkEpochMetrics::totalSeconds).sum());
-    return summary;
-  }
-
-  private void checkOutput(Configuration conf) {
-    boolean exists = input(() -> HadoopModelDirectory.exists(output, conf));
-    if (exists && !overwrite) {
-      throw new CliException(ExitCodes.BAD_ARGUMENTS,
-          "output " + output + " already exists; pass --overwrite to replace it");
-    }
-  }
-
-  /** The training set and the validation set (or null). */
-  private record Loaded(SparkDataset train, SparkDataset validation) {}
-
-  /** The data sets, relabelled when --coarse is given. */
-  private Loaded load(SparkSession session, int rows, long dataSeed, Configuration conf, PrintWriter out)
-      throws IOException {
-    SparkDataset train;
-    SparkDataset held = null;
-    if (validation != null && validation.kind() == DataSpec.Kind.SYNTHETIC) {
-      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(session.sparkContext());
-      DataSpec.Split split = DataSpec.heldOut(data, validation, dataSeed);
-      train = SparkDatasets.synthetic(jsc, DataSpec.first(split.train(), rows));
-      held = SparkDatasets.synthetic(jsc, DataSpec.first(split.validation(), rows));
-    } else {
-      train = reported(data.load(session, rows, dataSeed, null), data, out);
-      if (validation != null) {
-        held = reported(validation.load(session, rows, dataSeed, train.labelNames()), validation, out);
-      }
-    }
-    if (coarse != null) {
-      HierarchyOption hierarchy = HierarchyOption.load(coarse, conf);
-      train = SparkDatasets.withCoarseLabels(train, hierarchy.map(), hierarchy.coarseNames());
-      if (held != null) {
-        held = SparkDatasets.withCoarseLabels(held, hierarchy.map(), hierarchy.coarseNames());
-      }
-    }
-    if (held != null && (held.numClasses() != train.numClasses() || !held.inputShape().equals(train.inputShape()))) {
-      throw new IllegalArgumentException("validation data must have the training data's classes and shape; training="
-          + train.numClasses() + " classes of " + train.inputShape() + ", validation=" + held.numClasses()
-          + " classes of " + held.inputShape());
-    }
-    return new Loaded(train, held);
-  }
-
-  private static SparkDataset reported(LoadReport report, DataSpec source, PrintWriter out) {
-    if (report.skippedRows() > 0) {
-      out.println("skipped " + report.skippedRows() + " unusable rows of " + source
-          + " (null, non-finite or of another length)");
-    }
-    return report.dataset();
-  }
-
-  /** Runs an argument check: {@link IllegalArgumentException} becomes exit status 2. */
-  static <T> T argument(Supplier<T> check) {
-    try {
-      return check.get();
-    } catch (IllegalArgumentException e) {
-      throw new CliException(ExitCodes.BAD_ARGUMENTS, e.getMessage(), e);
-    }
-  }
-
-  /** Something that reads input data. */
-  @FunctionalInterface
-  interface Reading<T> {
-    /** Throws Exception: Spark's AnalysisException is checked, and Scala does not declare it. */
-    T read() throws Exception;
-  }
-
-  /** Runs a read: I/O errors, corrupt files and schema errors become exit status 3. */
-  static <T> T input(Reading<T> reading) {
-    try {
-      return reading.read();
-    } catch (Exception e) {
-      throw new CliException(ExitCodes.BAD_INPUT, CliException.describe(e), e);
+    TrainRequest request = JobException.argument(() -> request().check());
+    try (SparkOptions.Session session = spark.session("magnet " + TrainArgs.COMMAND)) {
+      return new TrainJob(session.spark(), spec.commandLine().getOut(), spec.commandLine().getErr()).run(request);
     }
   }
 }

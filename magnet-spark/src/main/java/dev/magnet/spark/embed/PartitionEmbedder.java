@@ -1,7 +1,7 @@
 package dev.magnet.spark.embed;
 
-import dev.magnet.core.distance.Distances;
 import dev.magnet.core.eval.ClusterClassifier;
+import dev.magnet.core.matrix.Matrices;
 import dev.magnet.core.nn.InputShape;
 import dev.magnet.core.nn.NetworkFactory;
 import dev.magnet.spark.data.Example;
@@ -95,11 +95,11 @@ final class PartitionEmbedder implements Iterator<EmbedRecord> {
       classifier = model.classifier();
     }
     int n = batch.size();
-    INDArray x = Distances.floatArray(n == batchSize ? features : Arrays.copyOf(features, n * size), n, size);
+    INDArray x = Matrices.fromFloats(n == batchSize ? features : Arrays.copyOf(features, n * size), n, size);
     INDArray embeddings = NetworkFactory.embed(network, x, batchSize);
     double[][] proba = classifier.predictProba(embeddings);
     int[] nearest = classifier.nearestCluster(embeddings);
-    float[][] rows = Distances.floatRows(embeddings);
+    float[][] rows = Matrices.toFloatRows(embeddings);
     NetworkFactory.close(x, embeddings);
     for (int i = 0; i < n; i++) {
       int predicted = argmax(proba[i]);

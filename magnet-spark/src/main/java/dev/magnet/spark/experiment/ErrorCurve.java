@@ -1,6 +1,6 @@
 package dev.magnet.spark.experiment;
 
-import dev.magnet.spark.train.SparkEpochMetrics;
+import dev.magnet.spark.metrics.SparkEpochMetrics;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;

@@ -1,17 +1,18 @@
 package dev.magnet.spark.experiment;
 
+import dev.magnet.core.eval.Metric;
 import java.util.Locale;
 import java.util.OptionalInt;
 
 /**
- * The experiments of {@code magnet experiment} (issue 7). Every run inside one experiment trains
+ * The experiments of {@code magnet experiment}. Every run inside one experiment trains
  * the same network on the same data for the same epochs with the same seed; only the loss (or, in
  * the ablation, one hyper-parameter) differs.
  */
 public enum Experiment {
   /** Magnet, softmax and triplet on the fine labels, scored on them. */
   CLASSIFICATION(false, true),
-  /** Magnet, softmax and triplet trained on the coarse labels, scored on the fine ones (DESIGN.md §2). */
+  /** Magnet, softmax and triplet trained on the coarse labels, scored on the fine ones (docs/design.md, "Evaluation"). */
   HIERARCHY(true, true),
   /** Magnet and triplet on the fine labels: held-out 1-NN error after each epoch against iterations. */
   ITERATIONS(false, false),
@@ -68,7 +69,7 @@ public enum Experiment {
 
   /** The held-out accuracy after each epoch that the error curve is made of: 1-NN on the fine labels. */
   public String curveMetric() {
-    return coarse ? "fine_knn1_accuracy" : "knn1_accuracy";
+    return coarse ? Metric.KNN1_ACCURACY.fineKey() : Metric.KNN1_ACCURACY.key();
   }
 
   /** The name on the command line and of the output directory. */

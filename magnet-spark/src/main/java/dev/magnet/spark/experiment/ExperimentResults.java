@@ -7,16 +7,16 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.magnet.core.model.MagnetVersion;
-import dev.magnet.spark.train.SparkEpochMetrics;
-import java.time.Duration;
+import dev.magnet.core.params.EnumSpelling;
+import dev.magnet.spark.metrics.SparkEpochMetrics;
+import dev.magnet.spark.util.Arguments;
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * An experiment's {@code results.json}: the setup (seed, epochs, data, date), every run's commands,
@@ -27,21 +27,10 @@ public final class ExperimentResults {
   public static final String FILE_NAME = "results.json";
   /** Bumped on every incompatible change of the layout. */
   public static final int FORMAT_VERSION = 1;
-  /** What a shell takes literally without quotes. */
-  private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_./:=,@%+-]+");
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private ExperimentResults() {}
-
-  /** A command line as a user types it: {@code ./spark-submit} and the arguments, quoted for a POSIX shell. */
-  public static String commandLine(List<String> args) {
-    StringBuilder line = new StringBuilder("./spark-submit");
-    for (String arg : args) {
-      line.append(' ').append(PLAIN.matcher(arg).matches() ? arg : "'" + arg.replace("'", "'\\''") + "'");
-    }
-    return line.toString();
-  }
 
   /**
    * A run as an earlier results.json records it: what {@code --resume} needs to take it over
@@ -99,12 +88,12 @@ public final class ExperimentResults {
     } else {
       root.putNull("limit");
     }
-    root.put("data", s.data());
-    root.put("validation", s.validation());
+    root.put("data", s.data().toString());
+    root.put("validation", s.validation().toString());
     if (plan.experiment().coarse()) {
       root.put("coarse", s.coarse());
     }
-    root.put("network", s.network());
+    root.put("network", EnumSpelling.of(s.network()));
     root.put("targetError", s.targetError());
     if (plan.experiment() == Experiment.ABLATION) {
       root.put("ablationRefresh", s.ablationRefresh());
@@ -123,12 +112,12 @@ public final class ExperimentResults {
       ObjectNode run = runs.addObject();
       run.put("name", r.run().name());
       run.put("label", r.run().label());
-      run.put("loss", r.run().loss().name().toLowerCase(Locale.ROOT));
+      run.put("loss", EnumSpelling.of(r.run().loss()));
       run.set("factors", JSON.valueToTree(r.run().factors()));
       run.put("model", plan.runDir(r.run()));
-      run.put("trainCommand", commandLine(r.trainArgs()));
+      run.put("trainCommand", Arguments.shell(r.trainArgs()));
       if (!r.evaluateArgs().isEmpty()) {
-        run.put("evaluateCommand", commandLine(r.evaluateArgs()));
+        run.put("evaluateCommand", Arguments.shell(r.evaluateArgs()));
       }
       run.put("started", r.started().toString());
       run.put("finished", r.finished().toString());
@@ -161,9 +150,9 @@ public final class ExperimentResults {
     StringBuilder sh = new StringBuilder("#!/usr/bin/env bash\n# The runs of ./spark-submit experiment ")
         .append(plan.experiment().spelling()).append(", one command each, in order.\nset -e\n");
     for (RunSpec run : plan.runs()) {
-      sh.append(commandLine(plan.trainArgs(run))).append('\n');
+      sh.append(Arguments.shell(plan.trainArgs(run))).append('\n');
       if (!plan.evaluateArgs(run).isEmpty()) {
-        sh.append(commandLine(plan.evaluateArgs(run))).append('\n');
+        sh.append(Arguments.shell(plan.evaluateArgs(run))).append('\n');
       }
     }
     return sh.toString();

@@ -1,6 +1,9 @@
 package dev.magnet.spark.experiment;
 
-import dev.magnet.core.train.LossKind;
+import dev.magnet.core.eval.Evaluator;
+import dev.magnet.core.eval.Metric;
+import dev.magnet.core.params.EnumSpelling;
+import dev.magnet.spark.util.Arguments;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,24 +61,6 @@ public final class ExperimentTable {
     return new ExperimentTable(plan, results);
   }
 
-  /** The softmax baseline's own output layer, the paper's cluster rule for Magnet; triplet has only neighbours. */
-  public static String classifier(LossKind loss) {
-    return switch (loss) {
-      case MAGNET -> "cluster rule";
-      case SOFTMAX -> "argmax";
-      case TRIPLET -> "1-NN";
-    };
-  }
-
-  /** The evaluation's accuracy of {@link #classifier}. */
-  static String classifierMetric(LossKind loss) {
-    return switch (loss) {
-      case MAGNET -> "cluster_accuracy";
-      case SOFTMAX -> "argmax_accuracy";
-      case TRIPLET -> "knn1_accuracy";
-    };
-  }
-
   /** The lowest held-out error every run reaches (the iterations experiment); empty otherwise. */
   public OptionalDouble commonError() {
     return commonError;
@@ -84,7 +69,7 @@ public final class ExperimentTable {
   private List<Column> columns() {
     double target = plan.setup().targetError();
     String targetHeader = String.format(Locale.ROOT, "iterations to %s1-NN error ≤ %s",
-        plan.experiment().coarse() ? "fine " : "", ExperimentPlan.plain(target));
+        plan.experiment().coarse() ? "fine " : "", Arguments.plain(target));
     Column run = new Column("run", "run", Format.TEXT, r -> r.run().label());
     Column seconds = new Column("train s", "train_seconds", Format.SECONDS, RunResult::trainSeconds);
     Column toTarget = new Column(targetHeader, "iterations_to_target", Format.ITERATIONS,
@@ -93,27 +78,29 @@ public final class ExperimentTable {
     c.add(run);
     switch (plan.experiment()) {
       case CLASSIFICATION -> {
-        c.add(new Column("classifier", "classifier", Format.TEXT, r -> classifier(r.run().loss())));
-        c.add(new Column("test error", "test_error", Format.ERROR, r -> r.error(classifierMetric(r.run().loss()))));
-        c.add(new Column("1-NN error", "knn1_error", Format.ERROR, r -> r.error("knn1_accuracy")));
+        c.add(new Column("classifier", "classifier", Format.TEXT, r -> r.run().objective().classifier().name()));
+        c.add(new Column("test error", "test_error", Format.ERROR, RunResult::ownClassifierError));
+        c.add(new Column("1-NN error", "knn1_error", Format.ERROR, r -> r.error(Metric.KNN1_ACCURACY.key())));
         retrieval(c, "", true);
       }
       case HIERARCHY -> {
-        c.add(new Column("fine 1-NN error", "fine_knn1_error", Format.ERROR, r -> r.error("fine_knn1_accuracy")));
-        retrieval(c, "fine_", true);
-        c.add(new Column("coarse classifier", "coarse_classifier", Format.TEXT, r -> classifier(r.run().loss())));
-        c.add(new Column("coarse test error", "coarse_test_error", Format.ERROR,
-            r -> r.error(classifierMetric(r.run().loss()))));
+        c.add(new Column("fine 1-NN error", "fine_knn1_error", Format.ERROR,
+            r -> r.error(Metric.KNN1_ACCURACY.fineKey())));
+        retrieval(c, Evaluator.FINE_PREFIX, true);
+        c.add(new Column("coarse classifier", "coarse_classifier", Format.TEXT,
+            r -> r.run().objective().classifier().name()));
+        c.add(new Column("coarse test error", "coarse_test_error", Format.ERROR, RunResult::ownClassifierError));
       }
       case ABLATION -> {
         for (String factor : List.of("K", "M", "D", "α", "refresh")) {
           c.add(new Column(factor, factor.equals("α") ? "alpha" : factor.toLowerCase(Locale.ROOT), Format.TEXT,
               r -> r.run().factors().get(factor)));
         }
-        c.add(new Column("fine 1-NN error", "fine_knn1_error", Format.ERROR, r -> r.error("fine_knn1_accuracy")));
-        retrieval(c, "fine_", false);
+        c.add(new Column("fine 1-NN error", "fine_knn1_error", Format.ERROR,
+            r -> r.error(Metric.KNN1_ACCURACY.fineKey())));
+        retrieval(c, Evaluator.FINE_PREFIX, false);
         c.add(new Column("coarse cluster-rule error", "coarse_cluster_error", Format.ERROR,
-            r -> r.error("cluster_accuracy")));
+            r -> r.error(Metric.CLUSTER_ACCURACY.key())));
       }
       case ITERATIONS -> {
         c.add(new Column("batches per epoch", "batches_per_epoch", Format.COUNT,
@@ -137,12 +124,16 @@ public final class ExperimentTable {
   /** Recall@1/2/4/8 (or only Recall@1), MAP@R and NMI, against the labels of {@code prefix}. */
   private static void retrieval(List<Column> c, String prefix, boolean everyRecall) {
     String shown = prefix.isEmpty() ? "" : "fine ";
-    for (int k : everyRecall ? List.of(1, 2, 4, 8) : List.of(1)) {
-      String name = prefix + "recall_at_" + k;
-      c.add(new Column(shown + "R@" + k, name, Format.ERROR, r -> r.evaluation().get(name)));
+    List<String> recalls = Metric.RECALL_AT_K.names();
+    for (String recall : everyRecall ? recalls : recalls.subList(0, 1)) {
+      String name = prefix + recall;
+      c.add(new Column(shown + "R@" + recall.substring(recall.lastIndexOf('_') + 1), name, Format.ERROR,
+          r -> r.evaluation().get(name)));
     }
-    c.add(new Column(shown + "MAP@R", prefix + "map_at_r", Format.ERROR, r -> r.evaluation().get(prefix + "map_at_r")));
-    c.add(new Column(shown + "NMI", prefix + "nmi", Format.ERROR, r -> r.evaluation().get(prefix + "nmi")));
+    String mapAtR = prefix + Metric.MAP_AT_R.key();
+    String nmi = prefix + Metric.NMI.key();
+    c.add(new Column(shown + "MAP@R", mapAtR, Format.ERROR, r -> r.evaluation().get(mapAtR)));
+    c.add(new Column(shown + "NMI", nmi, Format.ERROR, r -> r.evaluation().get(nmi)));
   }
 
   private static Long boxed(OptionalLong value) {
@@ -201,7 +192,7 @@ public final class ExperimentTable {
     notes.add(String.format(Locale.ROOT, "%d epoch%s, seed %d, %s examples of %s and of %s%s; network %s.",
         s.epochs(), s.epochs() == 1 ? "" : "s", s.seed(), s.limit().isPresent() ? "at most " + s.limit().getAsInt() : "all", s.data(),
         s.validation(), plan.experiment().coarse() ? ", trained on the coarse labels of " + s.coarse()
-            + " and scored on the fine ones" : "", s.network()));
+            + " and scored on the fine ones" : "", EnumSpelling.of(s.network())));
     if (plan.experiment().evaluated()) {
       notes.add("Errors are 1 − accuracy on " + s.validation() + " (evaluate: k-NN against " + s.data()
           + "; retrieval and NMI within the test set); \"classifier\" is each loss's own: Magnet's cluster rule,"
@@ -223,7 +214,7 @@ public final class ExperimentTable {
           + cellText(r.curve(plan.experiment()).iterationsToReach(s.targetError()))).collect(Collectors.joining(", "));
       notes.add("Lowest held-out 1-NN error both reach: " + error(commonError.getAsDouble()) + "; iterations to it: "
           + each + ".");
-      notes.add("Iterations to the target error " + ExperimentPlan.plain(s.targetError()) + ": " + target + ".");
+      notes.add("Iterations to the target error " + Arguments.plain(s.targetError()) + ": " + target + ".");
     }
     return notes;
   }

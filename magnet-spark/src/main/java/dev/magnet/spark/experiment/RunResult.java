@@ -1,6 +1,6 @@
 package dev.magnet.spark.experiment;
 
-import dev.magnet.spark.train.SparkEpochMetrics;
+import dev.magnet.spark.metrics.SparkEpochMetrics;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -39,6 +39,11 @@ public record RunResult(RunSpec run, List<String> trainArgs, List<String> evalua
   /** The sum of the epochs' phases (embed, index, plan, materialise, fit), the figure docs/results.md called "train s". */
   public double epochSeconds() {
     return epochs.stream().mapToDouble(SparkEpochMetrics::totalSeconds).sum();
+  }
+
+  /** 1 − the accuracy of the run's own classifier (its loss's prediction rule); null when not evaluated. */
+  Double ownClassifierError() {
+    return error(run.objective().classifier().metric().key());
   }
 
   /** 1 − an evaluation accuracy; null when the evaluation has no such value. */

@@ -3,7 +3,8 @@ package dev.magnet.spark.index;
 import dev.magnet.core.cluster.ClusterIndex;
 import dev.magnet.core.cluster.KMeans;
 import dev.magnet.core.cluster.KMeansResult;
-import dev.magnet.spark.train.Embedded;
+import dev.magnet.core.matrix.Matrices;
+import dev.magnet.spark.data.EmbeddedExample;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -23,7 +24,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import scala.Tuple2;
 
 /**
- * Refreshes the cluster index across the executors (DESIGN.md §3, step 3).
+ * Refreshes the cluster index across the executors (docs/design.md, "One epoch, as data flows", step 3).
  *
  * <ol>
  *   <li>Per-class K-means. Classes with at most {@code smallClassLimit} examples are clustered
@@ -50,9 +51,9 @@ public final class SparkIndexBuilder {
    */
   public record Refresh(ClusterIndex index, JavaPairRDD<Integer, Long> members, int smallClassJobs, int largeClassJobs) {}
 
-  public static Refresh refresh(JavaSparkContext spark, JavaRDD<Embedded> embeddings, int numClasses, int k,
+  public static Refresh refresh(JavaSparkContext spark, JavaRDD<EmbeddedExample> embeddings, int numClasses, int k,
       ClusterIndex previous, long seed, double alpha, int maxIterations, long smallClassLimit) {
-    return refresh(spark, embeddings, embeddings.map(Embedded::label).countByValue(), numClasses, k, previous, seed,
+    return refresh(spark, embeddings, embeddings.map(EmbeddedExample::label).countByValue(), numClasses, k, previous, seed,
         alpha, maxIterations, smallClassLimit);
   }
 
@@ -62,7 +63,7 @@ public final class SparkIndexBuilder {
    *
    * @param counts examples per class label in {@code embeddings}
    */
-  public static Refresh refresh(JavaSparkContext spark, JavaRDD<Embedded> embeddings, Map<Integer, Long> counts,
+  public static Refresh refresh(JavaSparkContext spark, JavaRDD<EmbeddedExample> embeddings, Map<Integer, Long> counts,
       int numClasses, int k, ClusterIndex previous, long seed, double alpha, int maxIterations, long smallClassLimit) {
     for (int label : counts.keySet()) {
       if (label < 0 || label >= numClasses) {
@@ -108,7 +109,7 @@ public final class SparkIndexBuilder {
     int[] classOfCluster = clusterClass.stream().mapToInt(Integer::intValue).toArray();
     Broadcast<Centroids> shared = spark.broadcast(new Centroids(centroidArray, classOfCluster, numClasses));
 
-    JavaPairRDD<Integer, Embedded> assigned = embeddings
+    JavaPairRDD<Integer, EmbeddedExample> assigned = embeddings
         .mapToPair(e -> new Tuple2<>(shared.value().nearestOfClass(e.embeddingAsDoubles(), e.label()), e))
         .persist(StorageLevel.MEMORY_AND_DISK());
     int clusters = centroidArray.length;
@@ -171,7 +172,7 @@ public final class SparkIndexBuilder {
     return new Refresh(index.withLosses(losses), members, small.size(), large.size());
   }
 
-  private static double[] e(Tuple2<Integer, Embedded> t) {
+  private static double[] e(Tuple2<Integer, EmbeddedExample> t) {
     return t._2().embeddingAsDoubles();
   }
 
@@ -208,10 +209,10 @@ public final class SparkIndexBuilder {
     KMeansResult result = warm != null
         ? KMeans.fit(matrix, Nd4j.create(warm).castTo(matrix.dataType()), maxIterations)
         : KMeans.fit(matrix, k, seed, maxIterations);
-    return dev.magnet.core.distance.Distances.rows(result.centroids());
+    return Matrices.toDoubleRows(result.centroids());
   }
 
-  private static double[][] clusterLargeClass(JavaRDD<Embedded> embeddings, int label, int k, double[][] warm,
+  private static double[][] clusterLargeClass(JavaRDD<EmbeddedExample> embeddings, int label, int k, double[][] warm,
       long seed, int maxIterations) {
     JavaRDD<Vector> vectors = embeddings.filter(e -> e.label() == label)
         .map(e -> Vectors.dense(e.embeddingAsDoubles()))

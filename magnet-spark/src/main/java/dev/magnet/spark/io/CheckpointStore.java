@@ -2,7 +2,7 @@ package dev.magnet.spark.io;
 
 import dev.magnet.core.model.ArtifactStore;
 import dev.magnet.core.model.ModelArtifact;
-import dev.magnet.spark.train.SparkEpochMetrics;
+import dev.magnet.spark.metrics.SparkEpochMetrics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,7 +20,7 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * Per-epoch checkpoints under one directory on any Hadoop file system, so that a killed driver
- * resumes from the last finished epoch (DESIGN.md §3, step 7):
+ * resumes from the last finished epoch (docs/design.md, "One epoch, as data flows", step 9):
  *
  * <pre>
  * dir/epoch-0001/   metadata.json, network.zip (with the updater state), index.bin, metrics.json

@@ -37,7 +37,7 @@ import org.apache.hadoop.fs.RawLocalFileSystem;
 
 /**
  * A directory of published model versions with a {@code LATEST} pointer, on any Hadoop file
- * system, for scheduled retraining (issue 9):
+ * system, for scheduled retraining (docs/design.md, "The model directory"):
  *
  * <pre>
  * dir/v1/  dir/v2/ ...      complete versions: the model directory, metrics.json, report/, publish.json

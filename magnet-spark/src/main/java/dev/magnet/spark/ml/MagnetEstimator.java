@@ -2,7 +2,7 @@ package dev.magnet.spark.ml;
 
 import dev.magnet.core.nn.Architecture;
 import dev.magnet.core.nn.InputShape;
-import dev.magnet.core.train.MagnetParams;
+import dev.magnet.core.params.MagnetParams;
 import dev.magnet.spark.data.SparkDataset;
 import dev.magnet.spark.train.SparkMagnetTrainer;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -97,7 +97,7 @@ public final class MagnetEstimator extends Estimator<MagnetModel> implements Mag
     SparkDataset train = TrainingFrame.of(dataset, features, getLabelCol(), declared);
     JavaSparkContext spark = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
     SparkMagnetTrainer.Outcome outcome = new SparkMagnetTrainer(spark, params,
-        MagnetParamDefinitions.networkSpec(this, train.inputShape()), MagnetParamDefinitions.trainingOptions(this))
+        MagnetParamDefinitions.networkChoice(this).resolve(train.inputShape(), params.seed()), MagnetParamDefinitions.trainingOptions(this))
         .fit(train, null, epoch -> { });
     MagnetModel model = new MagnetModel(uid, outcome.model());
     model.setParent(this);

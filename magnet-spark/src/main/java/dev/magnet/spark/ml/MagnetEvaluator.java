@@ -26,7 +26,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Scores embeddings for Spark's {@code CrossValidator} and {@code TrainValidationSplit}: the
  * leave-one-out retrieval metrics of magnet-core on the transformed rows (every row a query
- * against all the others, DESIGN.md §2), larger is better.
+ * against all the others, docs/design.md, "Evaluation"), larger is better.
  *
  * <ul>
  *   <li>{@code precisionAtOne} (default): Precision@1, rows whose class has no other row excluded;

@@ -1,13 +1,12 @@
 package dev.magnet.spark.ml;
 
 import dev.magnet.core.cluster.ClusterIndex;
-import dev.magnet.core.distance.Distances;
 import dev.magnet.core.eval.ClusterClassifier;
+import dev.magnet.core.matrix.Matrices;
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.core.nn.NetworkFactory;
 import dev.magnet.spark.io.HadoopModelDirectory;
 import dev.magnet.spark.train.NetworkSnapshot;
-import dev.magnet.spark.train.SparkEmbedder;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
@@ -48,7 +47,7 @@ import scala.Option;
  * probabilities (a {@code Vector} over the classes) and the nearest cluster of the index (an int,
  * a row of {@link #clusterCenters()}). An empty output column name leaves that column out.
  *
- * <p>Rows are embedded per partition in batches of {@value SparkEmbedder#BATCH}: the network, the
+ * <p>Rows are embedded per partition in batches of {@value NetworkFactory#DEFAULT_EMBED_BATCH}: the network, the
  * centroids and σ² are broadcast once per {@code transform}, and each partition rebuilds the
  * network once. (The broadcast lives as long as the returned DataFrame may be recomputed; Spark's
  * context cleaner removes it once unreferenced, as for MLlib's own models.)
@@ -173,11 +172,11 @@ public final class MagnetModel extends Model<MagnetModel> implements MagnetStage
     ClusterClassifier rule = new ClusterClassifier(Nd4j.create(scorer.centroids), scorer.clusterClass,
         scorer.numClasses, scorer.sigma2, outputs.nearestClusters());
     int size = (int) features.shape().size();
-    List<Row> batch = new ArrayList<>(SparkEmbedder.BATCH);
+    List<Row> batch = new ArrayList<>(NetworkFactory.DEFAULT_EMBED_BATCH);
     List<Row> out = new ArrayList<>();
     while (rows.hasNext()) {
       batch.add(rows.next());
-      if (batch.size() == SparkEmbedder.BATCH || !rows.hasNext()) {
+      if (batch.size() == NetworkFactory.DEFAULT_EMBED_BATCH || !rows.hasNext()) {
         float[] flat = new float[batch.size() * size];
         for (int i = 0; i < batch.size(); i++) {
           Row row = batch.get(i);
@@ -186,8 +185,8 @@ public final class MagnetModel extends Model<MagnetModel> implements MagnetStage
           }
           System.arraycopy(features.values(row.get(outputs.featuresIndex())), 0, flat, i * size, size);
         }
-        INDArray x = Distances.floatArray(flat, batch.size(), size);
-        INDArray embeddings = NetworkFactory.embed(network, x, SparkEmbedder.BATCH);
+        INDArray x = Matrices.fromFloats(flat, batch.size(), size);
+        INDArray embeddings = NetworkFactory.embed(network, x, NetworkFactory.DEFAULT_EMBED_BATCH);
         double[][] probabilities = rule.predictProba(embeddings);
         int[] nearest = outputs.cluster() ? rule.nearestCluster(embeddings) : null;
         for (int i = 0; i < batch.size(); i++) {

@@ -2,15 +2,15 @@ package dev.magnet.spark.ml;
 
 import dev.magnet.core.nn.Architecture;
 import dev.magnet.core.nn.InputShape;
+import dev.magnet.core.nn.NetworkChoice;
 import dev.magnet.core.nn.NetworkSpec;
-import dev.magnet.core.train.LossKind;
-import dev.magnet.core.train.MagnetParams;
+import dev.magnet.core.params.EnumSpelling;
+import dev.magnet.core.params.LossKind;
+import dev.magnet.core.params.MagnetParams;
 import dev.magnet.spark.train.TrainingOptions;
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
-import java.util.stream.Collectors;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntArrayParam;
 import org.apache.spark.ml.param.IntParam;
@@ -71,7 +71,7 @@ public final class MagnetParamDefinitions implements Serializable {
 
   /** The params of {@code owner}; call {@link #setDefaults} once the owner can return this instance. */
   MagnetParamDefinitions(Params owner) {
-    loss = new Param<>(owner, "loss", "what the network is trained with: " + spellings(LossKind.values()),
+    loss = new Param<>(owner, "loss", "what the network is trained with: " + String.join(", ", EnumSpelling.all(LossKind.class)),
         rule((String v) -> enumValue(LossKind.class, "loss", v)));
     clustersPerClass = new IntParam(owner, "clustersPerClass", "K: K-means clusters per class in the index (>= 1)",
         rule((Integer v) -> PARAMS.withClusters(v, PARAMS.clustersPerBatch(), PARAMS.examplesPerCluster())));
@@ -97,7 +97,7 @@ public final class MagnetParamDefinitions implements Serializable {
             PARAMS.examplesPerCluster(), PARAMS.alpha(), PARAMS.nearestClusters(), PARAMS.refreshEveryBatches(),
             PARAMS.epochs(), PARAMS.batchesPerEpoch(), PARAMS.tripletMargin(), v, PARAMS.seed())));
     seed = new LongParam(owner, "seed", "seed of every random choice: weights, sampling, K-means");
-    network = new Param<>(owner, "network", "the network body: " + spellings(Architecture.values())
+    network = new Param<>(owner, "network", "the network body: " + String.join(", ", EnumSpelling.all(Architecture.class))
         + "; default: fmnist-cnn for images, mlp for vectors", rule((String v) -> enumValue(Architecture.class, "network", v)));
     embeddingDim = new IntParam(owner, "embeddingDim", "width of the embedding (>= 1)",
         rule((Integer v) -> SPEC.withEmbeddingDim(v)));
@@ -127,7 +127,7 @@ public final class MagnetParamDefinitions implements Serializable {
 
   /** Sets every default on {@code owner}, which must already return this instance. */
   void setDefaults(Params owner) {
-    owner.setDefault(loss, spelling(PARAMS.loss()));
+    owner.setDefault(loss, EnumSpelling.of(PARAMS.loss()));
     owner.setDefault(clustersPerClass, PARAMS.clustersPerClass());
     owner.setDefault(clustersPerBatch, PARAMS.clustersPerBatch());
     owner.setDefault(examplesPerCluster, PARAMS.examplesPerCluster());
@@ -151,23 +151,9 @@ public final class MagnetParamDefinitions implements Serializable {
     owner.setDefault(clusterCol, "cluster");
   }
 
-  /** How an enum constant is spelled in a param: lower case, {@code _} as {@code -} (as on the CLI). */
-  static String spelling(Enum<?> value) {
-    return value.name().toLowerCase(Locale.ROOT).replace('_', '-');
-  }
-
+  /** The constant a param's value spells ({@link EnumSpelling}). */
   static <E extends Enum<E>> E enumValue(Class<E> type, String name, String value) {
-    for (E constant : type.getEnumConstants()) {
-      if (spelling(constant).equals(value)) {
-        return constant;
-      }
-    }
-    throw new IllegalArgumentException(name + " must be one of " + spellings(type.getEnumConstants()) + "; " + name
-        + "=" + value);
-  }
-
-  private static String spellings(Enum<?>[] values) {
-    return Arrays.stream(values).map(MagnetParamDefinitions::spelling).collect(Collectors.joining(", "));
+    return EnumSpelling.parse(type, name, value);
   }
 
   /** The shape an {@code inputShape} value stands for. */
@@ -227,24 +213,12 @@ public final class MagnetParamDefinitions implements Serializable {
         stage.getKmeansIterations(), stage.getSeed());
   }
 
-  /** The network for inputs of {@code input}'s shape: the stage's choices, the core's defaults otherwise. */
-  static NetworkSpec networkSpec(MagnetStageParams stage, InputShape input) {
-    NetworkSpec spec = NetworkSpec.of(architecture(stage, input), input)
-        .withEmbeddingDim(stage.getEmbeddingDim())
-        .withLearningRate(stage.getLearningRate())
-        .withSeed(stage.getSeed());
-    if (stage.isDefined(stage.hiddenSizes())) {
-      spec = spec.withHiddenSizes(Arrays.stream(stage.getHiddenSizes()).boxed().toList());
-    }
-    return spec;
-  }
-
-  /** The architecture set, or the CLI's choice: fmnist-cnn for images, mlp for vectors. */
-  static Architecture architecture(MagnetStageParams stage, InputShape input) {
-    if (stage.isDefined(stage.network())) {
-      return enumValue(Architecture.class, "network", stage.getNetwork());
-    }
-    return input.kind() == InputShape.Kind.IMAGE ? Architecture.FMNIST_CNN : Architecture.MLP;
+  /** The stage's network choices; {@link NetworkChoice#resolve} applies the core's defaults to the rest. */
+  static NetworkChoice networkChoice(MagnetStageParams stage) {
+    return new NetworkChoice(stage.isDefined(stage.network())
+        ? enumValue(Architecture.class, "network", stage.getNetwork()) : null, stage.getEmbeddingDim(),
+        stage.getLearningRate(), stage.isDefined(stage.hiddenSizes())
+        ? Arrays.stream(stage.getHiddenSizes()).boxed().toList() : null);
   }
 
   static TrainingOptions trainingOptions(MagnetStageParams stage) {

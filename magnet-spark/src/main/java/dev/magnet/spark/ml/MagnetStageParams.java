@@ -16,7 +16,7 @@ import org.apache.spark.ml.param.Params;
  *
  * <p>A Java interface cannot hold the Param objects as Spark's Scala traits do, so each stage holds
  * one {@link MagnetParamDefinitions} and returns it from {@link #magnetParamDefinitions()}.
- * Names follow {@link dev.magnet.core.train.MagnetParams}: {@code clustersPerClass} is the paper's
+ * Names follow {@link dev.magnet.core.params.MagnetParams}: {@code clustersPerClass} is the paper's
  * K, {@code clustersPerBatch} M, {@code examplesPerCluster} D, {@code nearestClusters} L.
  */
 public interface MagnetStageParams extends Params {

@@ -1,6 +1,6 @@
 package dev.magnet.spark.report;
 
-import dev.magnet.core.distance.Distances;
+import dev.magnet.core.matrix.Matrices;
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.spark.data.Example;
 import dev.magnet.spark.data.SparkDataset;
@@ -116,8 +116,8 @@ public record EmbeddingSample(float[][] embeddings, int[] labels, String source)
       e.decodeInto(features, i * width);
       labels[i] = e.label();
     }
-    float[][] embeddings = Distances.floatRows(
-        model.embed(Distances.floatArray(features, labels.length, width)));
+    float[][] embeddings = Matrices.toFloatRows(
+        model.embed(Matrices.fromFloats(features, labels.length, width)));
     return new EmbeddingSample(embeddings, labels, describe(labels.length, total, what));
   }
 

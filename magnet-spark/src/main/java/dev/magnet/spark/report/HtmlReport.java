@@ -4,7 +4,7 @@ import dev.magnet.core.model.ArtifactStore;
 import dev.magnet.core.model.MagnetVersion;
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.spark.io.HadoopModelDirectory;
-import dev.magnet.spark.train.SparkEpochMetrics;
+import dev.magnet.spark.metrics.SparkEpochMetrics;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;

@@ -2,7 +2,7 @@ package dev.magnet.spark.report;
 
 import dev.magnet.core.cluster.ClusterIndex;
 import dev.magnet.core.model.ModelArtifact;
-import dev.magnet.spark.train.SparkEpochMetrics;
+import dev.magnet.spark.metrics.SparkEpochMetrics;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;

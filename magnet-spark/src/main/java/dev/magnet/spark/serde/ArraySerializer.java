@@ -5,7 +5,7 @@ import com.esotericsoftware.kryo.KryoException;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
-import dev.magnet.core.distance.Distances;
+import dev.magnet.core.matrix.Matrices;
 import org.nd4j.kryo.Nd4jSerializer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -74,7 +74,7 @@ final class ArraySerializer extends Serializer<INDArray> {
     }
     int n = Math.toIntExact(length);
     return switch (dataType) {
-      case FLOAT -> Distances.floatArray(input.readFloats(n), shape);
+      case FLOAT -> Matrices.fromFloats(input.readFloats(n), shape);
       case DOUBLE -> Nd4j.create(input.readDoubles(n), shape, 'c');
       case INT -> Nd4j.createFromArray(input.readInts(n)).reshape('c', shape);
       case LONG -> Nd4j.createFromArray(input.readLongs(n)).reshape('c', shape);

@@ -1,7 +1,6 @@
 package dev.magnet.spark.train;
 
-import dev.magnet.core.loss.BatchHardTripletLoss;
-import dev.magnet.core.loss.MagnetLoss;
+import dev.magnet.core.objective.LabelEncoding;
 import dev.magnet.core.sampling.NeighbourhoodSampler;
 import dev.magnet.spark.data.Example;
 import java.util.ArrayList;
@@ -16,11 +15,10 @@ import org.apache.spark.broadcast.Broadcast;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.factory.Nd4j;
 import scala.Tuple2;
 
 /**
- * Turns a batch plan into DL4J {@code DataSet}s on the executors (DESIGN.md §3, steps 4–5).
+ * Turns a batch plan into DL4J {@code DataSet}s on the executors (docs/design.md, "One epoch, as data flows", steps 4–5).
  *
  * <p>The plan is B batches × S slots of group ids (clusters for Magnet, classes for triplet).
  * Executors group example ids by group, draw {@code draws} members for every (batch, slot)
@@ -31,23 +29,16 @@ import scala.Tuple2;
  * holds the plan, never the example ids.
  */
 public final class BatchMaterialiser {
-  /** Which loss the batch labels are for. */
-  public enum LabelKind {
-    /** [cluster key, class key] per row, for {@link MagnetLoss}. */
-    MAGNET,
-    /** [class key] per row, for {@link BatchHardTripletLoss}. */
-    TRIPLET
-  }
-
   private BatchMaterialiser() {}
 
   /**
    * @param examplesById the training examples keyed by id (partitioned and persisted by the caller)
    * @param members (group, example id) for every example
    * @param plan group of every (batch, slot)
+   * @param labels how the objective encodes a batch's labels
    */
   public static JavaRDD<DataSet> planned(JavaSparkContext spark, JavaPairRDD<Long, Example> examplesById,
-      JavaPairRDD<Integer, Long> members, int[][] plan, int draws, long seed, LabelKind kind, int partitions) {
+      JavaPairRDD<Integer, Long> members, int[][] plan, int draws, long seed, LabelEncoding labels, int numClasses, int partitions) {
     int slots = plan[0].length;
     int rows = slots * draws;
     Map<Integer, List<Integer>> occurrences = new HashMap<>();
@@ -86,7 +77,7 @@ public final class BatchMaterialiser {
           return new Tuple2<>((int) (rowKey / rows), new Row((int) (rowKey % rows), t._2()._1()._2(), t._2()._2()));
         })
         .groupByKey(partitions)
-        .map(batch -> toDataSet(batch._1(), batch._2(), rows, kind));
+        .map(batch -> toDataSet(batch._1(), batch._2(), rows, labels, numClasses));
     return batches.mapPartitions(TaskFaults::check);
   }
 
@@ -108,7 +99,7 @@ public final class BatchMaterialiser {
         .filter(t -> t._2() < keep)
         .mapToPair(t -> new Tuple2<>((int) (t._2() / rows), new Row((int) (t._2() % rows), -1, t._1())))
         .groupByKey(partitions)
-        .map(batch -> oneHot(batch._2(), rows, numClasses))
+        .map(batch -> toDataSet(-1, batch._2(), rows, LabelEncoding.ONE_HOT, numClasses))
         .mapPartitions(TaskFaults::check);
   }
 
@@ -147,7 +138,7 @@ public final class BatchMaterialiser {
     return SparkEmbedder.features(examples);
   }
 
-  static DataSet toDataSet(int batch, Iterable<Row> rows, int count, LabelKind kind) {
+  static DataSet toDataSet(int batch, Iterable<Row> rows, int count, LabelEncoding labels, int numClasses) {
     Row[] ordered = ordered(rows, count, batch);
     int[] groups = new int[count];
     int[] classes = new int[count];
@@ -155,18 +146,6 @@ public final class BatchMaterialiser {
       groups[i] = ordered[i].group;
       classes[i] = ordered[i].example.label();
     }
-    INDArray labels = kind == LabelKind.MAGNET
-        ? MagnetLoss.labels(groups, classes, DataType.FLOAT)
-        : BatchHardTripletLoss.labels(classes, DataType.FLOAT);
-    return new DataSet(features(ordered), labels);
-  }
-
-  private static DataSet oneHot(Iterable<Row> rows, int count, int numClasses) {
-    Row[] ordered = ordered(rows, count, -1);
-    INDArray labels = Nd4j.zeros(DataType.FLOAT, count, numClasses);
-    for (int i = 0; i < count; i++) {
-      labels.putScalar(i, ordered[i].example.label(), 1f);
-    }
-    return new DataSet(features(ordered), labels);
+    return new DataSet(features(ordered), labels.encode(groups, classes, numClasses, DataType.FLOAT));
   }
 }

@@ -1,7 +1,8 @@
 package dev.magnet.spark.train;
 
-import dev.magnet.core.distance.Distances;
+import dev.magnet.core.matrix.Matrices;
 import dev.magnet.core.nn.NetworkFactory;
+import dev.magnet.spark.data.EmbeddedExample;
 import dev.magnet.spark.data.Example;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -14,39 +15,36 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Embeds examples on the executors: the network is broadcast once, rebuilt once per partition,
- * and applied to batches of decoded examples (DESIGN.md §3, step 2).
+ * and applied to batches of decoded examples (docs/design.md, "One epoch, as data flows", step 2).
  */
 public final class SparkEmbedder {
-  /** Rows per forward pass: large enough for oneDNN to be efficient, small enough for any heap. */
-  public static final int BATCH = 256;
-
   private SparkEmbedder() {}
 
   /** The embeddings of {@code examples}; the caller persists and unpersists the result. */
-  public static JavaRDD<Embedded> embed(JavaSparkContext spark, JavaRDD<Example> examples, MultiLayerNetwork network) {
+  public static JavaRDD<EmbeddedExample> embed(JavaSparkContext spark, JavaRDD<Example> examples, MultiLayerNetwork network) {
     int tasks = Math.max(1, Math.min(examples.getNumPartitions(), spark.defaultParallelism()));
     Broadcast<NetworkSnapshot> snapshot = spark.broadcast(new NetworkSnapshot(network, NativeThreads.perTask(spark, tasks)));
     return examples.mapPartitions(partition -> embedPartition(snapshot.value(), TaskFaults.check(partition)));
   }
 
-  private static Iterator<Embedded> embedPartition(NetworkSnapshot snapshot, Iterator<Example> partition) {
+  private static Iterator<EmbeddedExample> embedPartition(NetworkSnapshot snapshot, Iterator<Example> partition) {
     if (!partition.hasNext()) {
       return java.util.Collections.emptyIterator();
     }
     MultiLayerNetwork network = snapshot.restore();
-    List<Embedded> out = new ArrayList<>();
-    List<Example> batch = new ArrayList<>(BATCH);
+    List<EmbeddedExample> out = new ArrayList<>();
+    List<Example> batch = new ArrayList<>(NetworkFactory.DEFAULT_EMBED_BATCH);
     while (partition.hasNext()) {
       batch.add(partition.next());
-      if (batch.size() == BATCH || !partition.hasNext()) {
+      if (batch.size() == NetworkFactory.DEFAULT_EMBED_BATCH || !partition.hasNext()) {
         // One copy of the batch's embeddings to the heap, not one row view and copy per example.
         INDArray features = features(batch);
-        INDArray embedded = NetworkFactory.embed(network, features, BATCH);
-        float[][] embeddings = Distances.floatRows(embedded);
+        INDArray embedded = NetworkFactory.embed(network, features, NetworkFactory.DEFAULT_EMBED_BATCH);
+        float[][] embeddings = Matrices.toFloatRows(embedded);
         NetworkFactory.close(features, embedded);
         for (int i = 0; i < batch.size(); i++) {
           Example e = batch.get(i);
-          out.add(new Embedded(e.id(), e.label(), e.fineLabel(), embeddings[i]));
+          out.add(new EmbeddedExample(e.id(), e.label(), e.fineLabel(), embeddings[i]));
         }
         batch.clear();
       }
@@ -65,6 +63,6 @@ public final class SparkEmbedder {
       }
       e.decodeInto(flat, i * width);
     }
-    return Distances.floatArray(flat, batch.size(), width);
+    return Matrices.fromFloats(flat, batch.size(), width);
   }
 }

@@ -4,19 +4,23 @@ import dev.magnet.core.cluster.ClusterIndex;
 import dev.magnet.core.cluster.ClusterIndexBuilder;
 import dev.magnet.core.eval.ClusterClassifier;
 import dev.magnet.core.eval.KnnClassifier;
+import dev.magnet.core.eval.Metric;
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.core.model.Provenance;
 import dev.magnet.core.nn.NetworkFactory;
 import dev.magnet.core.nn.NetworkSpec;
-import dev.magnet.core.sampling.Neighbourhood;
-import dev.magnet.core.sampling.NeighbourhoodSampler;
-import dev.magnet.core.train.LocalMagnetTrainer;
-import dev.magnet.core.train.LossKind;
-import dev.magnet.core.train.MagnetParams;
+import dev.magnet.core.objective.BatchSampling;
+import dev.magnet.core.objective.GroupPlanner;
+import dev.magnet.core.objective.Objective;
+import dev.magnet.core.params.MagnetParams;
+import dev.magnet.core.util.Format;
+import dev.magnet.core.util.Stopwatch;
+import dev.magnet.spark.data.EmbeddedExample;
 import dev.magnet.spark.data.Example;
 import dev.magnet.spark.data.SparkDataset;
 import dev.magnet.spark.index.PartitionSums;
 import dev.magnet.spark.index.SparkIndexBuilder;
+import dev.magnet.spark.metrics.SparkEpochMetrics;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,7 +46,7 @@ import org.slf4j.LoggerFactory;
 import scala.Tuple2;
 
 /**
- * The distributed training loop (DESIGN.md §3, "One epoch, as data flows"): embed the cached
+ * The distributed training loop (docs/design.md, "One epoch, as data flows"): embed the cached
  * training set on the executors, refresh the cluster index there, sample the neighbourhoods on
  * the driver, materialise the batches on the executors, and fit them with DL4J's parameter
  * averaging. The two baselines (softmax, triplet) run through the same loop, network and data.
@@ -60,6 +64,7 @@ public final class SparkMagnetTrainer {
   /** ND4J threads per task for this job's executors; set by {@link #fit}. */
   private int nativeThreads;
   private final WarmStart warmStart;
+  private final Objective objective;
 
   public SparkMagnetTrainer(JavaSparkContext spark, MagnetParams params, NetworkSpec spec, TrainingOptions options) {
     this(spark, params, spec, options, null);
@@ -72,6 +77,7 @@ public final class SparkMagnetTrainer {
     this.spec = Objects.requireNonNull(spec, "spec");
     this.options = Objects.requireNonNull(options, "options");
     this.warmStart = warmStart;
+    this.objective = Objective.of(params);
   }
 
   /**
@@ -109,17 +115,17 @@ public final class SparkMagnetTrainer {
     JavaPairRDD<Integer, Long> byClass = examples.mapToPair(e -> new Tuple2<>(e.label(), e.id()))
         .persist(StorageLevel.MEMORY_AND_DISK());
     Map<Integer, Long> classCounts = byClass.countByKey();
-    checkNeighbourhoodsFit(classCounts, numClasses);
+    objective.checkData(classCounts, numClasses);
 
     CheckpointPolicy checkpoints = CheckpointPolicy.of(options, spark, params, spec);
     State state = checkpoints.resume(train.labelNames()).orElseGet(() -> warmStart != null
         ? new State(warmStart.model().network(), warmStart.index(), 0, List.of())
-        : new State(NetworkFactory.build(spec, LocalMagnetTrainer.head(params, numClasses)), null, 0, List.of()));
+        : new State(NetworkFactory.build(spec, objective.head(numClasses)), null, 0, List.of()));
     int firstEpoch = state.completedEpochs() + 1;
     if (firstEpoch > 1) {
       LOG.info("resuming after epoch {} from {}", firstEpoch - 1, options.checkpointDir());
     }
-    int rowsPerBatch = rowsPerBatch(classCounts);
+    int rowsPerBatch = objective.rowsPerBatch(classCounts);
     WorkerClock workerClock = new WorkerClock(spark.sc().doubleAccumulator("magnet mini-batch update seconds"));
     int concurrentTasks = Math.max(1, Math.min(partitions, spark.defaultParallelism()));
     ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(rowsPerBatch)
@@ -148,42 +154,36 @@ public final class SparkMagnetTrainer {
         int batches = Math.min(chunk, batchesPerEpoch - done);
         long chunkSeed = Seeds.mix(params.seed(), epoch, done);
         JavaRDD<DataSet> planned;
-        JavaRDD<Embedded> embedded = null;
+        JavaRDD<EmbeddedExample> embedded = null;
         SparkIndexBuilder.Refresh refresh = null;
-        switch (params.loss()) {
-          case MAGNET -> {
+        if (objective.sampling() == BatchSampling.SHUFFLED) {
+          planned = BatchMaterialiser.shuffled(examples, rowsPerBatch, (int) Math.min(batches, n / rowsPerBatch),
+              numClasses, chunkSeed, partitions);
+        } else {
+          JavaPairRDD<Integer, Long> members = byClass;
+          if (objective.sampling() == BatchSampling.NEIGHBOURHOODS) {
             long start = System.nanoTime();
             embedded = SparkEmbedder.embed(spark, examples, sparkNet.getNetwork()).persist(StorageLevel.MEMORY_AND_DISK());
             embedded.count();
-            time.embed += seconds(start);
+            time.embed += Stopwatch.secondsSince(start);
             start = System.nanoTime();
             refresh = SparkIndexBuilder.refresh(spark, embedded, classCounts, numClasses, params.clustersPerClass(), index,
                 chunkSeed, params.alpha(), params.kmeansIterations(), options.smallClassLimit());
             index = refresh.index();
-            time.index += seconds(start);
-            start = System.nanoTime();
-            NeighbourhoodSampler sampler = new NeighbourhoodSampler(index, params.clustersPerBatch(), params.examplesPerCluster());
-            int[][] plan = sampler.plan(batches, new SplittableRandom(chunkSeed)).stream()
-                .map(Neighbourhood::clusters).toArray(int[][]::new);
-            time.plan += seconds(start);
-            planned = BatchMaterialiser.planned(spark, byId, refresh.members(), plan, params.examplesPerCluster(),
-                chunkSeed, BatchMaterialiser.LabelKind.MAGNET, partitions);
+            members = refresh.members();
+            time.index += Stopwatch.secondsSince(start);
           }
-          case TRIPLET -> {
-            long start = System.nanoTime();
-            int[][] plan = tripletPlan(classCounts, batches, new SplittableRandom(chunkSeed));
-            time.plan += seconds(start);
-            planned = BatchMaterialiser.planned(spark, byId, byClass, plan, rowsPerBatch / plan[0].length,
-                chunkSeed, BatchMaterialiser.LabelKind.TRIPLET, partitions);
-          }
-          case SOFTMAX -> planned = BatchMaterialiser.shuffled(examples, rowsPerBatch,
-              (int) Math.min(batches, n / rowsPerBatch), numClasses, chunkSeed, partitions);
-          default -> throw new IllegalStateException("unknown loss " + params.loss());
+          long start = System.nanoTime();
+          GroupPlanner planner = objective.planner(index, classCounts);
+          int[][] plan = planner.plan(batches, new SplittableRandom(chunkSeed));
+          time.plan += Stopwatch.secondsSince(start);
+          planned = BatchMaterialiser.planned(spark, byId, members, plan, planner.draws(), chunkSeed,
+              objective.labels(), numClasses, partitions);
         }
         long start = System.nanoTime();
         planned = planned.persist(StorageLevel.MEMORY_AND_DISK());
         long made = planned.count();
-        time.materialise += seconds(start);
+        time.materialise += Stopwatch.secondsSince(start);
         start = System.nanoTime();
         long cpuStart = processCpuNanos();
         // DL4J persists what it fits (references to the cached batches) and never unpersists it.
@@ -191,14 +191,14 @@ public final class SparkMagnetTrainer {
         double updatesBefore = workerClock.seconds();
         sparkNet.fit(fitted);
         fitted.unpersist(false);
-        double fitSeconds = seconds(start);
+        double fitSeconds = Stopwatch.secondsSince(start);
         time.fit += fitSeconds;
         time.fitCpu += (processCpuNanos() - cpuStart) / 1e9;
         // The workers' updates ran side by side, at most one task per core (or per worker) at a time.
         time.averaging += Math.max(0, fitSeconds - (workerClock.seconds() - updatesBefore) / concurrentTasks);
         start = System.nanoTime();
         lossSum += trainingLoss(sparkNet.getNetwork(), planned, made, chunkSeed);
-        time.score += seconds(start);
+        time.score += Stopwatch.secondsSince(start);
         chunks++;
         planned.unpersist(false);
         if (refresh != null) {
@@ -218,10 +218,12 @@ public final class SparkMagnetTrainer {
           time.averaging);
       history.add(metrics);
       double eta = seconds * (params.epochs() - epoch);
-      LOG.info("epoch {}/{}: loss {} | embed {}s index {}s plan {}s materialise {}s fit {}s (averaging {}s, cpu {}s) | {} examples/s | {}| ETA {}s",
-          epoch, params.epochs(), fmt(metrics.loss()), fmt(time.embed), fmt(time.index), fmt(time.plan),
-          fmt(time.materialise), fmt(time.fit), fmt(time.averaging), fmt(time.fitCpu), fmt(metrics.examplesPerSecond()),
-          describe(validationMetrics), fmt(eta));
+      LOG.info("epoch {}/{}: loss {} | embed {}s index {}s plan {}s materialise {}s fit {}s (averaging {}s, cpu {}s)"
+          + " | {} examples/s | {}| ETA {}s", epoch, params.epochs(), Format.decimals(metrics.loss(), 2),
+          Format.decimals(time.embed, 2), Format.decimals(time.index, 2), Format.decimals(time.plan, 2),
+          Format.decimals(time.materialise, 2), Format.decimals(time.fit, 2), Format.decimals(time.averaging, 2),
+          Format.decimals(time.fitCpu, 2), Format.decimals(metrics.examplesPerSecond(), 2), describe(validationMetrics),
+          Format.decimals(eta, 2));
       listener.accept(metrics);
       ClusterIndex epochIndex = index;
       checkpoints.save(epoch, network,
@@ -262,58 +264,9 @@ public final class SparkMagnetTrainer {
     return sums[1] == 0 ? 0.0 : sums[0] / sums[1];
   }
 
-  /**
-   * Fails before any job when the data cannot give every seed M−1 clusters of other classes:
-   * K clusters per class at most, so at least M−1 ≤ (classes with examples − 1)·K is needed.
-   */
-  private void checkNeighbourhoodsFit(Map<Integer, Long> classCounts, int numClasses) {
-    for (int label : classCounts.keySet()) {
-      if (label < 0 || label >= numClasses) {
-        throw new IllegalArgumentException("label must be in [0, " + numClasses + "); found " + label);
-      }
-    }
-    if (params.loss() != LossKind.MAGNET) {
-      return;
-    }
-    long present = classCounts.size();
-    long impostors = (present - 1) * params.clustersPerClass();
-    if (impostors < params.clustersPerBatch() - 1) {
-      throw new IllegalArgumentException("M-1 impostor clusters are needed but " + present + " classes with examples"
-          + " and K=" + params.clustersPerClass() + " give at most " + impostors + "; M=" + params.clustersPerBatch());
-    }
-  }
-
-  /** M·D rows per batch; for triplet P classes × K examples with P = min(M, eligible classes). */
-  private int rowsPerBatch(Map<Integer, Long> classCounts) {
-    if (params.loss() != LossKind.TRIPLET) {
-      return params.batchSize();
-    }
-    int p = tripletClasses(classCounts);
-    return p * Math.max(2, params.batchSize() / p);
-  }
-
-  private int tripletClasses(Map<Integer, Long> classCounts) {
-    long eligible = classCounts.values().stream().filter(c -> c >= 2).count();
-    if (eligible < 2) {
-      throw new IllegalArgumentException("triplet batches need two classes with at least 2 examples; classes=" + eligible);
-    }
-    return (int) Math.min(params.clustersPerBatch(), eligible);
-  }
-
-  private int[][] tripletPlan(Map<Integer, Long> classCounts, int batches, SplittableRandom random) {
-    int[] eligible = classCounts.entrySet().stream().filter(e -> e.getValue() >= 2)
-        .mapToInt(Map.Entry::getKey).sorted().toArray();
-    int p = tripletClasses(classCounts);
-    int[][] plan = new int[batches][];
-    for (int b = 0; b < batches; b++) {
-      plan[b] = NeighbourhoodSampler.drawMembers(eligible, p, random);
-    }
-    return plan;
-  }
-
   /** The index stored with the model: fresh from the final network, for every loss. */
   private ClusterIndex finalIndex(MultiLayerNetwork network, JavaRDD<Example> examples, int numClasses, ClusterIndex last) {
-    JavaRDD<Embedded> embedded = SparkEmbedder.embed(spark, examples, network).persist(StorageLevel.MEMORY_AND_DISK());
+    JavaRDD<EmbeddedExample> embedded = SparkEmbedder.embed(spark, examples, network).persist(StorageLevel.MEMORY_AND_DISK());
     try {
       SparkIndexBuilder.Refresh refresh = SparkIndexBuilder.refresh(spark, embedded, numClasses, params.clustersPerClass(),
           last, Seeds.mix(params.seed(), -1), params.alpha(), params.kmeansIterations(), options.smallClassLimit());
@@ -336,25 +289,25 @@ public final class SparkMagnetTrainer {
     Collected testSet = Collected.of(SparkEmbedder.embed(spark, validation.examples(), network).collect());
     Map<String, Double> metrics = new LinkedHashMap<>();
     KnnClassifier knn = new KnnClassifier(trainSet.embeddings(), trainSet.labels());
-    metrics.put("knn1_accuracy", KnnClassifier.accuracy(knn.predict(testSet.embeddings(), 1), testSet.labels()));
-    if (params.loss() == LossKind.MAGNET) {
+    metrics.put(Metric.KNN1_ACCURACY.key(), KnnClassifier.accuracy(knn.predict(testSet.embeddings(), 1), testSet.labels()));
+    if (objective.classifier().metric() == Metric.CLUSTER_ACCURACY) {
       // The epoch's index was built before its training; the rule needs one of this network.
       ClusterIndex current = ClusterIndexBuilder.build(trainSet.embeddings(), trainSet.labels(), numClasses,
           params.clustersPerClass(), index, params.seed(), params.alpha(), params.kmeansIterations());
       ClusterClassifier rule = new ClusterClassifier(current.centroidMatrix(), current.clusterClasses(), numClasses,
           current.sigma2(), params.nearestClusters());
-      metrics.put("cluster_accuracy", KnnClassifier.accuracy(rule.predict(testSet.embeddings()), testSet.labels()));
+      metrics.put(Metric.CLUSTER_ACCURACY.key(), KnnClassifier.accuracy(rule.predict(testSet.embeddings()), testSet.labels()));
     }
     if (trainSet.hasFineLabels() && testSet.hasFineLabels()) {
       KnnClassifier fine = new KnnClassifier(trainSet.embeddings(), trainSet.fineLabels());
-      metrics.put("fine_knn1_accuracy", KnnClassifier.accuracy(fine.predict(testSet.embeddings(), 1), testSet.fineLabels()));
+      metrics.put(Metric.KNN1_ACCURACY.fineKey(), KnnClassifier.accuracy(fine.predict(testSet.embeddings(), 1), testSet.fineLabels()));
     }
     return metrics;
   }
 
   /** Embeddings collected to the driver, with their labels. */
   private record Collected(INDArray embeddings, int[] labels, int[] fineLabels) {
-    static Collected of(List<Embedded> rows) {
+    static Collected of(List<EmbeddedExample> rows) {
       float[][] values = new float[rows.size()][];
       int[] labels = new int[rows.size()];
       int[] fine = new int[rows.size()];
@@ -377,18 +330,10 @@ public final class SparkMagnetTrainer {
     return text.toString();
   }
 
-  private static double seconds(long startNanos) {
-    return (System.nanoTime() - startNanos) / 1e9;
-  }
-
   /** CPU time of this JVM, native threads included; -1 where the JVM cannot tell. */
   private static long processCpuNanos() {
     return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
         instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : -1;
-  }
-
-  private static String fmt(double value) {
-    return String.format("%.2f", value);
   }
 
   private static final class Phases {

@@ -1,7 +1,7 @@
 package dev.magnet.spark.train;
 
 /**
- * How the Spark job runs, as opposed to what it learns ({@link dev.magnet.core.train.MagnetParams}).
+ * How the Spark job runs, as opposed to what it learns ({@link dev.magnet.core.params.MagnetParams}).
  *
  * @param checkpointDir Hadoop path for per-epoch checkpoints; null for none
  * @param resume continue from the last complete checkpoint in {@code checkpointDir}

@@ -1,9 +1,10 @@
 package dev.magnet.spark.train;
 
+import dev.magnet.core.objective.Objective;
 import dev.magnet.core.cluster.ClusterIndex;
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.core.nn.InputShape;
-import dev.magnet.core.train.LossKind;
+import dev.magnet.core.params.LossKind;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -68,7 +69,7 @@ public final class WarmStart {
             + ", data labels=" + labelNames + ")");
       }
     }
-    if (loss == LossKind.SOFTMAX && !known.equals(labelNames)) {
+    if (Objective.of(model.params()).predictsClasses() && !known.equals(labelNames)) {
       throw new IllegalArgumentException("the softmax loss continues only with the same labels in the same order"
           + " (its output has one unit per class id); model labels=" + known + ", data labels=" + labelNames);
     }

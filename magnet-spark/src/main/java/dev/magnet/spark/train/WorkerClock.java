@@ -1,5 +1,6 @@
 package dev.magnet.spark.train;
 
+import dev.magnet.spark.metrics.SparkEpochMetrics;
 import org.apache.spark.util.DoubleAccumulator;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.spark.api.TrainingHook;

@@ -8,15 +8,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.magnet.core.data.FashionMnist;
-import dev.magnet.spark.bench.MagnetRunMetrics;
 import dev.magnet.spark.bench.PeerResultTest;
+import dev.magnet.spark.util.ExitCodes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.List;
-import java.util.Map;
-import java.util.OptionalDouble;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -81,29 +78,6 @@ class BenchCommandTest {
     assertBadArgument("output " + out + " already exists and is not empty; pass --overwrite to replace it",
         "bench", "--skip-peer", "--output", out.toString());
     assertEquals("mine", Files.readString(kept));
-  }
-
-  @Test
-  void fullSetTrainingRowIsMagnetsFitRateAgainstThePeersMean() {
-    assertEquals(List.of("training examples/s over these runs (fit phase; peer: mean of its runs)", "3,500.0",
-        "4,375.0", "1.25×"), BenchCommand.fullSetTrainingRow(new double[] {3400, 3600}, 4375));
-  }
-
-  @Test
-  void phaseTableWithAndWithoutAveraging() {
-    MagnetRunMetrics.Epoch plain = new MagnetRunMetrics.Epoch(10, 1.0, 2.0, 0.0, 1.0, 6.0, OptionalDouble.empty(),
-        Map.of());
-    List<List<String>> rows = BenchCommand.phaseRows(new MagnetRunMetrics(List.of(plain), 480));
-    assertEquals(List.of(List.of("embed", "1.00", "10.0%"), List.of("index", "2.00", "20.0%"),
-        List.of("plan", "0.00", "0.0%"), List.of("materialise", "1.00", "10.0%"), List.of("fit", "6.00", "60.0%"),
-        List.of("epoch", "10.00", "100%")), rows);
-    MagnetRunMetrics.Epoch averaged = new MagnetRunMetrics.Epoch(10, 1.0, 2.0, 0.0, 1.0, 6.0, OptionalDouble.of(1.5),
-        Map.of());
-    List<List<String>> withAveraging = BenchCommand.phaseRows(new MagnetRunMetrics(List.of(averaged), 480));
-    assertEquals(7, withAveraging.size());
-    assertTrue(withAveraging.get(5).get(0).startsWith("of which averaging"), withAveraging.toString());
-    assertEquals(List.of("1.50", "15.0%"), withAveraging.get(5).subList(1, 3));
-    assertEquals(0.75, BenchCommand.scalingEfficiency(400, 600, 2), 1e-12);
   }
 
   @Test

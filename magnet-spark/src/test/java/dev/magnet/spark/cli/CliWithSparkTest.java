@@ -10,6 +10,7 @@ import dev.magnet.spark.SparkTestSession;
 import dev.magnet.spark.TestModels;
 import dev.magnet.spark.io.HadoopModelDirectory;
 import dev.magnet.spark.io.MetricsJson;
+import dev.magnet.spark.util.ExitCodes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

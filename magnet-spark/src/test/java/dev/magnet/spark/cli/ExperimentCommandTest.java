@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.magnet.core.data.LabelledDataset;
 import dev.magnet.core.data.SyntheticData;
 import dev.magnet.spark.SparkTestSession;
+import dev.magnet.spark.experiment.ExperimentRunner;
+import dev.magnet.spark.util.ExitCodes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -116,14 +118,14 @@ class ExperimentCommandTest {
     assertEquals(ExitCodes.SUCCESS, run.status(), run.toString());
     for (String loss : List.of("magnet", "softmax", "triplet")) {
       assertTrue(run.out().contains("$ ./spark-submit train --data " + trainData + " --validation " + testData
-          + " --network fmnist-cnn --loss " + loss + " --epochs 1 --seed 42 --no-report --output " + dir + "/" + loss
-          + " --overwrite"), "each run's command is printed:\n" + run);
+          + " --network fmnist-cnn --loss " + loss + " --epochs 1 --seed 42 --output " + dir + "/" + loss
+          + " --no-report --overwrite"), "each run's command is printed:\n" + run);
       assertTrue(run.out().contains("$ ./spark-submit evaluate --model " + dir + "/" + loss), run.toString());
     }
-    String table = Files.readString(dir.resolve(ExperimentCommand.TABLE));
+    String table = Files.readString(dir.resolve(ExperimentRunner.TABLE));
     assertTrue(run.out().contains(table), "the table is printed too");
     assertEquals(3 + 2, table.lines().takeWhile(l -> l.startsWith("|")).count(), table);
-    assertTrue(Files.readString(dir.resolve(ExperimentCommand.SCRIPT)).contains("./spark-submit evaluate"));
+    assertTrue(Files.readString(dir.resolve(ExperimentRunner.SCRIPT)).contains("./spark-submit evaluate"));
 
     JsonNode results = new ObjectMapper().readTree(dir.resolve("results.json").toFile());
     assertEquals("classification", results.get("experiment").asText());
@@ -159,6 +161,6 @@ class ExperimentCommandTest {
     assertEquals(ExitCodes.SUCCESS, resumed.status(), resumed.toString());
     assertFalse(resumed.out().contains("$ ./spark-submit"), resumed.toString());
     assertTrue(resumed.out().contains("= triplet: taken over from " + dir + "/results.json"), resumed.toString());
-    assertEquals(table, Files.readString(dir.resolve(ExperimentCommand.TABLE)), "the same figures");
+    assertEquals(table, Files.readString(dir.resolve(ExperimentRunner.TABLE)), "the same figures");
   }
 }

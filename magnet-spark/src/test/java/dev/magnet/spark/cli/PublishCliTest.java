@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.magnet.spark.SparkTestSession;
 import dev.magnet.spark.io.MetricsJson;
 import dev.magnet.spark.io.PublishDirectory;
+import dev.magnet.spark.train.TrainRequest;
+import dev.magnet.spark.util.ExitCodes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -134,7 +136,7 @@ class PublishCliTest {
   @Test
   void aRunIdThatDiedResumesFromItsCheckpoints() throws IOException {
     Path root = tmp.resolve("published");
-    Path checkpoints = root.resolve(TrainCommand.RUNS_DIR).resolve("day-7");
+    Path checkpoints = root.resolve(TrainRequest.Publication.RUNS_DIR).resolve("day-7");
     // the attempt that died: it finished epoch 1 of 2 (same parameters, one epoch, its checkpoint kept)
     CliRun died = train("--output", tmp.resolve("died").toString(), "--checkpoint-dir", checkpoints.toString());
     assertEquals(ExitCodes.SUCCESS, died.status(), died.toString());

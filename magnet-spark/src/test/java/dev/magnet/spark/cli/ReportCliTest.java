@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.magnet.spark.SparkTestSession;
 import dev.magnet.spark.report.HtmlReport;
 import dev.magnet.spark.report.Plot;
+import dev.magnet.spark.util.ExitCodes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

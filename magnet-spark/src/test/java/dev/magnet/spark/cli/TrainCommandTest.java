@@ -7,9 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.magnet.core.nn.Architecture;
 import dev.magnet.core.nn.InputShape;
 import dev.magnet.core.nn.NetworkSpec;
-import dev.magnet.core.train.LossKind;
-import dev.magnet.core.train.MagnetParams;
+import dev.magnet.core.params.LossKind;
+import dev.magnet.core.params.MagnetParams;
+import dev.magnet.spark.data.DataSource;
+import dev.magnet.spark.train.TrainArgs;
+import dev.magnet.spark.train.TrainRequest;
 import dev.magnet.spark.train.TrainingOptions;
+import dev.magnet.spark.util.ExitCodes;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
@@ -45,39 +49,70 @@ class TrainCommandTest {
     TrainCommand c = parse("--data", "synthetic:classes=4,dim=16", "--validation", "synthetic:per=10",
         "--limit", "500", "--coarse", "fashion-mnist", "--loss", "triplet", "--network", "resnet-small",
         "--epochs", "7", "-K", "3", "-M", "6", "-D", "5", "--alpha", "0.5", "-L", "20", "--refresh-every", "50",
-        "--embedding-dim", "32", "--learning-rate", "0.01", "--seed", "99", "--averaging-frequency", "3",
-        "--workers", "4", "--checkpoint-dir", "/tmp/ckpt", "--resume", "--output", "/tmp/model", "--overwrite",
-        "--master", "local[2]", "--metrics", "/tmp/m.json", "--min-metric", "knn1_accuracy=0.8",
-        "--min-metric", "nmi=0.5");
-    MagnetParams p = c.params();
-    assertEquals(new MagnetParams(LossKind.TRIPLET, 3, 6, 5, 0.5, 20, 50, 7, 0,
-        MagnetParams.DEFAULT_TRIPLET_MARGIN, MagnetParams.DEFAULT_KMEANS_ITERATIONS, 99), p);
-    NetworkSpec spec = c.networkSpec(InputShape.image(3, 32, 32));
-    assertEquals(new NetworkSpec(Architecture.RESNET_SMALL, InputShape.image(3, 32, 32), 32, List.of(), 99, 0.01,
+        "--batches-per-epoch", "40", "--triplet-margin", "0.3", "--kmeans-iterations", "12",
+        "--embedding-dim", "32", "--hidden-sizes", "64,48", "--learning-rate", "0.01", "--seed", "99",
+        "--averaging-frequency", "3", "--workers", "4", "--checkpoint-dir", "/tmp/ckpt", "--resume",
+        "--output", "/tmp/model", "--overwrite", "--master", "local[2]", "--metrics", "/tmp/m.json",
+        "--min-metric", "knn1_accuracy=0.8", "--min-metric", "nmi=0.5", "--no-report");
+    TrainRequest r = c.request().check();
+    assertEquals(new MagnetParams(LossKind.TRIPLET, 3, 6, 5, 0.5, 20, 50, 7, 40, 0.3, 12, 99), r.params());
+    NetworkSpec spec = r.network().resolve(InputShape.image(3, 32, 32), r.params().seed());
+    assertEquals(new NetworkSpec(Architecture.RESNET_SMALL, InputShape.image(3, 32, 32), 32, List.of(64, 48), 99, 0.01,
         DataType.FLOAT), spec);
-    assertEquals(new TrainingOptions("/tmp/ckpt", true, 3, 4, TrainingOptions.DEFAULT_SMALL_CLASS_LIMIT),
-        c.trainingOptions());
-    assertEquals(DataSpec.Kind.SYNTHETIC, c.data.kind());
-    assertEquals(Map.of("classes", 4, "dim", 16), c.data.settings());
-    assertEquals(Map.of("per", 10), c.validation.settings());
-    assertEquals(500, c.rowLimit());
-    assertEquals("fashion-mnist", c.coarse);
-    assertEquals("/tmp/model", c.output);
-    assertTrue(c.overwrite);
+    assertEquals(new TrainingOptions("/tmp/ckpt", true, 3, 4, TrainingOptions.DEFAULT_SMALL_CLASS_LIMIT), r.options());
+    assertEquals(DataSource.Kind.SYNTHETIC, r.data().kind());
+    assertEquals(Map.of("classes", 4, "dim", 16), r.data().settings());
+    assertEquals(Map.of("per", 10), r.validation().settings());
+    assertEquals(500, r.limit());
+    assertEquals("fashion-mnist", r.coarse());
+    assertEquals("/tmp/model", r.output());
+    assertTrue(r.overwrite());
+    assertFalse(r.report());
     assertEquals("local[2]", c.spark.master);
-    assertEquals("/tmp/m.json", c.metricsPath());
-    assertEquals(Map.of("knn1_accuracy", 0.8, "nmi", 0.5), c.minMetrics);
+    assertEquals("/tmp/m.json", r.metricsPath(r.output()));
+    assertEquals(Map.of("knn1_accuracy", 0.8, "nmi", 0.5), r.minMetrics());
   }
 
   @Test
   void optionsLeftOutKeepTheDefaultsStatedInTheParamsTypes() {
     TrainCommand c = parse("--data", "fashion-mnist", "--output", "out/model");
-    assertEquals(MagnetParams.defaults(), c.params());
-    assertEquals(TrainingOptions.defaults(), c.trainingOptions());
-    assertEquals(NetworkSpec.of(Architecture.FMNIST_CNN, InputShape.FASHION_MNIST), c.networkSpec(InputShape.FASHION_MNIST));
-    assertEquals(NetworkSpec.of(Architecture.MLP, InputShape.vector(8)), c.networkSpec(InputShape.vector(8)));
-    assertEquals("out/model/metrics.json", c.metricsPath());
+    TrainRequest r = c.request().check();
+    assertEquals(MagnetParams.defaults(), r.params());
+    assertEquals(TrainingOptions.defaults(), r.options());
+    long seed = MagnetParams.DEFAULT_SEED;
+    assertEquals(NetworkSpec.of(Architecture.FMNIST_CNN, InputShape.FASHION_MNIST).withSeed(seed),
+        r.network().resolve(InputShape.FASHION_MNIST, seed));
+    assertEquals(NetworkSpec.of(Architecture.MLP, InputShape.vector(8)).withSeed(seed),
+        r.network().resolve(InputShape.vector(8), seed));
+    assertEquals("out/model/metrics.json", r.metricsPath(r.output()));
+    assertTrue(r.report());
     assertEquals(SparkOptions.DEFAULT_MASTER, c.spark.master);
+  }
+
+  /**
+   * A request spelled as a command line and parsed again is the same request: what the experiments
+   * and the demo print is the run they do.
+   */
+  @Test
+  void aRequestSpelledAsACommandLineParsesBackToItself() {
+    List<TrainRequest> requests = List.of(
+        parse("--data", "fashion-mnist", "--output", "out/m").request().check(),
+        parse("--data", "idx:a.idx,b.idx", "--validation", "fashion-mnist-test", "--limit", "500", "--coarse",
+            "fashion-mnist", "--loss", "triplet", "--network", "mlp", "--epochs", "2", "-K", "3", "-M", "6", "-D",
+            "5", "--alpha", "0.25", "-L", "20", "--refresh-every", "50", "--batches-per-epoch", "40",
+            "--triplet-margin", "0.3", "--kmeans-iterations", "12", "--embedding-dim", "32", "--hidden-sizes",
+            "64,48", "--learning-rate", "0.0001", "--seed", "99", "--averaging-frequency", "3", "--workers", "4",
+            "--checkpoint-dir", "/tmp/ckpt", "--resume", "--output", "/tmp/model", "--overwrite", "--metrics",
+            "/tmp/m.json", "--min-metric", "knn1_accuracy=0.8", "--no-report").request().check(),
+        parse("--data", "synthetic:classes=4", "--validation", "synthetic:per=3", "--publish-to", "/p", "--run-id",
+            "day-1", "--no-worse-than", "latest:0.005", "--compare-metric", "nmi", "--init-from", "/p")
+            .request().check());
+    for (TrainRequest request : requests) {
+      List<String> args = request.toArgs();
+      assertEquals(TrainArgs.COMMAND, args.get(0));
+      assertEquals(request, parse(args.subList(1, args.size()).toArray(String[]::new)).request().check(), args
+          .toString());
+    }
   }
 
   @Test
@@ -87,7 +122,8 @@ class TrainCommandTest {
     Set<String> train = new TreeSet<>(new CommandLine(new TrainCommand()).getCommandSpec().optionsMap().keySet());
     assertEquals(new TreeSet<>(Set.of("--data", "--validation", "--limit", "--coarse", "--loss", "--network", "--epochs",
         "-K", "--clusters-per-class", "-M", "--clusters-per-batch", "-D", "--examples-per-cluster", "--alpha", "-L",
-        "--nearest-clusters", "--refresh-every", "--embedding-dim", "--learning-rate", "--seed",
+        "--nearest-clusters", "--refresh-every", "--batches-per-epoch", "--triplet-margin", "--kmeans-iterations",
+        "--embedding-dim", "--hidden-sizes", "--learning-rate", "--seed",
         "--averaging-frequency", "--workers", "--checkpoint-dir", "--resume", "--init-from", "--output", "--publish-to",
         "--run-id", "--no-worse-than", "--compare-metric", "--overwrite", "--master",
         "--metrics", "--min-metric", "--no-report", "-h", "--help", "-V", "--version")), train);
@@ -135,7 +171,7 @@ class TrainCommandTest {
         "--output", "o");
     assertBadArgument("magnet train: pass exactly one of --output and --publish-to; output=null, publish-to=null",
         "train", "--data", "fashion-mnist");
-    assertBadArgument("--run-id and --no-worse-than need --publish-to", "train", "--data", "fashion-mnist", "--output",
+    assertBadArgument("--run-id, --no-worse-than and --compare-metric need --publish-to", "train", "--data", "fashion-mnist", "--output",
         "o", "--run-id", "day-1");
     assertBadArgument("--no-worse-than compares held-out metrics; pass --validation", "train", "--data",
         "fashion-mnist", "--publish-to", "p", "--no-worse-than", "latest:0.01");

@@ -5,8 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.magnet.core.train.LossKind;
-import dev.magnet.spark.train.SparkEpochMetrics;
+import dev.magnet.core.nn.Architecture;
+import dev.magnet.core.params.LossKind;
+import dev.magnet.core.params.MagnetParams;
+import dev.magnet.spark.data.DataSource;
+import dev.magnet.spark.metrics.SparkEpochMetrics;
+import dev.magnet.spark.train.TrainRequest;
+import dev.magnet.spark.util.Arguments;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,8 +37,10 @@ class ExperimentTableTest {
   }
 
   private static ExperimentSetup setup(double target) {
-    return new ExperimentSetup("fashion-mnist", "fashion-mnist-test", "fashion-mnist", "fmnist-cnn", 3,
-        OptionalInt.empty(), 42, target, 250, 4, List.of(), "out/x");
+    TrainRequest template = TrainRequest.of(DataSource.parse("fashion-mnist"), "unused")
+        .withData(DataSource.parse("fashion-mnist"), DataSource.parse("fashion-mnist-test"));
+    return new ExperimentSetup(template, "fashion-mnist", Architecture.FMNIST_CNN, 3, OptionalInt.empty(), 42, target,
+        250, 4, List.of(), "out/x");
   }
 
   private static RunResult result(RunSpec run, List<SparkEpochMetrics> epochs, Map<String, Double> evaluation) {
@@ -119,11 +126,13 @@ class ExperimentTableTest {
         plan.runs().stream().map(RunSpec::name).toList());
     RunSpec k1 = plan.runs().get(1);
     // 4 coarse classes of 1 cluster leave 3 impostors: M = 4, and D = 12 keeps 48 rows a batch.
-    assertEquals(List.of("-K", "1", "-M", "4", "-D", "12"), k1.options());
+    MagnetParams shared = MagnetParams.defaults().withEpochs(3);
+    assertEquals(shared.withClusters(1, 4, 12), k1.params());
     assertEquals("K=1 (M=4, D=12)", k1.label());
-    assertEquals(List.of("-K", "4"), plan.runs().get(2).options(), "3 classes x 4 clusters give the 11 impostors");
-    assertEquals(List.of("--refresh-every", "250"), plan.runs().get(4).options());
-    assertEquals(List.of("--alpha", "0.25"), plan.runs().get(5).options());
+    assertEquals(shared.withClusters(4, 12, 4), plan.runs().get(2).params(),
+        "3 classes x 4 clusters give the 11 impostors");
+    assertEquals(shared.withRefreshEveryBatches(250), plan.runs().get(4).params());
+    assertEquals(shared.withAlpha(0.25), plan.runs().get(5).params());
     assertTrue(plan.runs().stream().allMatch(r -> r.loss() == LossKind.MAGNET));
     assertEquals(List.of("train", "--data", "fashion-mnist", "--validation", "fashion-mnist-test", "--coarse",
         "fashion-mnist", "--network", "fmnist-cnn", "--loss", "magnet", "--epochs", "3", "--seed", "42", "-K", "1",
@@ -135,16 +144,16 @@ class ExperimentTableTest {
     assertEquals("--target-error must be in (0, 1); target-error=1.5",
         assertThrows(IllegalArgumentException.class, () -> setup(1.5)).getMessage());
     assertEquals("the ablation needs at least 2 coarse classes; classes=1",
-        assertThrows(IllegalArgumentException.class, () -> ExperimentPlan.ablation(1, 250)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ExperimentPlan.ablation(MagnetParams.defaults(), 1, 250)).getMessage());
     assertEquals("a run name must be lower-case letters, digits, '.' and '-'; name=K 1",
         assertThrows(IllegalArgumentException.class,
-            () -> new RunSpec("K 1", "K=1", LossKind.MAGNET, List.of(), Map.of())).getMessage());
+            () -> new RunSpec("K 1", "K=1", MagnetParams.defaults(), Map.of())).getMessage());
   }
 
   @Test
   void commandLinesAreQuotedForAShell() {
     assertEquals("./spark-submit train --data idx:a/b.idx,c.idx --train-args '--workers 2' 'it'\\''s'",
-        ExperimentResults.commandLine(List.of("train", "--data", "idx:a/b.idx,c.idx", "--train-args", "--workers 2",
+        Arguments.shell(List.of("train", "--data", "idx:a/b.idx,c.idx", "--train-args", "--workers 2",
             "it's")));
   }
 }

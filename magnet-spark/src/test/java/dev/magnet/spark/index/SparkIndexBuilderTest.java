@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.magnet.core.cluster.ClusterIndex;
 import dev.magnet.core.cluster.ClusterIndexBuilder;
 import dev.magnet.spark.SparkTestSession;
-import dev.magnet.spark.train.Embedded;
+import dev.magnet.spark.data.EmbeddedExample;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -36,9 +36,9 @@ class SparkIndexBuilderTest {
   }
 
   /** 4 classes × 3 well-separated blobs of 30 points in 4-D. */
-  private static List<Embedded> blobs() {
+  private static List<EmbeddedExample> blobs() {
     SplittableRandom random = new SplittableRandom(3);
-    List<Embedded> rows = new ArrayList<>();
+    List<EmbeddedExample> rows = new ArrayList<>();
     long id = 0;
     for (int c = 0; c < 4; c++) {
       for (int b = 0; b < 3; b++) {
@@ -48,7 +48,7 @@ class SparkIndexBuilderTest {
           r[1] = 20 * b + (float) (0.2 * random.nextGaussian());
           r[2] = (float) (0.2 * random.nextGaussian());
           r[3] = (float) (0.2 * random.nextGaussian());
-          rows.add(new Embedded(id++, c, 3 * c + b, r));
+          rows.add(new EmbeddedExample(id++, c, 3 * c + b, r));
         }
       }
     }
@@ -66,7 +66,7 @@ class SparkIndexBuilderTest {
   @ParameterizedTest(name = "smallClassLimit={0}")
   @ValueSource(longs = {1_000_000, 1})
   void matchesTheSingleJvmIndexUpToPermutation(long smallClassLimit) {
-    List<Embedded> rows = blobs();
+    List<EmbeddedExample> rows = blobs();
     SparkIndexBuilder.Refresh refresh = SparkIndexBuilder.refresh(spark, spark.parallelize(rows, 3), 4, 3, null,
         11, 1.0, 50, smallClassLimit);
     boolean grouped = smallClassLimit > 1000;
@@ -109,7 +109,7 @@ class SparkIndexBuilderTest {
   @ParameterizedTest(name = "smallClassLimit={0}")
   @ValueSource(longs = {1_000_000, 1})
   void warmStartFromThePreviousIndexKeepsClusterOrder(long smallClassLimit) {
-    List<Embedded> rows = blobs();
+    List<EmbeddedExample> rows = blobs();
     SparkIndexBuilder.Refresh first = SparkIndexBuilder.refresh(spark, spark.parallelize(rows, 3), 4, 3, null,
         5, 1.0, 50, smallClassLimit);
     SparkIndexBuilder.Refresh second = SparkIndexBuilder.refresh(spark, spark.parallelize(rows, 2), 4, 3, first.index(),

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.magnet.spark.bench.PeakMemory;
-import dev.magnet.spark.train.SparkEpochMetrics;
+import dev.magnet.spark.metrics.PeakMemory;
+import dev.magnet.spark.metrics.SparkEpochMetrics;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.magnet.core.nn.NetworkSpec;
-import dev.magnet.core.train.MagnetParams;
+import dev.magnet.core.params.MagnetParams;
 import dev.magnet.spark.TestModels;
 import dev.magnet.spark.train.TrainingOptions;
 import java.util.Arrays;
@@ -16,10 +16,10 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.Params;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * Every setter rejects a bad value with the rule and the value, and leaves the param as it was.

@@ -2,7 +2,7 @@ package dev.magnet.spark.report;
 
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.spark.TestModels;
-import dev.magnet.spark.train.SparkEpochMetrics;
+import dev.magnet.spark.metrics.SparkEpochMetrics;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

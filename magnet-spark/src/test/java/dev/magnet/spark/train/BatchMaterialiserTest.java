@@ -3,6 +3,7 @@ package dev.magnet.spark.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.magnet.core.objective.LabelEncoding;
 import dev.magnet.spark.SparkTestSession;
 import dev.magnet.spark.data.Example;
 import java.util.ArrayList;
@@ -51,7 +52,7 @@ class BatchMaterialiserTest {
     int[][] plan = {{5, 0, 2}, {1, 3, 4}, {5, 4, 0}, {0, 5, 3}};
     int d = 4;
     List<DataSet> batches = BatchMaterialiser.planned(spark, byId, spark.parallelizePairs(members, 2), plan, d, 7,
-        BatchMaterialiser.LabelKind.MAGNET, 3).collect();
+        LabelEncoding.CLUSTER_AND_CLASS, 6, 3).collect();
     assertEquals(plan.length, batches.size());
     Set<List<Integer>> seenPlans = new HashSet<>();
     for (DataSet batch : batches) {
@@ -83,7 +84,7 @@ class BatchMaterialiserTest {
     assertEquals(expected, seenPlans);
     // Reproducible: the same seed draws the same members.
     List<DataSet> again = BatchMaterialiser.planned(spark, byId, spark.parallelizePairs(members, 3), plan, d, 7,
-        BatchMaterialiser.LabelKind.MAGNET, 2).collect();
+        LabelEncoding.CLUSTER_AND_CLASS, 6, 2).collect();
     Set<String> first = new HashSet<>();
     Set<String> second = new HashSet<>();
     batches.forEach(b -> first.add(b.getFeatures().toString()));

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.magnet.core.cluster.ClusterIndex;
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.core.nn.InputShape;
-import dev.magnet.core.train.LossKind;
+import dev.magnet.core.params.LossKind;
 import dev.magnet.spark.TestModels;
 import java.util.List;
 import org.junit.jupiter.api.Test;

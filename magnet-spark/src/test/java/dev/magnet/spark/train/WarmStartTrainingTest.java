@@ -10,10 +10,11 @@ import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.core.nn.Architecture;
 import dev.magnet.core.nn.InputShape;
 import dev.magnet.core.nn.NetworkSpec;
-import dev.magnet.core.train.MagnetParams;
+import dev.magnet.core.params.MagnetParams;
 import dev.magnet.spark.SparkTestSession;
 import dev.magnet.spark.data.Example;
 import dev.magnet.spark.data.SparkDataset;
+import dev.magnet.spark.metrics.SparkEpochMetrics;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -104,7 +105,7 @@ class WarmStartTrainingTest {
       }
     }
     ClusterClassifier rule = new ClusterClassifier(retrained.index().centroidMatrix(), retrained.index().clusterClasses(),
-        4, retrained.index().sigma2(), ClusterClassifier.DEFAULT_L);
+        4, retrained.index().sigma2(), MagnetParams.DEFAULT_L);
     int[] predicted = rule.predict(retrained.embed(Nd4j.create(held.toArray(new float[0][]))));
     long right = java.util.Arrays.stream(predicted).filter(p -> p == 3).count();
     assertTrue(right >= 0.8 * predicted.length, "held-out examples of the new class classified as it: " + right

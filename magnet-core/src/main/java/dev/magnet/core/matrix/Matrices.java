@@ -1,0 +1,86 @@
+package dev.magnet.core.matrix;
+
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Conversions between ND4J matrices and Java arrays, each in one bulk copy of the buffer.
+ *
+ * <p>Embeddings travel as {@code float[]} rows wherever they leave ND4J (Spark records, Parquet,
+ * Kryo) and as {@code [rows, dimension]} matrices wherever the core computes on them; these are
+ * the only converters between the two. ND4J's own routes are slow: its
+ * {@code Nd4j.create(float[], shape, order)} writes one value at a time and {@code toDoubleMatrix()}
+ * makes a view and a copy per row, each about ten times slower than one bulk copy
+ * (docs/benchmarks.md).
+ */
+public final class Matrices {
+  private Matrices() {}
+
+  /** A c-ordered float array of {@code shape} holding {@code values}. */
+  public static INDArray fromFloats(float[] values, long... shape) {
+    long length = 1;
+    for (long d : shape) {
+      length *= d;
+    }
+    if (length != values.length) {
+      throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + length
+          + " values; values=" + values.length);
+    }
+    INDArray a = Nd4j.createUninitialized(DataType.FLOAT, shape, 'c');
+    if (values.length > 0) {
+      a.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer().put(values);
+    }
+    return a;
+  }
+
+  /** A {@code [rows, n]} float matrix of equally long rows; an empty list gives {@code [0, 0]}. */
+  public static INDArray fromFloatRows(float[][] rows) {
+    int n = rows.length == 0 ? 0 : rows[0].length;
+    float[] flat = new float[rows.length * n];
+    for (int i = 0; i < rows.length; i++) {
+      if (rows[i].length != n) {
+        throw new IllegalArgumentException("rows differ in length: " + rows[i].length + "!=" + n + " at row " + i);
+      }
+      System.arraycopy(rows[i], 0, flat, i * n, n);
+    }
+    return fromFloats(flat, rows.length, n);
+  }
+
+  /** The rows of a 2-D matrix as double arrays. */
+  public static double[][] toDoubleRows(INDArray m) {
+    int n = columns(m);
+    double[] flat = dense(m).data().asDouble();
+    double[][] out = new double[Math.toIntExact(m.rows())][];
+    Arrays.setAll(out, i -> Arrays.copyOfRange(flat, i * n, (i + 1) * n));
+    return out;
+  }
+
+  /** The rows of a 2-D matrix as float arrays. */
+  public static float[][] toFloatRows(INDArray m) {
+    int n = columns(m);
+    float[] flat = dense(m).data().asFloat();
+    float[][] out = new float[Math.toIntExact(m.rows())][];
+    Arrays.setAll(out, i -> Arrays.copyOfRange(flat, i * n, (i + 1) * n));
+    return out;
+  }
+
+  /** {@code m} itself when its buffer is exactly its elements in row-major order, else a copy that is. */
+  public static INDArray dense(INDArray m) {
+    return m.ordering() == 'c' && !m.isView() && m.data().length() == m.length() ? m : m.dup('c');
+  }
+
+  /** Fails unless {@code m} is a 2-D matrix. */
+  public static void checkMatrix(INDArray m, String name) {
+    if (m.rank() != 2) {
+      throw new IllegalArgumentException(name + " must be a 2-D matrix; shape=" + Arrays.toString(m.shape()));
+    }
+  }
+
+  private static int columns(INDArray m) {
+    checkMatrix(m, "matrix");
+    return Math.toIntExact(m.columns());
+  }
+}

@@ -1,0 +1,157 @@
+package dev.magnet.core.params;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import java.util.Objects;
+
+/**
+ * The training hyper-parameters, shared by the single-JVM trainer, the Spark trainer and the
+ * fitted model (which carries the exact parameters that produced it). Defaults are stated once,
+ * in {@link #defaults()}; every value is checked when the record is built.
+ *
+ * @param loss what the network is trained with
+ * @param clustersPerClass K: K-means clusters per class in the index
+ * @param clustersPerBatch M: clusters per neighbourhood (one mini-batch)
+ * @param examplesPerCluster D: examples drawn from each cluster of a neighbourhood
+ * @param alpha the Magnet loss margin α
+ * @param nearestClusters L: clusters that vote in the classification rule
+ * @param refreshEveryBatches refresh the index every this many batches; 0 = once per epoch
+ * @param epochs passes over the training set
+ * @param batchesPerEpoch mini-batches per epoch; 0 = training set size / (M·D), rounded up
+ * @param tripletMargin margin of the batch-hard triplet baseline
+ * @param kmeansIterations most Lloyd iterations of one K-means refresh
+ * @param seed seed of every random choice of the run (sampling, K-means initialisation)
+ */
+public record MagnetParams(
+    LossKind loss,
+    int clustersPerClass,
+    int clustersPerBatch,
+    int examplesPerCluster,
+    double alpha,
+    int nearestClusters,
+    int refreshEveryBatches,
+    int epochs,
+    int batchesPerEpoch,
+    double tripletMargin,
+    int kmeansIterations,
+    long seed) {
+
+  /** The paper's K for Fashion-MNIST-sized classes. */
+  public static final int DEFAULT_K = 8;
+  /** The paper's M. */
+  public static final int DEFAULT_M = 12;
+  /** The paper's D. */
+  public static final int DEFAULT_D = 4;
+  /** The paper's α. */
+  public static final double DEFAULT_ALPHA = 1.0;
+  /** The paper's L (or all clusters, if fewer). */
+  public static final int DEFAULT_L = 128;
+  /** Refresh once per epoch. */
+  public static final int DEFAULT_REFRESH_EVERY_BATCHES = 0;
+  /** Enough for the Fashion-MNIST targets of the README. */
+  public static final int DEFAULT_EPOCHS = 3;
+  /** Hermans et al.'s margin for batch-hard triplets. */
+  public static final double DEFAULT_TRIPLET_MARGIN = 0.2;
+  /** Warm-started refreshes converge in a few iterations; this only bounds a cold start. */
+  public static final int DEFAULT_KMEANS_ITERATIONS = 30;
+  /** Any fixed seed: runs are reproducible unless a caller picks another. */
+  public static final long DEFAULT_SEED = 42;
+
+  public MagnetParams {
+    Objects.requireNonNull(loss, "loss must be given; loss=null");
+    positive("clustersPerClass (K)", clustersPerClass);
+    if (clustersPerBatch < 2) {
+      throw new IllegalArgumentException(
+          "clustersPerBatch (M) must be at least 2: the loss needs clusters of another class; M=" + clustersPerBatch);
+    }
+    positive("examplesPerCluster (D)", examplesPerCluster);
+    if (!(alpha >= 0) || Double.isInfinite(alpha)) {
+      throw new IllegalArgumentException("alpha must be finite and >= 0; alpha=" + alpha);
+    }
+    positive("nearestClusters (L)", nearestClusters);
+    if (refreshEveryBatches < 0) {
+      throw new IllegalArgumentException(
+          "refreshEveryBatches must be >= 0 (0 = once per epoch); refreshEveryBatches=" + refreshEveryBatches);
+    }
+    positive("epochs", epochs);
+    if (batchesPerEpoch < 0) {
+      throw new IllegalArgumentException(
+          "batchesPerEpoch must be >= 0 (0 = one pass over the data); batchesPerEpoch=" + batchesPerEpoch);
+    }
+    if (!(tripletMargin >= 0) || Double.isInfinite(tripletMargin)) {
+      throw new IllegalArgumentException("tripletMargin must be finite and >= 0; tripletMargin=" + tripletMargin);
+    }
+    positive("kmeansIterations", kmeansIterations);
+  }
+
+  private static void positive(String name, int value) {
+    if (value < 1) {
+      throw new IllegalArgumentException(name + " must be positive; " + name + "=" + value);
+    }
+  }
+
+  /** Every default (docs/design.md, "The algorithm"). */
+  public static MagnetParams defaults() {
+    return new MagnetParams(LossKind.MAGNET, DEFAULT_K, DEFAULT_M, DEFAULT_D, DEFAULT_ALPHA, DEFAULT_L,
+        DEFAULT_REFRESH_EVERY_BATCHES, DEFAULT_EPOCHS, 0, DEFAULT_TRIPLET_MARGIN,
+        DEFAULT_KMEANS_ITERATIONS, DEFAULT_SEED);
+  }
+
+  /** M·D: the rows of one mini-batch, whatever the loss. */
+  @JsonIgnore
+  public int batchSize() {
+    return clustersPerBatch * examplesPerCluster;
+  }
+
+  /** Mini-batches of one epoch over {@code trainingExamples} examples. */
+  public int batchesPerEpoch(long trainingExamples) {
+    if (batchesPerEpoch > 0) {
+      return batchesPerEpoch;
+    }
+    return (int) Math.max(1, (trainingExamples + batchSize() - 1) / batchSize());
+  }
+
+  public MagnetParams withLoss(LossKind value) {
+    return new MagnetParams(value, clustersPerClass, clustersPerBatch, examplesPerCluster, alpha, nearestClusters,
+        refreshEveryBatches, epochs, batchesPerEpoch, tripletMargin, kmeansIterations, seed);
+  }
+
+  public MagnetParams withClusters(int k, int m, int d) {
+    return new MagnetParams(loss, k, m, d, alpha, nearestClusters,
+        refreshEveryBatches, epochs, batchesPerEpoch, tripletMargin, kmeansIterations, seed);
+  }
+
+  public MagnetParams withAlpha(double value) {
+    return new MagnetParams(loss, clustersPerClass, clustersPerBatch, examplesPerCluster, value, nearestClusters,
+        refreshEveryBatches, epochs, batchesPerEpoch, tripletMargin, kmeansIterations, seed);
+  }
+
+  public MagnetParams withNearestClusters(int value) {
+    return new MagnetParams(loss, clustersPerClass, clustersPerBatch, examplesPerCluster, alpha, value,
+        refreshEveryBatches, epochs, batchesPerEpoch, tripletMargin, kmeansIterations, seed);
+  }
+
+  public MagnetParams withRefreshEveryBatches(int value) {
+    return new MagnetParams(loss, clustersPerClass, clustersPerBatch, examplesPerCluster, alpha, nearestClusters,
+        value, epochs, batchesPerEpoch, tripletMargin, kmeansIterations, seed);
+  }
+
+  public MagnetParams withEpochs(int value) {
+    return new MagnetParams(loss, clustersPerClass, clustersPerBatch, examplesPerCluster, alpha, nearestClusters,
+        refreshEveryBatches, value, batchesPerEpoch, tripletMargin, kmeansIterations, seed);
+  }
+
+  public MagnetParams withBatchesPerEpoch(int value) {
+    return new MagnetParams(loss, clustersPerClass, clustersPerBatch, examplesPerCluster, alpha, nearestClusters,
+        refreshEveryBatches, epochs, value, tripletMargin, kmeansIterations, seed);
+  }
+
+  public MagnetParams withTripletMargin(double value) {
+    return new MagnetParams(loss, clustersPerClass, clustersPerBatch, examplesPerCluster, alpha, nearestClusters,
+        refreshEveryBatches, epochs, batchesPerEpoch, value, kmeansIterations, seed);
+  }
+
+  public MagnetParams withSeed(long value) {
+    return new MagnetParams(loss, clustersPerClass, clustersPerBatch, examplesPerCluster, alpha, nearestClusters,
+        refreshEveryBatches, epochs, batchesPerEpoch, tripletMargin, kmeansIterations, value);
+  }
+}

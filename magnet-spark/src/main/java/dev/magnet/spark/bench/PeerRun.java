@@ -1,0 +1,4 @@
+package dev.magnet.spark.bench;
+
+/** What one peer run gave: the child process and the figures it printed. */
+record PeerRun(ChildRun run, PeerResult result) {}

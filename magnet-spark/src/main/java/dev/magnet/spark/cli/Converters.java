@@ -1,0 +1,54 @@
+package dev.magnet.spark.cli;
+
+import dev.magnet.spark.data.DataSource;
+import dev.magnet.spark.train.NoWorseThan;
+import java.util.function.Function;
+import picocli.CommandLine;
+
+/**
+ * picocli converters of the option values that parse themselves: the parser's
+ * {@link IllegalArgumentException} becomes picocli's "Invalid value for option '--data': ..." with
+ * the parser's message, so a typo is an argument error (exit 2) that names the rule and the value.
+ */
+final class Converters {
+  private Converters() {}
+
+  /** A converter that runs a parser. */
+  abstract static class Parsing<T> implements CommandLine.ITypeConverter<T> {
+    private final Function<String, T> parser;
+
+    Parsing(Function<String, T> parser) {
+      this.parser = parser;
+    }
+
+    @Override
+    public T convert(String value) {
+      try {
+        return parser.apply(value);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  /** {@code --data}, {@code --validation}, ...: {@link DataSource#parse}. */
+  static final class Data extends Parsing<DataSource> {
+    Data() {
+      super(DataSource::parse);
+    }
+  }
+
+  /** {@code --no-worse-than}: {@link NoWorseThan#parse}. */
+  static final class Tolerance extends Parsing<NoWorseThan> {
+    Tolerance() {
+      super(NoWorseThan::parse);
+    }
+  }
+
+  /** {@code embed --input}: {@link EmbedCommand.Source#parse}. */
+  static final class EmbedInput extends Parsing<EmbedCommand.Source> {
+    EmbedInput() {
+      super(EmbedCommand.Source::parse);
+    }
+  }
+}

@@ -1,0 +1,164 @@
+package dev.magnet.spark.evaluate;
+
+import dev.magnet.core.eval.ClusterClassifier;
+import dev.magnet.core.eval.EvaluationReport;
+import dev.magnet.core.eval.Evaluator;
+import dev.magnet.core.eval.LabelledEmbeddings;
+import dev.magnet.core.eval.Metric;
+import dev.magnet.core.matrix.Matrices;
+import dev.magnet.core.model.ModelArtifact;
+import dev.magnet.core.objective.Objective;
+import dev.magnet.spark.data.DataSource;
+import dev.magnet.spark.data.Example;
+import dev.magnet.spark.data.Hierarchy;
+import dev.magnet.spark.data.SparkDataset;
+import dev.magnet.spark.data.SparkDatasets;
+import dev.magnet.spark.io.HadoopModelDirectory;
+import dev.magnet.spark.io.MetricsJson;
+import dev.magnet.spark.metrics.MetricGates;
+import dev.magnet.spark.report.EmbeddingSample;
+import dev.magnet.spark.report.HtmlReport;
+import dev.magnet.spark.report.ReportInput;
+import dev.magnet.spark.report.TextSummary;
+import dev.magnet.spark.util.ExitCodes;
+import dev.magnet.spark.util.JobException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.FileAlreadyExistsException;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The {@code evaluate} job: embeds a data set with a saved model and reports the evaluation
+ * metrics (docs/design.md, "Evaluation"): the cluster rule, retrieval, NMI; k-NN against the
+ * training data when given; the fine_ metrics when the examples carry fine labels; for a model
+ * whose output layer predicts classes also {@code argmax_accuracy}.
+ *
+ * <p>Embedding runs on the driver: the examples are collected there, which bounds the data sets
+ * it takes to what the driver holds (Fashion-MNIST's 70,000 images: 220 MB of floats).
+ */
+public final class EvaluationJob {
+  private final SparkSession session;
+  private final PrintWriter out;
+
+  public EvaluationJob(SparkSession session, PrintWriter out) {
+    this.session = session;
+    this.out = out;
+  }
+
+  /**
+   * A data set's embeddings, its fine labels when every example has one (else null), and the
+   * classes the model's output layer predicts, for a model that has one (else null).
+   */
+  private record Embeddings(LabelledEmbeddings embeddings, int[] fineLabels, int[] argmax) {}
+
+  /** Runs one request; returns {@link ExitCodes#SUCCESS} or throws a {@link JobException}. */
+  public int run(EvaluateRequest request) {
+    JobException.argument(request::check);
+    MetricGates gates = request.gates();
+    int rows = DataSource.rowLimit(request.limit(), request.data(), request.trainData());
+    Configuration conf = session.sparkContext().hadoopConfiguration();
+    if (request.reportDir() != null) {
+      try {
+        HtmlReport.checkTarget(request.reportDir(), conf); // refuse a wrong path before the work, not after it
+      } catch (FileAlreadyExistsException e) {
+        throw new JobException(ExitCodes.BAD_ARGUMENTS, EvaluateArgs.REPORT + " " + JobException.describe(e), e);
+      } catch (IOException e) {
+        throw new JobException(ExitCodes.BAD_INPUT, JobException.describe(e), e);
+      }
+    }
+    ModelArtifact artifact = JobException.input(() -> HadoopModelDirectory.load(request.model(), conf));
+    Objective objective = Objective.of(artifact.params());
+    Embeddings test = JobException.input(() -> embed(artifact, load(request, request.data(), rows, artifact, conf)));
+    Embeddings train = request.trainData() == null ? test
+        : JobException.input(() -> embed(artifact, load(request, request.trainData(), rows, artifact, conf)));
+    Set<Metric> metrics = EnumSet.allOf(Metric.class);
+    if (request.trainData() == null) {
+      metrics.removeAll(EnumSet.of(Metric.KNN1_ACCURACY, Metric.KNN10_ACCURACY));
+    }
+    if (!objective.predictsClasses()) {
+      metrics.remove(Metric.ARGMAX_ACCURACY);
+    }
+    ClusterClassifier classifier = new ClusterClassifier(artifact.index().centroidMatrix(),
+        artifact.index().clusterClasses(), artifact.index().numClasses(), artifact.index().sigma2(),
+        artifact.params().nearestClusters());
+    EvaluationReport report = new Evaluator(metrics, artifact.params().seed())
+        .evaluate(train.embeddings(), test.embeddings(), classifier, test.argmax(), train.fineLabels(),
+            test.fineLabels());
+    out.println(String.format(Locale.ROOT, "evaluated %d examples of %s%s", test.embeddings().labels().length,
+        request.data(), request.trainData() == null ? "; k-NN accuracies skipped (they need "
+            + EvaluateArgs.TRAIN_DATA + ")" : String.format(Locale.ROOT, " against %d training examples of %s",
+                train.embeddings().labels().length, request.trainData())));
+    out.print(TextSummary.metrics(report.values()));
+    if (request.json() != null) {
+      try {
+        MetricsJson.write(request.json(), conf, List.of(), report.values());
+      } catch (IOException e) {
+        throw new JobException(ExitCodes.BAD_INPUT, "cannot write " + request.json() + ": " + JobException.describe(e),
+            e);
+      }
+    }
+    if (request.reportDir() != null) {
+      LabelledEmbeddings embedded = test.embeddings();
+      EmbeddingSample sample = EmbeddingSample.draw(Matrices.toFloatRows(embedded.embeddings()), embedded.labels(),
+          EmbeddingSample.MAX_POINTS, artifact.params().seed(), request.data().toString());
+      ReportInput input = ReportInput.ofEvaluation("Magnet evaluation of " + request.model() + " on " + request.data(),
+          report.values(), artifact, sample);
+      JobException.input(() -> HtmlReport.write(input, request.reportDir(), conf));
+      out.println("report: " + new Path(request.reportDir(), HtmlReport.INDEX));
+    }
+    List<String> failures = gates.failures(report.values());
+    if (!failures.isEmpty()) {
+      throw new JobException(ExitCodes.METRIC_GATE_FAILED, "metric gate failed: " + String.join("; ", failures));
+    }
+    return ExitCodes.SUCCESS;
+  }
+
+  /**
+   * The data set, grouped into coarse classes when a fine-to-coarse map is given; synthetic data is
+   * generated with the model's seed, so that it has the training data's hidden sub-classes.
+   */
+  private SparkDataset load(EvaluateRequest request, DataSource source, int rows, ModelArtifact artifact,
+      Configuration conf) throws IOException {
+    // With a hierarchy the data's own labels are the fine ones, which the model does not name.
+    List<String> names = request.fineLabelsFrom() == null ? artifact.labelNames() : null;
+    SparkDataset dataset = source.load(session, rows, artifact.params().seed(), names).dataset();
+    if (request.fineLabelsFrom() != null) {
+      Hierarchy hierarchy = Hierarchy.load(request.fineLabelsFrom(), conf);
+      dataset = SparkDatasets.withCoarseLabels(dataset, hierarchy.map(), hierarchy.coarseNames());
+    }
+    if (dataset.numClasses() != artifact.labelNames().size()) {
+      throw new IllegalArgumentException("data must have the model's classes; model=" + artifact.labelNames().size()
+          + " classes, data=" + dataset.numClasses() + " classes (" + source + ")");
+    }
+    return dataset;
+  }
+
+  /** Embeds the examples on the driver, in id order. */
+  private static Embeddings embed(ModelArtifact artifact, SparkDataset dataset) {
+    List<Example> examples = dataset.examples().collect().stream().sorted(Comparator.comparingLong(Example::id))
+        .toList();
+    int size = (int) dataset.inputShape().size();
+    float[] features = new float[examples.size() * size];
+    int[] labels = new int[examples.size()];
+    int[] fine = new int[examples.size()];
+    for (int i = 0; i < labels.length; i++) {
+      Example e = examples.get(i);
+      e.decodeInto(features, i * size);
+      labels[i] = e.label();
+      fine[i] = e.fineLabel();
+    }
+    INDArray input = Matrices.fromFloats(features, labels.length, size);
+    LabelledEmbeddings embeddings = new LabelledEmbeddings(artifact.embed(input), labels);
+    int[] argmax = Objective.of(artifact.params()).predictsClasses() ? artifact.predictClasses(input) : null;
+    return new Embeddings(embeddings, Arrays.stream(fine).allMatch(f -> f >= 0) ? fine : null, argmax);
+  }
+}

@@ -1,0 +1,235 @@
+package dev.magnet.spark.experiment;
+
+import dev.magnet.spark.data.Hierarchy;
+import dev.magnet.spark.evaluate.EvaluateArgs;
+import dev.magnet.spark.evaluate.EvaluateRequest;
+import dev.magnet.spark.evaluate.EvaluationJob;
+import dev.magnet.spark.io.HadoopModelDirectory;
+import dev.magnet.spark.io.MetricsJson;
+import dev.magnet.spark.report.IterationsReport;
+import dev.magnet.spark.train.TrainArgs;
+import dev.magnet.spark.train.TrainJob;
+import dev.magnet.spark.train.TrainRequest;
+import dev.magnet.spark.util.Arguments;
+import dev.magnet.spark.util.ExitCodes;
+import dev.magnet.spark.util.JobException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.IntSupplier;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Runs experiments: every run's training ({@link TrainJob}) and evaluation ({@link EvaluationJob})
+ * in one Spark session, each printed first as the command that does the same by hand, then the
+ * experiment's table, results and (for the iterations experiment) its plot. The commands also go
+ * to {@code <output>/}{@value #SCRIPT}; each run's model (with metrics.json, whose per-epoch
+ * held-out metrics give the iterations) to {@code <output>/<run>}; the table to {@value #TABLE}
+ * (also printed) and {@value ExperimentResults#FILE_NAME}, rewritten after every run so that an
+ * interrupted experiment shows, and {@code --resume} keeps, what it did.
+ */
+public final class ExperimentRunner {
+  public static final String TABLE = "table.md";
+  public static final String SCRIPT = "commands.sh";
+  public static final String REPORT_DIR = "report";
+
+  private final SparkSession session;
+  private final Configuration conf;
+  private final PrintWriter out;
+  private final PrintWriter err;
+
+  public ExperimentRunner(SparkSession session, PrintWriter out, PrintWriter err) {
+    this.session = session;
+    this.conf = session.sparkContext().hadoopConfiguration();
+    this.out = out;
+    this.err = err;
+  }
+
+  /**
+   * Runs the experiments of {@code request}; with several experiments their tables also go to
+   * {@code <output>/}{@value #TABLE}.
+   *
+   * @return the exit status: of the first failed run, else success
+   */
+  public int run(ExperimentRequest request) {
+    JobException.argument(request::check);
+    String root = request.output();
+    if (JobException.input(() -> HadoopModelDirectory.exists(root, conf)) && !request.overwrite()
+        && !request.resume()) {
+      throw new JobException(ExitCodes.BAD_ARGUMENTS, "output " + root + " already exists; pass --overwrite to write"
+          + " into it (its runs' models are replaced) or --resume to continue the experiment there");
+    }
+    boolean needsMap = request.experiments().stream().anyMatch(Experiment::coarse);
+    int coarseClasses = needsMap ? JobException.input(() -> Hierarchy.load(request.coarse(), conf)).coarseNames().size()
+        : 2;
+    List<ExperimentPlan> plans = JobException.argument(() -> request.plans(coarseClasses));
+    int trainings = plans.stream().mapToInt(p -> p.runs().size()).sum();
+    out.printf(Locale.ROOT, "magnet experiment %s: %d trainings into %s%n", request.name(), trainings, root);
+    StringBuilder tables = new StringBuilder();
+    for (ExperimentPlan plan : plans) {
+      Outcome outcome = run(plan, request.resume());
+      tables.append("## ").append(plan.experiment().spelling()).append("\n\n").append(outcome.table()).append('\n');
+      if (outcome.status() != ExitCodes.SUCCESS) {
+        return outcome.status();
+      }
+    }
+    if (plans.size() > 1) {
+      write(root + "/" + TABLE, tables.toString());
+      out.println("tables: " + root + "/" + TABLE);
+    }
+    return ExitCodes.SUCCESS;
+  }
+
+  /** An experiment's end: its exit status and its table as written. */
+  private record Outcome(int status, String table) {}
+
+  /** Runs one experiment's trainings and evaluations, then writes its table, results and report. */
+  private Outcome run(ExperimentPlan plan, boolean resume) {
+    String name = plan.experiment().spelling();
+    String dir = plan.setup().output();
+    out.printf(Locale.ROOT, "%nexperiment %s: %d runs, %d epoch(s) each, seed %d, into %s%n", name,
+        plan.runs().size(), plan.setup().epochs(), plan.setup().seed(), dir);
+    write(dir + "/" + SCRIPT, ExperimentResults.script(plan));
+    Instant started = Instant.now();
+    Map<String, ExperimentResults.Recorded> earlier = resume ? recorded(plan) : Map.of();
+    List<RunResult> results = new ArrayList<>();
+    String failure = null;
+    int status = ExitCodes.SUCCESS;
+    for (RunSpec run : plan.runs()) {
+      RunResult done = earlier.containsKey(run.name()) ? takeOver(plan, run, earlier.get(run.name())) : null;
+      if (done != null) {
+        out.printf(Locale.ROOT, "%n= %s: taken over from %s (its commands are this run's)%n", run.name(),
+            resultsPath(plan));
+        results.add(done);
+        continue;
+      }
+      Instant runStarted = Instant.now();
+      TrainRequest train = plan.trainRequest(run);
+      status = announce(train.toArgs(), () -> new TrainJob(session, out, err).run(train), TrainArgs.COMMAND);
+      double trainSeconds = Duration.between(runStarted, Instant.now()).toMillis() / 1000.0;
+      Optional<EvaluateRequest> evaluate = plan.evaluateRequest(run);
+      double evaluateSeconds = 0;
+      if (status == ExitCodes.SUCCESS && evaluate.isPresent()) {
+        Instant evaluateStarted = Instant.now();
+        status = announce(evaluate.get().toArgs(), () -> new EvaluationJob(session, out).run(evaluate.get()),
+            EvaluateArgs.COMMAND);
+        evaluateSeconds = Duration.between(evaluateStarted, Instant.now()).toMillis() / 1000.0;
+      }
+      if (status != ExitCodes.SUCCESS) {
+        failure = "run " + run.name() + " failed with exit status " + status;
+        err.println("magnet experiment: " + failure + "; the runs before it are in the table");
+        break;
+      }
+      results.add(result(plan, run, runStarted, Instant.now(), trainSeconds, evaluateSeconds));
+      write(resultsPath(plan), ExperimentResults.json(plan, results, started, Instant.now(), false, null));
+    }
+    ExperimentTable table = ExperimentTable.of(plan, results);
+    String markdown = table.markdown();
+    write(dir + "/" + TABLE, markdown);
+    write(resultsPath(plan), ExperimentResults.json(plan, results, started, Instant.now(),
+        results.size() == plan.runs().size(), failure));
+    out.println();
+    out.println("experiment " + name + (failure == null ? "" : " (incomplete: " + failure + ")") + ":");
+    out.println();
+    out.print(markdown);
+    out.println("table: " + dir + "/" + TABLE + "  results: " + resultsPath(plan) + "  commands: " + dir + "/"
+        + SCRIPT);
+    if (plan.experiment() == Experiment.ITERATIONS && !results.isEmpty()) {
+      out.println("report: " + report(plan, table, results));
+    }
+    return new Outcome(status, markdown);
+  }
+
+  /** Prints a run's command as the user would type it, then runs it in this Spark session. */
+  private int announce(List<String> args, IntSupplier job, String command) {
+    out.println();
+    out.println("$ " + Arguments.shell(args));
+    out.flush();
+    return JobException.run("magnet " + command, err, job);
+  }
+
+  /** A finished run's result, read back from the metrics files it wrote. */
+  private RunResult result(ExperimentPlan plan, RunSpec run, Instant started, Instant finished, double trainSeconds,
+      double evaluateSeconds) {
+    MetricsJson.Document metrics = JobException.input(() -> MetricsJson.read(plan.metricsPath(run), conf));
+    Map<String, Double> evaluation = plan.evaluateRequest(run).isEmpty() ? Map.of()
+        : JobException.input(() -> MetricsJson.read(plan.evaluationPath(run), conf)).summary();
+    return new RunResult(run, plan.trainArgs(run), plan.evaluateArgs(run), started, finished, trainSeconds,
+        evaluateSeconds, metrics.epochs(), new LinkedHashMap<>(evaluation));
+  }
+
+  private static String resultsPath(ExperimentPlan plan) {
+    return plan.setup().output() + "/" + ExperimentResults.FILE_NAME;
+  }
+
+  /** The runs an earlier invocation recorded in the experiment's results.json; none when there is none. */
+  private Map<String, ExperimentResults.Recorded> recorded(ExperimentPlan plan) {
+    String path = resultsPath(plan);
+    return JobException.input(() -> {
+      Path file = new Path(path);
+      FileSystem fs = file.getFileSystem(conf);
+      if (!fs.exists(file)) {
+        return Map.of();
+      }
+      try (var in = fs.open(file)) {
+        return ExperimentResults.recorded(new String(in.readAllBytes(), StandardCharsets.UTF_8), path);
+      }
+    });
+  }
+
+  /**
+   * A recorded run, when its commands are those planned now and its metrics files are there (read
+   * again: they hold the figures); null otherwise, and it runs again.
+   */
+  private RunResult takeOver(ExperimentPlan plan, RunSpec run, ExperimentResults.Recorded recorded) {
+    List<String> evaluate = plan.evaluateArgs(run);
+    boolean same = recorded.trainCommand().equals(Arguments.shell(plan.trainArgs(run)))
+        && recorded.evaluateCommand().equals(evaluate.isEmpty() ? "" : Arguments.shell(evaluate));
+    if (!same || !JobException.input(() -> HadoopModelDirectory.exists(plan.metricsPath(run), conf)
+        && (evaluate.isEmpty() || HadoopModelDirectory.exists(plan.evaluationPath(run), conf)))) {
+      return null;
+    }
+    return result(plan, run, recorded.started(), recorded.finished(), recorded.trainSeconds(),
+        recorded.evaluateSeconds());
+  }
+
+  /** The iterations plot with the target and the lowest error every loss reaches, and the table. */
+  private String report(ExperimentPlan plan, ExperimentTable table, List<RunResult> results) {
+    List<IterationsReport.Series> series = new ArrayList<>();
+    for (RunResult r : results) {
+      ErrorCurve curve = r.curve(plan.experiment());
+      series.add(new IterationsReport.Series(r.run().label(),
+          curve.points().stream().map(ErrorCurve.Point::iterations).toList(),
+          curve.points().stream().map(ErrorCurve.Point::error).toList()));
+    }
+    Map<String, Double> levels = new LinkedHashMap<>();
+    levels.put("target " + plan.setup().targetError(), plan.setup().targetError());
+    table.commonError().ifPresent(e -> levels.put(String.format(Locale.ROOT, "lowest both reach %.4f", e), e));
+    String path = plan.setup().output() + "/" + REPORT_DIR;
+    return JobException.input(() -> IterationsReport.write("Magnet experiment: held-out error against iterations",
+        series, levels, table.notes(), table.header(), table.rows(), path, conf));
+  }
+
+  /** Writes a small text file on any Hadoop file system, replacing it. */
+  private void write(String path, String text) {
+    JobException.input(() -> {
+      Path file = new Path(path);
+      FileSystem fs = file.getFileSystem(conf);
+      try (OutputStream stream = fs.create(file, true)) {
+        stream.write(text.getBytes(StandardCharsets.UTF_8));
+      }
+      return file;
+    });
+  }
+}

@@ -1,0 +1,241 @@
+package dev.magnet.spark.train;
+
+import dev.magnet.core.eval.Metric;
+import dev.magnet.core.nn.NetworkChoice;
+import dev.magnet.core.params.EnumSpelling;
+import dev.magnet.core.params.MagnetParams;
+import dev.magnet.spark.data.DataSource;
+import dev.magnet.spark.io.MetricsJson;
+import dev.magnet.spark.io.PublishDirectory;
+import dev.magnet.spark.metrics.MetricGates;
+import dev.magnet.spark.util.Arguments;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * One {@code train} run as typed values: what to read, what to learn and how, where the model
+ * goes. {@code ./spark-submit train} parses its options into one; the experiments and the demo
+ * build them directly and print {@link #toArgs()}, the command that does the same run by hand.
+ * Nothing in a request has been read or checked against data yet; {@link #check()} states the
+ * rules that need no data.
+ *
+ * @param data the training data
+ * @param validation held-out data evaluated after every epoch, or null
+ * @param limit examples read of each data set, or null for all
+ * @param coarse the fine-to-coarse map to train on coarse labels ({@code fashion-mnist} or a map
+ *     file), or null
+ * @param params what is learned (the run's seed seeds the weights too)
+ * @param network the network asked for (a model to continue from brings its own)
+ * @param options how the Spark job runs
+ * @param initFrom a model or publish directory to continue from, or null
+ * @param output the model directory to write, or null when publishing
+ * @param publication where and how to publish instead of {@code output}, or null
+ * @param overwrite replace an existing {@code output}
+ * @param metricsPath where metrics.json goes, or null for the model directory's
+ * @param minMetrics gates: the final validation metric NAME must be at least VALUE
+ * @param report whether to write the HTML report into the model directory
+ */
+public record TrainRequest(DataSource data, DataSource validation, Integer limit, String coarse, MagnetParams params,
+    NetworkChoice network, TrainingOptions options, String initFrom, String output, Publication publication,
+    boolean overwrite, String metricsPath, Map<String, Double> minMetrics, boolean report) {
+  /** The held-out metric {@code --no-worse-than} compares when none is named: computed for every loss. */
+  public static final String DEFAULT_COMPARE_METRIC = Metric.KNN1_ACCURACY.key();
+
+  /**
+   * Publishing instead of writing one model directory.
+   *
+   * @param directory the publish directory: versions {@code vN} and the {@code LATEST} pointer
+   * @param runId the scheduled run's id, or null for a fresh one
+   * @param noWorseThan promote only when the compared metric is at least the latest's minus a
+   *     tolerance, or null
+   * @param compareMetric the held-out metric {@code noWorseThan} compares
+   */
+  public record Publication(String directory, String runId, NoWorseThan noWorseThan, String compareMetric) {
+    /** Where a run's checkpoints go inside the publish directory, by run id. */
+    public static final String RUNS_DIR = ".runs";
+
+    public Publication {
+      Objects.requireNonNull(directory, "directory");
+      compareMetric = compareMetric == null ? DEFAULT_COMPARE_METRIC : compareMetric;
+    }
+  }
+
+  public TrainRequest {
+    Objects.requireNonNull(data, "data");
+    Objects.requireNonNull(params, "params");
+    network = network == null ? NetworkChoice.defaults() : network;
+    options = options == null ? TrainingOptions.defaults() : options;
+    minMetrics = minMetrics == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(minMetrics));
+  }
+
+  /** A request with every default: train on {@code data}, write {@code output}, with a report. */
+  public static TrainRequest of(DataSource data, String output) {
+    return new TrainRequest(data, null, null, null, MagnetParams.defaults(), NetworkChoice.defaults(),
+        TrainingOptions.defaults(), null, output, null, false, null, Map.of(), true);
+  }
+
+  /**
+   * The rules that need no data, each an {@link IllegalArgumentException} naming the options and
+   * values: one destination, publishing options only with publishing, gates only with validation
+   * data, a network only without a model to continue from, a limit only on data that has rows to
+   * count, metric names the evaluator reports, a synthetic validation set held out of synthetic
+   * data.
+   */
+  public TrainRequest check() {
+    if ((output == null) == (publication == null)) {
+      throw new IllegalArgumentException("pass exactly one of " + TrainArgs.OUTPUT + " and " + TrainArgs.PUBLISH_TO
+          + "; output=" + output + ", publish-to=" + (publication == null ? null : publication.directory()));
+    }
+    if (publication != null) {
+      if (publication.noWorseThan() != null && validation == null) {
+        throw new IllegalArgumentException(TrainArgs.NO_WORSE_THAN + " compares held-out metrics; pass "
+            + TrainArgs.VALIDATION);
+      }
+      if (publication.runId() != null) {
+        PublishDirectory.checkRunId(publication.runId());
+      }
+      MetricGates.checkName(TrainArgs.COMPARE_METRIC, publication.compareMetric());
+    }
+    if (!minMetrics.isEmpty() && validation == null) {
+      throw new IllegalArgumentException(TrainArgs.MIN_METRIC + " gates the final validation metrics; pass "
+          + TrainArgs.VALIDATION);
+    }
+    new MetricGates(minMetrics);
+    if (initFrom != null && !network.isDefault()) {
+      throw new IllegalArgumentException(TrainArgs.NETWORK + ", " + TrainArgs.EMBEDDING_DIM + ", "
+          + TrainArgs.HIDDEN_SIZES + " and " + TrainArgs.LEARNING_RATE + " come from the " + TrainArgs.INIT_FROM
+          + " model; leave them out");
+    }
+    DataSource.rowLimit(limit, data, validation);
+    if (validation != null && validation.kind() == DataSource.Kind.SYNTHETIC) {
+      DataSource.checkHeldOut(data, validation);
+    }
+    return this;
+  }
+
+  /** The gates of {@code minMetrics}. */
+  public MetricGates gates() {
+    return new MetricGates(minMetrics);
+  }
+
+  /** Where metrics.json goes for a model written to {@code modelDir}. */
+  public String metricsPath(String modelDir) {
+    return metricsPath != null ? metricsPath : new Path(modelDir, MetricsJson.FILE_NAME).toString();
+  }
+
+  /**
+   * The held-out data as this run states it, recorded with a published version so that
+   * {@code --no-worse-than} compares like with like: the validation source, and for synthetic data
+   * the generation it is held out of; the row limit and coarse labels when given.
+   */
+  public String validationIdentity() {
+    if (validation == null) {
+      return null;
+    }
+    StringBuilder id = new StringBuilder(validation.toString());
+    if (validation.kind() == DataSource.Kind.SYNTHETIC) {
+      id.append(" held out of ").append(data);
+    }
+    if (limit != null) {
+      id.append(" limit=").append(limit);
+    }
+    if (coarse != null) {
+      id.append(" coarse=").append(coarse);
+    }
+    return id.toString();
+  }
+
+  public TrainRequest withData(DataSource value, DataSource held) {
+    return new TrainRequest(value, held, limit, coarse, params, network, options, initFrom, output, publication,
+        overwrite, metricsPath, minMetrics, report);
+  }
+
+  public TrainRequest withLimit(Integer value) {
+    return new TrainRequest(data, validation, value, coarse, params, network, options, initFrom, output, publication,
+        overwrite, metricsPath, minMetrics, report);
+  }
+
+  public TrainRequest withCoarse(String value) {
+    return new TrainRequest(data, validation, limit, value, params, network, options, initFrom, output, publication,
+        overwrite, metricsPath, minMetrics, report);
+  }
+
+  public TrainRequest withParams(MagnetParams value) {
+    return new TrainRequest(data, validation, limit, coarse, value, network, options, initFrom, output, publication,
+        overwrite, metricsPath, minMetrics, report);
+  }
+
+  public TrainRequest withNetwork(NetworkChoice value) {
+    return new TrainRequest(data, validation, limit, coarse, params, value, options, initFrom, output, publication,
+        overwrite, metricsPath, minMetrics, report);
+  }
+
+  public TrainRequest withOptions(TrainingOptions value) {
+    return new TrainRequest(data, validation, limit, coarse, params, network, value, initFrom, output, publication,
+        overwrite, metricsPath, minMetrics, report);
+  }
+
+  /** Writes the model to {@code dir}, replacing an existing one when {@code replace}. */
+  public TrainRequest withOutput(String dir, boolean replace) {
+    return new TrainRequest(data, validation, limit, coarse, params, network, options, initFrom, dir, null, replace,
+        metricsPath, minMetrics, report);
+  }
+
+  public TrainRequest withReport(boolean value) {
+    return new TrainRequest(data, validation, limit, coarse, params, network, options, initFrom, output, publication,
+        overwrite, metricsPath, minMetrics, value);
+  }
+
+  /**
+   * The command line of this run, the command's name first, in the spelling {@code train} parses:
+   * the data, the loss, epochs and seed always, every other value only where it differs from its
+   * default. Parsing it gives this request back.
+   */
+  public List<String> toArgs() {
+    MagnetParams d = MagnetParams.defaults();
+    Arguments args = new Arguments(TrainArgs.COMMAND);
+    args.option(TrainArgs.DATA, data);
+    args.option(TrainArgs.VALIDATION, validation);
+    args.option(TrainArgs.COARSE, coarse);
+    args.option(TrainArgs.NETWORK, network.architecture() == null ? null : EnumSpelling.of(network.architecture()));
+    args.option(TrainArgs.LOSS, EnumSpelling.of(params.loss()));
+    args.option(TrainArgs.EPOCHS, params.epochs());
+    args.option(TrainArgs.SEED, params.seed());
+    args.option(TrainArgs.LIMIT, limit);
+    args.changed(TrainArgs.K, params.clustersPerClass(), d.clustersPerClass());
+    args.changed(TrainArgs.M, params.clustersPerBatch(), d.clustersPerBatch());
+    args.changed(TrainArgs.D, params.examplesPerCluster(), d.examplesPerCluster());
+    args.changed(TrainArgs.ALPHA, params.alpha(), d.alpha());
+    args.changed(TrainArgs.L, params.nearestClusters(), d.nearestClusters());
+    args.changed(TrainArgs.REFRESH_EVERY, params.refreshEveryBatches(), d.refreshEveryBatches());
+    args.changed(TrainArgs.BATCHES_PER_EPOCH, params.batchesPerEpoch(), d.batchesPerEpoch());
+    args.changed(TrainArgs.TRIPLET_MARGIN, params.tripletMargin(), d.tripletMargin());
+    args.changed(TrainArgs.KMEANS_ITERATIONS, params.kmeansIterations(), d.kmeansIterations());
+    args.option(TrainArgs.EMBEDDING_DIM, network.embeddingDim());
+    args.option(TrainArgs.HIDDEN_SIZES, network.hiddenSizes() == null ? null
+        : network.hiddenSizes().stream().map(String::valueOf).collect(Collectors.joining(",")));
+    args.option(TrainArgs.LEARNING_RATE, network.learningRate());
+    TrainingOptions o = TrainingOptions.defaults();
+    args.changed(TrainArgs.AVERAGING_FREQUENCY, options.averagingFrequency(), o.averagingFrequency());
+    args.changed(TrainArgs.WORKERS, options.workers(), o.workers());
+    args.option(TrainArgs.CHECKPOINT_DIR, options.checkpointDir());
+    args.flag(TrainArgs.RESUME, options.resume());
+    args.option(TrainArgs.INIT_FROM, initFrom);
+    args.option(TrainArgs.OUTPUT, output);
+    if (publication != null) {
+      args.option(TrainArgs.PUBLISH_TO, publication.directory());
+      args.option(TrainArgs.RUN_ID, publication.runId());
+      args.option(TrainArgs.NO_WORSE_THAN, publication.noWorseThan());
+      args.changed(TrainArgs.COMPARE_METRIC, publication.compareMetric(), DEFAULT_COMPARE_METRIC);
+    }
+    minMetrics.forEach((name, value) -> args.option(TrainArgs.MIN_METRIC, name + "=" + Arguments.plain(value)));
+    args.option(TrainArgs.METRICS, metricsPath);
+    args.flag(TrainArgs.NO_REPORT, !report);
+    args.flag(TrainArgs.OVERWRITE, overwrite);
+    return args.words();
+  }
+}
