@@ -24,6 +24,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -44,9 +48,9 @@ import org.junit.jupiter.api.io.TempDir;
  * and once through {@code ./spark-submit} in embedded mode, whose class path must carry S3A.
  *
  * <p>What an object store changes for Magnet: rename is a copy (the atomic-directory protocol of
- * models and checkpoints must still leave only whole directories), there are no {@code .crc}
- * files (a damaged model must still be refused, by the model's own checks), and listing shows
- * keys, not directories.
+ * models and checkpoints must still leave only whole directories, and publishing, which needs an
+ * atomic rename, is refused), there are no {@code .crc} files (a damaged model must still be
+ * refused, by the model's own digests), and listing shows keys, not directories.
  */
 class S3Test {
   private static final String BUCKET = "magnet";
@@ -123,7 +127,8 @@ class S3Test {
     CliRun first = CliRun.of(args("train", "--data", data, "--epochs", "2", "--checkpoint-dir", checkpoints,
         "--output", output));
     assertEquals(ExitCodes.SUCCESS, first.status(), first.toString());
-    assertEquals(List.of("index.bin", "metadata.json", MetricsJson.FILE_NAME, "network.zip"), names(output));
+    assertEquals(List.of("_MAGNET_OUTPUT", "index.bin", "metadata.json", MetricsJson.FILE_NAME, "network.zip"),
+        names(output));
     CheckpointStore store = new CheckpointStore(checkpoints, hadoop());
     assertEquals(List.of(1, 2), store.epochs());
     assertEquals(List.of("epoch-0001", "epoch-0002"), names(checkpoints), "no staging directory is left behind");
@@ -185,27 +190,28 @@ class S3Test {
 
   /**
    * A model on S3 has no {@code .crc} files, so Hadoop's checksums cannot vouch for it: it loads
-   * on the model's own checks, and a damaged copy is still refused (exit 3, naming the file):
-   * a truncated network, a network with one flipped byte (the ZIP entries' CRC-32), a truncated
-   * index.
+   * on the model's own checks, the SHA-256 of each file in its metadata.json, and a damaged copy
+   * is refused (exit 3, naming the file): a truncated network, a network with one changed byte, a
+   * truncated index.
    */
   @Test
   void aModelOnS3LoadsWithoutChecksumFilesAndADamagedOneIsRefused() throws IOException {
     List<String> keys = s3.keys(BUCKET, "models/base/");
-    assertEquals(List.of("models/base/index.bin", "models/base/metadata.json", "models/base/metrics.json",
-        "models/base/network.zip"), keys.stream().filter(k -> !k.endsWith("/")).sorted().toList(),
+    assertEquals(List.of("models/base/_MAGNET_OUTPUT", "models/base/index.bin", "models/base/metadata.json",
+        "models/base/metrics.json", "models/base/network.zip"), keys.stream().filter(k -> !k.endsWith("/")).sorted().toList(),
         "the model's objects, and no .crc beside them");
     ModelArtifact loaded = HadoopModelDirectory.load(model, hadoop());
     assertEquals(List.of("0", "1", "2"), loaded.labelNames());
 
     assertRefused("truncated-network", "network.zip", bytes -> Arrays.copyOf(bytes, bytes.length / 2),
-        "network.zip is unreadable or truncated");
-    assertRefused("flipped-network", "network.zip", bytes -> {
-      byte[] flipped = bytes.clone();
-      flipped[flipped.length / 3] ^= 0x5a; // inside the compressed parameters
-      return flipped;
-    }, "network.zip is unreadable or truncated");
-    assertRefused("truncated-index", "index.bin", bytes -> Arrays.copyOf(bytes, bytes.length - 7), "index.bin");
+        "network.zip is corrupt: its SHA-256 is");
+    assertRefused("changed-network", "network.zip", bytes -> {
+      byte[] changed = bytes.clone();
+      changed[changed.length / 3] ^= 0x5a; // inside the compressed parameters
+      return changed;
+    }, "network.zip is corrupt: its SHA-256 is");
+    assertRefused("truncated-index", "index.bin", bytes -> Arrays.copyOf(bytes, bytes.length - 7),
+        "index.bin is corrupt: its SHA-256 is");
   }
 
   private interface Damage {
@@ -228,6 +234,36 @@ class S3Test {
     String err = evaluate.err().strip();
     assertTrue(err.startsWith("magnet evaluate: ") && err.contains(copy) && err.contains(message),
         name + ": one line naming the file; " + evaluate);
+  }
+
+  /**
+   * Two runs publishing to the same {@code s3a://} directory at once: S3A renames by copying, so
+   * publishing there is refused before anything is read or written (docs/reliability.md); both
+   * exit 2 with that message, and the bucket has nothing under the directory.
+   */
+  @Test
+  void twoConcurrentPublishersToS3AreBothRefusedAndWriteNothing() throws Exception {
+    String published = ROOT + "/published";
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      CyclicBarrier start = new CyclicBarrier(2);
+      List<Future<CliRun>> runs = new ArrayList<>();
+      for (String run : List.of("day-1", "day-2")) {
+        runs.add(pool.submit(() -> {
+          start.await();
+          return CliRun.of(args("train", "--data", data, "--epochs", "1", "--publish-to", published, "--run-id", run));
+        }));
+      }
+      for (Future<CliRun> future : runs) {
+        CliRun run = future.get();
+        assertEquals(ExitCodes.BAD_ARGUMENTS, run.status(), run.toString());
+        assertTrue(run.err().contains("cannot publish to " + published + ": a publish directory needs a file system"
+            + " whose rename is atomic"), run.toString());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(List.of(), s3.keys(BUCKET, "published"), "nothing written");
   }
 
   /**
