@@ -51,7 +51,7 @@ public final class MixtureGenerator {
    * @param overwrite replace an existing table
    */
   public record Request(String output, long rows, int dimension, int clusters, double spread, long seed, long firstId,
-      boolean overwrite) {
+      boolean overwrite) implements java.io.Serializable {
     public static final long DEFAULT_ROWS = 1_000_000;
     public static final int DEFAULT_DIMENSION = 64;
     public static final int DEFAULT_CLUSTERS = 10_000;
