@@ -129,14 +129,27 @@ public final class NeighbourIndex {
   public static <T> T action(Supplier<T> action) {
     try {
       return action.get();
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
+      // Scala throws SparkException, a checked exception Java does not see declared.
+      String marker = CorruptIndexException.class.getName() + ": ";
       for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-        if (cause instanceof CorruptIndexException || cause instanceof IOException && cause.getMessage() != null
-            && cause.getMessage().contains("index list")) {
+        if (cause instanceof CorruptIndexException) {
           throw new JobException(ExitCodes.BAD_INPUT, JobException.describe(cause), e);
         }
+        String message = cause.getMessage();
+        int at = message == null ? -1 : message.indexOf(marker);
+        if (at >= 0) {
+          // A task's failure as Spark reports it: the executor's exception as text.
+          throw new JobException(ExitCodes.BAD_INPUT, JobException.describe(new IOException(
+              message.substring(at + marker.length()))), e);
+        }
       }
-      throw e;
+      throw NeighbourIndex.<RuntimeException>rethrow(e);
     }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <E extends Exception> E rethrow(Exception e) throws E {
+    throw (E) e;
   }
 }
