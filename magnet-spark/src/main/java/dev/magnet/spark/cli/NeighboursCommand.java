@@ -274,10 +274,14 @@ public final class NeighboursCommand implements Runnable {
     @Option(names = NeighboursArgs.OVERWRITE, description = "Replace an existing table.")
     boolean overwrite;
 
+    @Option(names = NeighboursArgs.FEATURES, description = "Write a training table (features, label) for train and"
+        + " evaluate --data parquet:PATH instead of an embeddings table.")
+    boolean features;
+
     @Override
     public Integer call() {
       MixtureGenerator.Request request = JobException.argument(() -> new MixtureGenerator.Request(output, rows,
-          dimension, clusters, spread, seed, firstId, overwrite).check());
+          dimension, clusters, spread, seed, firstId, overwrite, features).check());
       try (SparkOptions.Session session = spark.session("magnet neighbours generate")) {
         return new MixtureGenerator(session.spark(), spec.commandLine().getOut()).run(request);
       }

@@ -35,6 +35,10 @@ public final class MixtureGenerator {
       .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), false)
       .add("label", DataTypes.StringType, true)
       .add("model", DataTypes.StringType, false);
+  /** The same rows as a training table: {@code train}'s and {@code evaluate}'s Parquet form. */
+  static final StructType FEATURES = new StructType()
+      .add("features", DataTypes.createArrayType(DataTypes.FloatType, false), false)
+      .add("label", DataTypes.StringType, false);
   /** Rows a generating task writes at most. */
   static final long ROWS_PER_TASK = 100_000;
 
@@ -49,9 +53,11 @@ public final class MixtureGenerator {
    * @param seed seeds the centres and the rows
    * @param firstId the first row's id
    * @param overwrite replace an existing table
+   * @param features write a training table instead ({@code features} and {@code label}, for
+   *     {@code train} and {@code evaluate --data parquet:PATH})
    */
   public record Request(String output, long rows, int dimension, int clusters, double spread, long seed, long firstId,
-      boolean overwrite) implements java.io.Serializable {
+      boolean overwrite, boolean features) implements java.io.Serializable {
     public static final long DEFAULT_ROWS = 1_000_000;
     public static final int DEFAULT_DIMENSION = 64;
     public static final int DEFAULT_CLUSTERS = 10_000;
@@ -105,7 +111,8 @@ public final class MixtureGenerator {
     for (int i = 0; i < v.length; i++) {
       v[i] = (float) (centre[i] + r.spread() * gaussian(random));
     }
-    return RowFactory.create(id, null, v, "c" + cluster, "mixture-seed-" + r.seed());
+    return r.features() ? RowFactory.create(v, "c" + cluster)
+        : RowFactory.create(id, null, v, "c" + cluster, "mixture-seed-" + r.seed());
   }
 
   /** Runs one request. */
@@ -127,7 +134,7 @@ public final class MixtureGenerator {
     CpuClock clock = new CpuClock();
     try {
       JobException.input(() -> {
-        session.createDataFrame(rows, SCHEMA).write().parquet(staged.stagingPath());
+        session.createDataFrame(rows, request.features() ? FEATURES : SCHEMA).write().parquet(staged.stagingPath());
         staged.publish();
         return null;
       });

@@ -40,6 +40,7 @@ public final class NeighboursArgs {
   public static final String BUCKET_LENGTH = "--bucket-length";
   public static final String HASH_TABLES = "--hash-tables";
   public static final String MODE = "--mode";
+  public static final String FEATURES = "--features";
 
   private NeighboursArgs() {}
 }

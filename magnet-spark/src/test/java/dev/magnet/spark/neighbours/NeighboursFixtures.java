@@ -15,7 +15,7 @@ public final class NeighboursFixtures {
   /** A seeded mixture table (the generator's) at {@code path}. */
   public static void mixture(SparkSession spark, String path, long rows, int dimension, int clusters, long firstId) {
     new MixtureGenerator(spark, new PrintWriter(new StringWriter()))
-        .run(new MixtureGenerator.Request(path, rows, dimension, clusters, 0.3, 42, firstId, true));
+        .run(new MixtureGenerator.Request(path, rows, dimension, clusters, 0.3, 42, firstId, true, false));
   }
 
   /** Writes rows of (id, path, embedding, label, model) at {@code path}. */
