@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.magnet.spark.io.PublishDirectory;
-import dev.magnet.spark.io.PublishDirectory.Candidate;
+import dev.magnet.spark.io.PublishDirectory.Attempt;
 import dev.magnet.spark.io.PublishDirectory.Gate;
 import dev.magnet.spark.io.PublishDirectory.Published;
 import java.io.File;
@@ -14,8 +14,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -33,12 +31,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Publishing on real HDFS (MiniDFSCluster): there the lock is {@code create(path, overwrite=false)}
- * on the name node and the pointer moves with {@code FileContext.rename(OVERWRITE)}, not the
- * {@code java.nio} route the local file system takes, so the local tests prove nothing about it.
- * A worse model is refused and {@code LATEST} stays; racing publishers get distinct versions and
- * {@code LATEST} ends at the better; a publish killed half-way is never latest and its stale lock
- * is recovered.
+ * Publishing on real HDFS (MiniDFSCluster): there a version is committed by {@code FileContext}'s
+ * rename without overwrite on the name node and the pointer replaced by its rename with
+ * {@code OVERWRITE}, not the {@code java.nio} route the local file system takes, so the local tests
+ * prove nothing about it. A worse model is refused and {@code LATEST} stays; racing publishers get
+ * distinct versions and {@code LATEST} ends at the better; two attempts of one run id publish once;
+ * a publish killed after its commit is finished by its rerun.
  */
 class HdfsPublishTest {
   private static final String VALIDATION = "hdfs holdout";
@@ -74,17 +72,21 @@ class HdfsPublishTest {
     return dfs.getURI() + "/published/" + name;
   }
 
-  private static Candidate candidate(String runId, double accuracy) {
-    return new Candidate(runId, VALIDATION, METRIC, Map.of(METRIC, accuracy));
+  private PublishDirectory dir(String root) throws IOException {
+    return new PublishDirectory(root, conf, messages::add);
   }
 
-  /** A staged version with one file on HDFS, as {@code train} would leave it. */
-  private static String stage(PublishDirectory dir, String runId) throws IOException {
-    String staging = dir.stagingPath(runId);
-    try (OutputStream out = fs.create(new org.apache.hadoop.fs.Path(staging, "model.txt"), false)) {
+  /** A begun attempt with its version staged on HDFS (one file naming the run), as {@code train} would leave it. */
+  private Attempt staged(String root, String runId, Gate gate) throws IOException {
+    Attempt attempt = dir(root).begin(runId, VALIDATION, METRIC, gate);
+    try (OutputStream out = fs.create(new org.apache.hadoop.fs.Path(attempt.stagingPath(), "model.txt"), false)) {
       out.write(runId.getBytes(StandardCharsets.UTF_8));
     }
-    return staging;
+    return attempt;
+  }
+
+  private Published run(String root, String runId, double accuracy, Gate gate) throws IOException {
+    return staged(root, runId, gate).publish(Map.of(METRIC, accuracy));
   }
 
   private static String read(String path) throws IOException {
@@ -96,10 +98,8 @@ class HdfsPublishTest {
   @Test
   void aWorseModelIsRefusedAndLatestStaysOnHdfs() throws IOException {
     String root = root("gate");
-    PublishDirectory dir = new PublishDirectory(root, conf, messages::add);
-    dir.publish(stage(dir, "day-1"), candidate("day-1", 0.8), Gate.always());
-    Candidate worse = candidate("day-2", 0.7);
-    Published refused = dir.publish(stage(dir, "day-2"), worse, Gate.noWorseThanLatest(worse, 0.05));
+    run(root, "day-1", 0.8, Gate.always());
+    Published refused = run(root, "day-2", 0.7, Gate.noWorseThanLatest(0.05));
     assertFalse(refused.publication().promoted());
     assertEquals("v1", read(root + "/" + PublishDirectory.LATEST));
     assertEquals("day-1", read(PublishDirectory.resolve(root, conf) + "/model.txt"));
@@ -108,57 +108,87 @@ class HdfsPublishTest {
 
   @Test
   void racingPublishersOnHdfsGetDistinctVersionsAndLatestEndsAtTheBetter() throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(2);
+    ExecutorService pool = Executors.newFixedThreadPool(4);
     try {
       for (int round = 0; round < 5; round++) {
         String root = root("race-" + round);
-        PublishDirectory dir = new PublishDirectory(root, conf, messages::add);
-        Candidate good = candidate("good", 0.9);
-        Candidate bad = candidate("bad", 0.6);
-        String goodStage = stage(dir, "good");
-        String badStage = stage(dir, "bad");
-        CyclicBarrier start = new CyclicBarrier(2);
-        Future<Published> a = pool.submit(() -> {
-          start.await();
-          return new PublishDirectory(root, conf, messages::add).publish(goodStage, good, Gate.noWorseThanLatest(good, 0));
-        });
-        Future<Published> b = pool.submit(() -> {
-          start.await();
-          return new PublishDirectory(root, conf, messages::add).publish(badStage, bad, Gate.noWorseThanLatest(bad, 0));
-        });
-        Published pa = a.get();
-        Published pb = b.get();
-        assertEquals(List.of(1, 2), dir.versions());
-        assertTrue(pa.publication().promoted(), pa.toString());
-        assertEquals(pa.publication().name(), read(root + "/" + PublishDirectory.LATEST));
-        assertEquals(pb.publication().version() == 1, pb.publication().promoted(), pb.toString());
-        assertFalse(fs.exists(new org.apache.hadoop.fs.Path(root, PublishDirectory.LOCK)));
+        List<Attempt> attempts = new ArrayList<>();
+        double[] accuracies = {0.9, 0.6, 0.7, 0.8};
+        for (int i = 0; i < accuracies.length; i++) {
+          attempts.add(staged(root, "run-" + i, Gate.noWorseThanLatest(0)));
+        }
+        CyclicBarrier start = new CyclicBarrier(attempts.size());
+        List<Future<Published>> results = new ArrayList<>();
+        for (int i = 0; i < attempts.size(); i++) {
+          Attempt attempt = attempts.get(i);
+          double accuracy = accuracies[i];
+          results.add(pool.submit(() -> {
+            start.await();
+            return attempt.publish(Map.of(METRIC, accuracy));
+          }));
+        }
+        List<Integer> numbers = new ArrayList<>();
+        for (Future<Published> result : results) {
+          numbers.add(result.get().publication().version());
+        }
+        numbers.sort(null);
+        assertEquals(List.of(1, 2, 3, 4), numbers);
+        assertEquals(List.of(1, 2, 3, 4), dir(root).versions());
+        Published best = results.get(0).get();
+        assertTrue(best.publication().promoted(), best.toString());
+        assertEquals(best.publication().name(), read(root + "/" + PublishDirectory.LATEST));
+        for (int i = 0; i < attempts.size(); i++) {
+          assertEquals("run-" + i, read(root + "/" + results.get(i).get().publication().name() + "/model.txt"),
+              "no version mixes two runs");
+        }
       }
     } finally {
       pool.shutdownNow();
     }
-    assertEquals(List.of(), messages, "no lock was stale");
+    assertEquals(List.of(), messages);
   }
 
+  /** An Airflow retry racing the attempt it replaced: one version, and both attempts report it. */
   @Test
-  void aKilledPublishOnHdfsIsNeverLatestAndItsStaleLockIsRecovered() throws IOException {
-    String root = root("killed");
-    PublishDirectory dir = new PublishDirectory(root, conf, messages::add);
-    dir.publish(stage(dir, "day-1"), candidate("day-1", 0.8), Gate.always());
-    String dead = stage(dir, "day-2");
-    try (OutputStream out = fs.create(new org.apache.hadoop.fs.Path(root, PublishDirectory.LOCK), false)) {
-      out.write(("{\"owner\":\"4242@worker-7\",\"runId\":\"day-2\",\"acquiredAtMillis\":"
-          + Instant.now().minus(Duration.ofHours(1)).toEpochMilli() + "}").getBytes(StandardCharsets.UTF_8));
+  void twoAttemptsOfOneRunIdPublishOnceOnHdfs() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      for (int round = 0; round < 5; round++) {
+        String root = root("retry-" + round);
+        Attempt first = staged(root, "day-4", Gate.always());
+        Attempt retry = staged(root, "day-4", Gate.always());
+        CyclicBarrier start = new CyclicBarrier(2);
+        Future<Published> a = pool.submit(() -> {
+          start.await();
+          return first.publish(Map.of(METRIC, 0.8));
+        });
+        Future<Published> b = pool.submit(() -> {
+          start.await();
+          return retry.publish(Map.of(METRIC, 0.8));
+        });
+        assertEquals(a.get().publication(), b.get().publication());
+        assertEquals(List.of(1), dir(root).versions());
+        assertEquals(List.of("LATEST", "v1"), List.of(fs.listStatus(new org.apache.hadoop.fs.Path(root))).stream()
+            .map(status -> status.getPath().getName()).sorted().toList(), "the other attempt's staging is gone");
+      }
+    } finally {
+      pool.shutdownNow();
     }
-    assertEquals("v1", read(root + "/" + PublishDirectory.LATEST));
-    assertEquals(List.of(1), dir.versions());
+  }
 
-    Published next = dir.publish(stage(dir, "day-3"), candidate("day-3", 0.85), Gate.always());
-    assertEquals(2, next.publication().version());
+  /** A run killed after its commit and before the pointer: the rerun moves LATEST, training nothing. */
+  @Test
+  void aRerunFinishesAPromotionThatAKillInterruptedOnHdfs() throws IOException {
+    String root = root("killed");
+    run(root, "day-1", 0.8, Gate.always());
+    run(root, "day-2", 0.9, Gate.always());
+    try (OutputStream out = fs.create(new org.apache.hadoop.fs.Path(root, PublishDirectory.LATEST), true)) {
+      out.write("v1\n".getBytes(StandardCharsets.UTF_8)); // the kill: v2 committed, LATEST not moved
+    }
+    Attempt rerun = dir(root).begin("day-2", VALIDATION, METRIC, Gate.always());
+    assertEquals("v2", rerun.finished().orElseThrow().publication().name());
     assertEquals("v2", read(root + "/" + PublishDirectory.LATEST));
     assertEquals(1, messages.size(), messages.toString());
-    assertTrue(messages.get(0).contains("held by run day-2 (4242@worker-7)"), messages.get(0));
-    assertTrue(fs.exists(new org.apache.hadoop.fs.Path(dead)), "the dead run's files are kept");
-    assertFalse(fs.exists(new org.apache.hadoop.fs.Path(root, PublishDirectory.LOCK)));
+    assertTrue(messages.get(0).contains(" named v1, behind v2 (run day-2)"), messages.get(0));
   }
 }

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.zip.GZIPInputStream;
@@ -39,6 +40,8 @@ public final class IdxReader {
   /** The first two bytes of every gzip stream. */
   private static final int GZIP_MAGIC_0 = 0x1f;
   private static final int GZIP_MAGIC_1 = 0x8b;
+  /** The first allocation of a read; each further one doubles it, up to what the header claims. */
+  private static final int FIRST_CHUNK_BYTES = 1 << 20;
   /** Java arrays stop a few elements short of Integer.MAX_VALUE. */
   private static final long MAX_ARRAY_BYTES = Integer.MAX_VALUE - 8L;
 
@@ -224,6 +227,11 @@ public final class IdxReader {
     return Math.min(count, limit);
   }
 
+  /**
+   * Reads {@code dataBytes} bytes, growing the array as the data arrives (from
+   * {@link #FIRST_CHUNK_BYTES}, doubling): a header that claims more than the file holds costs no
+   * more memory than the file, and ends as a truncated-file error.
+   */
   private static byte[] readData(InputStream in, String source, long dataBytes, long headerBytes)
       throws IOException {
     if (dataBytes > MAX_ARRAY_BYTES) {
@@ -231,8 +239,16 @@ public final class IdxReader {
           "IDX data too large for one array, read fewer examples with a limit; bytes="
               + dataBytes);
     }
-    byte[] data = new byte[(int) dataBytes];
-    readFully(in, data, 0, data.length, source, headerBytes, headerBytes + dataBytes);
+    byte[] data = new byte[(int) Math.min(dataBytes, FIRST_CHUNK_BYTES)];
+    int done = 0;
+    while (done < dataBytes) {
+      if (done == data.length) {
+        data = Arrays.copyOf(data, (int) Math.min(dataBytes, 2L * data.length));
+      }
+      int chunk = data.length - done;
+      readFully(in, data, done, chunk, source, headerBytes + done, headerBytes + dataBytes);
+      done += chunk;
+    }
     return data;
   }
 

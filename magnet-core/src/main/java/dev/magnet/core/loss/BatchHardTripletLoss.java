@@ -4,18 +4,16 @@ import dev.magnet.core.distance.Distances;
 import dev.magnet.core.matrix.Matrices;
 import dev.magnet.core.params.MagnetParams;
 import java.util.Arrays;
-import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.shade.jackson.annotation.JsonCreator;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
  * Batch-hard triplet loss (Hermans, Beyer, Leibe 2017), the baseline the Magnet paper compares
- * against, as a DL4J {@link ILossFunction}.
+ * against, as a DL4J loss function.
  *
  * <p>For every anchor a of a batch of P classes × K examples, with Euclidean distances D:
  * {@code ℓ_a = max(0, margin + max_{p: y_p = y_a, p ≠ a} D(a,p) − min_{n: y_n ≠ y_a} D(a,n))}; the
@@ -26,7 +24,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * <p><b>Labels:</b> one column, the class key of each example. Computed on plain double arrays
  * for the same reason as {@link MagnetLoss}: the batch is tiny and the exact gradient is cheap.
  */
-public final class BatchHardTripletLoss implements ILossFunction {
+public final class BatchHardTripletLoss extends BatchLossFunction {
   private static final long serialVersionUID = 1L;
 
   /** Added under the square root so that D(a,a) has a defined (zero) gradient. */
@@ -111,37 +109,7 @@ public final class BatchHardTripletLoss implements ILossFunction {
   }
 
   @Override
-  public double computeScore(
-      INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask, boolean average) {
-    double[] losses = evaluate(labels, preOutput, activationFn, mask, false).getFirst();
-    double sum = Arrays.stream(losses).sum();
-    return average && losses.length > 0 ? sum / losses.length : sum;
-  }
-
-  @Override
-  public INDArray computeScoreArray(
-      INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-    double[] losses = evaluate(labels, preOutput, activationFn, mask, false).getFirst();
-    return Nd4j.create(losses, new long[] {losses.length, 1}).castTo(preOutput.dataType());
-  }
-
-  @Override
-  public INDArray computeGradient(
-      INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-    return evaluate(labels, preOutput, activationFn, mask, true).getSecond();
-  }
-
-  @Override
-  public Pair<Double, INDArray> computeGradientAndScore(
-      INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask, boolean average) {
-    Pair<double[], INDArray> result = evaluate(labels, preOutput, activationFn, mask, true);
-    double sum = Arrays.stream(result.getFirst()).sum();
-    int n = result.getFirst().length;
-    return new Pair<>(average && n > 0 ? sum / n : sum, result.getSecond());
-  }
-
-  private Pair<double[], INDArray> evaluate(
-      INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask, boolean grad) {
+  Evaluation evaluate(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask, boolean grad) {
     if (preOutput.rank() != 2) {
       throw new IllegalArgumentException("triplet loss needs a 2-D [examples, embedding] input; shape="
           + Arrays.toString(preOutput.shape()));
@@ -169,7 +137,7 @@ public final class BatchHardTripletLoss implements ILossFunction {
       INDArray dLdOut = Nd4j.create(batch.gradient()).castTo(preOutput.dataType());
       gradient = activationFn.backprop(preOutput.dup(), dLdOut).getFirst();
     }
-    return new Pair<>(batch.losses(), gradient);
+    return new Evaluation(batch.losses(), gradient);
   }
 
   @Override
@@ -178,17 +146,7 @@ public final class BatchHardTripletLoss implements ILossFunction {
   }
 
   @Override
-  public String toString() {
-    return name();
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof BatchHardTripletLoss other && Double.compare(margin, other.margin) == 0;
-  }
-
-  @Override
-  public int hashCode() {
-    return Double.hashCode(margin);
+  double hyperParameter() {
+    return margin;
   }
 }

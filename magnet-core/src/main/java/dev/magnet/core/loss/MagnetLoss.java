@@ -6,17 +6,15 @@ import dev.magnet.core.params.MagnetParams;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
-import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.shade.jackson.annotation.JsonCreator;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
- * The Magnet loss of Rippel et al. (ICLR 2016), mini-batch form, as a DL4J {@link ILossFunction}.
+ * The Magnet loss of Rippel et al. (ICLR 2016), mini-batch form, as a DL4J {@link org.nd4j.linalg.lossfunctions.ILossFunction}.
  *
  * <p>A batch holds examples of several clusters. With the batch cluster means {@code μ̂_m}, the batch
  * variance {@code σ̂² = 1/(N−1) Σ_i ‖r_i − μ̂_{m(i)}‖²} and {@code s = 1/(2σ̂²)}, example i scores
@@ -46,9 +44,8 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * sum is −∞); σ̂² below {@link #VARIANCE_FLOOR} is floored (then treated as a constant); the
  * denominator uses log-sum-exp, so embeddings of norm 1e3 and more stay finite.
  */
-public final class MagnetLoss implements ILossFunction {
+public final class MagnetLoss extends BatchLossFunction {
   private static final long serialVersionUID = 1L;
-
 
   /** Smallest batch variance used; below it (all points equal) 1/(2σ²) would overflow to ∞. */
   public static final double VARIANCE_FLOOR = 1e-12;
@@ -97,39 +94,7 @@ public final class MagnetLoss implements ILossFunction {
   }
 
   @Override
-  public double computeScore(
-      INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask, boolean average) {
-    Result result = evaluate(labels, preOutput, activationFn, mask, false);
-    return average ? result.mean() : result.sum();
-  }
-
-  @Override
-  public INDArray computeScoreArray(
-      INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-    Result result = evaluate(labels, preOutput, activationFn, mask, false);
-    return Nd4j.create(result.perExample, new long[] {result.perExample.length, 1})
-        .castTo(preOutput.dataType());
-  }
-
-  @Override
-  public INDArray computeGradient(
-      INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-    return evaluate(labels, preOutput, activationFn, mask, true).gradient;
-  }
-
-  @Override
-  public Pair<Double, INDArray> computeGradientAndScore(
-      INDArray labels,
-      INDArray preOutput,
-      IActivation activationFn,
-      INDArray mask,
-      boolean average) {
-    Result result = evaluate(labels, preOutput, activationFn, mask, true);
-    return new Pair<>(average ? result.mean() : result.sum(), result.gradient);
-  }
-
-  private Result evaluate(
-      INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask, boolean grad) {
+  Evaluation evaluate(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask, boolean grad) {
     if (preOutput.rank() != 2) {
       throw new IllegalArgumentException(
           "Magnet loss needs a 2-D [examples, embedding] input; shape=" + Arrays.toString(preOutput.shape()));
@@ -166,7 +131,7 @@ public final class MagnetLoss implements ILossFunction {
       INDArray dLdOut = Nd4j.create(g).castTo(preOutput.dataType());
       gradient = activationFn.backprop(preOutput.dup(), dLdOut).getFirst();
     }
-    return new Result(perExample, gradient);
+    return new Evaluation(perExample, gradient);
   }
 
   private static int[] activeRows(int n, double[] mask) {
@@ -320,39 +285,13 @@ public final class MagnetLoss implements ILossFunction {
     return new BatchLoss(losses, g, variance);
   }
 
-
-
   @Override
   public String name() {
     return "MagnetLoss(alpha=" + alpha + ")";
   }
 
   @Override
-  public String toString() {
-    return name();
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof MagnetLoss other && Double.compare(alpha, other.alpha) == 0;
-  }
-
-  @Override
-  public int hashCode() {
-    return Double.hashCode(alpha);
-  }
-
-  private record Result(double[] perExample, INDArray gradient) {
-    double sum() {
-      double total = 0;
-      for (double v : perExample) {
-        total += v;
-      }
-      return total;
-    }
-
-    double mean() {
-      return perExample.length == 0 ? 0.0 : sum() / perExample.length;
-    }
+  double hyperParameter() {
+    return alpha;
   }
 }

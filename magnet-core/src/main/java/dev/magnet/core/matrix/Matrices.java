@@ -1,7 +1,9 @@
 package dev.magnet.core.matrix;
 
+import java.lang.reflect.Array;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.function.IntFunction;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -51,19 +53,24 @@ public final class Matrices {
 
   /** The rows of a 2-D matrix as double arrays. */
   public static double[][] toDoubleRows(INDArray m) {
-    int n = columns(m);
-    double[] flat = dense(m).data().asDouble();
-    double[][] out = new double[Math.toIntExact(m.rows())][];
-    Arrays.setAll(out, i -> Arrays.copyOfRange(flat, i * n, (i + 1) * n));
-    return out;
+    return split(m, dense(m).data().asDouble(), double[][]::new);
   }
 
   /** The rows of a 2-D matrix as float arrays. */
   public static float[][] toFloatRows(INDArray m) {
+    return split(m, dense(m).data().asFloat(), float[][]::new);
+  }
+
+  /** The row-major buffer {@code flat} of {@code m} cut into its rows. */
+  private static <R> R[] split(INDArray m, Object flat, IntFunction<R[]> rows) {
     int n = columns(m);
-    float[] flat = dense(m).data().asFloat();
-    float[][] out = new float[Math.toIntExact(m.rows())][];
-    Arrays.setAll(out, i -> Arrays.copyOfRange(flat, i * n, (i + 1) * n));
+    R[] out = rows.apply(Math.toIntExact(m.rows()));
+    for (int i = 0; i < out.length; i++) {
+      @SuppressWarnings("unchecked")
+      R row = (R) Array.newInstance(flat.getClass().getComponentType(), n);
+      System.arraycopy(flat, i * n, row, 0, n);
+      out[i] = row;
+    }
     return out;
   }
 

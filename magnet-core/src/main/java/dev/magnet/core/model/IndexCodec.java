@@ -1,11 +1,11 @@
 package dev.magnet.core.model;
 
 import dev.magnet.core.cluster.ClusterIndex;
+import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 
 /**
@@ -18,6 +18,10 @@ final class IndexCodec {
   /** "MGIX": tells an index file from anything else at the first four bytes. */
   static final int MAGIC = 0x4D474958;
   static final int VERSION = 1;
+  /** Magic, version, classes, clusters, dimension, σ², whether losses are known. */
+  private static final long HEADER_BYTES = 5L * Integer.BYTES + Double.BYTES + 1;
+  /** Per cluster before its centroid: class, size, loss. */
+  private static final long CLUSTER_FIXED_BYTES = Integer.BYTES + Long.BYTES + Double.BYTES;
 
   private IndexCodec() {}
 
@@ -41,8 +45,15 @@ final class IndexCodec {
     data.flush();
   }
 
-  static ClusterIndex read(InputStream in, String source) throws IOException {
-    DataInputStream data = new DataInputStream(in);
+  /**
+   * Reads an index file held in memory. The header's counts are checked against the file's length
+   * before anything is allocated, so a corrupt or hostile header is an error naming the file, not an
+   * {@code OutOfMemoryError}.
+   *
+   * @param expectedClasses the number of label names in the model's metadata, which the header must agree with
+   */
+  static ClusterIndex read(byte[] bytes, String source, int expectedClasses) throws IOException {
+    DataInputStream data = new DataInputStream(new ByteArrayInputStream(bytes));
     try {
       int magic = data.readInt();
       if (magic != MAGIC) {
@@ -58,6 +69,15 @@ final class IndexCodec {
       int dim = data.readInt();
       if (classes < 1 || clusters < 1 || dim < 1) {
         throw new IOException(source + " has a corrupt header; classes=" + classes + ", clusters=" + clusters + ", dimension=" + dim);
+      }
+      long needed = HEADER_BYTES + (long) clusters * (CLUSTER_FIXED_BYTES + (long) dim * Double.BYTES);
+      if (needed > bytes.length) {
+        throw new IOException(source + " is truncated or has a corrupt header: " + clusters + " clusters of dimension "
+            + dim + " need " + needed + " bytes, the file has " + bytes.length);
+      }
+      if (classes != expectedClasses) {
+        throw new IOException(source + " has a corrupt header or belongs to another model: it has " + classes
+            + " classes, the model's metadata names " + expectedClasses);
       }
       double sigma2 = data.readDouble();
       boolean lossesKnown = data.readBoolean();

@@ -17,7 +17,8 @@ import java.util.stream.Stream;
 /**
  * A model directory on the local file system, written atomically: files go to a hidden sibling
  * staging directory that is renamed into place only when complete, so a reader (or a resumed
- * run) never sees half a model, and an existing directory is replaced only when asked.
+ * run) never sees half a model, and an existing directory is replaced only when asked and only
+ * when Magnet wrote it ({@link OutputMarker}).
  */
 public final class LocalModelDirectory {
   private LocalModelDirectory() {}
@@ -36,14 +37,23 @@ public final class LocalModelDirectory {
   /**
    * Writes a directory atomically.
    *
-   * @throws FileAlreadyExistsException if {@code directory} exists and {@code overwrite} is false;
-   *     nothing of it is touched then
+   * @param overwrite replace an existing directory, which must be Magnet's
+   *     ({@link OutputMarker#isMagnetOutput})
+   * @throws FileAlreadyExistsException if {@code directory} exists and {@code overwrite} is false,
+   *     or it is not Magnet's; nothing of it is touched then
+   * @throws IOException when the new directory cannot be moved into place: it is kept under the
+   *     staging name the message gives, and the previous directory is back in place
    */
   public static void write(Path directory, boolean overwrite, Writer writer) throws IOException {
     Path target = directory.toAbsolutePath().normalize();
-    if (Files.exists(target) && !overwrite) {
-      throw new FileAlreadyExistsException(target.toString(), null,
-          "model directory already exists; pass overwrite to replace it");
+    if (Files.exists(target)) {
+      if (!overwrite) {
+        throw new FileAlreadyExistsException(target.toString(), null,
+            "model directory already exists; pass overwrite to replace it");
+      }
+      if (!OutputMarker.isMagnetOutput(new Store(target))) {
+        throw new FileAlreadyExistsException(target.toString(), null, OutputMarker.NOT_MAGNET_OUTPUT);
+      }
     }
     Path parent = target.getParent();
     Files.createDirectories(parent);
@@ -52,18 +62,33 @@ public final class LocalModelDirectory {
     Files.createDirectory(staging);
     try {
       writer.writeTo(new Store(staging));
-      if (Files.exists(target)) {
-        Path old = parent.resolve("." + name + ".old-" + UUID.randomUUID());
-        Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-        Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-        deleteRecursively(old);
-      } else {
-        Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-      }
-    } finally {
-      if (Files.exists(staging)) {
-        deleteRecursively(staging);
-      }
+    } catch (IOException | RuntimeException | Error e) {
+      deleteRecursively(staging);
+      throw e;
+    }
+    if (!Files.exists(target)) {
+      move(staging, target, staging);
+      return;
+    }
+    Path old = parent.resolve("." + name + ".old-" + UUID.randomUUID());
+    move(target, old, staging);
+    try {
+      Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      move(old, target, staging);
+      throw new IOException("cannot move the new " + target + " into place (" + e + "); the previous one is back,"
+          + " the new one is kept in " + staging, e);
+    }
+    deleteRecursively(old);
+  }
+
+  /** An atomic move; a failure names where the complete new directory is kept. */
+  private static void move(Path from, Path to, Path kept) throws IOException {
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new IOException("cannot move " + from + " to " + to + " (" + e + "); the new directory is kept in "
+          + kept, e);
     }
   }
 

@@ -13,9 +13,15 @@ import dev.magnet.core.params.MagnetParams;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import java.util.zip.ZipException;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -25,10 +31,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * parameters and network spec that produced it, and its provenance.
  *
  * <p>On disk it is a directory: {@code metadata.json} (artifact class, format version, Magnet
- * version, label names, σ², parameters, network spec, provenance), {@code network.zip} (DL4J's
- * ModelSerializer, with the updater state so training can continue) and {@code index.bin}
- * ({@link IndexCodec}). Loading checks the class, the format version and that the network,
- * index and label names agree in shape.
+ * version, label names, σ², parameters, network spec, provenance, and the SHA-256 of every other
+ * file), {@code network.zip} (DL4J's ModelSerializer, with the updater state so training can
+ * continue) and {@code index.bin} ({@link IndexCodec}). Loading checks the class, the format
+ * version, each file's digest, the index header against its length, the classes the network's
+ * configuration names ({@link NetworkArchive}) and that the network, index and label names agree
+ * in shape. A model directory is still code-like: load only ones you trust.
  */
 public final class ModelArtifact {
   /** Bumped on every incompatible change of the directory layout; readers refuse newer ones. */
@@ -37,6 +45,9 @@ public final class ModelArtifact {
   static final String METADATA = "metadata.json";
   static final String NETWORK = "network.zip";
   static final String INDEX = "index.bin";
+  /** The field of {@link #METADATA} that maps each other file to its SHA-256. */
+  static final String DIGESTS = "sha256";
+  private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
 
   private static final ObjectMapper JSON = new ObjectMapper()
       .enable(SerializationFeature.INDENT_OUTPUT)
@@ -118,8 +129,27 @@ public final class ModelArtifact {
     return readFrom(LocalModelDirectory.reader(directory));
   }
 
-  /** Writes the three files into a store (which decides about atomicity). */
+  /** Writes the three files into a store (which decides about atomicity); see {@link #writeTo(ArtifactStore, Map)}. */
   public void writeTo(ArtifactStore store) throws IOException {
+    writeTo(store, Map.of());
+  }
+
+  /**
+   * Writes {@code network.zip}, {@code index.bin} and {@code extraFiles} (small files that belong
+   * with the model, such as a checkpoint's metrics), then {@code metadata.json} with the
+   * {@link FileDigests SHA-256} of each of them: metadata last, so a directory whose copy was cut
+   * short either has no metadata or fails the digest check of the file that is short.
+   */
+  public void writeTo(ArtifactStore store, Map<String, byte[]> extraFiles) throws IOException {
+    Map<String, String> digests = new TreeMap<>();
+    digests.put(NETWORK, FileDigests.write(store, NETWORK, out -> ModelSerializer.writeModel(network, out, true)));
+    digests.put(INDEX, FileDigests.write(store, INDEX, out -> IndexCodec.write(index, out)));
+    for (Map.Entry<String, byte[]> file : new TreeMap<>(extraFiles).entrySet()) {
+      if (digests.containsKey(file.getKey()) || file.getKey().equals(METADATA)) {
+        throw new IllegalArgumentException("extra model files must not replace the model's own; name=" + file.getKey());
+      }
+      digests.put(file.getKey(), FileDigests.write(store, file.getKey(), out -> out.write(file.getValue())));
+    }
     ObjectNode metadata = JSON.createObjectNode();
     metadata.put("class", ModelArtifact.class.getName());
     metadata.put("formatVersion", FORMAT_VERSION);
@@ -129,18 +159,18 @@ public final class ModelArtifact {
     metadata.set("params", JSON.valueToTree(params));
     metadata.set("network", JSON.valueToTree(networkSpec));
     metadata.set("provenance", JSON.valueToTree(provenance));
+    metadata.set(DIGESTS, JSON.valueToTree(digests));
     try (OutputStream out = store.create(METADATA)) {
       JSON.writeValue(out, metadata);
     }
-    try (OutputStream out = store.create(NETWORK)) {
-      ModelSerializer.writeModel(network, out, true);
-    }
-    try (OutputStream out = store.create(INDEX)) {
-      IndexCodec.write(index, out);
-    }
   }
 
-  /** Reads and checks a model from a store. */
+  /**
+   * Reads and checks a model from a store: every file against the digest {@code metadata.json}
+   * records (a directory written before digests were recorded is read unchecked), the index header
+   * against the file's length, and the network archive's entries and class names
+   * ({@link NetworkArchive}) before DL4J reads it.
+   */
   public static ModelArtifact readFrom(ArtifactStore store) throws IOException {
     String where = store.location();
     JsonNode metadata;
@@ -170,20 +200,67 @@ public final class ModelArtifact {
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IOException(where + "/" + METADATA + " is incomplete or invalid: " + e.getOriginalMessage(), e);
     }
-    ClusterIndex index;
-    try (InputStream in = store.open(INDEX)) {
-      index = IndexCodec.read(in, where + "/" + INDEX);
+    Map<String, String> digests = digests(metadata, where);
+    for (String name : digests.keySet()) {
+      if (!name.equals(NETWORK) && !name.equals(INDEX)) {
+        FileDigests.readVerified(store, name, digests.get(name));
+      }
     }
+    ClusterIndex index = IndexCodec.read(FileDigests.readVerified(store, INDEX, digests.get(INDEX)),
+        where + "/" + INDEX, labelNames.size());
     MultiLayerNetwork network;
-    try (InputStream in = store.open(NETWORK)) {
-      network = ModelSerializer.restoreMultiLayerNetwork(in, true);
-    } catch (IOException | RuntimeException e) {
-      throw new IOException(where + "/" + NETWORK + " is unreadable or truncated: " + e.getMessage(), e);
+    Path copy = FileDigests.copyVerified(store, NETWORK, digests.get(NETWORK));
+    try {
+      try {
+        NetworkArchive.check(copy, where + "/" + NETWORK);
+      } catch (ZipException e) {
+        throw unreadable(where, e);
+      }
+      try {
+        network = ModelSerializer.restoreMultiLayerNetwork(copy.toFile(), true);
+      } catch (IOException | RuntimeException e) {
+        throw unreadable(where, e);
+      }
+    } finally {
+      Files.deleteIfExists(copy);
     }
     try {
       return new ModelArtifact(network, index, labelNames, params, spec, provenance);
     } catch (IllegalArgumentException e) {
       throw new IOException(where + " is inconsistent: " + e.getMessage(), e);
     }
+  }
+
+  private static IOException unreadable(String where, Exception e) {
+    return new IOException(where + "/" + NETWORK + " is unreadable or truncated: " + e.getMessage(), e);
+  }
+
+  /**
+   * The digests {@code metadata.json} records by file name; every name maps to null in a directory
+   * written before digests were recorded, which is then read unchecked.
+   */
+  private static Map<String, String> digests(JsonNode metadata, String where) throws IOException {
+    JsonNode recorded = metadata.get(DIGESTS);
+    Map<String, String> digests = new TreeMap<>();
+    if (recorded == null) {
+      digests.put(NETWORK, null);
+      digests.put(INDEX, null);
+      return digests;
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> files = recorded.fields(); files.hasNext(); ) {
+      Map.Entry<String, JsonNode> file = files.next();
+      if (!file.getValue().isTextual() || !SHA256_HEX.matcher(file.getValue().asText()).matches()
+          || file.getKey().contains("/") || file.getKey().equals(METADATA)) {
+        throw new IOException(where + "/" + METADATA + " records an invalid digest: " + file.getKey() + "="
+            + file.getValue());
+      }
+      digests.put(file.getKey(), file.getValue().asText());
+    }
+    for (String name : List.of(NETWORK, INDEX)) {
+      if (!digests.containsKey(name)) {
+        throw new IOException(where + "/" + METADATA + " records no digest of " + name);
+      }
+    }
+    return digests;
   }
 }

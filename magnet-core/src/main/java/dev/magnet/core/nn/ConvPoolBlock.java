@@ -2,11 +2,9 @@ package dev.magnet.core.nn;
 
 import java.util.List;
 import java.util.Objects;
-import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
-import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.Pooling2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
@@ -40,7 +38,7 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
  * <p>Fields are not final: DL4J's Jackson mapper fills them through the no-arg constructor and
  * {@link #setNIn} sets {@code inChannels} from the input type when the configuration is built.
  */
-public class ConvPoolBlock extends HandWrittenLayer {
+public class ConvPoolBlock extends ConvolutionalBlock {
   private static final long serialVersionUID = 1L;
   public static final int KERNEL = 3;
   /** Pooling window and stride: halves the resolution, as in the reference network. */
@@ -48,8 +46,6 @@ public class ConvPoolBlock extends HandWrittenLayer {
   static final String WEIGHT_KEY = "W";
   static final String BIAS_KEY = "b";
 
-  private long inChannels;
-  private long outChannels;
   private Padding padding;
 
   /** For DL4J's JSON deserialisation only. */
@@ -62,13 +58,7 @@ public class ConvPoolBlock extends HandWrittenLayer {
    * @param padding padding of the 3x3 convolution
    */
   public ConvPoolBlock(long inChannels, long outChannels, Padding padding) {
-    if (inChannels < 0) {
-      throw new IllegalArgumentException(
-          "inChannels must be non-negative (0 = from input type); inChannels=" + inChannels);
-    }
-    ConvOps.checkPositive("outChannels", outChannels);
-    this.inChannels = inChannels;
-    this.outChannels = outChannels;
+    super(inChannels, outChannels);
     this.padding = Objects.requireNonNull(padding, "padding");
   }
 
@@ -77,15 +67,17 @@ public class ConvPoolBlock extends HandWrittenLayer {
     return new ConvPoolBlock(0, outChannels, padding);
   }
 
-  public long getInChannels() {
-    return inChannels;
-  }
-
-  public long getOutChannels() {
-    return outChannels;
-  }
-
   public Padding getPadding() {
+    return padding;
+  }
+
+  @Override
+  String settingName() {
+    return "padding";
+  }
+
+  @Override
+  Object setting() {
     return padding;
   }
 
@@ -98,26 +90,19 @@ public class ConvPoolBlock extends HandWrittenLayer {
   @Override
   public List<ParamSpec> params() {
     return List.of(
-        ParamSpec.weight(WEIGHT_KEY, inChannels * KERNEL * KERNEL, outChannels * KERNEL * KERNEL,
-            KERNEL, KERNEL, inChannels, outChannels),
-        ParamSpec.bias(BIAS_KEY, outChannels));
+        ParamSpec.weight(WEIGHT_KEY, getInChannels() * KERNEL * KERNEL, getOutChannels() * KERNEL * KERNEL,
+            KERNEL, KERNEL, getInChannels(), getOutChannels()),
+        ParamSpec.bias(BIAS_KEY, getOutChannels()));
   }
 
   @Override
   public LayerMemoryReport getMemoryReport(InputType inputType) {
-    long params = initializer().numParams(this);
-    long updaterState = getIUpdater() == null ? 0 : getIUpdater().stateSize(params);
     InputType.InputTypeConvolutional in = ConvOps.convolutional(inputType, name());
-    InputType output = getOutputType(-1, inputType);
     // The ReLU output before pooling: scratch in inference, kept for the backward pass in training,
     // where its gradient needs as much again.
-    long reluPerExample = outChannels * padding.outputSize(in.getHeight(), KERNEL, 1)
+    long reluPerExample = getOutChannels() * padding.outputSize(in.getHeight(), KERNEL, 1)
         * padding.outputSize(in.getWidth(), KERNEL, 1);
-    return new LayerMemoryReport.Builder(getLayerName(), ConvPoolBlock.class, inputType, output)
-        .standardMemory(params, updaterState)
-        .workingMemory(0, reluPerExample, 0, 2 * reluPerExample)
-        .cacheMemory(MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
-        .build();
+    return memoryReport(inputType, reluPerExample, 2);
   }
 
   /** The convolution's settings: 3x3, stride 1, this block's padding, NCHW, weights YXIO. */
@@ -145,38 +130,6 @@ public class ConvPoolBlock extends HandWrittenLayer {
           + KERNEL + "x" + KERNEL + " " + padding + " + pool " + POOL + "; height=" + in.getHeight()
           + " width=" + in.getWidth());
     }
-    return InputType.convolutional(h, w, outChannels);
-  }
-
-  @Override
-  public void setNIn(InputType inputType, boolean override) {
-    if (inChannels <= 0 || override) {
-      inChannels = ConvOps.convolutional(inputType, name()).getChannels();
-    }
-  }
-
-  @Override
-  public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
-    return ConvOps.preProcessor(inputType, name());
-  }
-
-  private String name() {
-    return "ConvPoolBlock " + (getLayerName() == null ? "" : getLayerName());
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof ConvPoolBlock other && super.equals(o) && inChannels == other.inChannels
-        && outChannels == other.outChannels && padding == other.padding;
-  }
-
-  @Override
-  public int hashCode() {
-    return Objects.hash(super.hashCode(), inChannels, outChannels, padding);
-  }
-
-  @Override
-  public String toString() {
-    return "ConvPoolBlock(inChannels=" + inChannels + ", outChannels=" + outChannels + ", padding=" + padding + ")";
+    return InputType.convolutional(h, w, getOutChannels());
   }
 }

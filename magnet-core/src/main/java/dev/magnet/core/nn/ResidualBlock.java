@@ -2,12 +2,9 @@ package dev.magnet.core.nn;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
-import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
-import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -24,7 +21,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  * <p>Fields are not final: DL4J's Jackson mapper fills them through the no-arg constructor and
  * {@link #setNIn} sets {@code inChannels} from the input type when the configuration is built.
  */
-public class ResidualBlock extends HandWrittenLayer {
+public class ResidualBlock extends ConvolutionalBlock {
   private static final long serialVersionUID = 1L;
   /** Kernel of the two main convolutions. */
   public static final int KERNEL = 3;
@@ -37,8 +34,6 @@ public class ResidualBlock extends HandWrittenLayer {
   static final String WP = "Wp";
   static final String BP = "bp";
 
-  private long inChannels;
-  private long outChannels;
   private int stride;
 
   /** For DL4J's JSON deserialisation only. */
@@ -51,16 +46,10 @@ public class ResidualBlock extends HandWrittenLayer {
    * @param stride stride of the first convolution and of the projection, 1 or 2
    */
   public ResidualBlock(long inChannels, long outChannels, int stride) {
-    if (inChannels < 0) {
-      throw new IllegalArgumentException(
-          "inChannels must be non-negative (0 = from input type); inChannels=" + inChannels);
-    }
-    ConvOps.checkPositive("outChannels", outChannels);
+    super(inChannels, outChannels);
     if (stride < 1 || stride > MAX_STRIDE) {
       throw new IllegalArgumentException("stride must be 1 or 2; stride=" + stride);
     }
-    this.inChannels = inChannels;
-    this.outChannels = outChannels;
     this.stride = stride;
   }
 
@@ -69,21 +58,23 @@ public class ResidualBlock extends HandWrittenLayer {
     return new ResidualBlock(0, outChannels, stride);
   }
 
-  public long getInChannels() {
-    return inChannels;
-  }
-
-  public long getOutChannels() {
-    return outChannels;
-  }
-
   public int getStride() {
+    return stride;
+  }
+
+  @Override
+  String settingName() {
+    return "stride";
+  }
+
+  @Override
+  Object setting() {
     return stride;
   }
 
   /** Whether the skip path is a 1x1 projection rather than the identity. */
   public boolean hasProjection() {
-    return stride != 1 || inChannels != outChannels;
+    return stride != 1 || getInChannels() != getOutChannels();
   }
 
   @Override
@@ -97,72 +88,34 @@ public class ResidualBlock extends HandWrittenLayer {
    */
   @Override
   public List<ParamSpec> params() {
+    long in = getInChannels();
+    long out = getOutChannels();
     List<ParamSpec> params = new ArrayList<>();
-    params.add(ParamSpec.weight(W1, inChannels * KERNEL * KERNEL, outChannels * KERNEL * KERNEL,
-        KERNEL, KERNEL, inChannels, outChannels));
-    params.add(ParamSpec.weight(W2, outChannels * KERNEL * KERNEL, outChannels * KERNEL * KERNEL,
-        KERNEL, KERNEL, outChannels, outChannels));
+    params.add(ParamSpec.weight(W1, in * KERNEL * KERNEL, out * KERNEL * KERNEL,
+        KERNEL, KERNEL, in, out));
+    params.add(ParamSpec.weight(W2, out * KERNEL * KERNEL, out * KERNEL * KERNEL,
+        KERNEL, KERNEL, out, out));
     if (hasProjection()) {
-      params.add(ParamSpec.weight(WP, inChannels, outChannels, 1, 1, inChannels, outChannels));
+      params.add(ParamSpec.weight(WP, in, out, 1, 1, in, out));
     }
-    params.add(ParamSpec.bias(B1, outChannels));
-    params.add(ParamSpec.bias(B2, outChannels));
+    params.add(ParamSpec.bias(B1, out));
+    params.add(ParamSpec.bias(B2, out));
     if (hasProjection()) {
-      params.add(ParamSpec.bias(BP, outChannels));
+      params.add(ParamSpec.bias(BP, out));
     }
     return params;
   }
 
   @Override
   public LayerMemoryReport getMemoryReport(InputType inputType) {
-    long params = initializer().numParams(this);
-    long updaterState = getIUpdater() == null ? 0 : getIUpdater().stateSize(params);
-    InputType output = getOutputType(-1, inputType);
     // The first convolution's ReLU output is kept for the backward pass, which needs as much again.
-    long perExample = output.arrayElementsPerExample();
-    return new LayerMemoryReport.Builder(getLayerName(), ResidualBlock.class, inputType, output)
-        .standardMemory(params, updaterState)
-        .workingMemory(0, perExample, 0, 3 * perExample)
-        .cacheMemory(MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
-        .build();
+    return memoryReport(inputType, getOutputType(-1, inputType).arrayElementsPerExample(), 3);
   }
 
   @Override
   public InputType getOutputType(int layerIndex, InputType inputType) {
     InputType.InputTypeConvolutional in = ConvOps.convolutional(inputType, name());
     return InputType.convolutional(Padding.SAME.outputSize(in.getHeight(), KERNEL, stride),
-        Padding.SAME.outputSize(in.getWidth(), KERNEL, stride), outChannels);
-  }
-
-  @Override
-  public void setNIn(InputType inputType, boolean override) {
-    if (inChannels <= 0 || override) {
-      inChannels = ConvOps.convolutional(inputType, name()).getChannels();
-    }
-  }
-
-  @Override
-  public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
-    return ConvOps.preProcessor(inputType, name());
-  }
-
-  private String name() {
-    return "ResidualBlock " + (getLayerName() == null ? "" : getLayerName());
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof ResidualBlock other && super.equals(o) && inChannels == other.inChannels
-        && outChannels == other.outChannels && stride == other.stride;
-  }
-
-  @Override
-  public int hashCode() {
-    return Objects.hash(super.hashCode(), inChannels, outChannels, stride);
-  }
-
-  @Override
-  public String toString() {
-    return "ResidualBlock(inChannels=" + inChannels + ", outChannels=" + outChannels + ", stride=" + stride + ")";
+        Padding.SAME.outputSize(in.getWidth(), KERNEL, stride), getOutChannels());
   }
 }

@@ -4,58 +4,45 @@ import dev.magnet.core.cluster.ClusterIndex;
 import dev.magnet.core.eval.Metric;
 import dev.magnet.core.loss.MagnetLoss;
 import dev.magnet.core.nn.Head;
-import dev.magnet.core.params.LossKind;
 import dev.magnet.core.params.MagnetParams;
 import dev.magnet.core.sampling.NeighbourhoodSampler;
 import java.util.Map;
-import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
  * The Magnet loss (Rippel et al., ICLR 2016): neighbourhoods of M clusters x D examples planned
  * from the cluster index, labels [cluster, class], scored by the paper's L-nearest-cluster rule.
  */
-public record MagnetObjective(MagnetParams params) implements Objective {
-  public MagnetObjective {
-    Objects.requireNonNull(params, "params");
-  }
-
-  @Override
-  public LossKind kind() {
-    return LossKind.MAGNET;
+public final class MagnetObjective extends Objective {
+  MagnetObjective(MagnetParams params) {
+    super(params, BatchSampling.NEIGHBOURHOODS, LabelEncoding.CLUSTER_AND_CLASS,
+        new Classifier("cluster rule", Metric.CLUSTER_ACCURACY));
   }
 
   @Override
   public Head head(int numClasses) {
-    return Head.embedding(new MagnetLoss(params.alpha()));
-  }
-
-  @Override
-  public BatchSampling sampling() {
-    return BatchSampling.NEIGHBOURHOODS;
+    return Head.embedding(new MagnetLoss(params().alpha()));
   }
 
   /** Every seed needs M-1 clusters of other classes: K per class gives (classes with examples - 1) * K. */
   @Override
   public void checkData(Map<Integer, Long> classCounts, int numClasses) {
-    Objectives.checkLabels(classCounts, numClasses);
+    super.checkData(classCounts, numClasses);
     long present = classCounts.size();
-    long impostors = (present - 1) * params.clustersPerClass();
-    if (impostors < params.clustersPerBatch() - 1) {
+    long impostors = (present - 1) * params().clustersPerClass();
+    if (impostors < params().clustersPerBatch() - 1) {
       throw new IllegalArgumentException("M-1 impostor clusters are needed but " + present + " classes with examples"
-          + " and K=" + params.clustersPerClass() + " give at most " + impostors + "; M=" + params.clustersPerBatch());
+          + " and K=" + params().clustersPerClass() + " give at most " + impostors + "; M="
+          + params().clustersPerBatch());
     }
   }
 
-  @Override
-  public int rowsPerBatch(Map<Integer, Long> classCounts) {
-    return params.batchSize();
-  }
-
+  /** The neighbourhood sampler's seeds and impostors, D members each. */
   @Override
   public GroupPlanner planner(ClusterIndex index, Map<Integer, Long> classCounts) {
-    NeighbourhoodSampler sampler = new NeighbourhoodSampler(index, params.clustersPerBatch(),
-        params.examplesPerCluster());
+    NeighbourhoodSampler sampler = new NeighbourhoodSampler(index, params().clustersPerBatch(),
+        params().examplesPerCluster());
+    int d = params().examplesPerCluster();
     return new GroupPlanner() {
       @Override
       public int[] next(SplittableRandom random) {
@@ -64,18 +51,8 @@ public record MagnetObjective(MagnetParams params) implements Objective {
 
       @Override
       public int draws() {
-        return params.examplesPerCluster();
+        return d;
       }
     };
-  }
-
-  @Override
-  public LabelEncoding labels() {
-    return LabelEncoding.CLUSTER_AND_CLASS;
-  }
-
-  @Override
-  public Classifier classifier() {
-    return new Classifier("cluster rule", Metric.CLUSTER_ACCURACY);
   }
 }

@@ -6,6 +6,7 @@ import dev.magnet.core.nn.Head;
 import dev.magnet.core.params.LossKind;
 import dev.magnet.core.params.MagnetParams;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Everything that depends on which loss trains the network, in one object per loss: the head on
@@ -19,9 +20,21 @@ import java.util.Map;
  * shuffled passes over the data. For the first two a {@link GroupPlanner} names the groups
  * (clusters or classes) of each batch, and the trainer draws the group's members.
  */
-public sealed interface Objective permits MagnetObjective, SoftmaxObjective, TripletObjective {
+public abstract sealed class Objective permits MagnetObjective, SoftmaxObjective, TripletObjective {
+  private final MagnetParams params;
+  private final BatchSampling sampling;
+  private final LabelEncoding labels;
+  private final Classifier classifier;
+
+  Objective(MagnetParams params, BatchSampling sampling, LabelEncoding labels, Classifier classifier) {
+    this.params = Objects.requireNonNull(params, "params");
+    this.sampling = sampling;
+    this.labels = labels;
+    this.classifier = classifier;
+  }
+
   /** The objective of {@code params.loss()}, with the hyper-parameters of {@code params}. */
-  static Objective of(MagnetParams params) {
+  public static Objective of(MagnetParams params) {
     return switch (params.loss()) {
       case MAGNET -> new MagnetObjective(params);
       case SOFTMAX -> new SoftmaxObjective(params);
@@ -29,25 +42,58 @@ public sealed interface Objective permits MagnetObjective, SoftmaxObjective, Tri
     };
   }
 
-  /** The loss this objective trains with. */
-  LossKind kind();
+  /** The hyper-parameters it was made with. */
+  public final MagnetParams params() {
+    return params;
+  }
 
-  /** What sits on top of the embedding layer. */
-  Head head(int numClasses);
+  /** The loss this objective trains with. */
+  public final LossKind kind() {
+    return params.loss();
+  }
 
   /** How batches are sampled. */
-  BatchSampling sampling();
+  public final BatchSampling sampling() {
+    return sampling;
+  }
+
+  /** How a batch's labels are encoded for the head's loss. */
+  public final LabelEncoding labels() {
+    return labels;
+  }
+
+  /** The classifier a model of this loss is scored by: its own prediction rule. */
+  public final Classifier classifier() {
+    return classifier;
+  }
+
+  /** Whether the network's output layer predicts classes (softmax), besides giving an embedding. */
+  public final boolean predictsClasses() {
+    return classifier.metric() == Metric.ARGMAX_ACCURACY;
+  }
+
+  /** What sits on top of the embedding layer. */
+  public abstract Head head(int numClasses);
 
   /**
    * Fails, naming the rule and the values, when the training data cannot give this objective's
-   * batches: before any job, so that a bad configuration never reaches the executors.
+   * batches: before any job, so that a bad configuration never reaches the executors. Every
+   * objective needs every class id in [0, numClasses).
    *
    * @param classCounts examples of each class that has any, by class id
    */
-  void checkData(Map<Integer, Long> classCounts, int numClasses);
+  public void checkData(Map<Integer, Long> classCounts, int numClasses) {
+    for (int label : classCounts.keySet()) {
+      if (label < 0 || label >= numClasses) {
+        throw new IllegalArgumentException("label must be in [0, " + numClasses + "); found " + label);
+      }
+    }
+  }
 
-  /** The rows of one mini-batch. */
-  int rowsPerBatch(Map<Integer, Long> classCounts);
+  /** The rows of one mini-batch: M·D unless the objective says otherwise. */
+  public int rowsPerBatch(Map<Integer, Long> classCounts) {
+    return params.batchSize();
+  }
 
   /**
    * The planner of grouped batches; only for {@link BatchSampling#NEIGHBOURHOODS} (which needs the
@@ -55,17 +101,8 @@ public sealed interface Objective permits MagnetObjective, SoftmaxObjective, Tri
    *
    * @throws UnsupportedOperationException for {@link BatchSampling#SHUFFLED}
    */
-  GroupPlanner planner(ClusterIndex index, Map<Integer, Long> classCounts);
-
-  /** How a batch's labels are encoded for the head's loss. */
-  LabelEncoding labels();
-
-  /** The classifier a model of this loss is scored by: its own prediction rule. */
-  Classifier classifier();
-
-  /** Whether the network's output layer predicts classes (softmax), besides giving an embedding. */
-  default boolean predictsClasses() {
-    return classifier().metric() == Metric.ARGMAX_ACCURACY;
+  public GroupPlanner planner(ClusterIndex index, Map<Integer, Long> classCounts) {
+    throw new UnsupportedOperationException(kind() + " batches are " + sampling + ", not planned by group");
   }
 
   /**
@@ -74,5 +111,5 @@ public sealed interface Objective permits MagnetObjective, SoftmaxObjective, Tri
    * @param name how a table names it ("cluster rule", "argmax", "1-NN")
    * @param metric the metric that reports its accuracy
    */
-  record Classifier(String name, Metric metric) {}
+  public record Classifier(String name, Metric metric) {}
 }

@@ -4,11 +4,9 @@ import dev.magnet.core.cluster.ClusterIndex;
 import dev.magnet.core.eval.Metric;
 import dev.magnet.core.loss.BatchHardTripletLoss;
 import dev.magnet.core.nn.Head;
-import dev.magnet.core.params.LossKind;
 import dev.magnet.core.params.MagnetParams;
 import dev.magnet.core.sampling.NeighbourhoodSampler;
 import java.util.Map;
-import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
@@ -17,29 +15,19 @@ import java.util.SplittableRandom;
  * Magnet batch's rows; the margin acts on unit-length embeddings ({@link Head#unitEmbedding});
  * scored by 1-NN.
  */
-public record TripletObjective(MagnetParams params) implements Objective {
-  public TripletObjective {
-    Objects.requireNonNull(params, "params");
-  }
-
-  @Override
-  public LossKind kind() {
-    return LossKind.TRIPLET;
+public final class TripletObjective extends Objective {
+  TripletObjective(MagnetParams params) {
+    super(params, BatchSampling.CLASSES, LabelEncoding.CLASS, new Classifier("1-NN", Metric.KNN1_ACCURACY));
   }
 
   @Override
   public Head head(int numClasses) {
-    return Head.unitEmbedding(new BatchHardTripletLoss(params.tripletMargin()));
-  }
-
-  @Override
-  public BatchSampling sampling() {
-    return BatchSampling.CLASSES;
+    return Head.unitEmbedding(new BatchHardTripletLoss(params().tripletMargin()));
   }
 
   @Override
   public void checkData(Map<Integer, Long> classCounts, int numClasses) {
-    Objectives.checkLabels(classCounts, numClasses);
+    super.checkData(classCounts, numClasses);
     classesPerBatch(classCounts);
   }
 
@@ -49,6 +37,7 @@ public record TripletObjective(MagnetParams params) implements Objective {
     return p * examplesPerClass(p);
   }
 
+  /** P classes drawn uniformly among those with two or more examples, K members each. */
   @Override
   public GroupPlanner planner(ClusterIndex index, Map<Integer, Long> classCounts) {
     int[] eligible = classCounts.entrySet().stream().filter(e -> e.getValue() >= 2)
@@ -75,21 +64,11 @@ public record TripletObjective(MagnetParams params) implements Objective {
       throw new IllegalArgumentException("triplet batches need two classes with at least 2 examples; classes="
           + eligible);
     }
-    return (int) Math.min(params.clustersPerBatch(), eligible);
+    return (int) Math.min(params().clustersPerBatch(), eligible);
   }
 
   /** K: the Magnet batch's rows shared among P classes, at least two each (a positive per anchor). */
   private int examplesPerClass(int p) {
-    return Math.max(2, params.batchSize() / p);
-  }
-
-  @Override
-  public LabelEncoding labels() {
-    return LabelEncoding.CLASS;
-  }
-
-  @Override
-  public Classifier classifier() {
-    return new Classifier("1-NN", Metric.KNN1_ACCURACY);
+    return Math.max(2, params().batchSize() / p);
   }
 }

@@ -163,6 +163,28 @@ class IdxReaderTest {
         "truncated IDX file " + labels + ": expected 1008 bytes, actual "), e.getMessage());
   }
 
+  /**
+   * A header claiming 2,000,000 images of 28×28 in a file of 30 bytes made the reader allocate the
+   * 1.5 GB they would take before reading; it now allocates as the data arrives.
+   */
+  @Test
+  void aHeaderClaimingMoreThanTheFileHoldsIsTruncatedWithoutAllocatingIt() throws IOException {
+    Path images = dir.resolve("huge-header");
+    java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(30).putInt(0x00000803).putInt(2_000_000).putInt(28)
+        .putInt(28);
+    Files.write(images, header.array());
+    long before = allocatedBytes();
+    EOFException e = assertThrows(EOFException.class, () -> IdxReader.readImages(images));
+    long allocated = allocatedBytes() - before;
+    assertEquals("truncated IDX file " + images + ": expected 1568000016 bytes, actual 30", e.getMessage());
+    assertTrue(allocated < 64L << 20, "allocated " + allocated + " bytes for a 30-byte file");
+  }
+
+  private static long allocatedBytes() {
+    return ((com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean())
+        .getCurrentThreadAllocatedBytes();
+  }
+
   @Test
   void imageAndLabelCountMismatchGivesBothCounts() throws IOException {
     Path images = writeImages("images", Compression.GZIP);

@@ -74,16 +74,26 @@ class ModelArtifactTest {
   }
 
   @Test
-  void refusesToOverwriteUnlessAskedAndThenTouchesNothing() throws IOException {
+  void refusesToOverwriteUnlessAskedAndThenOnlyAMagnetModel() throws IOException {
     Path dir = Files.createDirectories(tmp.resolve("model"));
     Files.writeString(dir.resolve("keep.txt"), "precious");
     FileAlreadyExistsException refused = assertThrows(FileAlreadyExistsException.class,
         () -> tinyModel().save(dir, false));
     assertTrue(refused.getMessage().contains("pass overwrite"), refused.getMessage());
+    FileAlreadyExistsException foreign = assertThrows(FileAlreadyExistsException.class,
+        () -> tinyModel().save(dir, true));
+    assertEquals(dir + ": " + OutputMarker.NOT_MAGNET_OUTPUT, foreign.getMessage());
     assertEquals("precious", Files.readString(dir.resolve("keep.txt")));
-    tinyModel().save(dir, true);
-    assertFalse(Files.exists(dir.resolve("keep.txt")));
-    assertEquals(List.of("cat", "dog"), ModelArtifact.load(dir).labelNames());
+    try (var files = Files.list(tmp)) {
+      assertEquals(1, files.count(), "nothing was staged");
+    }
+
+    Path model = tmp.resolve("magnet-model");
+    tinyModel().save(model, false);
+    Files.writeString(model.resolve("keep.txt"), "a file inside a model directory goes with it");
+    tinyModel().save(model, true);
+    assertFalse(Files.exists(model.resolve("keep.txt")));
+    assertEquals(List.of("cat", "dog"), ModelArtifact.load(model).labelNames());
   }
 
   @Test
@@ -103,12 +113,13 @@ class ModelArtifactTest {
     tinyModel().save(dir, false);
     truncate(dir.resolve("index.bin"), 30);
     IOException index = assertThrows(IOException.class, () -> ModelArtifact.load(dir));
-    assertTrue(index.getMessage().endsWith("index.bin is truncated"), index.getMessage());
+    assertTrue(index.getMessage().startsWith(dir + "/index.bin is corrupt: its SHA-256 is "), index.getMessage());
+    assertTrue(index.getMessage().contains(" (30 bytes), metadata.json records "), index.getMessage());
 
     tinyModel().save(dir, true);
     truncate(dir.resolve("network.zip"), 100);
     IOException network = assertThrows(IOException.class, () -> ModelArtifact.load(dir));
-    assertTrue(network.getMessage().contains("network.zip is unreadable or truncated"), network.getMessage());
+    assertTrue(network.getMessage().startsWith(dir + "/network.zip is corrupt: its SHA-256 is "), network.getMessage());
 
     Files.delete(dir.resolve("metadata.json"));
     FileNotFoundException missing = assertThrows(FileNotFoundException.class, () -> ModelArtifact.load(dir));

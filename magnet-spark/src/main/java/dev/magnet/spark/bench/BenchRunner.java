@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.magnet.core.data.FashionMnist;
+import dev.magnet.core.model.OutputMarker;
 import dev.magnet.core.params.MagnetParams;
 import dev.magnet.spark.data.DataSource;
 import dev.magnet.spark.io.MetricsJson;
@@ -49,6 +50,8 @@ import java.util.stream.Stream;
 public final class BenchRunner {
   /** Importing torch takes seconds, more on a loaded machine. */
   private static final long PYTHON_CHECK_SECONDS = 300;
+  /** The raw figures' file, which also marks an output directory of a bench from before output markers. */
+  static final String RAW_FIGURES = "bench.json";
   /** JVM options not handed to a child JVM: a master that would override --master, a debugger's port, a recording file. */
   private static final List<String> NOT_INHERITED = List.of("-Dspark.master=", "-agentlib:jdwp", "-Xrunjdwp",
       "-XX:StartFlightRecording", "-XX:FlightRecorderOptions");
@@ -105,9 +108,9 @@ public final class BenchRunner {
     out.println();
     out.print(markdown);
     Files.writeString(dir.resolve("bench.md"), markdown, StandardCharsets.UTF_8);
-    Files.writeString(dir.resolve("bench.json"), json.writeValueAsString(report.raw(runs)), StandardCharsets.UTF_8);
+    Files.writeString(dir.resolve(RAW_FIGURES), json.writeValueAsString(report.raw(runs)), StandardCharsets.UTF_8);
     out.println();
-    out.println("bench: wrote " + dir.resolve("bench.md") + " and " + dir.resolve("bench.json"));
+    out.println("bench: wrote " + dir.resolve("bench.md") + " and " + dir.resolve(RAW_FIGURES));
     return ExitCodes.SUCCESS;
   }
 
@@ -148,7 +151,12 @@ public final class BenchRunner {
     return script;
   }
 
-  /** Creates the output directory; an existing non-empty one only with --overwrite, and then emptied. */
+  /**
+   * Creates the output directory with an {@link OutputMarker}. An existing non-empty one is taken
+   * only with --overwrite and only when bench wrote it (the marker, or the bench.json of a bench
+   * from before markers), and is then emptied, the marker last, so that a bench killed while
+   * emptying can still be rerun with --overwrite.
+   */
   public static Path claim(Path dir, boolean overwrite) throws IOException {
     if (Files.isDirectory(dir)) {
       try (Stream<Path> entries = Files.list(dir)) {
@@ -157,8 +165,12 @@ public final class BenchRunner {
             throw new JobException(ExitCodes.BAD_ARGUMENTS, "output " + dir + " already exists and is not empty;"
                 + " pass --overwrite to replace it");
           }
+          if (!Files.exists(dir.resolve(OutputMarker.FILE_NAME)) && !Files.exists(dir.resolve(RAW_FIGURES))) {
+            throw new JobException(ExitCodes.BAD_ARGUMENTS, "output " + dir + " " + OutputMarker.NOT_MAGNET_OUTPUT);
+          }
           try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).filter(p -> !p.equals(dir)).toList()) {
+            for (Path p : all.sorted(Comparator.reverseOrder())
+                .filter(p -> !p.equals(dir) && !p.equals(dir.resolve(OutputMarker.FILE_NAME))).toList()) {
               Files.delete(p);
             }
           }
@@ -167,7 +179,9 @@ public final class BenchRunner {
     } else if (Files.exists(dir)) {
       throw new JobException(ExitCodes.BAD_ARGUMENTS, "output " + dir + " exists and is not a directory");
     }
-    return Files.createDirectories(dir);
+    Files.createDirectories(dir);
+    Files.write(dir.resolve(OutputMarker.FILE_NAME), OutputMarker.content("magnet bench"));
+    return dir;
   }
 
   private PeerRun peer(String name, int peerEpochs, int peerLimit, PrintWriter out)

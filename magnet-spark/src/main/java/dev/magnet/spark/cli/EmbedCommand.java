@@ -12,6 +12,7 @@ import dev.magnet.spark.embed.EmbeddingJob;
 import dev.magnet.spark.embed.EmbeddingModel;
 import dev.magnet.spark.embed.ImageDecoder;
 import dev.magnet.spark.io.HadoopModelDirectory;
+import dev.magnet.spark.io.StagedOutput;
 import dev.magnet.spark.io.PublishDirectory;
 import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
@@ -178,6 +179,13 @@ public final class EmbedCommand implements Callable<Integer> {
       if (exists && !overwrite) {
         throw new JobException(ExitCodes.BAD_ARGUMENTS, "output " + path + " already exists; pass --overwrite to"
             + " replace it");
+      }
+      if (exists) {
+        try {
+          StagedOutput.checkReplaceable(path, conf);
+        } catch (IOException e) {
+          throw new JobException(ExitCodes.BAD_ARGUMENTS, "output " + JobException.describe(e), e);
+        }
       }
     }
     String a = JobException.input(() -> new Path(output).getFileSystem(conf).makeQualified(new Path(output)).toString());

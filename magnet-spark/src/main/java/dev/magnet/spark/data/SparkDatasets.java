@@ -43,6 +43,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class SparkDatasets {
   /** Two slices per core: a straggler costs half a slice, and scheduling stays cheap. */
   private static final int SLICES_PER_CORE = 2;
+  /**
+   * A million: ten times the largest label sets in use (ImageNet-21k has 21,841 classes), and a
+   * bound on what a table's labels make the driver build (a name per class) before anything else
+   * is checked.
+   */
+  public static final int MAX_CLASSES = 1_000_000;
   /** The largest value of an unsigned byte: IDX pixels in [0, 1] are stored as round(255 v). */
   private static final int UBYTE_MAX = 255;
 
@@ -239,9 +245,10 @@ public final class SparkDatasets {
     }
     long min = ((Number) range.get(0)).longValue();
     long max = ((Number) range.get(1)).longValue();
-    if (min < 0 || max >= Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("Column " + labelCol + " must hold class ids in [0, " + Integer.MAX_VALUE
-          + "); min=" + min + " max=" + max + " in " + path);
+    if (min < 0 || max >= MAX_CLASSES) {
+      throw new IllegalArgumentException("Column " + labelCol + " must hold class ids in [0, " + MAX_CLASSES
+          + "): ids 0..C-1 name C classes, and the classes' names are built on the driver; min=" + min + " max=" + max
+          + " in " + path + " (renumber the classes, or give them as strings)");
     }
     List<String> names = new ArrayList<>();
     for (long c = 0; c <= max; c++) {

@@ -9,20 +9,18 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.util.Objects;
-import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
  * A model directory on any Hadoop file system (file://, hdfs://, s3a://), written the way
- * {@link LocalModelDirectory} writes a local one: files go to a hidden sibling staging directory
- * ({@code .name.tmp-<uuid>}) that is renamed into place only when complete, so a reader or a
- * resumed run never sees half a model. An existing directory is replaced only when asked: it is
- * renamed aside ({@code .name.old-<uuid>}), the new one renamed in, and the old one deleted.
- *
- * <p>Rename is atomic on HDFS and the local file system; on object stores (s3a) it is a copy,
- * so a crash there can leave the staging directory behind, never a half-written target.
+ * {@link LocalModelDirectory} writes a local one, through a {@link StagedOutput}: files go to a
+ * hidden sibling staging directory that is moved into place only when complete, so a reader or a
+ * resumed run never sees half a model on HDFS or the local file system. An existing directory is
+ * replaced only when asked, and only when Magnet wrote it. On an object store, where a rename is a
+ * copy, a killed write can leave a partial directory; loading it fails the digest check that names
+ * the file ({@link ModelArtifact#readFrom}).
  */
 public final class HadoopModelDirectory {
   private HadoopModelDirectory() {}
@@ -31,45 +29,39 @@ public final class HadoopModelDirectory {
    * Writes a directory atomically.
    *
    * @param path the directory, any Hadoop URI or a local path
-   * @param overwrite replace an existing directory
+   * @param overwrite replace an existing directory that Magnet wrote
    * @param writer writes the files into the staging directory
-   * @throws FileAlreadyExistsException if {@code path} exists and {@code overwrite} is false;
-   *     nothing is touched then
+   * @throws FileAlreadyExistsException if {@code path} exists and {@code overwrite} is false, or
+   *     Magnet did not write it; nothing is touched then
+   * @throws IOException when the new directory cannot be moved into place, naming where it is kept
    */
   public static void write(String path, Configuration conf, boolean overwrite, LocalModelDirectory.Writer writer)
       throws IOException {
     Objects.requireNonNull(writer, "writer");
     Path target = qualified(path, conf);
     FileSystem fs = target.getFileSystem(conf);
-    if (fs.exists(target) && !overwrite) {
-      throw new FileAlreadyExistsException(target.toString(), null,
-          "model directory already exists; pass --overwrite to replace it");
-    }
-    Path parent = target.getParent();
-    if (parent == null) {
+    if (target.getParent() == null) {
       throw new IllegalArgumentException("model directory must not be a file system root; path=" + path);
     }
-    fs.mkdirs(parent);
-    String name = target.getName();
-    Path staging = new Path(parent, "." + name + ".tmp-" + UUID.randomUUID());
+    if (fs.exists(target)) {
+      if (!overwrite) {
+        throw new FileAlreadyExistsException(target.toString(), null,
+            "model directory already exists; pass --overwrite to replace it");
+      }
+      StagedOutput.checkReplaceable(path, conf);
+    }
+    StagedOutput staged = StagedOutput.of(path, conf);
+    Path staging = new Path(staged.stagingPath());
     if (!fs.mkdirs(staging)) {
       throw new IOException("cannot create staging directory " + staging);
     }
     try {
-      writer.writeTo(new Store(fs, staging));
-      if (fs.exists(target)) {
-        Path old = new Path(parent, "." + name + ".old-" + UUID.randomUUID());
-        rename(fs, target, old);
-        rename(fs, staging, target);
-        fs.delete(old, true);
-      } else {
-        rename(fs, staging, target);
-      }
-    } finally {
-      if (fs.exists(staging)) {
-        fs.delete(staging, true);
-      }
+      writer.writeTo(staged.stagingStore());
+    } catch (IOException | RuntimeException | Error e) {
+      staged.discard();
+      throw e;
     }
+    staged.publish();
   }
 
   /**
@@ -117,14 +109,8 @@ public final class HadoopModelDirectory {
     return p.getFileSystem(conf).makeQualified(p);
   }
 
-  /** Hadoop's rename reports most failures as {@code false}; this turns them into errors. */
-  private static void rename(FileSystem fs, Path from, Path to) throws IOException {
-    if (!fs.rename(from, to)) {
-      throw new IOException("cannot rename " + from + " to " + to);
-    }
-  }
-
-  private record Store(FileSystem fs, Path directory) implements ArtifactStore {
+  /** The files of one directory of a Hadoop file system. */
+  record Store(FileSystem fs, Path directory) implements ArtifactStore {
     @Override
     public OutputStream create(String name) throws IOException {
       return fs.create(new Path(directory, name), false);

@@ -8,14 +8,7 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,75 +16,96 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocalFileSystem;
-import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RawLocalFileSystem;
 
 /**
- * A directory of published model versions with a {@code LATEST} pointer, on any Hadoop file
- * system, for scheduled retraining (docs/design.md, "The model directory"):
+ * A directory of published model versions with a {@code LATEST} pointer, for scheduled retraining
+ * (docs/design.md, "The model directory"):
  *
  * <pre>
- * dir/v1/  dir/v2/ ...      complete versions: the model directory, metrics.json, report/, publish.json
- * dir/LATEST                "v2": the version a consumer ({@code --model latest}) reads
- * dir/.lock                 held while a version number is allocated and the pointer moved
+ * dir/v1/  dir/v2/ ...      versions: the model directory, metrics.json, report/, publish.json
+ * dir/LATEST                "v2": the newest promoted version, the one consumers read
  * dir/.staging-RUN-UUID/    a version being written, before it has a number
+ * dir/.runs/RUN/            the checkpoints of a run in progress (deleted once it has published)
  * </pre>
  *
- * <p>A run writes its version under a hidden staging name, then under the lock: allocates the next
- * number (one above the highest {@code vN}), asks its gate about the current latest, writes
- * {@code publish.json}, renames the staging directory to {@code vN}, and, when the gate passed,
- * replaces {@code LATEST} by write-temporary-then-rename. So a version is whole or invisible, and
- * {@code LATEST} only ever names a whole, accepted version: a run killed at any point leaves at most
- * a staging directory, an unpointed {@code vN} and a stale lock, never a partial latest.
+ * <h2>What the caller does</h2>
  *
- * <p><b>Concurrent publishers</b> are serialised by the lock: each gets its own version number, and
- * each gate is evaluated against the latest at the moment it holds the lock. So with
- * {@code --no-worse-than latest} the pointer ends at the better of two racing runs whatever their
- * order (a worse one arriving second is refused); without a comparison it ends at the later one.
+ * <pre>{@code
+ * PublishDirectory.Attempt attempt = dir.begin(runId, validation, metric, gate);
+ * if (attempt.finished().isPresent()) {
+ *   // this run id has published already (an interrupted promotion is finished by begin): report
+ *   // attempt.finished().get(), exit by its publication's promoted(), and do not train
+ * }
+ * // train, checkpointing into attempt.checkpointPath(); write the complete version (model,
+ * // metrics.json, report) into attempt.stagingPath()
+ * PublishDirectory.Published published = attempt.publish(finalMetrics);   // commit, move LATEST
+ * }</pre>
  *
- * <p><b>The lock</b> is a file created exclusively, holding its owner (host and process), run id and
- * time. Hadoop's {@code FileSystem.create(path, false)} is exclusive on HDFS (the name node creates
- * the file atomically) but not on the local file system, where {@code RawLocalFileSystem} checks
- * existence and then opens the file: two threads can both "create" it. Local paths therefore go
- * through {@code java.nio} ({@code CREATE_NEW}, which is {@code O_EXCL}; {@code ATOMIC_MOVE} for the
- * pointer); other file systems through Hadoop ({@code create(path, false)}; {@link FileContext}'s
- * rename with {@code OVERWRITE} for the pointer). A lock older than {@code staleAfter}, or held by
- * the same run id (an earlier attempt of this run that died), is stale: it is renamed aside with a
- * message naming its owner and taken over. Rename of the stale lock is atomic, so of two runs
- * recovering the same stale lock only one takes it over.
+ * {@link #begin} throws {@link IllegalArgumentException} (a bad argument) for a file system that
+ * cannot hold a publish directory and for a gate that compares with a latest version measured on
+ * other data or with another metric; {@link IOException} for unreadable contents. Nothing else is
+ * needed: no lock to take or release, no check to repeat.
+ *
+ * <h2>The protocol</h2>
+ *
+ * <p>A version is written whole under a staging name, then committed by one rename to {@code vN},
+ * N one above the highest version listed. The rename is atomic and refuses an existing target
+ * ({@link AtomicMoves}), so it is a compare-and-swap on the name {@code vN}: of two publishers that
+ * listed the same versions one commit succeeds, and the other lists again, checks its run id again,
+ * evaluates its gate against the new latest and tries {@code vN+1}. The record {@code publish.json}
+ * (promoted or refused, and the latest it was compared with) is written into the staging directory
+ * before the rename, so the run-id check, the gate's decision and the commit are one atomic step,
+ * and version names cannot collide. There is no lock: nothing to hold, take over or leave stale.
+ *
+ * <p>{@code LATEST} is derived: it names the highest promoted version. A publisher writes it
+ * after its commit as a single file (a temporary file renamed over it) and then lists the versions
+ * again, writing it again while a newer promoted version has appeared. {@link #begin} repairs it
+ * too, so a run killed between its commit and the pointer is finished by the next run of any id.
+ * A version is complete before it has its name, so {@code LATEST} only ever names a whole, accepted
+ * version. To take a version out of service, set {@code "promoted"} to false in its
+ * {@code publish.json}: the next run moves {@code LATEST} to the newest promoted version left.
+ *
+ * <p>A rerun of a run id never trains again once the run's version exists or lies complete in a
+ * staging directory with its record (a commit interrupted before the rename): {@link #begin}
+ * commits such a staged version and reports it as finished.
+ *
+ * <p><b>File systems.</b> Reading ({@link #resolve}, {@link #latest}) works on any Hadoop file
+ * system. Publishing needs an atomic rename that refuses an existing target: HDFS and the local
+ * file system (or NFS) have it; S3A (s3a://) has not, and is refused with a message saying what to
+ * use instead (docs/reliability.md). The protocol is tried under injected faults, a kill between
+ * any two file operations included, in {@code FaultInjectionTest}, and with racing publishers on
+ * HDFS in {@code HdfsPublishTest}.
  */
 public final class PublishDirectory {
   /** The pointer file. */
   public static final String LATEST = "LATEST";
   /** {@code DIR/latest} names the latest version of the publish directory DIR. */
   public static final String LATEST_ALIAS = "latest";
-  /** The lock file. */
-  public static final String LOCK = ".lock";
   /** Each version's publication record. */
   public static final String METADATA = "publish.json";
+  /** Where a run's checkpoints go, by run id. */
+  public static final String RUNS = ".runs";
   /** Format of {@link #METADATA}. */
   public static final int FORMAT_VERSION = 1;
-  /**
-   * Thirty minutes: the lock is held for a few renames and small writes, so a lock this old was
-   * left by a killed run; long enough that a slow name node never makes a live lock look stale.
-   */
-  public static final Duration DEFAULT_STALE_AFTER = Duration.ofMinutes(30);
   /** Run ids become file names: letters, digits, '.', '_' and '-', at most this long. */
   public static final int MAX_RUN_ID_LENGTH = 100;
 
   private static final Pattern VERSION = Pattern.compile("v(\\d{1,9})");
   private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9._-]{1," + MAX_RUN_ID_LENGTH + "}");
+  private static final Pattern UUID_TEXT = Pattern.compile(
+      "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
   private static final String STAGING_PREFIX = ".staging-";
-  private static final long POLL_MILLIS = 100;
+  private static final int IO_BUFFER_BYTES = 4096;
+  /** Failed writes of the pointer tolerated in one move (another publisher's clean-up can cause one). */
+  private static final int MAX_POINTER_FAILURES = 3;
   private static final ObjectMapper JSON = new ObjectMapper()
       .enable(SerializationFeature.INDENT_OUTPUT)
       .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
@@ -99,18 +113,18 @@ public final class PublishDirectory {
   private final Path root;
   private final FileSystem fs;
   private final Configuration conf;
-  private final Duration staleAfter;
   private final Consumer<String> messages;
-  private final Clock clock;
+  /** Records of committed versions, which never change once committed. */
+  private final Map<Integer, Publication> records = new ConcurrentHashMap<>();
 
   /**
    * One version's publication record ({@code vN/publish.json}).
    *
    * @param version N
    * @param runId the run that trained it
-   * @param publishedAt when it was published (ISO-8601)
-   * @param promoted whether {@code LATEST} was moved to it
-   * @param previous the latest version when it was published ({@code vM}), or null
+   * @param publishedAt when it was committed (ISO-8601)
+   * @param promoted whether its gate let it become latest
+   * @param previous the latest version when it was committed ({@code vM}), or null
    * @param validation the held-out data its metrics were computed on, as the run stated it
    * @param metric the metric {@code --no-worse-than} compares
    * @param metrics the final held-out metrics
@@ -137,15 +151,20 @@ public final class PublishDirectory {
     }
   }
 
-  /** Decides, under the lock, whether a candidate may become latest given the current latest. */
+  /** Decides, at the commit, whether a candidate may become latest given the current latest. */
   @FunctionalInterface
   public interface Gate {
-    /** Why the candidate must not be promoted, one line each; empty to promote it. */
-    List<String> refusals(Optional<Publication> latest);
+    /** Why {@code candidate} must not be promoted over {@code latest}, one line each; empty to promote it. */
+    List<String> refusals(Candidate candidate, Optional<Publication> latest);
+
+    /** Whether this gate compares with the latest version: {@link #begin} then refuses one measured otherwise. */
+    default boolean comparesWithLatest() {
+      return false;
+    }
 
     /** A gate that always promotes. */
     static Gate always() {
-      return latest -> List.of();
+      return (candidate, latest) -> List.of();
     }
 
     /**
@@ -154,66 +173,130 @@ public final class PublishDirectory {
      * publication passes. Metrics compared are all "higher is better" (accuracies, precision,
      * recall, MAP@R, NMI).
      */
-    static Gate noWorseThanLatest(Candidate candidate, double tolerance) {
+    static Gate noWorseThanLatest(double tolerance) {
       if (!(tolerance >= 0) || !Double.isFinite(tolerance)) {
         throw new IllegalArgumentException("tolerance must be finite and >= 0; tolerance=" + tolerance);
       }
-      return latest -> {
-        if (latest.isEmpty()) {
+      return new Gate() {
+        @Override
+        public List<String> refusals(Candidate candidate, Optional<Publication> latest) {
+          if (latest.isEmpty()) {
+            return List.of();
+          }
+          Publication current = latest.get();
+          Optional<String> incomparable = incomparable(current, candidate.validation(), candidate.metric());
+          if (incomparable.isPresent()) {
+            return List.of(incomparable.get());
+          }
+          Double mine = candidate.metrics().get(candidate.metric());
+          Double theirs = current.metrics().get(current.metric());
+          if (mine == null || theirs == null) {
+            return List.of(candidate.metric() + " was not computed (this run: " + mine + ", latest " + current.name()
+                + ": " + theirs + ")");
+          }
+          if (!(mine >= theirs - tolerance)) {
+            return List.of(candidate.metric() + "=" + mine + " is worse than latest " + current.name() + "'s "
+                + theirs + " by more than the tolerance " + tolerance);
+          }
           return List.of();
         }
-        Publication current = latest.get();
-        Optional<String> incomparable = incomparable(current, candidate);
-        if (incomparable.isPresent()) {
-          return List.of(incomparable.get());
+
+        @Override
+        public boolean comparesWithLatest() {
+          return true;
         }
-        Double mine = candidate.metrics().get(candidate.metric());
-        Double theirs = current.metrics().get(current.metric());
-        if (mine == null || theirs == null) {
-          return List.of(candidate.metric() + " was not computed (this run: " + mine + ", latest " + current.name()
-              + ": " + theirs + ")");
-        }
-        if (!(mine >= theirs - tolerance)) {
-          return List.of(candidate.metric() + "=" + mine + " is worse than latest " + current.name() + "'s " + theirs
-              + " by more than the tolerance " + tolerance);
-        }
-        return List.of();
       };
     }
 
     /** Both gates' refusals. */
     default Gate and(Gate other) {
-      return latest -> {
-        List<String> all = new ArrayList<>(refusals(latest));
-        all.addAll(other.refusals(latest));
-        return all;
+      Gate self = this;
+      return new Gate() {
+        @Override
+        public List<String> refusals(Candidate candidate, Optional<Publication> latest) {
+          List<String> all = new ArrayList<>(self.refusals(candidate, latest));
+          all.addAll(other.refusals(candidate, latest));
+          return all;
+        }
+
+        @Override
+        public boolean comparesWithLatest() {
+          return self.comparesWithLatest() || other.comparesWithLatest();
+        }
       };
     }
   }
 
-  /** The outcome of {@link #publish}: the record written, and where the version lies. */
-  public record Published(Publication publication, String path) {}
-
-  /** The directory at {@code path} (created on first publish), stale locks after {@link #DEFAULT_STALE_AFTER}. */
-  public PublishDirectory(String path, Configuration conf, Consumer<String> messages) throws IOException {
-    this(path, conf, DEFAULT_STALE_AFTER, messages, Clock.systemUTC());
-  }
+  /**
+   * A committed version.
+   *
+   * @param publication its record (a concurrent attempt of the same run id may have committed it)
+   * @param path where it lies
+   * @param latest the version {@code LATEST} names afterwards, or null when none was promoted yet
+   */
+  public record Published(Publication publication, String path, String latest) {}
 
   /**
-   * @param staleAfter a lock older than this is taken over
-   * @param messages receives one line for each recovered lock
+   * One attempt of a run: {@link #finished} when the run id has published already, else where to
+   * write the version and how to commit it. Made by {@link #begin}.
    */
-  public PublishDirectory(String path, Configuration conf, Duration staleAfter, Consumer<String> messages, Clock clock)
-      throws IOException {
+  public final class Attempt {
+    private final String runId;
+    private final String validation;
+    private final String metric;
+    private final Gate gate;
+    private final Optional<Published> finished;
+    private final Path staging;
+
+    private Attempt(String runId, String validation, String metric, Gate gate, Optional<Published> finished) {
+      this.runId = runId;
+      this.validation = validation;
+      this.metric = metric;
+      this.gate = gate;
+      this.finished = finished;
+      this.staging = new Path(root, STAGING_PREFIX + runId + "-" + UUID.randomUUID());
+    }
+
+    /** The run's version, when this run id has published already: the caller has nothing to train. */
+    public Optional<Published> finished() {
+      return finished;
+    }
+
+    /** Where the caller writes the complete version (not created: the writer creates it). */
+    public String stagingPath() {
+      return staging.toString();
+    }
+
+    /** Where the run keeps its checkpoints, so that a rerun of the run id resumes; deleted once it has published. */
+    public String checkpointPath() {
+      return new Path(new Path(root, RUNS), runId).toString();
+    }
+
+    /**
+     * Commits the version written at {@link #stagingPath}, with its final held-out metrics: numbers
+     * it, records the gate's decision, and moves {@code LATEST} when the gate promoted it. A
+     * refused version is kept (for inspection), unpointed. When another attempt of the same run id
+     * has committed meanwhile, that version is returned and this one's staging is deleted.
+     *
+     * @throws IllegalStateException when the run had published before this attempt began
+     */
+    public Published publish(Map<String, Double> metrics) throws IOException {
+      if (finished.isPresent()) {
+        throw new IllegalStateException("run " + runId + " has published already: " + finished.get());
+      }
+      if (!fs.exists(staging) || !fs.getFileStatus(staging).isDirectory()) {
+        throw new FileNotFoundException("staged version not found: " + staging);
+      }
+      return commit(staging, new Candidate(runId, validation, metric, metrics), gate);
+    }
+  }
+
+  /** The directory at {@code path} (created on first publish); {@code messages} receives one line per recovery. */
+  public PublishDirectory(String path, Configuration conf, Consumer<String> messages) throws IOException {
     this.root = HadoopModelDirectory.qualified(path, conf);
     this.fs = root.getFileSystem(conf);
     this.conf = conf;
-    if (staleAfter.isNegative() || staleAfter.isZero()) {
-      throw new IllegalArgumentException("staleAfter must be positive; staleAfter=" + staleAfter);
-    }
-    this.staleAfter = staleAfter;
     this.messages = Objects.requireNonNull(messages, "messages");
-    this.clock = Objects.requireNonNull(clock, "clock");
   }
 
   /** The directory, qualified. */
@@ -228,6 +311,47 @@ public final class PublishDirectory {
           + " letters, digits, '.', '_' or '-'; run id=" + runId);
     }
     return runId;
+  }
+
+  /**
+   * Starts an attempt of run {@code runId}. Repairs {@code LATEST} when a killed run left it behind
+   * its newest promoted version, and commits this run's version when an interrupted attempt left it
+   * complete in staging; either is said on {@code messages}.
+   *
+   * @param validation the held-out data the run measures its metrics on, as it states it
+   * @param metric the metric a comparing gate compares
+   * @param gate decides at the commit whether the version is promoted
+   * @throws IllegalArgumentException when the file system cannot hold a publish directory
+   *     ({@link AtomicMoves}), or {@code gate} compares with the latest version and that was
+   *     measured on other data or with another metric
+   */
+  public Attempt begin(String runId, String validation, String metric, Gate gate) throws IOException {
+    checkRunId(runId);
+    Objects.requireNonNull(gate, "gate");
+    AtomicMoves.of(fs, root, conf);
+    Optional<Publication> mine = versionOf(runId);
+    if (mine.isEmpty()) {
+      Optional<Published> staged = commitStaged(runId, gate);
+      if (staged.isPresent()) {
+        return new Attempt(runId, validation, metric, gate, staged);
+      }
+    }
+    String latest = movePointer(true);
+    if (mine.isPresent()) {
+      removeLeftovers(runId);
+      return new Attempt(runId, validation, metric, gate,
+          Optional.of(new Published(mine.get(), versionPath(mine.get().version()).toString(), latest)));
+    }
+    if (gate.comparesWithLatest()) {
+      Optional<Publication> current = latestPromoted();
+      if (current.isPresent()) {
+        incomparable(current.get(), validation, metric).ifPresent(why -> {
+          throw new IllegalArgumentException(why + "; measure on the same validation data with the same metric, or"
+              + " publish to another directory");
+        });
+      }
+    }
+    return new Attempt(runId, validation, metric, gate, Optional.empty());
   }
 
   /**
@@ -256,9 +380,9 @@ public final class PublishDirectory {
     return dir.latestPath().orElseThrow();
   }
 
-  /** The latest version's directory, when there is one. */
+  /** The directory of the version {@code LATEST} names, when there is one. */
   public Optional<String> latestPath() throws IOException {
-    Optional<String> name = latestName();
+    Optional<String> name = pointer();
     if (name.isEmpty()) {
       return Optional.empty();
     }
@@ -269,28 +393,18 @@ public final class PublishDirectory {
     return Optional.of(version.toString());
   }
 
-  /** The latest accepted version's record, if any version was accepted. */
+  /** The record of the version {@code LATEST} names, if any version was promoted. */
   public Optional<Publication> latest() throws IOException {
-    Optional<String> name = latestName();
-    return name.isEmpty() ? Optional.empty() : Optional.of(read(new Path(new Path(root, name.get()), METADATA)));
+    Optional<String> path = latestPath();
+    return path.isEmpty() ? Optional.empty() : Optional.of(record(versionNumber(new Path(path.get()).getName())));
   }
 
   /** The version published by {@code runId} (promoted or refused), if any. */
   public Optional<Publication> findRun(String runId) throws IOException {
-    checkRunId(runId);
-    for (int version : versions()) {
-      Path metadata = new Path(new Path(root, "v" + version), METADATA);
-      if (fs.exists(metadata)) {
-        Publication publication = read(metadata);
-        if (publication.runId().equals(runId)) {
-          return Optional.of(publication);
-        }
-      }
-    }
-    return Optional.empty();
+    return versionOf(checkRunId(runId));
   }
 
-  /** Complete version numbers, ascending (staging directories are not versions). */
+  /** Version numbers, ascending (staging directories are not versions). */
   public List<Integer> versions() throws IOException {
     List<Integer> versions = new ArrayList<>();
     if (!fs.exists(root)) {
@@ -306,69 +420,248 @@ public final class PublishDirectory {
     return versions;
   }
 
-  /** A fresh staging path for {@code runId}'s version (not created: the writer creates it). */
-  public String stagingPath(String runId) {
-    return new Path(root, STAGING_PREFIX + checkRunId(runId) + "-" + UUID.randomUUID()).toString();
-  }
-
   /**
-   * Publishes the complete version written at {@code staging}: under the lock, numbers it, writes
-   * its {@code publish.json}, renames it to {@code vN} and moves {@code LATEST} to it when
-   * {@code gate} has no refusals. A refused version is kept (for inspection), unpointed.
+   * Why a version measured on {@code validation} with {@code metric} cannot be compared with
+   * {@code latest}: another validation set or metric; empty when it can.
    */
-  public Published publish(String staging, Candidate candidate, Gate gate) throws IOException {
-    Path stage = HadoopModelDirectory.qualified(staging, conf);
-    if (!fs.exists(stage) || !fs.getFileStatus(stage).isDirectory()) {
-      throw new FileNotFoundException("staged version not found: " + stage);
-    }
-    try (Lock ignored = lock(candidate.runId())) {
-      Optional<Publication> latest = latest();
-      List<String> refusals = gate.refusals(latest);
-      List<Integer> versions = versions();
-      int version = versions.isEmpty() ? 1 : versions.get(versions.size() - 1) + 1;
-      Publication publication = new Publication(FORMAT_VERSION, version, candidate.runId(), now().toString(),
-          refusals.isEmpty(), latest.map(Publication::name).orElse(null), candidate.validation(), candidate.metric(),
-          candidate.metrics(), refusals);
-      try (OutputStream out = fs.create(new Path(stage, METADATA), true)) {
-        JSON.writeValue(out, publication);
-      }
-      Path target = new Path(root, publication.name());
-      if (fs.exists(target)) {
-        throw new IOException("version " + target + " appeared while the lock was held; is another publisher"
-            + " ignoring " + LOCK + "?");
-      }
-      if (!fs.rename(stage, target)) {
-        throw new IOException("cannot rename " + stage + " to " + target);
-      }
-      if (publication.promoted()) {
-        pointTo(publication.name());
-      }
-      return new Published(publication, target.toString());
-    }
-  }
-
-  /**
-   * Why {@code candidate} cannot be compared with {@code latest}: another validation set or
-   * metric; empty when it can.
-   */
-  public static Optional<String> incomparable(Publication latest, Candidate candidate) {
-    if (!Objects.equals(latest.validation(), candidate.validation())
-        || !Objects.equals(latest.metric(), candidate.metric())) {
-      return Optional.of("cannot compare with latest " + latest.name() + ": it was measured with "
-          + latest.metric() + " on validation '" + latest.validation() + "', this run with " + candidate.metric()
-          + " on validation '" + candidate.validation() + "'");
+  public static Optional<String> incomparable(Publication latest, String validation, String metric) {
+    if (!Objects.equals(latest.validation(), validation) || !Objects.equals(latest.metric(), metric)) {
+      return Optional.of("cannot compare with latest " + latest.name() + ": it was measured with " + latest.metric()
+          + " on validation '" + latest.validation() + "', this run with " + metric + " on validation '" + validation
+          + "'");
     }
     return Optional.empty();
   }
 
-  private Optional<String> latestName() throws IOException {
-    Path pointer = new Path(root, LATEST);
-    if (!fs.exists(pointer)) {
-      return Optional.empty();
+  // --- The commit --------------------------------------------------------------------------------
+
+  /**
+   * Commits the complete version at {@code staging}: lists the versions, checks the run id,
+   * evaluates the gate against the newest promoted version, records the decision and renames the
+   * staging directory to the next number; when another publisher took that number first, the same
+   * again. Then moves the pointer and removes the run's leftovers.
+   */
+  private Published commit(Path staging, Candidate candidate, Gate gate) throws IOException {
+    AtomicMoves moves = AtomicMoves.of(fs, root, conf);
+    while (true) {
+      // One listing for all three: a version committed after it makes the rename below fail.
+      List<Integer> versions = versions();
+      Optional<Publication> done = versionOf(candidate.runId(), versions);
+      if (done.isPresent()) {
+        messages.accept("run " + candidate.runId() + " was published as " + done.get().name() + " by another attempt"
+            + " while this one ran; this attempt's version is discarded");
+        fs.delete(staging, true);
+        return finish(done.get());
+      }
+      if (!fs.exists(staging)) {
+        throw new FileNotFoundException("staged version not found: " + staging);
+      }
+      Optional<Publication> latest = latestPromoted(versions);
+      List<String> refusals = gate.refusals(candidate, latest);
+      int version = versions.isEmpty() ? 1 : versions.get(versions.size() - 1) + 1;
+      Publication publication = new Publication(FORMAT_VERSION, version, candidate.runId(), Instant.now().toString(),
+          refusals.isEmpty(), latest.map(Publication::name).orElse(null), candidate.validation(), candidate.metric(),
+          candidate.metrics(), refusals);
+      Path record = new Path(staging, METADATA);
+      boolean committed;
+      try {
+        // Not recursive: should another attempt of this run commit and remove this staging
+        // directory meanwhile, a plain create would make it again, holding nothing but the record.
+        try (OutputStream out = fs.createNonRecursive(record, true, IO_BUFFER_BYTES, fs.getDefaultReplication(record),
+            fs.getDefaultBlockSize(record), null)) {
+          JSON.writeValue(out, publication);
+        }
+        committed = moves.renameNoReplace(staging, versionPath(version));
+      } catch (IOException e) {
+        if (fs.exists(staging)) {
+          throw e;
+        }
+        continue; // removed by an attempt that published this run: the next listing finds its version
+      }
+      if (committed) {
+        records.put(version, publication);
+        return finish(publication);
+      }
+      // Another publisher committed this number first: list again, and decide again.
     }
+  }
+
+  private Published finish(Publication publication) throws IOException {
+    String latest = movePointer(false);
+    removeLeftovers(publication.runId());
+    return new Published(publication, versionPath(publication.version()).toString(), latest);
+  }
+
+  /**
+   * Commits a complete version of {@code runId} that an interrupted attempt left staged with its
+   * record (its commit stopped before the rename), so that a rerun does not train again.
+   */
+  private Optional<Published> commitStaged(String runId, Gate gate) throws IOException {
+    for (Path staging : stagings(runId)) {
+      Publication recorded;
+      try {
+        recorded = read(new Path(staging, METADATA));
+      } catch (IOException e) {
+        continue; // no record, or a torn one: the attempt died before its commit began
+      }
+      if (!recorded.runId().equals(runId)) {
+        continue;
+      }
+      messages.accept("an earlier attempt of run " + runId + " left its version complete in " + staging
+          + " and died before committing it; committing it now");
+      return Optional.of(commit(staging, new Candidate(runId, recorded.validation(), recorded.metric(),
+          recorded.metrics()), gate));
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Makes {@code LATEST} name the newest promoted version: writes it when it does not, then reads
+   * the versions again in case a newer one was promoted meanwhile (whose publisher may have written
+   * its name before this one's).
+   *
+   * @param repairing whether this is not after a commit of this process: a move then repairs a
+   *     pointer some other publisher did not move, and is said on the messages
+   * @return the version named, or null when none is promoted
+   */
+  private String movePointer(boolean repairing) throws IOException {
+    boolean said = false;
+    int failures = 0;
+    while (true) {
+      Optional<Publication> newest = latestPromoted();
+      if (newest.isEmpty()) {
+        return null;
+      }
+      String name = newest.get().name();
+      Optional<String> current = pointer();
+      if (current.isPresent() && current.get().equals(name)) {
+        return name;
+      }
+      if (repairing && !said) {
+        messages.accept(LATEST + " in " + root + (current.isPresent() ? " named " + current.get() + ", behind "
+            : " was missing, behind ") + name + " (run " + newest.get().runId() + "), which was promoted without"
+            + " moving it (its publisher died, or is moving it now); " + LATEST + " now names " + name);
+        said = true;
+      }
+      try {
+        AtomicMoves.of(fs, root, conf).replace(new Path(root, LATEST), (name + "\n").getBytes(StandardCharsets.UTF_8));
+      } catch (IOException e) {
+        // A publisher finishing meanwhile may delete a temporary pointer file as a leftover: try again.
+        if (++failures > MAX_POINTER_FAILURES) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** The highest version whose record says promoted. */
+  private Optional<Publication> latestPromoted() throws IOException {
+    return latestPromoted(versions());
+  }
+
+  private Optional<Publication> latestPromoted(List<Integer> versions) throws IOException {
+    for (int i = versions.size() - 1; i >= 0; i--) {
+      Publication publication = record(versions.get(i));
+      if (publication.promoted()) {
+        return Optional.of(publication);
+      }
+    }
+    return Optional.empty();
+  }
+
+  private Optional<Publication> versionOf(String runId) throws IOException {
+    return versionOf(runId, versions());
+  }
+
+  private Optional<Publication> versionOf(String runId, List<Integer> versions) throws IOException {
+    for (int version : versions) {
+      Publication publication = record(version);
+      if (publication.runId().equals(runId)) {
+        return Optional.of(publication);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Deletes what a published run no longer needs: its checkpoints and the staging directories of its
+   * attempts; and any temporary pointer file a killed publisher left.
+   */
+  private void removeLeftovers(String runId) {
+    List<Path> leftovers = new ArrayList<>();
+    leftovers.add(new Path(new Path(root, RUNS), runId));
+    try {
+      leftovers.addAll(stagings(runId));
+      for (FileStatus status : fs.listStatus(root)) {
+        if (AtomicMoves.isTemporary(status.getPath().getName(), LATEST)) {
+          leftovers.add(status.getPath());
+        }
+      }
+      for (Path leftover : leftovers) {
+        if (fs.exists(leftover)) {
+          fs.delete(leftover, true);
+        }
+      }
+    } catch (IOException e) {
+      messages.accept("could not delete the leftovers of run " + runId + " (" + leftovers + "): " + e.getMessage());
+    }
+  }
+
+  /** The staging directories of {@code runId}'s attempts. */
+  private List<Path> stagings(String runId) throws IOException {
+    List<Path> stagings = new ArrayList<>();
+    if (!fs.exists(root)) {
+      return stagings;
+    }
+    String prefix = STAGING_PREFIX + runId + "-";
+    for (FileStatus status : fs.listStatus(root)) {
+      String name = status.getPath().getName();
+      if (status.isDirectory() && name.startsWith(prefix)
+          && UUID_TEXT.matcher(name.substring(prefix.length())).matches()) {
+        stagings.add(status.getPath());
+      }
+    }
+    return stagings;
+  }
+
+  // --- Files ---------------------------------------------------------------------------------------
+
+  private Path versionPath(int version) {
+    return new Path(root, "v" + version);
+  }
+
+  private static int versionNumber(String name) {
+    return Integer.parseInt(name.substring(1));
+  }
+
+  /** The record of a committed version, read once. */
+  private Publication record(int version) throws IOException {
+    Publication known = records.get(version);
+    if (known != null) {
+      return known;
+    }
+    Path metadata = new Path(versionPath(version), METADATA);
+    Publication publication;
+    try {
+      publication = read(metadata);
+    } catch (FileNotFoundException e) {
+      throw new FileNotFoundException(versionPath(version) + " has no " + METADATA + ": it was not published by"
+          + " Magnet; move it out of " + root);
+    }
+    if (publication.version() != version) {
+      throw new IOException(metadata + " records version " + publication.version() + ", not " + version
+          + ": it was copied or renamed by hand; move it out of " + root);
+    }
+    records.put(version, publication);
+    return publication;
+  }
+
+  /** The version {@code LATEST} names. */
+  private Optional<String> pointer() throws IOException {
+    Path pointer = new Path(root, LATEST);
     String name;
     try (InputStream in = fs.open(pointer)) {
-      name = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+      name = new String(in.readNBytes(64), StandardCharsets.UTF_8).strip();
     } catch (FileNotFoundException e) {
       return Optional.empty();
     }
@@ -386,188 +679,8 @@ public final class PublishDirectory {
             + ", which this Magnet cannot read (it reads 1.." + FORMAT_VERSION + ")");
       }
       return publication;
-    } catch (FileNotFoundException e) {
-      throw new FileNotFoundException("publication record missing: " + metadata);
     } catch (JsonProcessingException e) {
       throw new IOException(metadata + " is not a valid publication record: " + e.getOriginalMessage(), e);
     }
-  }
-
-  /** Replaces {@code LATEST} atomically: a temporary file renamed over it. */
-  private void pointTo(String name) throws IOException {
-    Path pointer = new Path(root, LATEST);
-    Path temporary = new Path(root, "." + LATEST + ".tmp-" + UUID.randomUUID());
-    byte[] content = (name + "\n").getBytes(StandardCharsets.UTF_8);
-    java.nio.file.Path local = localFile(temporary);
-    if (local != null) {
-      Files.write(local, content, StandardOpenOption.CREATE_NEW);
-      Files.move(local, localFile(pointer), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      return;
-    }
-    try (OutputStream out = fs.create(temporary, false)) {
-      out.write(content);
-    }
-    try {
-      FileContext.getFileContext(fs.getUri(), conf).rename(temporary, pointer, Options.Rename.OVERWRITE);
-    } finally {
-      if (fs.exists(temporary)) {
-        fs.delete(temporary, false);
-      }
-    }
-  }
-
-  /** The lock file's content. */
-  record LockInfo(String owner, String runId, long acquiredAtMillis) {}
-
-  /** A held lock; closing releases it. */
-  private final class Lock implements AutoCloseable {
-    private final Path file;
-    private final LockInfo mine;
-
-    Lock(Path file, LockInfo mine) {
-      this.file = file;
-      this.mine = mine;
-    }
-
-    /** Deletes the lock file if it is still this run's (another run may have taken it over as stale). */
-    @Override
-    public void close() throws IOException {
-      Optional<Held> held = held(file);
-      if (held.isPresent() && mine.equals(held.get().info())) {
-        fs.delete(file, false);
-      } else {
-        messages.accept("the publish lock " + file + " was taken over by another run while this one held it");
-      }
-    }
-  }
-
-  /**
-   * Takes the lock, waiting while another live run holds it and taking over a stale one (older than
-   * {@code staleAfter}, or held by this same run id).
-   */
-  private Lock lock(String runId) throws IOException {
-    fs.mkdirs(root);
-    Path file = new Path(root, LOCK);
-    LockInfo mine = new LockInfo(owner(), runId, now().toEpochMilli());
-    byte[] content = JSON.writeValueAsBytes(mine);
-    while (true) {
-      if (createExclusive(file, content)) {
-        return new Lock(file, mine);
-      }
-      Optional<Held> held = held(file);
-      if (held.isEmpty()) {
-        continue; // released between our create and our read
-      }
-      Held h = held.get();
-      boolean sameRun = h.info() != null && runId.equals(h.info().runId());
-      Duration age = Duration.between(Instant.ofEpochMilli(h.sinceMillis()), now());
-      if (sameRun || age.compareTo(staleAfter) > 0) {
-        Path aside = new Path(root, LOCK + ".stale-" + UUID.randomUUID());
-        if (rename(file, aside)) {
-          messages.accept("recovered a stale publish lock in " + root + " held by "
-              + (h.info() == null ? "an unknown owner (unreadable lock file)"
-                  : "run " + h.info().runId() + " (" + h.info().owner() + ")")
-              + " since " + Instant.ofEpochMilli(h.sinceMillis()) + ": "
-              + (sameRun ? "an earlier attempt of this run id" : "older than " + staleAfter));
-          fs.delete(aside, false);
-        }
-        continue;
-      }
-      try {
-        Thread.sleep(POLL_MILLIS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException("interrupted waiting for the publish lock " + file);
-      }
-    }
-  }
-
-  /** Who holds a lock (null when its file is unreadable or half-written) and since when. */
-  private record Held(LockInfo info, long sinceMillis) {}
-
-  private Optional<Held> held(Path file) throws IOException {
-    FileStatus status;
-    byte[] bytes;
-    try {
-      status = fs.getFileStatus(file);
-      try (InputStream in = fs.open(file)) {
-        bytes = in.readAllBytes();
-      }
-    } catch (FileNotFoundException e) {
-      return Optional.empty();
-    }
-    try {
-      LockInfo info = JSON.readValue(bytes, LockInfo.class);
-      return Optional.of(new Held(info, info.acquiredAtMillis()));
-    } catch (IOException e) {
-      // Half-written (its owner died between create and write) or foreign: judge by its age.
-      return Optional.of(new Held(null, status.getModificationTime()));
-    }
-  }
-
-  /** Creates {@code file} with {@code content} if it does not exist, atomically; false when it exists. */
-  private boolean createExclusive(Path file, byte[] content) throws IOException {
-    java.nio.file.Path local = localFile(file);
-    if (local != null) {
-      try {
-        Files.write(local, content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        return true;
-      } catch (FileAlreadyExistsException e) {
-        return false;
-      }
-    }
-    try (OutputStream out = fs.create(file, false)) {
-      out.write(content);
-      return true;
-    } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
-      return false;
-    } catch (org.apache.hadoop.ipc.RemoteException e) {
-      // HDFS: the lock exists, or another create of it is still open (its lease is held: a
-      // racing publisher between create and close; found by HdfsPublishTest's race).
-      String cause = e.getClassName();
-      if (cause.endsWith(".FileAlreadyExistsException") || cause.endsWith(".AlreadyBeingCreatedException")) {
-        return false;
-      }
-      throw e;
-    } catch (IOException e) {
-      // HDFS reports a create race as a RemoteException wrapping FileAlreadyExistsException.
-      if (String.valueOf(e.getMessage()).contains("already exists")) {
-        return false;
-      }
-      throw e;
-    }
-  }
-
-  /** Renames a file; false when the source is gone (another run took it). Atomic on local and HDFS. */
-  private boolean rename(Path from, Path to) throws IOException {
-    java.nio.file.Path local = localFile(from);
-    if (local != null) {
-      try {
-        Files.move(local, localFile(to), StandardCopyOption.ATOMIC_MOVE);
-        return true;
-      } catch (java.nio.file.NoSuchFileException e) {
-        return false;
-      }
-    }
-    return fs.rename(from, to);
-  }
-
-  /** The java.nio path of a local file, or null on other file systems. */
-  private java.nio.file.Path localFile(Path path) {
-    if (fs instanceof LocalFileSystem local) {
-      return local.pathToFile(path).toPath();
-    }
-    if (fs instanceof RawLocalFileSystem raw) {
-      return raw.pathToFile(path).toPath();
-    }
-    return null;
-  }
-
-  private Instant now() {
-    return clock.instant();
-  }
-
-  private static String owner() {
-    return ManagementFactory.getRuntimeMXBean().getName() + " thread " + Thread.currentThread().getName();
   }
 }

@@ -4,6 +4,7 @@ import dev.magnet.core.model.ArtifactStore;
 import dev.magnet.core.model.MagnetVersion;
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.spark.io.HadoopModelDirectory;
+import dev.magnet.spark.io.StagedOutput;
 import dev.magnet.spark.metrics.SparkEpochMetrics;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -82,6 +83,9 @@ public final class HtmlReport {
   /** Writes a report's files atomically, replacing an earlier report and refusing anything else. */
   static void writeFiles(Map<String, byte[]> files, String path, Configuration conf) throws IOException {
     checkTarget(path, conf);
+    if (HadoopModelDirectory.exists(path, conf)) {
+      StagedOutput.adopt(path, conf, HtmlReport.class.getName()); // a report from before output markers
+    }
     HadoopModelDirectory.write(path, conf, true, store -> {
       for (Map.Entry<String, byte[]> file : files.entrySet()) {
         try (OutputStream out = store.create(file.getKey())) {

@@ -12,60 +12,62 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 
 /**
- * A {@code train} run that publishes ({@link TrainRequest#publication()}): the run id's earlier
- * outcome, where the run stages its model and keeps its checkpoints, and the publication of the
- * trained version behind the gates ({@link PublishDirectory}).
+ * A {@code train} run that publishes ({@link TrainRequest#publication()}): one attempt of the run id
+ * in the publish directory ({@link PublishDirectory#begin}), which says whether the run id has
+ * published already, where the run stages its model and keeps its checkpoints, and commits the
+ * trained version behind the gates.
  */
 final class Publishing {
   private final TrainRequest request;
   private final TrainRequest.Publication publication;
-  private final String runId;
-  private final Configuration conf;
-  private final PublishDirectory directory;
+  private final PublishDirectory.Attempt attempt;
 
+  /**
+   * Begins the attempt: a store that cannot hold a publish directory, or a latest version
+   * {@code --no-worse-than} cannot compare with, is an argument error (before any data is read);
+   * unreadable contents an input error.
+   */
   Publishing(TrainRequest request, String runId, Configuration conf, PrintWriter err) {
     this.request = request;
     this.publication = request.publication();
-    this.runId = runId;
-    this.conf = conf;
-    this.directory = JobException.input(() -> new PublishDirectory(publication.directory(), conf,
+    MetricGates gates = request.gates();
+    PublishDirectory.Gate gate = (candidate, latest) -> gates.failures(candidate.metrics());
+    if (publication.noWorseThan() != null) {
+      gate = gate.and(PublishDirectory.Gate.noWorseThanLatest(publication.noWorseThan().tolerance()));
+    }
+    PublishDirectory directory = JobException.input(() -> new PublishDirectory(publication.directory(), conf,
         message -> err.println("magnet train: warning: " + message)));
+    try {
+      this.attempt = directory.begin(runId, request.validationIdentity(), publication.compareMetric(), gate);
+    } catch (IllegalArgumentException e) {
+      boolean comparison = publication.noWorseThan() != null && e.getMessage().startsWith("cannot compare");
+      throw new JobException(ExitCodes.BAD_ARGUMENTS, (comparison ? TrainArgs.NO_WORSE_THAN + " " : "")
+          + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new JobException(ExitCodes.BAD_INPUT, JobException.describe(e), e);
+    }
   }
 
   /**
-   * A rerun of a run id that already published: prints that there is nothing to do and returns the
-   * gate's outcome again as the exit status; empty when the run id has not published.
+   * A rerun of a run id that already published (begun finishes an interrupted promotion): prints
+   * that there is nothing to do and returns the gate's outcome again as the exit status; empty
+   * when the run has to train.
    */
   Optional<Integer> alreadyPublished(PrintWriter out) {
-    Optional<PublishDirectory.Publication> found = JobException.input(() -> directory.findRun(runId));
-    if (found.isEmpty()) {
+    if (attempt.finished().isEmpty()) {
       return Optional.empty();
     }
-    PublishDirectory.Publication done = found.get();
-    String latest = JobException.input(() -> directory.latest().map(PublishDirectory.Publication::name)
-        .orElse("unset"));
-    out.println("run " + done.runId() + " already published " + done.name() + " in " + directory.path()
-        + (done.promoted() ? "" : " (not promoted: " + String.join("; ", done.refusals()) + ")")
-        + "; latest: " + latest + "; nothing to do");
-    return Optional.of(done.promoted() ? ExitCodes.SUCCESS : ExitCodes.METRIC_GATE_FAILED);
-  }
-
-  /** Before training: {@code --no-worse-than} against a latest measured otherwise is an argument error. */
-  void checkComparable() {
-    if (publication.noWorseThan() == null) {
-      return;
-    }
-    Optional<PublishDirectory.Publication> latest = JobException.input(directory::latest);
-    latest.flatMap(l -> PublishDirectory.incomparable(l, candidate(Map.of())))
-        .ifPresent(why -> {
-          throw new JobException(ExitCodes.BAD_ARGUMENTS, TrainArgs.NO_WORSE_THAN + " " + why + "; pass the same "
-              + TrainArgs.VALIDATION + " and " + TrainArgs.COMPARE_METRIC + ", or publish to another directory");
-        });
+    PublishDirectory.Published done = attempt.finished().get();
+    PublishDirectory.Publication p = done.publication();
+    out.println("run " + p.runId() + " already published " + p.name() + " in " + new Path(done.path()).getParent()
+        + (p.promoted() ? "" : " (not promoted: " + String.join("; ", p.refusals()) + ")")
+        + "; latest: " + (done.latest() == null ? "unset" : done.latest()) + "; nothing to do");
+    return Optional.of(p.promoted() ? ExitCodes.SUCCESS : ExitCodes.METRIC_GATE_FAILED);
   }
 
   /** Where the run writes its model before it is published. */
   String stagingPath() {
-    return directory.stagingPath(runId);
+    return attempt.stagingPath();
   }
 
   /**
@@ -78,46 +80,30 @@ final class Publishing {
     if (publication.runId() == null) {
       return o;
     }
-    String dir = o.checkpointDir() != null ? o.checkpointDir()
-        : new Path(new Path(publication.directory(), TrainRequest.Publication.RUNS_DIR), runId).toString();
-    return o.withCheckpoints(dir, true);
+    return o.withCheckpoints(o.checkpointDir() != null ? o.checkpointDir() : attempt.checkpointPath(), true);
   }
 
   /**
-   * Publishes the staged version under the lock; the gates ({@code --min-metric} and
-   * {@code --no-worse-than}) decide whether {@code LATEST} moves. A publishing run's checkpoints
-   * are deleted once its version is published: the version records the run id from then on.
+   * Commits the staged version; its gates ({@code --min-metric} and {@code --no-worse-than}) decide
+   * whether {@code LATEST} moves. The publish directory deletes the run's checkpoints under it once
+   * the version is committed.
    */
-  int publish(String staged, MetricGates gates, Map<String, Double> finalMetrics, PrintWriter out) {
-    PublishDirectory.Candidate candidate = candidate(finalMetrics);
-    PublishDirectory.Gate gate = latest -> gates.failures(finalMetrics);
-    if (publication.noWorseThan() != null) {
-      gate = gate.and(PublishDirectory.Gate.noWorseThanLatest(candidate, publication.noWorseThan().tolerance()));
-    }
+  int publish(String staged, Map<String, Double> finalMetrics, PrintWriter out) {
     PublishDirectory.Published published;
     try {
-      published = directory.publish(staged, candidate, gate);
-      TrainingOptions options = trainingOptions();
-      if (publication.runId() != null && request.options().checkpointDir() == null && options.checkpointDir() != null) {
-        Path checkpoints = new Path(options.checkpointDir());
-        checkpoints.getFileSystem(conf).delete(checkpoints, true);
-      }
+      published = attempt.publish(finalMetrics);
     } catch (IOException e) {
       throw new JobException(ExitCodes.TRAINING_FAILED, "cannot publish to " + publication.directory() + ": "
           + JobException.describe(e) + " (the trained version is kept in " + staged + ")", e);
     }
     PublishDirectory.Publication p = published.publication();
-    out.println("published " + p.name() + " (run " + runId + ") to " + published.path());
+    out.println("published " + p.name() + " (run " + p.runId() + ") to " + published.path());
     if (!p.promoted()) {
-      out.println("latest stays " + (p.previous() == null ? "unset" : p.previous()));
+      out.println("latest stays " + (published.latest() == null ? "unset" : published.latest()));
       throw new JobException(ExitCodes.METRIC_GATE_FAILED, "metric gate failed, " + p.name() + " not promoted: "
           + String.join("; ", p.refusals()));
     }
-    out.println("latest: " + p.name());
+    out.println("latest: " + published.latest());
     return ExitCodes.SUCCESS;
-  }
-
-  private PublishDirectory.Candidate candidate(Map<String, Double> metrics) {
-    return new PublishDirectory.Candidate(runId, request.validationIdentity(), publication.compareMetric(), metrics);
   }
 }

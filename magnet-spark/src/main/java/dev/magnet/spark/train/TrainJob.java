@@ -11,6 +11,7 @@ import dev.magnet.spark.data.SparkDatasets;
 import dev.magnet.spark.io.HadoopModelDirectory;
 import dev.magnet.spark.io.MetricsJson;
 import dev.magnet.spark.io.PublishDirectory;
+import dev.magnet.spark.io.StagedOutput;
 import dev.magnet.spark.metrics.MetricGates;
 import dev.magnet.spark.metrics.PeakMemory;
 import dev.magnet.spark.metrics.SparkEpochMetrics;
@@ -75,7 +76,6 @@ public final class TrainJob {
       if (done.isPresent()) {
         return done.get();
       }
-      publishing.checkComparable();
     }
     String modelDir = publishing == null ? request.output() : publishing.stagingPath();
     TrainingOptions options = publishing == null ? request.options() : publishing.trainingOptions();
@@ -104,7 +104,7 @@ public final class TrainJob {
     String report = request.report() ? writeReport(outcome, finalMetrics, sets, params, conf, modelDir) : null;
     out.print(TextSummary.table(outcome.epochs()));
     if (publishing != null) {
-      return publishing.publish(modelDir, gates, finalMetrics, out);
+      return publishing.publish(modelDir, finalMetrics, out);
     }
     out.println("model: " + request.output() + "  metrics: " + request.metricsPath(request.output()));
     if (report != null) {
@@ -171,6 +171,13 @@ public final class TrainJob {
     if (exists && !request.overwrite()) {
       throw new JobException(ExitCodes.BAD_ARGUMENTS,
           "output " + request.output() + " already exists; pass " + TrainArgs.OVERWRITE + " to replace it");
+    }
+    if (exists) {
+      try {
+        StagedOutput.checkReplaceable(request.output(), conf);
+      } catch (IOException e) {
+        throw new JobException(ExitCodes.BAD_ARGUMENTS, "output " + JobException.describe(e), e);
+      }
     }
   }
 

@@ -55,9 +55,6 @@ public record TrainRequest(DataSource data, DataSource validation, Integer limit
    * @param compareMetric the held-out metric {@code noWorseThan} compares
    */
   public record Publication(String directory, String runId, NoWorseThan noWorseThan, String compareMetric) {
-    /** Where a run's checkpoints go inside the publish directory, by run id. */
-    public static final String RUNS_DIR = ".runs";
-
     public Publication {
       Objects.requireNonNull(directory, "directory");
       compareMetric = compareMetric == null ? DEFAULT_COMPARE_METRIC : compareMetric;
@@ -100,11 +97,11 @@ public record TrainRequest(DataSource data, DataSource validation, Integer limit
       }
       MetricGates.checkName(TrainArgs.COMPARE_METRIC, publication.compareMetric());
     }
+    new MetricGates(minMetrics);
     if (!minMetrics.isEmpty() && validation == null) {
       throw new IllegalArgumentException(TrainArgs.MIN_METRIC + " gates the final validation metrics; pass "
           + TrainArgs.VALIDATION);
     }
-    new MetricGates(minMetrics);
     if (initFrom != null && !network.isDefault()) {
       throw new IllegalArgumentException(TrainArgs.NETWORK + ", " + TrainArgs.EMBEDDING_DIM + ", "
           + TrainArgs.HIDDEN_SIZES + " and " + TrainArgs.LEARNING_RATE + " come from the " + TrainArgs.INIT_FROM

@@ -70,6 +70,35 @@ class CliWithSparkTest {
     assertTrue(run.err().contains("output " + output + " already exists; pass --overwrite to replace it"), run.toString());
   }
 
+  /** {@code --overwrite} used to replace any directory; one Magnet did not write is refused before anything is read. */
+  @Test
+  void anOverwriteOfADirectoryMagnetDidNotWriteExitsWith2AndKeepsIt() throws IOException {
+    Path output = Files.createDirectories(tmp.resolve("home"));
+    Files.writeString(output.resolve("notes.txt"), "mine");
+    CliRun run = CliRun.of("train", "--data", "idx:" + tmp.resolve("missing.idx") + "," + tmp.resolve("missing.idx"),
+        "--output", output.toString(), "--overwrite");
+    assertEquals(ExitCodes.BAD_ARGUMENTS, run.status(), run.toString());
+    assertEquals("magnet train: output file:" + output + ": exists and was not written by Magnet (it has no"
+        + " _MAGNET_OUTPUT file); --overwrite replaces only Magnet's outputs: choose another path, or delete it"
+        + " yourself", run.err().strip());
+    assertEquals("mine", Files.readString(output.resolve("notes.txt")));
+  }
+
+  /** A model directory whose index changed after it was written (a bad copy, a bad disk) exits 3 naming the file. */
+  @Test
+  void aDamagedModelExitsWith3NamingTheFile() throws IOException {
+    Path model = tmp.resolve("damaged");
+    HadoopModelDirectory.save(TestModels.tiny(), model.toString(), new Configuration(), false);
+    Files.delete(model.resolve(".index.bin.crc")); // as after a copy to a store without checksum files
+    byte[] index = Files.readAllBytes(model.resolve("index.bin"));
+    index[index.length - 1] ^= 1;
+    Files.write(model.resolve("index.bin"), index);
+    CliRun run = CliRun.of("evaluate", "--model", model.toString(), "--data", "synthetic:classes=2,sub=1,per=5,dim=4");
+    assertEquals(ExitCodes.BAD_INPUT, run.status(), run.toString());
+    assertTrue(run.err().startsWith("magnet evaluate: file:" + model + "/index.bin is corrupt: its SHA-256 is "),
+        run.toString());
+  }
+
   @Test
   void aTableOfTheWrongSchemaExitsWith3() {
     String path = tmp.resolve("t.parquet").toString();

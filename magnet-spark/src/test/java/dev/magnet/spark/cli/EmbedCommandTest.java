@@ -10,6 +10,7 @@ import dev.magnet.core.data.LabelledDataset;
 import dev.magnet.core.data.SyntheticData;
 import dev.magnet.core.eval.ClusterClassifier;
 import dev.magnet.core.model.ModelArtifact;
+import dev.magnet.core.model.OutputMarker;
 import dev.magnet.core.nn.Architecture;
 import dev.magnet.core.nn.InputShape;
 import dev.magnet.core.nn.NetworkSpec;
@@ -313,14 +314,24 @@ class EmbedCommandTest {
     assertEquals(ExitCodes.BAD_ARGUMENTS, refusedRejects.status(), refusedRejects.toString());
     assertFalse(Files.exists(tmp.resolve("fresh")));
 
-    CliRun replaced = CliRun.of("embed", "--model", modelDir, "--input", images, "--output", output.toString(),
+    CliRun foreign = CliRun.of("embed", "--model", modelDir, "--input", images, "--output", output.toString(),
+        "--overwrite");
+    assertEquals(ExitCodes.BAD_ARGUMENTS, foreign.status(), foreign.toString());
+    assertEquals("magnet embed: output file:" + output + ": " + OutputMarker.NOT_MAGNET_OUTPUT, foreign.err().strip());
+    assertEquals(List.of("keep.txt"), list(output), "a directory Magnet did not write is never replaced");
+
+    Path earlier = tmp.resolve("earlier");
+    assertEquals(ExitCodes.SUCCESS, CliRun.of("embed", "--model", modelDir, "--input", images, "--output",
+        earlier.toString()).status());
+    Files.writeString(earlier.resolve("keep.txt"), "inside an earlier embedding table");
+    CliRun replaced = CliRun.of("embed", "--model", modelDir, "--input", images, "--output", earlier.toString(),
         "--overwrite");
     assertEquals(ExitCodes.SUCCESS, replaced.status(), replaced.toString());
-    assertFalse(Files.exists(output.resolve("keep.txt")));
-    assertEquals(6, session.read().parquet(output.toString()).count());
-    assertEquals(0, session.read().parquet(output + "_rejects").count(), "an empty rejects table is still written");
-    assertEquals(Set.of("flat", "images.idx", "labels.idx", "out", "out_rejects", "other-rejects"), new HashSet<>(list(tmp)),
-        "no staging directories are left behind");
+    assertFalse(Files.exists(earlier.resolve("keep.txt")));
+    assertEquals(6, session.read().parquet(earlier.toString()).count());
+    assertEquals(0, session.read().parquet(earlier + "_rejects").count(), "an empty rejects table is still written");
+    assertEquals(Set.of("earlier", "earlier_rejects", "flat", "images.idx", "labels.idx", "out", "other-rejects"),
+        new HashSet<>(list(tmp)), "no staging directories are left behind");
   }
 
   private static List<String> list(Path dir) throws IOException {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.magnet.spark.SparkTestSession;
 import dev.magnet.spark.io.MetricsJson;
 import dev.magnet.spark.io.PublishDirectory;
-import dev.magnet.spark.train.TrainRequest;
 import dev.magnet.spark.util.ExitCodes;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -127,8 +126,8 @@ class PublishCliTest {
     assertEquals(ExitCodes.BAD_ARGUMENTS, other.status(), other.toString());
     assertEquals("magnet train: --no-worse-than cannot compare with latest v1: it was measured with knn1_accuracy on"
         + " validation 'synthetic:per=5 held out of " + DATA + "', this run with knn1_accuracy on validation"
-        + " 'synthetic:per=6 held out of " + DATA + "'; pass the same --validation and --compare-metric, or publish to"
-        + " another directory", other.err().strip());
+        + " 'synthetic:per=6 held out of " + DATA + "'; measure on the same validation data with the same metric, or"
+        + " publish to another directory", other.err().strip());
     assertEquals(List.of("v1"), versions(root));
   }
 
@@ -136,7 +135,7 @@ class PublishCliTest {
   @Test
   void aRunIdThatDiedResumesFromItsCheckpoints() throws IOException {
     Path root = tmp.resolve("published");
-    Path checkpoints = root.resolve(TrainRequest.Publication.RUNS_DIR).resolve("day-7");
+    Path checkpoints = root.resolve(PublishDirectory.RUNS).resolve("day-7");
     // the attempt that died: it finished epoch 1 of 2 (same parameters, one epoch, its checkpoint kept)
     CliRun died = train("--output", tmp.resolve("died").toString(), "--checkpoint-dir", checkpoints.toString());
     assertEquals(ExitCodes.SUCCESS, died.status(), died.toString());

@@ -195,6 +195,22 @@ class SparkDatasetsTest {
         examples.stream().map(e -> e.label() + ":" + Arrays.toString(e.decode())).collect(Collectors.toSet()));
   }
 
+  /**
+   * A label of 2,000,000,000 used to make the driver build two billion class names before anything
+   * else; a label at the bound is now refused, naming the range.
+   */
+  @Test
+  void anIntegerLabelBeyondTheClassBoundIsRefusedBeforeNamesAreBuilt() {
+    String path = writeParquet("huge.parquet", DataTypes.createArrayType(DataTypes.DoubleType), DataTypes.LongType,
+        List.of(RowFactory.create(new double[] {1, 2}, 0L, "x"),
+            RowFactory.create(new double[] {3, 4}, (long) SparkDatasets.MAX_CLASSES, "x")));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> SparkDatasets.parquetVectors(session, path, "features", "label"));
+    assertEquals("Column label must hold class ids in [0, 1000000): ids 0..C-1 name C classes, and the classes' names"
+        + " are built on the driver; min=0 max=1000000 in " + path + " (renumber the classes, or give them as strings)",
+        e.getMessage());
+  }
+
   @Test
   void parquetSchemaIsCheckedWithSparkStyleMessages() {
     String path = writeParquet("doubles.parquet", DataTypes.createArrayType(DataTypes.DoubleType), DataTypes.DoubleType,

@@ -65,6 +65,33 @@ class CheckpointStoreTest {
     assertEquals(3, store.latest().orElseThrow().epoch());
   }
 
+  /**
+   * The newest checkpoint's metrics are damaged (a partial copy, a bad disk): it used to be read as
+   * it was; its digest check now fails, naming the file, and the store resumes from the one before.
+   */
+  @Test
+  void aDamagedNewestCheckpointIsSkippedNamingItAndTheOneBeforeIsUsed() throws IOException {
+    CheckpointStore store = new CheckpointStore(tmp.resolve("ckpt").toString(), CONF);
+    store.write(1, TestModels.tiny(), List.of(epoch(1)));
+    store.write(2, TestModels.tiny(), List.of(epoch(1), epoch(2)));
+    Path metrics = tmp.resolve("ckpt/epoch-0002/metrics.json");
+    Files.writeString(metrics, Files.readString(metrics).replace("\"epoch\" : 2", "\"epoch\" : 3"));
+    Files.deleteIfExists(tmp.resolve("ckpt/epoch-0002/.metrics.json.crc"));
+    List<String> skipped = new ArrayList<>();
+    CheckpointStore.Checkpoint latest = store.latest(skipped::add).orElseThrow();
+    assertEquals(1, latest.epoch());
+    assertEquals(1, skipped.size(), skipped.toString());
+    assertTrue(skipped.get(0).startsWith("checkpoint " + tmp.resolve("ckpt/epoch-0002") + " is incomplete or corrupt,"
+        + " skipped: file:" + tmp.resolve("ckpt/epoch-0002/metrics.json") + " is corrupt: its SHA-256 is "),
+        skipped.get(0));
+
+    Files.delete(tmp.resolve("ckpt/epoch-0001/network.zip"));
+    IOException none = assertThrows(IOException.class, () -> store.latest(skipped::add));
+    assertTrue(none.getMessage().startsWith("file:" + tmp.resolve("ckpt/epoch-0002/metrics.json") + " is corrupt"),
+        "the newest's error: " + none.getMessage());
+    assertEquals(3, skipped.size(), skipped.toString());
+  }
+
   @Test
   void epochsAreOneBased() {
     CheckpointStore store = new CheckpointStore(tmp.toString(), CONF);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.magnet.core.model.ModelArtifact;
+import dev.magnet.core.model.OutputMarker;
 import dev.magnet.spark.TestModels;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -62,13 +63,45 @@ class HadoopModelDirectoryTest {
   }
 
   @Test
-  void overwriteReplacesTheDirectoryWhole() throws IOException {
+  void overwriteReplacesAMagnetDirectoryWholeAndRefusesAnyOther() throws IOException {
     Path dir = Files.createDirectories(tmp.resolve("model"));
-    Files.writeString(dir.resolve("keep.txt"), "old");
-    HadoopModelDirectory.save(TestModels.tiny(), dir.toString(), CONF, true);
-    assertFalse(Files.exists(dir.resolve("keep.txt")));
-    assertEquals(List.of("cat", "dog"), HadoopModelDirectory.load(dir.toString(), CONF).labelNames());
-    assertEquals(List.of("model"), namesIn(tmp));
+    Files.writeString(dir.resolve("keep.txt"), "not Magnet's");
+    FileAlreadyExistsException refused = assertThrows(FileAlreadyExistsException.class,
+        () -> HadoopModelDirectory.save(TestModels.tiny(), dir.toString(), CONF, true));
+    assertEquals("file:" + dir + ": " + OutputMarker.NOT_MAGNET_OUTPUT, refused.getMessage());
+    assertEquals("not Magnet's", Files.readString(dir.resolve("keep.txt")));
+    assertEquals(List.of("model"), namesIn(tmp), "nothing was staged");
+
+    Path model = tmp.resolve("magnet");
+    HadoopModelDirectory.save(TestModels.tiny(), model.toString(), CONF, false);
+    assertTrue(Files.exists(model.resolve(OutputMarker.FILE_NAME)));
+    Files.writeString(model.resolve("keep.txt"), "inside a Magnet directory");
+    HadoopModelDirectory.save(TestModels.tiny(), model.toString(), CONF, true);
+    assertFalse(Files.exists(model.resolve("keep.txt")));
+    assertEquals(List.of("cat", "dog"), HadoopModelDirectory.load(model.toString(), CONF).labelNames());
+    assertEquals(List.of("magnet", "model"), namesIn(tmp));
+  }
+
+  /**
+   * Without Hadoop's .crc files (a copy to S3 has none), a changed byte used to load silently: the
+   * SHA-256 in metadata.json catches it, naming the file.
+   */
+  @Test
+  void aChangedFileIsCaughtWithoutChecksumFiles() throws IOException {
+    Path dir = tmp.resolve("model");
+    HadoopModelDirectory.save(TestModels.tiny(), uri(dir), CONF, false);
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path crc : files.filter(f -> f.getFileName().toString().endsWith(".crc")).toList()) {
+        Files.delete(crc);
+      }
+    }
+    Path index = dir.resolve("index.bin");
+    byte[] bytes = Files.readAllBytes(index);
+    bytes[bytes.length - 1] ^= 0x01;
+    Files.write(index, bytes);
+    IOException e = assertThrows(IOException.class, () -> HadoopModelDirectory.load(uri(dir), CONF));
+    assertTrue(e.getMessage().startsWith("file:" + dir + "/index.bin is corrupt: its SHA-256 is "),
+        e.getMessage());
   }
 
   @Test

@@ -1,6 +1,6 @@
 package dev.magnet.spark.io;
 
-import dev.magnet.spark.io.PublishDirectory.Candidate;
+import dev.magnet.spark.io.PublishDirectory.Attempt;
 import dev.magnet.spark.io.PublishDirectory.Gate;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,18 +18,15 @@ public final class PublishRaceMain {
   public static void main(String[] args) throws Exception {
     Configuration conf = new Configuration();
     PublishDirectory dir = new PublishDirectory(args[0], conf, System.err::println);
-    Candidate candidate = new Candidate(args[1], "v", "knn1_accuracy", Map.of("knn1_accuracy", Double.parseDouble(args[2])));
-    String staging = dir.stagingPath(args[1]);
-    Path local = Path.of(new org.apache.hadoop.fs.Path(staging).toUri());
-    Files.createDirectories(local);
-    Files.writeString(local.resolve("model.txt"), args[1]);
+    Attempt attempt = dir.begin(args[1], "v", "knn1_accuracy", Gate.noWorseThanLatest(0));
+    PublishDirectoryTest.stage(attempt, args[1]);
     Path go = Path.of(args[3]);
     System.out.println("staged");
     System.out.flush();
     while (!Files.exists(go)) {
       Thread.sleep(5);
     }
-    PublishDirectory.Published published = dir.publish(staging, candidate, Gate.noWorseThanLatest(candidate, 0));
+    PublishDirectory.Published published = attempt.publish(Map.of("knn1_accuracy", Double.parseDouble(args[2])));
     System.out.println(published.publication().name() + " " + published.publication().promoted());
   }
 }

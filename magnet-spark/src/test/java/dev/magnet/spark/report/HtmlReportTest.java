@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.magnet.core.cluster.ClusterIndex;
 import dev.magnet.core.model.ModelArtifact;
+import dev.magnet.core.model.OutputMarker;
 import dev.magnet.spark.TestModels;
 import dev.magnet.spark.metrics.SparkEpochMetrics;
 import java.awt.image.BufferedImage;
@@ -48,7 +49,9 @@ class HtmlReportTest {
     List<String> expected = Stream.concat(Stream.of(HtmlReport.INDEX), plots.stream().map(Plot::fileName)).toList();
     assertEquals(expected, written.files());
     assertEquals("file:" + dir, written.directory());
-    assertEquals(new TreeSet<>(expected), listing(dir), "nothing else in the directory");
+    Set<String> withMarker = new TreeSet<>(expected);
+    withMarker.add(OutputMarker.FILE_NAME);
+    assertEquals(withMarker, listing(dir), "nothing else in the directory");
     assertEquals(Set.of("report"), listing(tmp), "no staging directory left behind");
 
     String html = Files.readString(dir.resolve(HtmlReport.INDEX));
@@ -167,9 +170,14 @@ class HtmlReportTest {
     ModelArtifact model = TestModels.tiny();
     HtmlReport.write(ReportInput.ofEvaluation("second", Map.of(), model, ReportFixtures.sample(model, 10)),
         dir.toString(), conf);
-    assertEquals(new TreeSet<>(List.of(HtmlReport.INDEX, Plot.PROJECTION.fileName())), listing(dir),
-        "the earlier report's plots are gone with it");
+    assertEquals(new TreeSet<>(List.of(HtmlReport.INDEX, Plot.PROJECTION.fileName(), OutputMarker.FILE_NAME)),
+        listing(dir), "the earlier report's plots are gone with it");
     assertTrue(Files.readString(dir.resolve(HtmlReport.INDEX)).contains("<h1>second</h1>"));
+    // a report written before output markers is still recognised (by its page) and replaced
+    Files.delete(dir.resolve(OutputMarker.FILE_NAME));
+    HtmlReport.write(ReportInput.ofEvaluation("third", Map.of(), model, ReportFixtures.sample(model, 10)),
+        dir.toString(), conf);
+    assertTrue(Files.readString(dir.resolve(HtmlReport.INDEX)).contains("<h1>third</h1>"));
 
     Path other = Files.createDirectories(tmp.resolve("precious"));
     Files.writeString(other.resolve("data.txt"), "keep me");
