@@ -80,6 +80,9 @@ public final class IndexBuildJob {
       throw new JobException(ExitCodes.BAD_ARGUMENTS, "the index " + request.output() + " exists: give "
           + NeighboursArgs.OVERWRITE + " to replace it or " + NeighboursArgs.INCREMENTAL + " to add to it");
     }
+    if (exists && request.overwrite()) {
+      IndexQueryJob.checkTarget(request.output(), true, conf);
+    }
     EmbeddingTable table = EmbeddingTable.open(session, request.embeddings());
     long started = System.nanoTime();
     IndexMetadata metadata = exists && request.incremental() ? addTo(request, table, conf) : build(request, table, conf);

@@ -129,6 +129,15 @@ public final class IndexQueryJob {
       throw new JobException(ExitCodes.BAD_ARGUMENTS, output + " exists: give " + NeighboursArgs.OVERWRITE
           + " to replace it");
     }
+    if (exists) {
+      try {
+        StagedOutput.checkReplaceable(output, conf);
+      } catch (java.nio.file.FileAlreadyExistsException e) {
+        throw new JobException(ExitCodes.BAD_ARGUMENTS, NeighboursArgs.OVERWRITE + " " + JobException.describe(e), e);
+      } catch (java.io.IOException e) {
+        throw new JobException(ExitCodes.BAD_INPUT, JobException.describe(e), e);
+      }
+    }
   }
 
   /** The query table's items, checked against the index's dimension. */
