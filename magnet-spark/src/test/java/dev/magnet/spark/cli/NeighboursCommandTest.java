@@ -96,6 +96,30 @@ class NeighboursCommandTest {
   }
 
   @Test
+  void cliSpellingsAreExactlyThese() {
+    CommandLine cli = MagnetCli.commandLine(new java.io.PrintWriter(new java.io.StringWriter()),
+        new java.io.PrintWriter(new java.io.StringWriter())).getSubcommands().get("neighbours");
+    java.util.Map<String, java.util.Set<String>> options = new java.util.TreeMap<>();
+    cli.getSubcommands().forEach((name, sub) -> options.put(name,
+        new java.util.TreeSet<>(sub.getCommandSpec().optionsMap().keySet())));
+    java.util.Set<String> common = java.util.Set.of("--master", "--verbose", "-h", "--help", "-V", "--version");
+    assertEquals(with(common, "--embeddings", "--output", "--lists", "--max-conn", "--beam-width", "--metric", "--seed",
+        "--incremental", "--overwrite"), options.get("build"));
+    assertEquals(with(common, "--index", "--queries", "--self", "--k", "--nprobe", "--ef-search", "--threshold",
+        "--exact", "--output", "--report", "--overwrite"), options.get("query"));
+    assertEquals(with(common, "--index", "--queries", "--sample", "--k", "--nprobe", "--ef-search", "--seed", "--json"),
+        options.get("recall"));
+    assertEquals(List.of("euclidean", "cosine"), java.util.stream.StreamSupport.stream(
+        new NeighboursCommand.Metric().spliterator(), false).toList());
+  }
+
+  private static java.util.Set<String> with(java.util.Set<String> common, String... names) {
+    java.util.Set<String> all = new java.util.TreeSet<>(common);
+    all.addAll(List.of(names));
+    return all;
+  }
+
+  @Test
   void queriesOfAnotherDimensionAreRefused() {
     String queries = dir.resolve("wide").toString();
     NeighboursFixtures.mixture(spark, queries, 20, 12, 3, 0);
