@@ -10,7 +10,7 @@ import dev.magnet.it.LocalSpark;
 import dev.magnet.spark.io.HadoopModelDirectory;
 import dev.magnet.spark.io.MetricsJson;
 import dev.magnet.spark.metrics.SparkEpochMetrics;
-import dev.magnet.spark.train.TaskFaults;
+import dev.magnet.spark.executor.TaskFaults;
 import dev.magnet.spark.util.ExitCodes;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -83,6 +83,46 @@ public final class ClusterClassifier {
     return proba;
   }
 
+  /**
+   * Class probabilities, predicted classes and nearest clusters of a batch of queries, from one
+   * nearest-centroid search ({@link #predictProba}, {@link #predict} and {@link #nearestCluster}
+   * each search on their own).
+   */
+  public Classified classify(INDArray queries) {
+    Neighbours nearest = Distances.nearest(queries, centroids, l, false);
+    int q = nearest.queries();
+    double[][] proba = new double[q][numClasses];
+    int[] predicted = new int[q];
+    int[] cluster = new int[q];
+    for (int i = 0; i < q; i++) {
+      int[] idx = nearest.indices()[i];
+      double[] d2 = nearest.squaredDistances()[i];
+      double total = 0;
+      for (int j = 0; j < idx.length; j++) {
+        double w = Math.exp(-(d2[j] - d2[0]) / (2 * sigma2));
+        proba[i][centroidClass[idx[j]]] += w;
+        total += w;
+      }
+      for (int c = 0; c < numClasses; c++) {
+        proba[i][c] /= total;
+        if (proba[i][c] > proba[i][predicted[i]]) {
+          predicted[i] = c;
+        }
+      }
+      cluster[i] = idx[0];
+    }
+    return new Classified(proba, predicted, cluster);
+  }
+
+  /**
+   * A batch classified by the cluster rule.
+   *
+   * @param probabilities class probabilities, [q][numClasses]
+   * @param predicted the most probable class of each query (ties to the lower class id)
+   * @param nearestCluster the row of each query's nearest centroid
+   */
+  public record Classified(double[][] probabilities, int[] predicted, int[] nearestCluster) {}
+
   /** The most probable class of each query; ties go to the lower class id. */
   public int[] predict(INDArray queries) {
     double[][] proba = predictProba(queries);

@@ -1,6 +1,5 @@
 package dev.magnet.core.loss;
 
-import java.util.Arrays;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -23,8 +22,12 @@ abstract class BatchLossFunction implements ILossFunction {
    * @param gradient null unless asked for
    */
   record Evaluation(double[] perExample, INDArray gradient) {
+    /** The sum (in row order) or the mean of the per-example losses. */
     double score(boolean average) {
-      double sum = Arrays.stream(perExample).sum();
+      double sum = 0;
+      for (double loss : perExample) {
+        sum += loss;
+      }
       return average && perExample.length > 0 ? sum / perExample.length : sum;
     }
   }

@@ -1,9 +1,12 @@
 package dev.magnet.spark.cli;
 
+import dev.magnet.core.nn.Architecture;
 import dev.magnet.spark.bench.BenchRequest;
 import dev.magnet.spark.bench.BenchRunner;
+import dev.magnet.spark.bench.CorpusBench;
 import dev.magnet.spark.data.DataSource;
 import dev.magnet.spark.util.ExitCodes;
+import dev.magnet.spark.util.JobException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -80,6 +83,20 @@ public final class BenchCommand implements Callable<Integer> {
           + " Not the options the bench sets: " + "--data, --validation, --limit, --epochs, --output, -K, -M, -D, ...")
   List<String> trainArgs = new ArrayList<>();
 
+  @Option(names = "--corpus", paramLabel = "images:DIR", description = "Instead of the training sections: embed the"
+      + " image folder DIR with 'embed' and with the PyTorch folder loader (--corpus-peer), images/s in the job and for"
+      + " the whole command, peak RSS, ratios (DIR/corpus.md).")
+  String corpus;
+
+  @Option(names = "--corpus-network", paramLabel = "NET", defaultValue = "fmnist-cnn", converter = EnumOption.Network.class,
+      description = "The network of --corpus: fmnist-cnn (1x28x28) or resnet-small (3 channels at the images' size);"
+          + " untrained, as the yardstick's (default: ${DEFAULT-VALUE}).")
+  Architecture corpusNetwork;
+
+  @Option(names = "--corpus-peer", paramLabel = "PATH", defaultValue = CorpusBench.DEFAULT_PEER,
+      description = "The yardstick of --corpus (default: ${DEFAULT-VALUE}, against the working directory).")
+  Path corpusPeer;
+
   @Option(names = "--skip-peer", description = "Run Magnet only (no yardstick, no ratios).")
   boolean skipPeer;
 
@@ -98,6 +115,12 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException, InterruptedException {
+    if (corpus != null) {
+      return CorpusBench.run(JobException.argument(() -> new CorpusBench.Settings(
+          Path.of(corpus.replaceFirst("^images:", "")), corpusNetwork, cores, python,
+          skipPeer ? null : corpusPeer.toAbsolutePath().normalize(), BenchRunner.childJvm(MagnetCli.class.getName()))),
+          output, overwrite, spec.commandLine().getOut());
+    }
     return new BenchRunner(request(), spec.commandLine().getOut()).run();
   }
 }

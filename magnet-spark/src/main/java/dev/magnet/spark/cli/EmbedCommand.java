@@ -10,7 +10,9 @@ import dev.magnet.spark.embed.EmbedItem;
 import dev.magnet.spark.embed.EmbedSummary;
 import dev.magnet.spark.embed.EmbeddingJob;
 import dev.magnet.spark.embed.EmbeddingModel;
-import dev.magnet.spark.embed.ImageDecoder;
+import dev.magnet.spark.embed.Incremental;
+import dev.magnet.spark.data.image.ImageDecoder;
+import dev.magnet.spark.data.image.ImageFiles;
 import dev.magnet.spark.io.HadoopModelDirectory;
 import dev.magnet.spark.io.StagedOutput;
 import dev.magnet.spark.io.PublishDirectory;
@@ -41,7 +43,9 @@ import picocli.CommandLine.Spec;
  * <p>An existing output or rejects table without {@code --overwrite} exits with
  * {@link ExitCodes#BAD_ARGUMENTS} before anything is read; a missing model or input exits with
  * {@link ExitCodes#BAD_INPUT}, and so does a run in which no input could be embedded (after
- * writing the rejects table that says why).
+ * writing the rejects table that says why). {@code --incremental} embeds only the image files that
+ * neither existing table holds with the same size and modification time, and appends them
+ * ({@link Incremental}).
  */
 @Command(name = "embed", mixinStandardHelpOptions = true, versionProvider = MagnetCli.Version.class,
     exitCodeOnInvalidInput = ExitCodes.BAD_ARGUMENTS, sortOptions = false,
@@ -82,6 +86,10 @@ public final class EmbedCommand implements Callable<Integer> {
       description = "Examples per forward pass; default: ${DEFAULT-VALUE}.")
   int batchSize;
 
+  @Option(names = "--incremental", description = "Embed only the image files that are in neither existing table with"
+      + " the same size and modification time, and append them to both tables (atomically); report what was skipped.")
+  boolean incremental;
+
   /** An input: an image folder, or a data set. */
   record Source(String images, DataSource data) {
     static final String IMAGES_PREFIX = "images:";
@@ -121,6 +129,9 @@ public final class EmbedCommand implements Callable<Integer> {
       if (batchSize < 1) {
         throw new IllegalArgumentException("--batch-size must be positive; batch-size=" + batchSize);
       }
+      if (incremental && input.images() == null) {
+        throw new IllegalArgumentException("--incremental needs an images: input; input=" + input);
+      }
       return new EmbeddingJob.Settings(output, rejectsPath(), batchSize, input.images() != null ? "images" : "examples",
           spec.commandLine().getErr()::println);
     });
@@ -133,10 +144,14 @@ public final class EmbedCommand implements Callable<Integer> {
       JobException.input(() -> EmbeddingModel.of(artifact));
       String modelLocation = JobException.input(() -> new Path(resolved).getFileSystem(conf)
           .makeQualified(new Path(resolved)).toString());
-      JavaRDD<EmbedItem> items = items(session.spark(), artifact, out);
       EmbedSummary summary;
       try {
-        summary = EmbeddingJob.run(session.spark(), items, artifact, modelLocation, settings);
+        if (input.images() != null) {
+          summary = embedImages(session.spark(), artifact, modelLocation, settings);
+        } else {
+          summary = EmbeddingJob.run(session.spark(), examples(session.spark(), artifact, out), -1, artifact,
+              modelLocation, settings, null);
+        }
       } catch (IOException e) {
         throw new JobException(ExitCodes.BAD_INPUT, "cannot write the tables: " + JobException.describe(e), e);
       }
@@ -149,16 +164,36 @@ public final class EmbedCommand implements Callable<Integer> {
     }
   }
 
-  /** The inputs; a model that cannot take them is an argument error, unreadable data an input error. */
-  private JavaRDD<EmbedItem> items(SparkSession session, ModelArtifact artifact, PrintWriter out) {
+  /** An image folder: listed, filtered by an incremental run, embedded. */
+  private EmbedSummary embedImages(SparkSession session, ModelArtifact artifact, String modelLocation,
+      EmbeddingJob.Settings settings) throws IOException {
     InputShape shape = artifact.networkSpec().input();
-    if (input.images() != null) {
-      JobException.argument(() -> {
-        ImageDecoder.checkShape(shape);
-        return shape;
+    JobException.argument(() -> {
+      ImageDecoder.checkShape(shape);
+      return shape;
+    });
+    ImageFiles listed = JobException.input(() -> EmbeddingJob.listImages(session, input.images()));
+    ImageFiles files = listed;
+    Incremental previous = null;
+    long firstId = 0;
+    if (incremental) {
+      previous = JobException.argument(() -> {
+        try {
+          return Incremental.prepare(session, output, rejectsPath(), listed, artifact);
+        } catch (IOException e) {
+          throw new JobException(ExitCodes.BAD_INPUT, "cannot read the earlier tables: " + JobException.describe(e), e);
+        }
       });
-      return JobException.input(() -> EmbeddingJob.images(session, input.images(), artifact.labelNames()));
+      files = previous.remaining();
+      firstId = previous.firstId();
     }
+    JavaRDD<EmbedItem> items = EmbeddingJob.images(session, files, artifact.labelNames(), firstId);
+    return EmbeddingJob.run(session, items, files.size(), artifact, modelLocation, settings, previous);
+  }
+
+  /** A data set's examples; unreadable data is an input error. */
+  private JavaRDD<EmbedItem> examples(SparkSession session, ModelArtifact artifact, PrintWriter out) {
+    InputShape shape = artifact.networkSpec().input();
     LoadReport report = JobException.input(() -> input.data().load(session, IdxReader.ALL, artifact.params().seed(),
         artifact.labelNames()));
     if (report.dataset().inputShape().size() != shape.size()) {
@@ -176,9 +211,9 @@ public final class EmbedCommand implements Callable<Integer> {
   private void checkOutputs(Configuration conf) {
     for (String path : new String[] {output, rejectsPath()}) {
       boolean exists = JobException.input(() -> HadoopModelDirectory.exists(path, conf));
-      if (exists && !overwrite) {
+      if (exists && !overwrite && !incremental) {
         throw new JobException(ExitCodes.BAD_ARGUMENTS, "output " + path + " already exists; pass --overwrite to"
-            + " replace it");
+            + " replace it (or --incremental to add new files)");
       }
       if (exists) {
         try {
@@ -199,9 +234,13 @@ public final class EmbedCommand implements Callable<Integer> {
   /** The summary printed at the end. */
   static String text(EmbedSummary s, String unit) {
     StringBuilder text = new StringBuilder();
+    if (s.skipped() > 0 || s.carried() > 0) {
+      text.append(String.format(Locale.ROOT, "skipped   %d %s already in the tables, unchanged (%d earlier rows kept)%n",
+          s.skipped(), unit, s.carried()));
+    }
     text.append(String.format(Locale.ROOT, "read      %d %s%n", s.read(), unit));
-    text.append(String.format(Locale.ROOT, "embedded  %d in %.1f s (%.0f %s/s)%n", s.embedded(), s.seconds(),
-        s.read() / Math.max(s.seconds(), 1e-3), unit));
+    text.append(String.format(Locale.ROOT, "embedded  %d in %.1f s (%.0f %s/s; %.1f CPU s)%n", s.embedded(), s.seconds(),
+        s.read() / Math.max(s.seconds(), 1e-3), unit, s.cpuSeconds()));
     text.append(String.format(Locale.ROOT, "rejected  %d%s%n", s.rejected(), s.rejectedByReason().isEmpty() ? ""
         : " (" + s.rejectedByReason().entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
             .collect(Collectors.joining(", ")) + ")"));

@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "magnet", mixinStandardHelpOptions = true, versionProvider = MagnetCli.Version.class,
     subcommands = {TrainCommand.class, EvaluateCommand.class, EmbedCommand.class, DemoCommand.class,
-        BenchCommand.class, ExperimentCommand.class, NeighboursCommand.class}, synopsisSubcommandLabel = "COMMAND",
+        BenchCommand.class, ExperimentCommand.class, GenerateCorpusCommand.class, NeighboursCommand.class}, synopsisSubcommandLabel = "COMMAND",
     exitCodeOnInvalidInput = ExitCodes.BAD_ARGUMENTS,
     description = "Metric learning with the Magnet loss (Rippel et al. 2016) on Apache Spark.")
 public final class MagnetCli implements Runnable {
@@ -87,7 +87,7 @@ public final class MagnetCli implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "Missing required subcommand: train, evaluate, embed, demo, bench, experiment or neighbours");
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing required subcommand: train, evaluate, embed, demo, bench, experiment, generate-corpus or neighbours");
   }
 
   /** {@code --version}: Magnet's version. */

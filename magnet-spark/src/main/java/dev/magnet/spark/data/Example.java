@@ -1,8 +1,11 @@
 package dev.magnet.spark.data;
 
+import dev.magnet.core.matrix.Matrices;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * One training example as it lives in the Spark job: a stable id, its class, an optional fine
@@ -100,5 +103,20 @@ public final class Example implements Serializable {
   @Override
   public String toString() {
     return "Example[id=" + id + ", label=" + label + ", fineLabel=" + fineLabel + ", " + encoding + " x" + size() + "]";
+  }
+
+  /** The decoded features of a batch of equally long examples as one [rows, values] matrix, in one bulk copy. */
+  public static INDArray matrix(List<Example> batch) {
+    int width = batch.get(0).size();
+    float[] flat = new float[batch.size() * width];
+    for (int i = 0; i < batch.size(); i++) {
+      Example e = batch.get(i);
+      if (e.size() != width) {
+        throw new IllegalArgumentException("examples differ in feature count: " + e.size() + "!=" + width + "; id="
+            + e.id());
+      }
+      e.decodeInto(flat, i * width);
+    }
+    return Matrices.fromFloats(flat, batch.size(), width);
   }
 }

@@ -14,10 +14,14 @@ import java.util.TreeMap;
  *     (embedded with a null label)
  * @param output the embeddings table's qualified location
  * @param rejects the rejects table's qualified location
- * @param seconds time to read, decode, embed and write the embeddings
+ * @param seconds time to read, decode, embed and write both tables
+ * @param cpuSeconds the CPU time the driver's JVM spent meanwhile (the executors' too in local mode): on a
+ *     shared machine a steadier figure than the wall time
+ * @param skipped files an incremental run skipped: in an earlier table with the same size and modification time
+ * @param carried rows of the earlier tables an incremental run kept
  */
 public record EmbedSummary(long read, long embedded, Map<String, Long> rejectedByReason,
-    Map<String, Long> unknownFolders, String output, String rejects, double seconds) {
+    Map<String, Long> unknownFolders, String output, String rejects, double seconds, double cpuSeconds, long skipped, long carried) {
   public EmbedSummary {
     rejectedByReason = Collections.unmodifiableMap(new TreeMap<>(rejectedByReason));
     unknownFolders = Collections.unmodifiableMap(new TreeMap<>(unknownFolders));

@@ -2,48 +2,52 @@ package dev.magnet.spark.embed;
 
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.spark.data.SparkDataset;
+import dev.magnet.spark.data.image.ImageFiles;
 import dev.magnet.spark.io.StagedOutput;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
-import org.apache.spark.sql.execution.datasources.HadoopFsRelation;
-import org.apache.spark.sql.execution.datasources.LogicalRelation;
-import org.apache.spark.sql.execution.datasources.PartitioningAwareFileIndex;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.MetadataBuilder;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.LongAccumulator;
-import scala.collection.JavaConverters;
+import org.apache.spark.util.SerializableConfiguration;
 
 /**
- * The offline embedding job: inputs (image files read with Spark's {@code binaryFile} source, or
- * examples of a loaded data set) are embedded with a broadcast model in {@code mapPartitions},
- * in batches, classified by the paper's cluster rule, and written as two Parquet tables: the
- * embeddings and the rejects (files that could not be decoded, with the reason).
+ * The offline embedding job: inputs (image files, or examples of a loaded data set) are embedded
+ * on the executors with the model set up once per executor JVM, classified by the paper's cluster
+ * rule, and written as two Parquet tables in one pass: the embeddings and the rejects (files that
+ * could not be decoded, with the reason).
  *
- * <p>Images are decoded on the executors after the read, so only file bytes leave the file
- * system. The result RDD is cached (embeddings are small next to images) so that both tables and
- * the summary counts come from one pass over the inputs. Both tables are staged and moved into
- * place only when both are complete ({@link StagedOutput}).
+ * <p>Image files are listed once on the driver ({@link ImageFiles}: path, size and modification
+ * time, the only per-file state there) and cut into splits by bytes and file count; each task reads
+ * and decodes its files on the executor's decode pool, ahead of the network
+ * ({@link dev.magnet.spark.executor.BatchEmbedder}), and writes both tables' part files as results
+ * come ({@link PartitionEmbedder}). Nothing is cached and nothing is read twice: the counts of the
+ * summary come back with each task's result, exactly once per partition. The driver then commits
+ * the part files of those results (renames them from their attempt's hidden name), and both tables,
+ * complete, are moved into place ({@link StagedOutput}); a job that fails or is killed publishes
+ * nothing and the previous tables stay as they were.
+ *
+ * <p>An incremental run ({@link Incremental}) embeds only the files whose path, size and
+ * modification time are in neither existing table, and publishes each table as the earlier rows
+ * (less those of files embedded again) plus the new ones, staged and moved into place the same way.
  */
 public final class EmbeddingJob {
   /** The embeddings table's columns. */
@@ -56,88 +60,79 @@ public final class EmbeddingJob {
       .add("probability", DataTypes.DoubleType, false)
       .add("cluster", DataTypes.IntegerType, false)
       .add("label", DataTypes.StringType, true)
-      .add("model", DataTypes.StringType, false);
+      .add("model", DataTypes.StringType, false)
+      .add("file_size", DataTypes.LongType, true)
+      .add("file_modified", DataTypes.TimestampType, true);
   /** The rejects table's columns. */
   public static final StructType REJECTS_SCHEMA = new StructType()
       .add("path", DataTypes.StringType, true)
       .add("reason", DataTypes.StringType, false)
-      .add("detail", DataTypes.StringType, false);
+      .add("detail", DataTypes.StringType, false)
+      .add("file_size", DataTypes.LongType, true)
+      .add("file_modified", DataTypes.TimestampType, true);
   /** The accumulator counting the items read, by name (Spark's UI shows it). */
   static final String ITEMS_ACCUMULATOR = "magnet.embed.items";
   /** The name of the embedding RDD in Spark's UI. */
   static final String RDD_NAME = "magnet embed";
+  /** Splits per core at least: the tasks balance over the cores and the progress lines come often. */
+  static final int SPLITS_PER_CORE = 4;
+  /** Splits at least, whatever the cores: a progress line per tenth needs ten. */
+  static final int MIN_SPLITS = 20;
+  /** Files per split at least: one forward pass of the default batch. */
+  static final int MIN_SPLIT_FILES = 256;
 
   private EmbeddingJob() {}
 
   /**
-   * The image files under {@code root}, every file of every sub-folder ({@code binaryFile} with
-   * {@code recursiveFileLookup}; names starting with '.' or '_' are skipped, as by every Spark
-   * file source). A file's folder is the first path component below the root
-   * ({@code root/<class>/...}); it is its label when it is one of {@code labelNames}.
+   * The image files under {@code root} (see {@link ImageFiles}).
    *
-   * <p>Spark's file scans drop zero-length files without a trace; they are taken from the same
-   * file listing and added as items without content, so that they are rejected and counted.
-   *
-   * @throws org.apache.spark.sql.AnalysisException (undeclared by Scala) naming a missing path
+   * @throws java.io.FileNotFoundException naming a missing path
    * @throws IllegalArgumentException when no file is there
    */
-  public static JavaRDD<EmbedItem> images(SparkSession spark, String root, List<String> labelNames) throws IOException {
-    Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(root);
-    List<FileStatus> listed = listing(files);
-    if (listed.isEmpty()) {
+  public static ImageFiles listImages(SparkSession spark, String root) throws IOException {
+    ImageFiles files = ImageFiles.list(root, spark.sparkContext().hadoopConfiguration());
+    if (files.size() == 0) {
       throw new IllegalArgumentException("no files to embed under " + root);
     }
-    Configuration conf = spark.sparkContext().hadoopConfiguration();
-    Path qualified = new Path(root).getFileSystem(conf).makeQualified(new Path(root));
-    String rootPath = stripSlash(qualified.toUri().getPath());
-    Set<String> known = new HashSet<>(labelNames);
-    JavaRDD<EmbedItem> items = files.select("path", "content").toJavaRDD().zipWithUniqueId().map(t -> {
-      String path = t._1().getString(0);
-      String folder = folderOf(path, rootPath);
-      return EmbedItem.image(t._2(), path, folder, folder != null && known.contains(folder) ? folder : null,
-          (byte[]) t._1().get(1));
-    });
-    List<EmbedItem> empty = new ArrayList<>();
-    for (FileStatus file : listed) {
-      if (file.getLen() == 0) {
-        String path = file.getPath().toString();
-        String folder = folderOf(path, rootPath);
-        // Negative ids cannot meet zipWithUniqueId's; rejected items never reach the embeddings table anyway.
-        empty.add(EmbedItem.image(-1L - empty.size(), path, folder, known.contains(folder) ? folder : null, new byte[0]));
-      }
-    }
-    if (empty.isEmpty()) {
-      return items;
-    }
+    return files;
+  }
+
+  /**
+   * The items of the listed files, ids from {@code firstId}: one partition per split. A file's folder is
+   * the first path component below the root ({@code root/<class>/...}); it is its label when it is
+   * one of {@code labelNames}.
+   */
+  public static JavaRDD<EmbedItem> images(SparkSession spark, ImageFiles files, List<String> labelNames,
+      long firstId) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    return items.union(jsc.parallelize(empty, 1));
+    int minSplits = Math.max(1, Math.min(Math.max(MIN_SPLITS, SPLITS_PER_CORE * jsc.defaultParallelism()),
+        files.size() / MIN_SPLIT_FILES));
+    List<ImageFiles.Split> splits = files.splits(minSplits, firstId);
+    Set<String> known = new HashSet<>(labelNames);
+    return jsc.parallelize(splits, Math.max(1, splits.size())).flatMap(split -> items(split, known));
   }
 
-  /** The files Spark listed for a file-source data frame (its cached listing, not a new one). */
-  private static List<FileStatus> listing(Dataset<Row> files) {
-    List<FileStatus> listed = new ArrayList<>();
-    for (LogicalPlan leaf : JavaConverters.seqAsJavaList(files.queryExecution().analyzed().collectLeaves())) {
-      if (leaf instanceof LogicalRelation relation && relation.relation() instanceof HadoopFsRelation fs
-          && fs.location() instanceof PartitioningAwareFileIndex index) {
-        listed.addAll(JavaConverters.seqAsJavaList(index.allFiles()));
+  private static Iterator<EmbedItem> items(ImageFiles.Split split, Set<String> known) {
+    return new Iterator<>() {
+      private int i;
+
+      @Override
+      public boolean hasNext() {
+        return i < split.size();
       }
-    }
-    return listed;
-  }
 
-  /** The first path component of {@code path} below {@code rootPath}, or null for a file directly in it. */
-  static String folderOf(String path, String rootPath) {
-    String file = new Path(path).toUri().getPath();
-    String prefix = rootPath + "/";
-    if (!file.startsWith(prefix)) {
-      return null;
-    }
-    int slash = file.indexOf('/', prefix.length());
-    return slash < 0 ? null : file.substring(prefix.length(), slash);
-  }
-
-  private static String stripSlash(String path) {
-    return path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+      @Override
+      public EmbedItem next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        String folder = split.folder(i);
+        EmbedItem item = EmbedItem.image(split.id(i), split.path(i), folder,
+            folder != null && known.contains(folder) ? folder : null, split.fileSize(i), split.modified(i));
+        i++;
+        return item;
+      }
+    };
   }
 
   /** The examples of a data set, labelled with its class names. */
@@ -171,93 +166,126 @@ public final class EmbeddingJob {
    * Embeds the items and writes both tables; on failure neither table is published and what was
    * at their paths stays.
    *
+   * @param total the number of items when known (for the progress lines' ETA), else -1
    * @param modelLocation the model's qualified location, written in the {@code model} column
+   * @param incremental the earlier tables to carry over, or null to replace them
    */
-  public static EmbedSummary run(SparkSession spark, JavaRDD<EmbedItem> items, ModelArtifact artifact,
-      String modelLocation, Settings settings) throws IOException {
+  public static EmbedSummary run(SparkSession spark, JavaRDD<EmbedItem> items, long total, ModelArtifact artifact,
+      String modelLocation, Settings settings, Incremental incremental) throws IOException {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Configuration conf = jsc.hadoopConfiguration();
     EmbeddingModel model = EmbeddingModel.of(artifact);
     StagedOutput output = StagedOutput.of(settings.output(), conf);
     StagedOutput rejects = StagedOutput.of(settings.rejects(), conf);
     Broadcast<EmbeddingModel> broadcast = jsc.broadcast(model);
+    Broadcast<SerializableConfiguration> hadoop = jsc.broadcast(new SerializableConfiguration(conf));
+    StructType embeddingsSchema = embeddingsSchema(model, artifact, modelLocation);
+    ParquetParts embeddingParts = ParquetParts.prepare(spark, embeddingsSchema);
+    ParquetParts rejectParts = ParquetParts.prepare(spark, REJECTS_SCHEMA);
     LongAccumulator read = jsc.sc().longAccumulator(ITEMS_ACCUMULATOR);
-    int batchSize = settings.batchSize();
-    JavaRDD<EmbedRecord> records = items
-        .mapPartitions(partition -> new PartitionEmbedder(broadcast.value(), partition, batchSize, read))
-        .setName(RDD_NAME)
-        .persist(StorageLevel.MEMORY_AND_DISK());
-    PartitionProgress progress = new PartitionProgress(records.id(), read.id(), records.getNumPartitions(),
+    FileSystem fs = new Path(output.stagingPath()).getFileSystem(conf);
+    FileSystem rejectsFs = new Path(rejects.stagingPath()).getFileSystem(conf);
+    PartitionEmbedder task = new PartitionEmbedder(broadcast, hadoop, embeddingParts, rejectParts,
+        output.stagingPath(), rejects.stagingPath(), modelLocation, settings.batchSize(), read);
+    JavaRDD<PartitionEmbedder.Outcome> outcomes = items.mapPartitions(task::run).setName(RDD_NAME);
+    PartitionProgress progress = new PartitionProgress(outcomes.id(), read.id(), outcomes.getNumPartitions(), total,
         settings.unit(), settings.progress());
     jsc.sc().addSparkListener(progress);
     long start = System.nanoTime();
+    long cpuStart = processCpuNanos();
     try {
-      embeddingsTable(spark, records, model, artifact, modelLocation).write().parquet(output.stagingPath());
+      fs.mkdirs(new Path(output.stagingPath()));
+      rejectsFs.mkdirs(new Path(rejects.stagingPath()));
+      List<PartitionEmbedder.Outcome> results = outcomes.collect();
       progress.finish(read.value());
       double seconds = (System.nanoTime() - start) / 1e9;
-      rejectsTable(spark, records).write().parquet(rejects.stagingPath());
-      Map<String, Long> counts = records.map(EmbeddingJob::countKey).countByValue();
+      double cpuSeconds = (processCpuNanos() - cpuStart) / 1e9;
+      String run = Long.toHexString(System.currentTimeMillis());
+      commit(fs, output.stagingPath(), results.stream().map(PartitionEmbedder.Outcome::embeddingsFile).toList(), run,
+          embeddingParts);
+      commit(rejectsFs, rejects.stagingPath(), results.stream().map(PartitionEmbedder.Outcome::rejectsFile).toList(),
+          run, rejectParts);
+      long embedded = results.stream().mapToLong(PartitionEmbedder.Outcome::embedded).sum();
+      Map<String, Long> byReason = PartitionEmbedder.merge(
+          results.stream().map(PartitionEmbedder.Outcome::rejectedByReason).toList());
+      Map<String, Long> unknown = PartitionEmbedder.merge(
+          results.stream().map(PartitionEmbedder.Outcome::unknownFolders).toList());
+      long rejected = byReason.values().stream().mapToLong(Long::longValue).sum();
+      long carried = 0;
+      if (incremental != null) {
+        carried = incremental.carryOver(spark, output.stagingPath(), rejects.stagingPath());
+      }
       output.publish();
       rejects.publish();
-      return summary(counts, output.target(), rejects.target(), seconds);
+      return new EmbedSummary(embedded + rejected, embedded, byReason, unknown, output.target(), rejects.target(),
+          seconds, cpuSeconds, incremental == null ? 0 : incremental.skipped(), carried);
     } finally {
       progress.stop();
       jsc.sc().removeSparkListener(progress);
       output.discard();
       rejects.discard();
-      records.unpersist(false);
       broadcast.destroy();
+      hadoop.destroy();
+      embeddingParts.destroy();
+      rejectParts.destroy();
     }
   }
 
-  /** The summary's key of a record: embedded (with its folder when that names no class) or rejected by reason. */
-  private static String countKey(EmbedRecord r) {
-    if (r.isRejected()) {
-      return "rejected\t" + r.reason().spelling();
+  /**
+   * Commits a table's part files: the files the succeeded attempts reported are renamed from
+   * their hidden attempt names to {@code part-<partition>-<run>}, anything else an attempt left
+   * (failed or duplicate attempts) is deleted, an empty table gets one empty file with the schema,
+   * and {@code _SUCCESS} marks it complete, as Spark's committer does.
+   */
+  private static void commit(FileSystem fs, String dir, List<String> files, String run, ParquetParts parts)
+      throws IOException {
+    Path root = new Path(dir);
+    Set<String> winners = new HashSet<>();
+    int written = 0;
+    for (String file : files) {
+      if (file == null) {
+        continue;
+      }
+      winners.add(file);
+      String part = "part-" + file.substring(PartitionEmbedder.ATTEMPT_PREFIX.length(), file.lastIndexOf('-'))
+          + "-" + run + parts.extension();
+      if (!fs.rename(new Path(root, file), new Path(root, part))) {
+        throw new IOException("cannot rename " + new Path(root, file) + " to " + part);
+      }
+      written++;
     }
-    return r.folder() != null && r.label() == null ? "embedded\t" + r.folder() : "embedded";
-  }
-
-  private static EmbedSummary summary(Map<String, Long> counts, String output, String rejects, double seconds) {
-    long embedded = 0;
-    long rejected = 0;
-    Map<String, Long> byReason = new TreeMap<>();
-    Map<String, Long> unknownFolders = new TreeMap<>();
-    for (Map.Entry<String, Long> e : counts.entrySet()) {
-      String[] key = e.getKey().split("\t", 2);
-      if (key[0].equals("rejected")) {
-        rejected += e.getValue();
-        byReason.put(key[1], e.getValue());
-      } else {
-        embedded += e.getValue();
-        if (key.length == 2) {
-          unknownFolders.put(key[1], e.getValue());
-        }
+    for (FileStatus status : fs.listStatus(root)) {
+      String name = status.getPath().getName();
+      if (name.startsWith(PartitionEmbedder.ATTEMPT_PREFIX) && !winners.contains(name)) {
+        fs.delete(status.getPath(), true);
       }
     }
-    return new EmbedSummary(embedded + rejected, embedded, byReason, unknownFolders, output, rejects, seconds);
+    if (written == 0) {
+      parts.writeEmpty(new Path(root, "part-00000-" + run + parts.extension()).toString());
+    }
+    fs.create(new Path(root, "_SUCCESS"), true).close();
   }
 
-  private static Dataset<Row> embeddingsTable(SparkSession spark, JavaRDD<EmbedRecord> records, EmbeddingModel model,
-      ModelArtifact artifact, String modelLocation) {
-    ArrayList<String> names = new ArrayList<>(model.labelNames());
-    JavaRDD<Row> rows = records.filter(r -> !r.isRejected()).map(r -> RowFactory.create(r.id(), r.path(),
-        r.embedding(), names.get(r.prediction()), r.prediction(), r.probability(), r.cluster(), r.label(),
-        modelLocation));
+  /** The CPU time of this JVM so far, or 0 where the JVM does not tell. */
+  private static long processCpuNanos() {
+    return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : 0;
+  }
+
+  /** The embeddings table's schema, with the model's provenance in the {@code embedding} column's metadata. */
+  private static StructType embeddingsSchema(EmbeddingModel model, ModelArtifact artifact, String modelLocation) {
     Metadata provenance = new MetadataBuilder()
         .putString("magnet.model", modelLocation)
         .putString("magnet.model.trainedAt", artifact.provenance().trainedAt())
         .putString("magnet.model.magnetVersion", artifact.provenance().magnetVersion())
-        .putStringArray("magnet.labelNames", names.toArray(new String[0]))
+        .putStringArray("magnet.labelNames", model.labelNames().toArray(new String[0]))
         .putDouble("magnet.sigma2", artifact.index().sigma2())
         .build();
-    return spark.createDataFrame(rows, EMBEDDINGS_SCHEMA)
-        .withMetadata("embedding", provenance);
-  }
-
-  private static Dataset<Row> rejectsTable(SparkSession spark, JavaRDD<EmbedRecord> records) {
-    JavaRDD<Row> rows = records.filter(EmbedRecord::isRejected)
-        .map(r -> RowFactory.create(r.path(), r.reason().spelling(), r.detail()));
-    return spark.createDataFrame(rows, REJECTS_SCHEMA);
+    StructType schema = new StructType();
+    for (var field : EMBEDDINGS_SCHEMA.fields()) {
+      schema = schema.add(field.name(), field.dataType(), field.nullable(),
+          field.name().equals("embedding") ? provenance : field.metadata());
+    }
+    return schema;
   }
 }

@@ -1,120 +1,244 @@
 package dev.magnet.spark.embed;
 
 import dev.magnet.core.eval.ClusterClassifier;
-import dev.magnet.core.matrix.Matrices;
 import dev.magnet.core.nn.InputShape;
-import dev.magnet.core.nn.NetworkFactory;
 import dev.magnet.spark.data.Example;
-import dev.magnet.spark.data.FeatureEncoding;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Arrays;
+import dev.magnet.spark.data.image.DecodeResult;
+import dev.magnet.spark.data.image.DecodedImage;
+import dev.magnet.spark.data.image.ImageDecoder;
+import dev.magnet.spark.data.image.ImageFiles;
+import dev.magnet.spark.data.image.RejectReason;
+import dev.magnet.spark.executor.BatchEmbedder;
+import dev.magnet.spark.executor.ExecutorModel;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.TaskContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
+import org.apache.spark.unsafe.types.UTF8String;
 import org.apache.spark.util.LongAccumulator;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.nd4j.linalg.api.ndarray.INDArray;
+import org.apache.spark.util.SerializableConfiguration;
 
 /**
- * Embeds one partition lazily, a batch at a time: items are pulled and decoded until a batch is
- * full, the batch goes through the network in one forward pass and the cluster rule classifies
- * it. Only one batch of decoded pixels is held at once, whatever the partition's size; undecodable
- * images come out as rejected records in their place.
+ * One task of the embedding job: embeds its partition's inputs with {@link BatchEmbedder} (image
+ * files read and decoded on the executor's decode pool, ahead of the network) and writes each
+ * result as it comes, embedded rows to the embeddings table's part file and rejected ones to the
+ * rejects table's, in one pass. It returns one {@link Outcome}: the files it wrote and its exact
+ * counts, which the driver receives once per partition (from the attempt that succeeded).
  */
-final class PartitionEmbedder implements Iterator<EmbedRecord> {
-  private final EmbeddingModel model;
-  private final Iterator<EmbedItem> items;
+final class PartitionEmbedder implements Serializable {
+  private static final long serialVersionUID = 1L;
+  /** The prefix of part files while their attempt is not committed: readers skip names starting with '_'. */
+  static final String ATTEMPT_PREFIX = "_attempt-";
+
+  private final Broadcast<EmbeddingModel> model;
+  private final Broadcast<SerializableConfiguration> hadoop;
+  private final ParquetParts embeddings;
+  private final ParquetParts rejects;
+  private final String embeddingsDir;
+  private final String rejectsDir;
+  private final String modelLocation;
   private final int batchSize;
   private final LongAccumulator read;
-  private final InputShape shape;
-  private final int size;
-  private final ArrayDeque<EmbedRecord> ready = new ArrayDeque<>();
-  private MultiLayerNetwork network;
-  private ClusterClassifier classifier;
 
-  /**
-   * @param read counts the items pulled, for progress reports
-   */
-  PartitionEmbedder(EmbeddingModel model, Iterator<EmbedItem> items, int batchSize, LongAccumulator read) {
+  PartitionEmbedder(Broadcast<EmbeddingModel> model, Broadcast<SerializableConfiguration> hadoop,
+      ParquetParts embeddings, ParquetParts rejects, String embeddingsDir, String rejectsDir, String modelLocation,
+      int batchSize, LongAccumulator read) {
     this.model = model;
-    this.items = items;
+    this.hadoop = hadoop;
+    this.embeddings = embeddings;
+    this.rejects = rejects;
+    this.embeddingsDir = embeddingsDir;
+    this.rejectsDir = rejectsDir;
+    this.modelLocation = modelLocation;
     this.batchSize = batchSize;
     this.read = read;
-    this.shape = model.inputShape();
-    this.size = Math.toIntExact(shape.size());
   }
 
-  @Override
-  public boolean hasNext() {
-    while (ready.isEmpty() && items.hasNext()) {
-      nextBatch();
+  /**
+   * What one task did: the part files it wrote (their attempt's names, null for none) and its
+   * exact counts. A plain class: Kryo cannot set a record's final fields on Java 17.
+   */
+  static final class Outcome implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private String embeddingsFile;
+    private String rejectsFile;
+    private long embedded;
+    private HashMap<String, Long> rejectedByReason;
+    private HashMap<String, Long> unknownFolders;
+
+    /** For serialisers. */
+    Outcome() {}
+
+    Outcome(String embeddingsFile, String rejectsFile, long embedded, Map<String, Long> rejectedByReason,
+        Map<String, Long> unknownFolders) {
+      this.embeddingsFile = embeddingsFile;
+      this.rejectsFile = rejectsFile;
+      this.embedded = embedded;
+      this.rejectedByReason = new HashMap<>(rejectedByReason);
+      this.unknownFolders = new HashMap<>(unknownFolders);
     }
-    if (network != null && !items.hasNext()) {
-      model.returnNetwork(network);
-      network = null;
+
+    /** The embeddings part file it wrote, or null. */
+    String embeddingsFile() {
+      return embeddingsFile;
     }
-    return !ready.isEmpty();
+
+    /** The rejects part file it wrote, or null. */
+    String rejectsFile() {
+      return rejectsFile;
+    }
+
+    /** Rows written to the embeddings table. */
+    long embedded() {
+      return embedded;
+    }
+
+    /** Rows written to the rejects table, by reason. */
+    Map<String, Long> rejectedByReason() {
+      return rejectedByReason;
+    }
+
+    /** Embedded images by class folder that names none of the model's classes. */
+    Map<String, Long> unknownFolders() {
+      return unknownFolders;
+    }
   }
 
-  @Override
-  public EmbedRecord next() {
-    if (!hasNext()) {
-      throw new NoSuchElementException();
-    }
-    return ready.poll();
-  }
+  /** An input with its decoded image (null for examples). */
+  private record Prepared(EmbedItem item, DecodeResult decoded) {}
 
-  private void nextBatch() {
-    List<EmbedItem> batch = new ArrayList<>(batchSize);
-    float[] features = new float[batchSize * size];
-    while (batch.size() < batchSize && items.hasNext()) {
-      EmbedItem item = items.next();
-      read.add(1);
-      Example example = item.example();
+  /** Runs the task over its partition. */
+  Iterator<Outcome> run(Iterator<EmbedItem> items) {
+    TaskContext task = TaskContext.get();
+    EmbeddingModel embedding = model.value();
+    ExecutorModel.Local local = embedding.executor().local();
+    InputShape shape = embedding.inputShape();
+    int size = Math.toIntExact(shape.size());
+    BatchEmbedder.Features<Prepared> features = (p, out, offset) -> {
+      if (p.decoded() instanceof DecodedImage image) {
+        image.decodeInto(out, offset);
+        return true;
+      }
+      Example example = p.item().example();
       if (example == null) {
-        ImageDecoder.Result decoded = ImageDecoder.decode(item.content(), shape);
-        if (decoded instanceof ImageDecoder.Rejected r) {
-          ready.add(EmbedRecord.rejected(item, r.reason(), r.detail()));
-          continue;
-        }
-        // The UINT8 decoding of training examples, so images are scaled exactly as IDX pixels.
-        example = new Example(item.id(), -1, -1, FeatureEncoding.UINT8, ((ImageDecoder.Pixels) decoded).values());
+        return false;
       }
-      assert example.size() == size : "example size " + example.size() + " != model input " + size;
-      example.decodeInto(features, batch.size() * size);
-      batch.add(item);
+      if (example.size() != size) {
+        throw new IllegalArgumentException("example size differs from the model's input: " + example.size() + "!="
+            + size + "; id=" + example.id());
+      }
+      example.decodeInto(out, offset);
+      return true;
+    };
+    BatchEmbedder<Prepared> embedder = BatchEmbedder.pipelined(local, items, item -> prepare(item, shape), features,
+        batchSize);
+    String attempt = String.format("%s%05d-%d", ATTEMPT_PREFIX, task.partitionId(), task.taskAttemptId());
+    ParquetParts.Lazy embeddingsFile = new ParquetParts.Lazy(embeddings,
+        embeddingsDir + "/" + attempt + embeddings.extension());
+    ParquetParts.Lazy rejectsFile = new ParquetParts.Lazy(rejects, rejectsDir + "/" + attempt + rejects.extension());
+    task.addTaskCompletionListener(context -> {
+      embedder.close();
+      // After a failure the files are incomplete; they keep their hidden names and the driver deletes them.
+      embeddingsFile.close();
+      rejectsFile.close();
+    });
+    List<String> names = embedding.labelNames().stream().map(String::toString).toList();
+    UTF8String model = UTF8String.fromString(modelLocation);
+    Map<String, Long> byReason = new TreeMap<>();
+    Map<String, Long> unknown = new HashMap<>();
+    while (embedder.hasNext()) {
+      BatchEmbedder.Batch<Prepared> batch = embedder.next();
+      float[][] rows = batch.rows();
+      ClusterClassifier.Classified classified = batch.classified();
+      for (int i = 0; i < batch.items().size(); i++) {
+        Prepared p = batch.items().get(i);
+        EmbedItem item = p.item();
+        int row = batch.row(i);
+        if (row >= 0) {
+          int predicted = classified.predicted()[row];
+          embeddingsFile.write(embeddingRow(item, rows[row], names.get(predicted), predicted,
+              classified.probabilities()[row][predicted], classified.nearestCluster()[row], model));
+          if (item.folder() != null && item.label() == null) {
+            unknown.merge(item.folder(), 1L, Long::sum);
+          }
+        } else {
+          DecodeResult.Rejected rejected = (DecodeResult.Rejected) p.decoded();
+          rejectsFile.write(rejectRow(item, rejected));
+          byReason.merge(rejected.reason().spelling(), 1L, Long::sum);
+        }
+      }
+      read.add(batch.items().size());
     }
-    if (batch.isEmpty()) {
-      return;
-    }
-    if (network == null) {
-      network = model.takeNetwork();
-    }
-    if (classifier == null) {
-      classifier = model.classifier();
-    }
-    int n = batch.size();
-    INDArray x = Matrices.fromFloats(n == batchSize ? features : Arrays.copyOf(features, n * size), n, size);
-    INDArray embeddings = NetworkFactory.embed(network, x, batchSize);
-    double[][] proba = classifier.predictProba(embeddings);
-    int[] nearest = classifier.nearestCluster(embeddings);
-    float[][] rows = Matrices.toFloatRows(embeddings);
-    NetworkFactory.close(x, embeddings);
-    for (int i = 0; i < n; i++) {
-      int predicted = argmax(proba[i]);
-      ready.add(EmbedRecord.embedded(batch.get(i), rows[i], predicted, proba[i][predicted], nearest[i]));
-    }
+    embedder.close();
+    long embedded = embeddingsFile.rows();
+    String e = fileName(embeddingsFile.close());
+    String r = fileName(rejectsFile.close());
+    return Collections.singletonList(new Outcome(e, r, embedded, byReason, unknown)).iterator();
   }
 
-  /** The most probable class; ties go to the lower class id, as in {@link ClusterClassifier#predict}. */
-  static int argmax(double[] proba) {
-    int best = 0;
-    for (int c = 1; c < proba.length; c++) {
-      if (proba[c] > proba[best]) {
-        best = c;
-      }
+  private static String fileName(String path) {
+    return path == null ? null : path.substring(path.lastIndexOf('/') + 1);
+  }
+
+  /** Reads and decodes an image file (on a decode thread); examples pass through. */
+  private Prepared prepare(EmbedItem item, InputShape shape) {
+    if (item.example() != null) {
+      return new Prepared(item, null);
     }
-    return best;
+    byte[] bytes;
+    try {
+      bytes = ImageFiles.read(item.path(), hadoop.value().value());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + item.path(), e);
+    }
+    if (bytes == null) {
+      return new Prepared(item, new DecodeResult.Rejected(RejectReason.MISSING,
+          "the file was listed but is gone"));
+    }
+    return new Prepared(item, ImageDecoder.decode(bytes, shape));
+  }
+
+  private static InternalRow embeddingRow(EmbedItem item, float[] embedding, String prediction, int predicted,
+      double probability, int cluster, UTF8String model) {
+    return new GenericInternalRow(new Object[] {item.id(), utf8(item.path()),
+        UnsafeArrayData.fromPrimitiveArray(embedding), UTF8String.fromString(prediction), predicted, probability,
+        cluster, utf8(item.label()), model, size(item), modified(item)});
+  }
+
+  private static InternalRow rejectRow(EmbedItem item, DecodeResult.Rejected rejected) {
+    return new GenericInternalRow(new Object[] {utf8(item.path()), UTF8String.fromString(rejected.reason().spelling()),
+        UTF8String.fromString(rejected.detail()), size(item), modified(item)});
+  }
+
+  private static UTF8String utf8(String s) {
+    return s == null ? null : UTF8String.fromString(s);
+  }
+
+  private static Long size(EmbedItem item) {
+    return item.path() == null ? null : item.size();
+  }
+
+  /** The modification time as Spark's timestamps are held: microseconds since the epoch. */
+  private static Long modified(EmbedItem item) {
+    return item.path() == null ? null : item.modified() * 1000L;
+  }
+
+  /** The counts of many outcomes, merged. */
+  static Map<String, Long> merge(List<Map<String, Long>> counts) {
+    Map<String, Long> merged = new TreeMap<>();
+    for (Map<String, Long> c : counts) {
+      c.forEach((k, v) -> merged.merge(k, v, Long::sum));
+    }
+    return merged;
   }
 }

@@ -12,7 +12,8 @@ import scala.collection.Iterator;
 
 /**
  * Reports the embedding stage's progress: a line each time another tenth of its partitions has
- * finished, with the items read so far, items per second and an estimated time to go.
+ * finished, with the items read so far (of how many, when the listing told), items per second and
+ * an estimated time to go (from the items left when their number is known, else the partitions left).
  *
  * <p>It follows the first stage that computes the embedding RDD (later stages read its cached
  * partitions) and counts that stage's successful tasks; the items come from each task's update of
@@ -26,6 +27,7 @@ final class PartitionProgress extends SparkListener {
   private final int rddId;
   private final long accumulatorId;
   private final int partitions;
+  private final long total;
   private final String unit;
   private final Consumer<String> sink;
   private final long start = System.nanoTime();
@@ -39,13 +41,15 @@ final class PartitionProgress extends SparkListener {
    * @param rddId the embedding RDD
    * @param accumulatorId the accumulator counting the items read
    * @param partitions its number of partitions
+   * @param total the items in all, or -1 when unknown
    * @param unit what the items are ("images", "examples")
    * @param sink where the lines go
    */
-  PartitionProgress(int rddId, long accumulatorId, int partitions, String unit, Consumer<String> sink) {
+  PartitionProgress(int rddId, long accumulatorId, int partitions, long total, String unit, Consumer<String> sink) {
     this.rddId = rddId;
     this.accumulatorId = accumulatorId;
     this.partitions = partitions;
+    this.total = total;
     this.unit = unit;
     this.sink = sink;
   }
@@ -104,9 +108,16 @@ final class PartitionProgress extends SparkListener {
 
   private String line(int finishedPartitions, long itemsRead) {
     double seconds = Math.max((System.nanoTime() - start) / 1e9, 1e-3);
-    double eta = finishedPartitions == 0 ? Double.NaN : seconds * (partitions - finishedPartitions) / finishedPartitions;
-    return String.format(Locale.ROOT, "embed: %d%% of partitions (%d/%d), %d %s in %.1f s, %.0f %s/s, ETA %.0f s",
-        finishedPartitions * 100 / partitions, finishedPartitions, partitions, itemsRead, unit, seconds,
-        itemsRead / seconds, unit, eta);
+    double rate = itemsRead / seconds;
+    double eta;
+    if (total >= 0) {
+      eta = itemsRead >= total ? 0 : itemsRead == 0 ? Double.NaN : (total - itemsRead) / rate;
+    } else {
+      eta = finishedPartitions == 0 ? Double.NaN : seconds * (partitions - finishedPartitions) / finishedPartitions;
+    }
+    String of = total >= 0 ? " of " + total : "";
+    return String.format(Locale.ROOT, "embed: %d%% of partitions (%d/%d), %d%s %s in %.1f s, %.0f %s/s, ETA %.0f s",
+        finishedPartitions * 100 / partitions, finishedPartitions, partitions, itemsRead, of, unit, seconds,
+        rate, unit, eta);
   }
 }

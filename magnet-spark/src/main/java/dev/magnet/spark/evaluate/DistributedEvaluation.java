@@ -9,10 +9,10 @@ import dev.magnet.core.matrix.Matrices;
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.spark.data.EmbeddedExample;
 import dev.magnet.spark.data.SparkDataset;
+import dev.magnet.spark.executor.ExampleEmbeddings;
 import dev.magnet.spark.neighbours.ExactSearch;
 import dev.magnet.spark.neighbours.Hits;
 import dev.magnet.spark.neighbours.Item;
-import dev.magnet.spark.train.SparkEmbedder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -65,10 +65,11 @@ final class DistributedEvaluation {
    */
   static Map<String, Double> evaluate(JavaSparkContext spark, ModelArtifact artifact, SparkDataset test,
       SparkDataset train, Set<Metric> metrics) {
-    JavaRDD<EmbeddedExample> testEmbedded = SparkEmbedder.embed(spark, test.examples(), artifact.network())
+    JavaRDD<EmbeddedExample> testEmbedded = ExampleEmbeddings.embed(spark, test.examples(), test.inputShape(),
+        artifact.network())
         .persist(StorageLevel.MEMORY_AND_DISK());
     JavaRDD<EmbeddedExample> trainEmbedded = train == null ? null
-        : SparkEmbedder.embed(spark, train.examples(), artifact.network()).persist(StorageLevel.MEMORY_AND_DISK());
+        : ExampleEmbeddings.embed(spark, train.examples(), train.inputShape(), artifact.network()).persist(StorageLevel.MEMORY_AND_DISK());
     try {
       long n = testEmbedded.count();
       boolean fineTest = testEmbedded.filter(e -> e.fineLabel() < 0).isEmpty();

@@ -2,16 +2,16 @@ package dev.magnet.spark.ml;
 
 import dev.magnet.core.cluster.ClusterIndex;
 import dev.magnet.core.eval.ClusterClassifier;
-import dev.magnet.core.matrix.Matrices;
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.core.nn.NetworkFactory;
+import dev.magnet.spark.executor.BatchEmbedder;
+import dev.magnet.spark.executor.ExecutorModel;
+import dev.magnet.spark.executor.NetworkSnapshot;
 import dev.magnet.spark.io.HadoopModelDirectory;
-import dev.magnet.spark.train.NetworkSnapshot;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
@@ -35,9 +35,6 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import scala.Option;
 
 /**
@@ -47,9 +44,9 @@ import scala.Option;
  * probabilities (a {@code Vector} over the classes) and the nearest cluster of the index (an int,
  * a row of {@link #clusterCenters()}). An empty output column name leaves that column out.
  *
- * <p>Rows are embedded per partition in batches of {@value NetworkFactory#DEFAULT_EMBED_BATCH}: the network, the
- * centroids and σ² are broadcast once per {@code transform}, and each partition rebuilds the
- * network once. (The broadcast lives as long as the returned DataFrame may be recomputed; Spark's
+ * <p>Rows are embedded per partition in batches of {@value NetworkFactory#DEFAULT_EMBED_BATCH} by the
+ * one batch routine ({@link BatchEmbedder}): the network, the centroids and σ² are broadcast once
+ * per {@code transform} ({@link ExecutorModel}), and each executor JVM restores the network once. (The broadcast lives as long as the returned DataFrame may be recomputed; Spark's
  * context cleaner removes it once unreferenced, as for MLlib's own models.)
  *
  * <p>Persistence: {@code write().save(path)} writes Spark's {@code metadata} (the params) and the
@@ -129,93 +126,60 @@ public final class MagnetModel extends Model<MagnetModel> implements MagnetStage
     StructType out = transformSchema(dataset.schema(), true);
     FeatureColumn features = FeatureColumn.of(dataset.schema(), getFeaturesCol()).shaped(artifact.networkSpec().input());
     ClusterIndex index = artifact.index();
-    Broadcast<Scorer> scorer = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext()).broadcast(
-        new Scorer(new NetworkSnapshot(artifact.network(), 0), index.centroids(), index.clusterClasses(),
-            index.numClasses(), index.sigma2()));
+    Broadcast<ExecutorModel> model = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext()).broadcast(
+        ExecutorModel.classifying(new NetworkSnapshot(artifact.network(), 0), artifact.networkSpec().input(), index,
+            index.numClasses(), getNearestClusters()));
     Outputs outputs = new Outputs(dataset.schema().fieldIndex(getFeaturesCol()), !getEmbeddingCol().isEmpty(),
-        !getPredictionCol().isEmpty(), !getProbabilityCol().isEmpty(), !getClusterCol().isEmpty(), getNearestClusters());
-    MapPartitionsFunction<Row, Row> score = rows -> scorePartition(scorer.value(), features, outputs, rows);
+        !getPredictionCol().isEmpty(), !getProbabilityCol().isEmpty(), !getClusterCol().isEmpty());
+    MapPartitionsFunction<Row, Row> score = rows -> scorePartition(model.value(), features, outputs, rows);
     return dataset.toDF().mapPartitions(score, Encoders.row(out));
-  }
-
-  /**
-   * What a partition needs from the model: the network and the cluster index. A plain class, not
-   * a record: Kryo sets fields reflectively, which Java 17 refuses on a record's fields.
-   */
-  private static final class Scorer implements Serializable {
-    private static final long serialVersionUID = 1L;
-    private final NetworkSnapshot network;
-    private final double[][] centroids;
-    private final int[] clusterClass;
-    private final int numClasses;
-    private final double sigma2;
-
-    Scorer(NetworkSnapshot network, double[][] centroids, int[] clusterClass, int numClasses, double sigma2) {
-      this.network = network;
-      this.centroids = centroids;
-      this.clusterClass = clusterClass;
-      this.numClasses = numClasses;
-      this.sigma2 = sigma2;
-    }
   }
 
   /** Where the features are and which outputs to add. */
   private record Outputs(int featuresIndex, boolean embedding, boolean prediction, boolean probability,
-      boolean cluster, int nearestClusters) implements Serializable {}
+      boolean cluster) implements Serializable {}
 
-  private static Iterator<Row> scorePartition(Scorer scorer, FeatureColumn features, Outputs outputs,
+  /** A partition's rows with the outputs added, embedded and classified by the one batch routine. */
+  private static Iterator<Row> scorePartition(ExecutorModel model, FeatureColumn features, Outputs outputs,
       Iterator<Row> rows) {
-    if (!rows.hasNext()) {
-      return Collections.emptyIterator();
-    }
-    MultiLayerNetwork network = scorer.network.restore();
-    ClusterClassifier rule = new ClusterClassifier(Nd4j.create(scorer.centroids), scorer.clusterClass,
-        scorer.numClasses, scorer.sigma2, outputs.nearestClusters());
-    int size = (int) features.shape().size();
-    List<Row> batch = new ArrayList<>(NetworkFactory.DEFAULT_EMBED_BATCH);
     List<Row> out = new ArrayList<>();
-    while (rows.hasNext()) {
-      batch.add(rows.next());
-      if (batch.size() == NetworkFactory.DEFAULT_EMBED_BATCH || !rows.hasNext()) {
-        float[] flat = new float[batch.size() * size];
-        for (int i = 0; i < batch.size(); i++) {
-          Row row = batch.get(i);
-          if (row.isNullAt(outputs.featuresIndex())) {
-            throw new IllegalArgumentException("Column " + features.name() + " must not be null; a row holds null");
-          }
-          System.arraycopy(features.values(row.get(outputs.featuresIndex())), 0, flat, i * size, size);
+    BatchEmbedder.Features<Row> values = BatchEmbedder.Features.floats(row -> {
+      if (row.isNullAt(outputs.featuresIndex())) {
+        throw new IllegalArgumentException("Column " + features.name() + " must not be null; a row holds null");
+      }
+      return features.values(row.get(outputs.featuresIndex()));
+    });
+    try (BatchEmbedder<Row> embedder = BatchEmbedder.direct(model.local(), rows, values,
+        NetworkFactory.DEFAULT_EMBED_BATCH)) {
+      while (embedder.hasNext()) {
+        BatchEmbedder.Batch<Row> batch = embedder.next();
+        float[][] embeddings = batch.rows();
+        ClusterClassifier.Classified classified = batch.classified();
+        for (int i = 0; i < batch.items().size(); i++) {
+          int r = batch.row(i);
+          out.add(extend(batch.items().get(i), outputs, embeddings[r], classified.probabilities()[r],
+              classified.predicted()[r], classified.nearestCluster()[r]));
         }
-        INDArray x = Matrices.fromFloats(flat, batch.size(), size);
-        INDArray embeddings = NetworkFactory.embed(network, x, NetworkFactory.DEFAULT_EMBED_BATCH);
-        double[][] probabilities = rule.predictProba(embeddings);
-        int[] nearest = outputs.cluster() ? rule.nearestCluster(embeddings) : null;
-        for (int i = 0; i < batch.size(); i++) {
-          out.add(extend(batch.get(i), outputs, embeddings.getRow(i).toDoubleVector(), probabilities[i],
-              nearest == null ? -1 : nearest[i]));
-        }
-        NetworkFactory.close(x, embeddings);
-        batch.clear();
       }
     }
     return out.iterator();
   }
 
-  private static Row extend(Row row, Outputs outputs, double[] embedding, double[] probability, int cluster) {
+  private static Row extend(Row row, Outputs outputs, float[] embedding, double[] probability, int predicted,
+      int cluster) {
     List<Object> values = new ArrayList<>(row.length() + 4);
     for (int i = 0; i < row.length(); i++) {
       values.add(row.get(i));
     }
     if (outputs.embedding()) {
-      values.add(Vectors.dense(embedding));
+      double[] vector = new double[embedding.length];
+      for (int e = 0; e < vector.length; e++) {
+        vector[e] = embedding[e];
+      }
+      values.add(Vectors.dense(vector));
     }
     if (outputs.prediction()) {
-      int best = 0;
-      for (int c = 1; c < probability.length; c++) {
-        if (probability[c] > probability[best]) {
-          best = c;
-        }
-      }
-      values.add((double) best);
+      values.add((double) predicted);
     }
     if (outputs.probability()) {
       values.add(Vectors.dense(probability));

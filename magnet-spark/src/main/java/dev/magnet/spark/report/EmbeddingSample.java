@@ -4,6 +4,7 @@ import dev.magnet.core.matrix.Matrices;
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.spark.data.Example;
 import dev.magnet.spark.data.SparkDataset;
+import dev.magnet.spark.executor.ExampleEmbeddings;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -11,6 +12,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
+import org.apache.spark.api.java.JavaSparkContext;
 
 /**
  * The embeddings the report projects: a seeded sample of at most {@link #MAX_POINTS} examples of
@@ -92,7 +94,7 @@ public record EmbeddingSample(float[][] embeddings, int[] labels, String source)
 
   /**
    * Samples up to {@code max} examples of a Spark data set (seeded, without replacement) and
-   * embeds them on the driver with the model: a few thousand rows, one forward pass.
+   * embeds them on the executors with the model ({@link ExampleEmbeddings}): a few thousand rows.
    *
    * @param what names the data set in {@link #source()}
    */
@@ -101,24 +103,15 @@ public record EmbeddingSample(float[][] embeddings, int[] labels, String source)
     long total = dataset.examples().count();
     List<Example> examples = total <= wanted ? dataset.examples().collect()
         : dataset.examples().takeSample(false, wanted, seed);
-    examples = examples.stream().sorted(Comparator.comparingLong(Example::id)).toList();
     if (examples.isEmpty()) {
       throw new IllegalArgumentException("cannot sample embeddings of an empty data set: " + dataset.description());
     }
-    int width = examples.get(0).size();
-    float[] features = new float[examples.size() * width];
-    int[] labels = new int[examples.size()];
-    for (int i = 0; i < labels.length; i++) {
-      Example e = examples.get(i);
-      if (e.size() != width) {
-        throw new IllegalArgumentException("examples differ in feature count: " + e.size() + "!=" + width + "; id=" + e.id());
-      }
-      e.decodeInto(features, i * width);
-      labels[i] = e.label();
-    }
-    float[][] embeddings = Matrices.toFloatRows(
-        model.embed(Matrices.fromFloats(features, labels.length, width)));
-    return new EmbeddingSample(embeddings, labels, describe(labels.length, total, what));
+    examples = examples.stream().sorted(Comparator.comparingLong(Example::id)).toList();
+    JavaSparkContext spark = JavaSparkContext.fromSparkContext(dataset.examples().context());
+    ExampleEmbeddings.Collected collected = ExampleEmbeddings.collect(spark, spark.parallelize(examples, 1),
+        dataset.inputShape(), model.network());
+    return new EmbeddingSample(Matrices.toFloatRows(collected.embeddings()), collected.labels(),
+        describe(examples.size(), total, what));
   }
 
   /** {@code count} distinct indices of [0, total), ascending: a partial Fisher–Yates shuffle. */

@@ -3,6 +3,7 @@ package dev.magnet.spark.train;
 import dev.magnet.core.objective.LabelEncoding;
 import dev.magnet.core.sampling.NeighbourhoodSampler;
 import dev.magnet.spark.data.Example;
+import dev.magnet.spark.executor.TaskFaults;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -135,7 +136,7 @@ public final class BatchMaterialiser {
     for (Row row : ordered) {
       examples.add(row.example);
     }
-    return SparkEmbedder.features(examples);
+    return Example.matrix(examples);
   }
 
   static DataSet toDataSet(int batch, Iterable<Row> rows, int count, LabelEncoding labels, int numClasses) {

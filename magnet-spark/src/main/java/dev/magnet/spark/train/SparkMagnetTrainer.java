@@ -7,6 +7,7 @@ import dev.magnet.core.eval.KnnClassifier;
 import dev.magnet.core.eval.Metric;
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.core.model.Provenance;
+import dev.magnet.core.nn.InputShape;
 import dev.magnet.core.nn.NetworkFactory;
 import dev.magnet.core.nn.NetworkSpec;
 import dev.magnet.core.objective.BatchSampling;
@@ -18,6 +19,11 @@ import dev.magnet.core.util.Stopwatch;
 import dev.magnet.spark.data.EmbeddedExample;
 import dev.magnet.spark.data.Example;
 import dev.magnet.spark.data.SparkDataset;
+import dev.magnet.spark.executor.ExampleEmbeddings;
+import dev.magnet.spark.executor.NativeThreads;
+import dev.magnet.spark.executor.NetworkSnapshot;
+import dev.magnet.spark.executor.TaskFaults;
+import dev.magnet.spark.executor.WorkerClock;
 import dev.magnet.spark.index.PartitionSums;
 import dev.magnet.spark.index.SparkIndexBuilder;
 import dev.magnet.spark.metrics.SparkEpochMetrics;
@@ -38,9 +44,7 @@ import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
@@ -101,6 +105,7 @@ public final class SparkMagnetTrainer {
    */
   public Outcome fit(SparkDataset train, SparkDataset validation, Consumer<SparkEpochMetrics> listener) {
     int numClasses = train.numClasses();
+    InputShape shape = train.inputShape();
     int partitions = options.workers() > 0 ? options.workers() : spark.defaultParallelism();
     nativeThreads = NativeThreads.perTask(spark, partitions);
     NativeThreads.apply(nativeThreads);
@@ -163,7 +168,8 @@ public final class SparkMagnetTrainer {
           JavaPairRDD<Integer, Long> members = byClass;
           if (objective.sampling() == BatchSampling.NEIGHBOURHOODS) {
             long start = System.nanoTime();
-            embedded = SparkEmbedder.embed(spark, examples, sparkNet.getNetwork()).persist(StorageLevel.MEMORY_AND_DISK());
+            embedded = ExampleEmbeddings.embed(spark, examples, shape, sparkNet.getNetwork())
+                .persist(StorageLevel.MEMORY_AND_DISK());
             embedded.count();
             time.embed += Stopwatch.secondsSince(start);
             start = System.nanoTime();
@@ -211,7 +217,7 @@ public final class SparkMagnetTrainer {
       }
       MultiLayerNetwork network = sparkNet.getNetwork();
       Map<String, Double> validationMetrics = validation == null ? Map.of()
-          : validate(network, index, examples, validation, numClasses);
+          : validate(network, index, examples, shape, validation, numClasses);
       double seconds = time.total();
       SparkEpochMetrics metrics = new SparkEpochMetrics(epoch, lossSum / chunks, batchesPerEpoch, time.embed, time.index,
           time.plan, time.materialise, time.fit, batchesPerEpoch * (double) rowsPerBatch / seconds, validationMetrics,
@@ -227,10 +233,10 @@ public final class SparkMagnetTrainer {
       listener.accept(metrics);
       ClusterIndex epochIndex = index;
       checkpoints.save(epoch, network,
-          () -> epochIndex != null ? epochIndex : finalIndex(network, examples, numClasses, null), history, train, n);
+          () -> epochIndex != null ? epochIndex : finalIndex(network, examples, shape, numClasses, null), history, train, n);
     }
     MultiLayerNetwork network = sparkNet.getNetwork();
-    ClusterIndex finalIndex = finalIndex(network, examples, numClasses, index);
+    ClusterIndex finalIndex = finalIndex(network, examples, shape, numClasses, index);
     examples.unpersist(false);
     byId.unpersist(false);
     byClass.unpersist(false);
@@ -265,8 +271,10 @@ public final class SparkMagnetTrainer {
   }
 
   /** The index stored with the model: fresh from the final network, for every loss. */
-  private ClusterIndex finalIndex(MultiLayerNetwork network, JavaRDD<Example> examples, int numClasses, ClusterIndex last) {
-    JavaRDD<EmbeddedExample> embedded = SparkEmbedder.embed(spark, examples, network).persist(StorageLevel.MEMORY_AND_DISK());
+  private ClusterIndex finalIndex(MultiLayerNetwork network, JavaRDD<Example> examples, InputShape shape, int numClasses,
+      ClusterIndex last) {
+    JavaRDD<EmbeddedExample> embedded = ExampleEmbeddings.embed(spark, examples, shape, network)
+        .persist(StorageLevel.MEMORY_AND_DISK());
     try {
       SparkIndexBuilder.Refresh refresh = SparkIndexBuilder.refresh(spark, embedded, numClasses, params.clustersPerClass(),
           last, Seeds.mix(params.seed(), -1), params.alpha(), params.kmeansIterations(), options.smallClassLimit());
@@ -284,9 +292,10 @@ public final class SparkMagnetTrainer {
    * Embeddings are computed on the executors and collected: 60k × 64 floats is 15 MB.
    */
   private Map<String, Double> validate(MultiLayerNetwork network, ClusterIndex index, JavaRDD<Example> examples,
+      InputShape shape,
       SparkDataset validation, int numClasses) {
-    Collected trainSet = Collected.of(SparkEmbedder.embed(spark, examples, network).collect());
-    Collected testSet = Collected.of(SparkEmbedder.embed(spark, validation.examples(), network).collect());
+    ExampleEmbeddings.Collected trainSet = ExampleEmbeddings.collect(spark, examples, shape, network);
+    ExampleEmbeddings.Collected testSet = ExampleEmbeddings.collect(spark, validation.examples(), shape, network);
     Map<String, Double> metrics = new LinkedHashMap<>();
     KnnClassifier knn = new KnnClassifier(trainSet.embeddings(), trainSet.labels());
     metrics.put(Metric.KNN1_ACCURACY.key(), KnnClassifier.accuracy(knn.predict(testSet.embeddings(), 1), testSet.labels()));
@@ -298,30 +307,11 @@ public final class SparkMagnetTrainer {
           current.sigma2(), params.nearestClusters());
       metrics.put(Metric.CLUSTER_ACCURACY.key(), KnnClassifier.accuracy(rule.predict(testSet.embeddings()), testSet.labels()));
     }
-    if (trainSet.hasFineLabels() && testSet.hasFineLabels()) {
+    if (trainSet.fineLabels() != null && testSet.fineLabels() != null) {
       KnnClassifier fine = new KnnClassifier(trainSet.embeddings(), trainSet.fineLabels());
       metrics.put(Metric.KNN1_ACCURACY.fineKey(), KnnClassifier.accuracy(fine.predict(testSet.embeddings(), 1), testSet.fineLabels()));
     }
     return metrics;
-  }
-
-  /** Embeddings collected to the driver, with their labels. */
-  private record Collected(INDArray embeddings, int[] labels, int[] fineLabels) {
-    static Collected of(List<EmbeddedExample> rows) {
-      float[][] values = new float[rows.size()][];
-      int[] labels = new int[rows.size()];
-      int[] fine = new int[rows.size()];
-      for (int i = 0; i < rows.size(); i++) {
-        values[i] = rows.get(i).embedding();
-        labels[i] = rows.get(i).label();
-        fine[i] = rows.get(i).fineLabel();
-      }
-      return new Collected(Nd4j.create(values), labels, fine);
-    }
-
-    boolean hasFineLabels() {
-      return java.util.Arrays.stream(fineLabels).allMatch(f -> f >= 0);
-    }
   }
 
   private static String describe(Map<String, Double> metrics) {

@@ -1,9 +1,9 @@
 package dev.magnet.spark.train;
 
-import dev.magnet.core.objective.Objective;
 import dev.magnet.core.cluster.ClusterIndex;
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.core.nn.InputShape;
+import dev.magnet.core.objective.Objective;
 import dev.magnet.core.params.LossKind;
 import java.util.ArrayList;
 import java.util.HashMap;

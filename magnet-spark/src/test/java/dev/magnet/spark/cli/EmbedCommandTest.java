@@ -183,7 +183,7 @@ class EmbedCommandTest {
     List<Row> rows = session.read().parquet(output).collectAsList();
     assertEquals(good, rows.size(), "one row per good image");
     assertEquals(List.of("id", "path", "embedding", "prediction", "prediction_index", "probability", "cluster", "label",
-        "model"), Arrays.asList(session.read().parquet(output).columns()));
+        "model", "file_size", "file_modified"), Arrays.asList(session.read().parquet(output).columns()));
     assertEquals(good, rows.stream().map(r -> r.getLong(0)).distinct().count(), "ids are unique");
     org.apache.spark.sql.types.Metadata provenance = session.read().parquet(output).schema().apply("embedding").metadata();
     assertEquals(artifact.provenance().trainedAt(), provenance.getString("magnet.model.trainedAt"),
@@ -303,7 +303,7 @@ class EmbedCommandTest {
     Files.writeString(output.resolve("keep.txt"), "earlier output");
     CliRun refused = CliRun.of("embed", "--model", modelDir, "--input", images, "--output", output.toString());
     assertEquals(ExitCodes.BAD_ARGUMENTS, refused.status(), refused.toString());
-    assertEquals("magnet embed: output " + output + " already exists; pass --overwrite to replace it",
+    assertEquals("magnet embed: output " + output + " already exists; pass --overwrite to replace it (or --incremental to add new files)",
         refused.err().strip());
     assertEquals(List.of("keep.txt"), list(output), "nothing touched");
     assertFalse(Files.exists(tmp.resolve("out_rejects")));
@@ -393,5 +393,138 @@ class EmbedCommandTest {
     assertEquals(UNKNOWN_FOLDER_IMAGES, session.read().parquet(output).count());
     assertTrue(session.read().parquet(output).collectAsList().stream().allMatch(r -> r.isNullAt(7)),
         "files directly under the root have no folder label");
+  }
+
+  /** Writes grey PNGs of held-out images {@code from..to-1} into root/class-c/ and returns their count. */
+  private static int writePngs(Path root, int from, int to) throws IOException {
+    for (int i = from; i < to; i++) {
+      Path dir = Files.createDirectories(root.resolve("class-" + test.labels()[i % test.size()]));
+      ImageIO.write(grey(pixels(i % test.size()), SIZE), "png", dir.resolve(String.format("%05d.png", i)).toFile());
+    }
+    return to - from;
+  }
+
+  /** Every file under root, as the tables write paths (file: URIs). */
+  private static Set<String> files(Path root) throws IOException {
+    try (Stream<Path> all = Files.walk(root)) {
+      return all.filter(Files::isRegularFile).map(p -> "file:" + p.toAbsolutePath()).collect(Collectors.toSet());
+    }
+  }
+
+  private Set<String> paths(String table) {
+    List<Row> rows = session.read().parquet(table).select("path").collectAsList();
+    Set<String> paths = rows.stream().map(r -> r.getString(0)).collect(Collectors.toSet());
+    assertEquals(rows.size(), paths.size(), "no path twice in " + table);
+    return paths;
+  }
+
+  /** Every listed file is in exactly one of the two tables; returns the embeddings table's ids. */
+  private Set<Long> assertEachFileOnce(Path root, String output) throws IOException {
+    Set<String> embedded = paths(output);
+    Set<String> rejected = paths(output + "_rejects");
+    Set<String> both = new HashSet<>(embedded);
+    both.retainAll(rejected);
+    assertEquals(Set.of(), both, "no file in both tables");
+    Set<String> union = new HashSet<>(embedded);
+    union.addAll(rejected);
+    assertEquals(files(root), union, "every file in one of the tables");
+    List<Row> ids = session.read().parquet(output).select("id").collectAsList();
+    Set<Long> unique = ids.stream().map(r -> r.getLong(0)).collect(Collectors.toSet());
+    assertEquals(ids.size(), unique.size(), "ids are unique");
+    return unique;
+  }
+
+  @Test
+  void everyFileIsInOneTableAndAnIncrementalRunEmbedsOnlyNewAndChangedFiles() throws IOException {
+    Path root = tmp.resolve("growing");
+    int first = writePngs(root, 0, 300);
+    Files.write(root.resolve("class-0").resolve("empty.png"), new byte[0]);
+    Files.writeString(root.resolve("class-1").resolve("notes.png"), "not an image", StandardCharsets.UTF_8);
+    String output = tmp.resolve("growing-embeddings").toString();
+    CliRun full = CliRun.of("embed", "--model", modelDir, "--input", "images:" + root, "--output", output,
+        "--batch-size", "64");
+    assertEquals(ExitCodes.SUCCESS, full.status(), full.toString());
+    assertTrue(full.out().contains("read      " + (first + 2) + " images"), full.out());
+    Set<Long> firstIds = assertEachFileOnce(root, output);
+
+    int added = writePngs(root, 300, 340);
+    Files.write(root.resolve("class-2").resolve("truncated.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26,
+        10, 0, 0});
+    Path changed = root.resolve("class-" + test.labels()[7]).resolve("00007.png");
+    ImageIO.write(grey(pixels(8), SIZE), "png", changed.toFile());
+    Files.setLastModifiedTime(changed, java.nio.file.attribute.FileTime.fromMillis(
+        Files.getLastModifiedTime(changed).toMillis() + 60_000));
+    CliRun incremental = CliRun.of("embed", "--model", modelDir, "--input", "images:" + root, "--output", output,
+        "--incremental", "--batch-size", "64");
+    assertEquals(ExitCodes.SUCCESS, incremental.status(), incremental.toString());
+    assertTrue(incremental.out().contains("skipped   " + (first + 2 - 1) + " images already in the tables, unchanged ("
+        + (first + 2 - 1) + " earlier rows kept)"), incremental.out());
+    assertTrue(incremental.out().contains("read      " + (added + 2) + " images"), incremental.out());
+    assertTrue(incremental.out().contains("embedded  " + (added + 1) + " in"), incremental.out());
+    Set<Long> ids = assertEachFileOnce(root, output);
+    assertEquals(first + added, ids.size(), "the changed file is embedded once, not twice");
+    assertTrue(ids.stream().filter(id -> !firstIds.contains(id)).allMatch(id -> id > firstIds.stream()
+        .mapToLong(Long::longValue).max().orElseThrow()), "new ids follow the earlier ones");
+    Row again = session.read().parquet(output).where("path = 'file:" + changed.toAbsolutePath() + "'").first();
+    assertTrue(ids.contains(again.getLong(0)) && !firstIds.contains(again.getLong(0)), "the changed file's row is new");
+
+    CliRun nothing = CliRun.of("embed", "--model", modelDir, "--input", "images:" + root, "--output", output,
+        "--incremental");
+    assertEquals(ExitCodes.SUCCESS, nothing.status(), nothing.toString());
+    assertTrue(nothing.out().contains("read      0 images"), nothing.out());
+    assertEquals(ids, assertEachFileOnce(root, output), "a run with nothing new changes nothing");
+    assertEquals(Set.of("class-0", "class-1", "class-2"), new HashSet<>(list(root)));
+    assertTrue(list(tmp).stream().noneMatch(n -> n.startsWith(".")), "no staging directories left: " + list(tmp));
+  }
+
+  @Test
+  void anIncrementalRunRefusesATableOfAnotherModel() throws IOException {
+    idxAndPngs(tmp, 6);
+    String images = "images:" + tmp.resolve("flat");
+    String output = tmp.resolve("other-model").toString();
+    assertEquals(ExitCodes.SUCCESS, CliRun.of("embed", "--model", modelDir, "--input", images, "--output", output)
+        .status());
+    String otherModel = tmp.resolve("model-2").toString();
+    MagnetParams params = MagnetParams.defaults().withClusters(2, 4, 4).withEpochs(1).withSeed(4);
+    NetworkSpec spec = NetworkSpec.of(Architecture.MLP, InputShape.image(1, SIZE, SIZE)).withEmbeddingDim(16)
+        .withHiddenSizes(List.of(32));
+    HadoopModelDirectory.save(new LocalMagnetTrainer(params, spec).train(test, epoch -> { }).model(), otherModel,
+        new Configuration(), false);
+    CliRun refused = CliRun.of("embed", "--model", otherModel, "--input", images, "--output", output, "--incremental");
+    assertEquals(ExitCodes.BAD_ARGUMENTS, refused.status(), refused.toString());
+    assertTrue(refused.err().contains("--incremental appends to a table of the same model"), refused.err());
+  }
+
+  @Test
+  void killingTheJobMidwayLeavesThePreviousOutputIntact() throws Exception {
+    Path small = tmp.resolve("small");
+    writePngs(small, 0, 50);
+    String output = tmp.resolve("kept").toString();
+    assertEquals(ExitCodes.SUCCESS, CliRun.of("embed", "--model", modelDir, "--input", "images:" + small, "--output",
+        output).status());
+    List<Row> before = session.read().parquet(output).sort("id").collectAsList();
+    Path big = tmp.resolve("big");
+    writePngs(big, 0, 3000);
+    List<String> command = new ArrayList<>(dev.magnet.spark.bench.BenchRunner.childJvm(MagnetCli.class.getName()));
+    command.addAll(List.of("embed", "--master", "local[2]", "--model", modelDir, "--input", "images:" + big,
+        "--output", output, "--overwrite", "--batch-size", "8"));
+    Process child = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    boolean killedMidway = false;
+    try (var err = new java.io.BufferedReader(new java.io.InputStreamReader(child.getErrorStream(),
+        StandardCharsets.UTF_8))) {
+      for (String line = err.readLine(); line != null; line = err.readLine()) {
+        if (line.startsWith("embed: ") && !line.startsWith("embed: 100%")) {
+          child.destroyForcibly();
+          killedMidway = true;
+          break;
+        }
+      }
+    } finally {
+      child.destroyForcibly();
+      child.waitFor();
+    }
+    assertTrue(killedMidway, "the child was killed while it embedded (after its first progress line)");
+    assertEquals(before, session.read().parquet(output).sort("id").collectAsList(), "the earlier table is intact");
+    assertEquals(50, paths(output).size());
   }
 }

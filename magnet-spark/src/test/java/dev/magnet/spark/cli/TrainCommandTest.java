@@ -133,8 +133,14 @@ class TrainCommandTest {
     Set<String> bench = new TreeSet<>(new CommandLine(new BenchCommand()).getCommandSpec().optionsMap().keySet());
     assertEquals(new TreeSet<>(Set.of("--data", "--validation", "--limit", "--epochs", "--cores", "--target-accuracy",
         "--max-epochs", "--output", "--overwrite", "--peer", "--python", "--train-arg", "--skip-peer", "--skip-scaling",
-        "--skip-time-to-accuracy", "-h", "--help", "-V", "--version")), bench);
-    assertEquals(Set.of("train", "evaluate", "embed", "demo", "bench", "experiment", "neighbours"), MagnetCli.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter())).getSubcommands().keySet());
+        "--skip-time-to-accuracy", "--corpus", "--corpus-network", "--corpus-peer", "-h", "--help", "-V", "--version")),
+        bench);
+    Set<String> corpus = new TreeSet<>(new CommandLine(new GenerateCorpusCommand()).getCommandSpec().optionsMap()
+        .keySet());
+    assertEquals(new TreeSet<>(Set.of("--output", "--format", "--count", "--damaged", "--fashion-mnist", "-h", "--help",
+        "-V", "--version")), corpus);
+    assertEquals(List.of("png28", "jpeg96"), spellings(new GenerateCorpusCommand.FormatOption()));
+    assertEquals(Set.of("train", "evaluate", "embed", "demo", "bench", "experiment", "generate-corpus", "neighbours"), MagnetCli.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter())).getSubcommands().keySet());
   }
 
   private static List<String> spellings(Iterable<String> candidates) {

@@ -1,4 +1,4 @@
-package dev.magnet.spark.train;
+package dev.magnet.spark.executor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package dev.magnet.spark.train;
+package dev.magnet.spark.executor;
 
 import dev.magnet.spark.metrics.SparkEpochMetrics;
 import org.apache.spark.util.DoubleAccumulator;
@@ -17,18 +17,18 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  *
  * <p>One instance is serialised into every worker; each worker thread times its own updates.
  */
-final class WorkerClock implements TrainingHook {
+public final class WorkerClock implements TrainingHook {
   private static final long serialVersionUID = 1L;
 
   private final DoubleAccumulator seconds;
   private transient ThreadLocal<Long> start;
 
-  WorkerClock(DoubleAccumulator seconds) {
+  public WorkerClock(DoubleAccumulator seconds) {
     this.seconds = seconds;
   }
 
   /** Seconds of mini-batch updates so far, all workers together (read on the driver). */
-  double seconds() {
+  public double seconds() {
     return seconds.sum();
   }
 

@@ -1,4 +1,4 @@
-package dev.magnet.spark.train;
+package dev.magnet.spark.executor;
 
 import java.io.Serializable;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -32,11 +32,24 @@ public final class NetworkSnapshot implements Serializable {
 
   /** A fresh network with the snapshot's parameters (copied, so tasks never share buffers). */
   public MultiLayerNetwork restore() {
+    return restore(true);
+  }
+
+  /**
+   * A fresh network for inference only that reads the snapshot's own parameter buffer, not a copy:
+   * networks that only run forward passes never write their parameters, so every such network
+   * of a JVM can share one buffer ({@link ExecutorModel}).
+   */
+  MultiLayerNetwork restoreForInference() {
+    return restore(false);
+  }
+
+  private MultiLayerNetwork restore(boolean copyParameters) {
     if (nativeThreads > 0) {
       NativeThreads.apply(nativeThreads);
     }
     MultiLayerNetwork network = new MultiLayerNetwork(MultiLayerConfiguration.fromJson(configuration));
-    network.init(parameters, true);
+    network.init(parameters, copyParameters);
     return network;
   }
 }

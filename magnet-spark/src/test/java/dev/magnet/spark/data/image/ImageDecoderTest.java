@@ -1,4 +1,4 @@
-package dev.magnet.spark.embed;
+package dev.magnet.spark.data.image;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -48,12 +48,12 @@ class ImageDecoderTest {
     return image;
   }
 
-  private static byte[] pixels(ImageDecoder.Result result) {
-    return assertInstanceOf(ImageDecoder.Pixels.class, result, result.toString()).values();
+  private static byte[] pixels(DecodeResult result) {
+    return assertInstanceOf(DecodedImage.class, result, result.toString()).pixels();
   }
 
-  private static ImageDecoder.Rejected rejected(ImageDecoder.Result result, RejectReason reason) {
-    ImageDecoder.Rejected rejected = assertInstanceOf(ImageDecoder.Rejected.class, result, result.toString());
+  private static DecodeResult.Rejected rejected(DecodeResult result, RejectReason reason) {
+    DecodeResult.Rejected rejected = assertInstanceOf(DecodeResult.Rejected.class, result, result.toString());
     assertEquals(reason, rejected.reason(), rejected.toString());
     return rejected;
   }
@@ -125,13 +125,102 @@ class ImageDecoderTest {
     noise[0] = 0x00;
     rejected(ImageDecoder.decode(noise, GREY_28), RejectReason.UNKNOWN_FORMAT);
     byte[] png = encode(greyImage(randomPlane(28, 28, 5), 28, 28), "png");
-    ImageDecoder.Rejected truncatedPng = rejected(ImageDecoder.decode(Arrays.copyOf(png, png.length / 2), GREY_28),
+    DecodeResult.Rejected truncatedPng = rejected(ImageDecoder.decode(Arrays.copyOf(png, png.length / 2), GREY_28),
         RejectReason.CORRUPT);
     assertTrue(truncatedPng.detail().startsWith("png: "), truncatedPng.detail());
     byte[] jpeg = encode(rgbImage(64, 64, 0x336699), "jpeg");
     rejected(ImageDecoder.decode(Arrays.copyOf(jpeg, jpeg.length / 2), GREY_28), RejectReason.CORRUPT);
     byte[] headerOnly = Arrays.copyOf(png, 40);
     rejected(ImageDecoder.decode(headerOnly, GREY_28), RejectReason.CORRUPT);
+  }
+
+  @Test
+  void rgbaPaletteAndSixteenBitColourAreConvertedNotRejected() throws IOException {
+    InputShape rgb = InputShape.image(3, 8, 8);
+    BufferedImage rgba = new BufferedImage(8, 8, BufferedImage.TYPE_INT_ARGB);
+    for (int y = 0; y < 8; y++) {
+      for (int x = 0; x < 8; x++) {
+        rgba.setRGB(x, y, 0x80C86432);
+      }
+    }
+    assertPlanes(pixels(ImageDecoder.decode(encode(rgba, "png"), rgb)), 200, 100, 50);
+
+    byte[] r = {(byte) 200, 10};
+    byte[] g = {(byte) 100, 20};
+    byte[] b = {50, 30};
+    BufferedImage palette = new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_INDEXED,
+        new java.awt.image.IndexColorModel(1, 2, r, g, b));
+    assertPlanes(pixels(ImageDecoder.decode(encode(palette, "png"), rgb)), 200, 100, 50);
+    assertPlanes(pixels(ImageDecoder.decode(encode(palette, "gif"), rgb)), 200, 100, 50);
+
+    java.awt.image.ColorModel deep = new java.awt.image.ComponentColorModel(
+        java.awt.color.ColorSpace.getInstance(java.awt.color.ColorSpace.CS_sRGB), new int[] {16, 16, 16}, false, false,
+        java.awt.Transparency.OPAQUE, java.awt.image.DataBuffer.TYPE_USHORT);
+    BufferedImage sixteen = new BufferedImage(deep, deep.createCompatibleWritableRaster(8, 8), false, null);
+    for (int y = 0; y < 8; y++) {
+      for (int x = 0; x < 8; x++) {
+        sixteen.getRaster().setPixel(x, y, new int[] {257 * 200, 257 * 100, 257 * 50});
+      }
+    }
+    assertPlanes(pixels(ImageDecoder.decode(encode(sixteen, "png"), rgb)), 200, 100, 50);
+  }
+
+  /** A CMYK JPEG (a 4-band raster written by the JDK's writer), which the JDK's reader refuses. */
+  private static byte[] cmykJpeg(int value) throws IOException {
+    java.awt.image.WritableRaster raster = java.awt.image.Raster.createInterleavedRaster(
+        java.awt.image.DataBuffer.TYPE_BYTE, 16, 16, 4, null);
+    for (int y = 0; y < 16; y++) {
+      for (int x = 0; x < 16; x++) {
+        raster.setPixel(x, y, new int[] {value, value, value, value});
+      }
+    }
+    javax.imageio.ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (javax.imageio.stream.ImageOutputStream stream = ImageIO.createImageOutputStream(out)) {
+      writer.setOutput(stream);
+      writer.write(null, new javax.imageio.IIOImage(raster, null, null), writer.getDefaultWriteParam());
+    } finally {
+      writer.dispose();
+    }
+    return out.toByteArray();
+  }
+
+  @Test
+  void cmykJpegsAreConvertedToRgb() throws IOException {
+    byte[] low = pixels(ImageDecoder.decode(cmykJpeg(0), GREY_28));
+    byte[] high = pixels(ImageDecoder.decode(cmykJpeg(255), GREY_28));
+    int a = low[0] & 0xFF;
+    int b = high[0] & 0xFF;
+    assertTrue(allEqual(low, a) && allEqual(high, b), "flat CMYK images stay flat: " + a + ", " + b);
+    assertTrue(Math.abs(a - b) > 150, "no ink and full ink are far apart: " + a + " " + b);
+  }
+
+  @Test
+  void largeImagesAreSubsampledAndTheirPixelCountCheckedFromTheHeader() throws IOException {
+    assertEquals(1, ImageDecoder.subsampling(2048, 28), "up to the side limit nothing is skipped");
+    assertEquals(3, ImageDecoder.subsampling(5000, 28), "the smallest period that keeps at most 2048");
+    assertEquals(2, ImageDecoder.subsampling(5000, 1200), "never fewer than twice the model's size");
+    byte[] flat = new byte[5000 * 40];
+    Arrays.fill(flat, (byte) 90);
+    assertTrue(allEqual(pixels(ImageDecoder.decode(encode(greyImage(flat, 5000, 40), "png"), GREY_28)), 90),
+        "a subsampled strip decodes to its value");
+
+    byte[] png = encode(greyImage(randomPlane(28, 28, 6), 28, 28), "png");
+    // IHDR starts at byte 16: width and height as big-endian ints, then a CRC over "IHDR" and the data.
+    java.nio.ByteBuffer header = java.nio.ByteBuffer.wrap(png);
+    header.putInt(16, 20_000).putInt(20, 20_000);
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(png, 12, 17);
+    header.putInt(29, (int) crc.getValue());
+    DecodeResult.Rejected tooLarge = rejected(ImageDecoder.decode(png, GREY_28), RejectReason.TOO_LARGE);
+    assertEquals("20000x20000 pixels is more than 100000000", tooLarge.detail());
+  }
+
+  private static void assertPlanes(byte[] planes, int r, int g, int b) {
+    int n = planes.length / 3;
+    assertTrue(allEqual(Arrays.copyOfRange(planes, 0, n), r), "R " + (planes[0] & 0xFF));
+    assertTrue(allEqual(Arrays.copyOfRange(planes, n, 2 * n), g), "G " + (planes[n] & 0xFF));
+    assertTrue(allEqual(Arrays.copyOfRange(planes, 2 * n, 3 * n), b), "B " + (planes[2 * n] & 0xFF));
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.magnet.spark.train;
+package dev.magnet.spark.executor;
 
 import java.util.Iterator;
 import org.apache.spark.TaskContext;

@@ -1,4 +1,4 @@
-package dev.magnet.spark.train;
+package dev.magnet.spark.executor;
 
 import org.apache.spark.api.java.JavaSparkContext;
 import org.nd4j.linalg.factory.Nd4j;

@@ -1,9 +1,11 @@
-package dev.magnet.spark.embed;
+package dev.magnet.spark.data.image;
 
 /** Why an input file was not embedded; the {@code reason} column of the rejects table. */
 public enum RejectReason {
   /** The file has no bytes. */
   EMPTY("empty"),
+  /** The file was listed but was gone when read (deleted or moved meanwhile). */
+  MISSING("missing"),
   /** No ImageIO reader recognises the bytes (not JPEG, PNG, BMP, GIF or WBMP: a text file, random bytes). */
   UNKNOWN_FORMAT("unknown-format"),
   /** A reader recognises the format but the image does not decode cleanly (truncated, damaged, unsupported variant). */
