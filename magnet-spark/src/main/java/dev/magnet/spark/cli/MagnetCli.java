@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "magnet", mixinStandardHelpOptions = true, versionProvider = MagnetCli.Version.class,
     subcommands = {TrainCommand.class, EvaluateCommand.class, EmbedCommand.class, DemoCommand.class,
-        BenchCommand.class, ExperimentCommand.class, GenerateCorpusCommand.class}, synopsisSubcommandLabel = "COMMAND",
+        BenchCommand.class, ExperimentCommand.class, GenerateCorpusCommand.class, NeighboursCommand.class}, synopsisSubcommandLabel = "COMMAND",
     exitCodeOnInvalidInput = ExitCodes.BAD_ARGUMENTS,
     description = "Metric learning with the Magnet loss (Rippel et al. 2016) on Apache Spark.")
 public final class MagnetCli implements Runnable {
@@ -108,7 +108,7 @@ public final class MagnetCli implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "Missing required subcommand: train, evaluate, embed, demo, bench, experiment or generate-corpus");
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing required subcommand: train, evaluate, embed, demo, bench, experiment, generate-corpus or neighbours");
   }
 
   /** {@code --version}: Magnet's version. */
