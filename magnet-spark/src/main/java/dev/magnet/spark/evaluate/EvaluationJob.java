@@ -9,10 +9,10 @@ import dev.magnet.core.matrix.Matrices;
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.core.objective.Objective;
 import dev.magnet.spark.data.DataSource;
-import dev.magnet.spark.data.Example;
 import dev.magnet.spark.data.Hierarchy;
 import dev.magnet.spark.data.SparkDataset;
 import dev.magnet.spark.data.SparkDatasets;
+import dev.magnet.spark.executor.ExampleEmbeddings;
 import dev.magnet.spark.io.HadoopModelDirectory;
 import dev.magnet.spark.io.MetricsJson;
 import dev.magnet.spark.metrics.MetricGates;
@@ -25,8 +25,6 @@ import dev.magnet.spark.util.JobException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.FileAlreadyExistsException;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -35,7 +33,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The {@code evaluate} job: embeds a data set with a saved model and reports the evaluation
@@ -43,8 +40,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * training data when given; the fine_ metrics when the examples carry fine labels; for a model
  * whose output layer predicts classes also {@code argmax_accuracy}.
  *
- * <p>Embedding runs on the driver: the examples are collected there, which bounds the data sets
- * it takes to what the driver holds (Fashion-MNIST's 70,000 images: 220 MB of floats).
+ * <p>The examples are embedded on the executors by the one batch routine and their embeddings
+ * (n · E floats) collected; up to {@code --driver-budget} examples the metrics are computed on the
+ * driver, beyond it on the executors ({@link DistributedEvaluation}). A softmax model's own
+ * predictions come from its head applied to the collected embeddings.
  */
 public final class EvaluationJob {
   private final SparkSession session;
@@ -184,23 +183,14 @@ public final class EvaluationJob {
     return dataset;
   }
 
-  /** Embeds the examples on the driver, in id order. */
-  private static Embeddings embed(ModelArtifact artifact, SparkDataset dataset) {
-    List<Example> examples = dataset.examples().collect().stream().sorted(Comparator.comparingLong(Example::id))
-        .toList();
-    int size = (int) dataset.inputShape().size();
-    float[] features = new float[examples.size() * size];
-    int[] labels = new int[examples.size()];
-    int[] fine = new int[examples.size()];
-    for (int i = 0; i < labels.length; i++) {
-      Example e = examples.get(i);
-      e.decodeInto(features, i * size);
-      labels[i] = e.label();
-      fine[i] = e.fineLabel();
-    }
-    INDArray input = Matrices.fromFloats(features, labels.length, size);
-    LabelledEmbeddings embeddings = new LabelledEmbeddings(artifact.embed(input), labels);
-    int[] argmax = Objective.of(artifact.params()).predictsClasses() ? artifact.predictClasses(input) : null;
-    return new Embeddings(embeddings, Arrays.stream(fine).allMatch(f -> f >= 0) ? fine : null, argmax);
+  /** Embeds the examples on the executors ({@link ExampleEmbeddings}) and collects them, in id order. */
+  private Embeddings embed(ModelArtifact artifact, SparkDataset dataset) {
+    ExampleEmbeddings.Collected collected = ExampleEmbeddings.collect(
+        JavaSparkContext.fromSparkContext(session.sparkContext()), dataset.examples(), dataset.inputShape(),
+        artifact.network()).sortedById();
+    int[] argmax = Objective.of(artifact.params()).predictsClasses()
+        ? artifact.predictClassesOfEmbeddings(collected.embeddings()) : null;
+    return new Embeddings(new LabelledEmbeddings(collected.embeddings(), collected.labels()), collected.fineLabels(),
+        argmax);
   }
 }
