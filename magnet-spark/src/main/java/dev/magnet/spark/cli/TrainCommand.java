@@ -137,7 +137,9 @@ public final class TrainCommand implements Callable<Integer> {
       + " here.")
   String checkpointDir;
 
-  @Option(names = TrainArgs.RESUME, description = "Continue from the last checkpoint in --checkpoint-dir.")
+  @Option(names = TrainArgs.RESUME, description = "Continue from the last checkpoint in --checkpoint-dir whose"
+      + " parameters are finite; it must exist and be of this data and these parameters (--epochs and"
+      + " --learning-rate may differ).")
   boolean resume;
 
   @Option(names = TrainArgs.INIT_FROM, paramLabel = "MODEL|PUBLISHDIR",

@@ -9,7 +9,10 @@ import dev.magnet.spark.cli.MagnetCli;
 public final class ExitCodes {
   /** The command did what it was asked. */
   public static final int SUCCESS = 0;
-  /** A bug: an error none of the others describes (the line on stderr says which). */
+  /**
+   * An error none of the others describes: a bug, or the JVM out of memory (the line on stderr
+   * says which, and what to do about memory).
+   */
   public static final int INTERNAL_ERROR = 1;
   /**
    * Bad arguments: unknown options, malformed or out-of-range values, inconsistent combinations,
@@ -18,7 +21,7 @@ public final class ExitCodes {
   public static final int BAD_ARGUMENTS = 2;
   /** Bad input data: missing, truncated or corrupt files, a table of the wrong schema, an unreadable model. */
   public static final int BAD_INPUT = 3;
-  /** Training (or saving its results) failed. */
+  /** Training (or saving its results) failed, or diverged (a non-finite loss or parameters). */
   public static final int TRAINING_FAILED = 4;
   /** A {@code --min-metric} gate was not met by the final metrics. */
   public static final int METRIC_GATE_FAILED = 5;

@@ -66,9 +66,16 @@ class ResumeTest {
     assertEquals(last.history().get(0), resumed.epochs().get(0));
     assertEquals(4, store.latest().orElseThrow().epoch());
 
+    // A checkpoint from before fingerprints resumes, saying that the data goes unchecked.
+    store.write(4, store.latest().orElseThrow().model(), resumed.epochs());
+    List<String> warnings = new ArrayList<>();
+    new SparkMagnetTrainer(spark, params.withEpochs(5), spec, options).warnTo(warnings::add).fit(train, null, m -> { });
+    assertEquals(List.of("checkpoint " + store.pathOf(4) + " does not record its training data (an earlier Magnet"
+        + " wrote it): resuming without checking that the data is the same"), warnings);
+
     // Resuming with other parameters would train another model: refused, naming both.
     JobException other = assertThrows(JobException.class,
-        () -> new SparkMagnetTrainer(spark, params.withEpochs(5).withAlpha(0.5), spec, options).fit(train, null, m -> { }));
+        () -> new SparkMagnetTrainer(spark, params.withEpochs(6).withAlpha(0.5), spec, options).fit(train, null, m -> { }));
     assertEquals(ExitCodes.BAD_ARGUMENTS, other.exitCode());
     assertTrue(other.getMessage().contains("was trained with other parameters"), other.getMessage());
   }
