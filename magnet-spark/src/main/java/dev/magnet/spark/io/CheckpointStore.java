@@ -151,25 +151,30 @@ public final class CheckpointStore {
    * The checkpoint of the highest epoch that reads whole, passes its digest checks and holds finite
    * parameters. A newer one that does not (a partial copy on an object store, a corrupt file, the
    * NaN weights of a run that diverged before Magnet checked for divergence) is skipped, and
-   * {@code skipped} told why, naming it.
+   * {@code skipped} told why, naming it: the newest's reason only when an older one is used, since
+   * otherwise it is the error thrown.
    *
    * @throws IOException the newest checkpoint's error, when checkpoints exist and none of them reads
    */
   public Optional<Checkpoint> latest(Consumer<String> skipped) throws IOException {
     List<Integer> epochs = epochs();
     IOException newest = null;
+    List<String> reasons = new ArrayList<>();
     for (int i = epochs.size() - 1; i >= 0; i--) {
       int epoch = epochs.get(i);
       try {
-        return Optional.of(read(epoch));
+        Checkpoint checkpoint = read(epoch);
+        reasons.forEach(skipped);
+        return Optional.of(checkpoint);
       } catch (IOException e) {
         newest = newest == null ? e : newest;
-        skipped.accept("checkpoint " + pathOf(epoch) + (e instanceof NonFiniteState ? " holds a diverged state"
+        reasons.add("checkpoint " + pathOf(epoch) + (e instanceof NonFiniteState ? " holds a diverged state"
             : " is incomplete or corrupt") + ", skipped: " + e.getMessage());
       }
     }
     if (newest != null) {
-      throw newest; // none reads: the newest's error says why (the others' were told to skipped)
+      reasons.subList(1, reasons.size()).forEach(skipped);
+      throw newest; // none reads: the newest's error says why, the others' were told to skipped
     }
     return Optional.empty();
   }
