@@ -1,6 +1,7 @@
 package dev.magnet.spark.cli;
 
 import dev.magnet.spark.data.DataSource;
+import dev.magnet.spark.data.ImageSize;
 import dev.magnet.spark.train.NoWorseThan;
 import java.util.function.Function;
 import picocli.CommandLine;
@@ -35,6 +36,13 @@ final class Converters {
   static final class Data extends Parsing<DataSource> {
     Data() {
       super(DataSource::parse);
+    }
+  }
+
+  /** {@code --image-size}: {@link ImageSize#parse}. */
+  static final class Size extends Parsing<ImageSize> {
+    Size() {
+      super(ImageSize::parse);
     }
   }
 

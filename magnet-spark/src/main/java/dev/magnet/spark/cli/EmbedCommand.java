@@ -167,11 +167,7 @@ public final class EmbedCommand implements Callable<Integer> {
   /** An image folder: listed, filtered by an incremental run, embedded. */
   private EmbedSummary embedImages(SparkSession session, ModelArtifact artifact, String modelLocation,
       EmbeddingJob.Settings settings) throws IOException {
-    InputShape shape = artifact.networkSpec().input();
-    JobException.argument(() -> {
-      ImageDecoder.checkShape(shape);
-      return shape;
-    });
+    JobException.argument(() -> ImageDecoder.checkModel(artifact.preprocessing(), artifact.networkSpec().input()));
     ImageFiles listed = JobException.input(() -> EmbeddingJob.listImages(session, input.images()));
     ImageFiles files = listed;
     Incremental previous = null;

@@ -120,7 +120,8 @@ class TrainCommandTest {
     assertEquals(List.of("magnet", "softmax", "triplet"), spellings(new EnumOption.Loss()));
     assertEquals(List.of("fmnist-cnn", "mlp", "resnet-small"), spellings(new EnumOption.Network()));
     Set<String> train = new TreeSet<>(new CommandLine(new TrainCommand()).getCommandSpec().optionsMap().keySet());
-    assertEquals(new TreeSet<>(Set.of("--data", "--validation", "--limit", "--coarse", "--loss", "--network", "--epochs",
+    assertEquals(new TreeSet<>(Set.of("--data", "--validation", "--limit", "--labels", "--image-size", "--channels",
+        "--augment", "--coarse", "--loss", "--network", "--epochs",
         "-K", "--clusters-per-class", "-M", "--clusters-per-batch", "-D", "--examples-per-cluster", "--alpha", "-L",
         "--nearest-clusters", "--refresh-every", "--batches-per-epoch", "--triplet-margin", "--kmeans-iterations",
         "--embedding-dim", "--hidden-sizes", "--learning-rate", "--seed",
@@ -137,8 +138,8 @@ class TrainCommandTest {
         bench);
     Set<String> corpus = new TreeSet<>(new CommandLine(new GenerateCorpusCommand()).getCommandSpec().optionsMap()
         .keySet());
-    assertEquals(new TreeSet<>(Set.of("--output", "--format", "--count", "--damaged", "--fashion-mnist", "-h", "--help",
-        "-V", "--version")), corpus);
+    assertEquals(new TreeSet<>(Set.of("--output", "--format", "--count", "--damaged", "--fashion-mnist", "--split", "-h",
+        "--help", "-V", "--version")), corpus);
     assertEquals(List.of("png28", "jpeg96"), spellings(new GenerateCorpusCommand.FormatOption()));
     assertEquals(Set.of("train", "evaluate", "embed", "demo", "bench", "experiment", "generate-corpus"), MagnetCli.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter())).getSubcommands().keySet());
   }

@@ -52,7 +52,7 @@ class BatchMaterialiserTest {
     int[][] plan = {{5, 0, 2}, {1, 3, 4}, {5, 4, 0}, {0, 5, 3}};
     int d = 4;
     List<DataSet> batches = BatchMaterialiser.planned(spark, byId, spark.parallelizePairs(members, 2), plan, d, 7,
-        LabelEncoding.CLUSTER_AND_CLASS, 6, 3).collect();
+        LabelEncoding.CLUSTER_AND_CLASS, 6, 3, null).collect();
     assertEquals(plan.length, batches.size());
     Set<List<Integer>> seenPlans = new HashSet<>();
     for (DataSet batch : batches) {
@@ -84,7 +84,7 @@ class BatchMaterialiserTest {
     assertEquals(expected, seenPlans);
     // Reproducible: the same seed draws the same members.
     List<DataSet> again = BatchMaterialiser.planned(spark, byId, spark.parallelizePairs(members, 3), plan, d, 7,
-        LabelEncoding.CLUSTER_AND_CLASS, 6, 2).collect();
+        LabelEncoding.CLUSTER_AND_CLASS, 6, 2, null).collect();
     Set<String> first = new HashSet<>();
     Set<String> second = new HashSet<>();
     batches.forEach(b -> first.add(b.getFeatures().toString()));
@@ -98,7 +98,7 @@ class BatchMaterialiserTest {
     for (long id = 0; id < 50; id++) {
       examples.add(Example.ofFloats(id, (int) (id % 3), -1, new float[] {id}));
     }
-    List<DataSet> batches = BatchMaterialiser.shuffled(spark.parallelize(examples, 3), 8, 6, 3, 1, 2).collect();
+    List<DataSet> batches = BatchMaterialiser.shuffled(spark.parallelize(examples, 3), 8, 6, 3, 1, 2, null).collect();
     assertEquals(6, batches.size());
     Set<Float> seen = new HashSet<>();
     for (DataSet batch : batches) {

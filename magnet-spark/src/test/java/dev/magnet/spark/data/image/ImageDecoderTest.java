@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.magnet.core.data.ImagePreprocessing;
 import dev.magnet.core.nn.InputShape;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -17,7 +18,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
 class ImageDecoderTest {
-  private static final InputShape GREY_28 = InputShape.image(1, 28, 28);
+  private static final ImagePreprocessing GREY_28 = ImagePreprocessing.of(1, 28, 28);
 
   /** A w x h grey image of seeded random bytes. */
   static byte[] randomPlane(int w, int h, long seed) {
@@ -75,7 +76,7 @@ class ImageDecoderTest {
 
   @Test
   void anRgbModelGetsRgbPlanesAndGreyImagesRepeated() throws IOException {
-    InputShape rgb = InputShape.image(3, 4, 4);
+    ImagePreprocessing rgb = ImagePreprocessing.of(3, 4, 4);
     byte[] planes = pixels(ImageDecoder.decode(encode(rgbImage(4, 4, 0xC86432), "png"), rgb));
     assertTrue(allEqual(Arrays.copyOfRange(planes, 0, 16), 200));
     assertTrue(allEqual(Arrays.copyOfRange(planes, 16, 32), 100));
@@ -136,7 +137,7 @@ class ImageDecoderTest {
 
   @Test
   void rgbaPaletteAndSixteenBitColourAreConvertedNotRejected() throws IOException {
-    InputShape rgb = InputShape.image(3, 8, 8);
+    ImagePreprocessing rgb = ImagePreprocessing.of(3, 8, 8);
     BufferedImage rgba = new BufferedImage(8, 8, BufferedImage.TYPE_INT_ARGB);
     for (int y = 0; y < 8; y++) {
       for (int x = 0; x < 8; x++) {
@@ -226,10 +227,13 @@ class ImageDecoderTest {
   @Test
   void onlyImageModelsOfOneOrThreeChannelsTakeImages() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> ImageDecoder.checkShape(InputShape.vector(16)));
+        () -> ImageDecoder.checkModel(ImagePreprocessing.implied(InputShape.vector(16)), InputShape.vector(16)));
     assertTrue(e.getMessage().startsWith("images need a model of image inputs with 1 or 3 channels; model input="),
         e.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> ImageDecoder.checkShape(InputShape.image(2, 8, 8)));
+    InputShape two = InputShape.image(2, 8, 8);
+    assertThrows(IllegalArgumentException.class, () -> ImageDecoder.checkModel(ImagePreprocessing.implied(two), two));
+    assertEquals(ImagePreprocessing.of(3, 8, 8), ImageDecoder.checkModel(ImagePreprocessing.of(3, 8, 8),
+        InputShape.image(3, 8, 8)));
   }
 
   private static boolean allEqual(byte[] values, int expected) {
