@@ -2,6 +2,7 @@ package dev.magnet.spark.cli;
 
 import dev.magnet.spark.data.DataSource;
 import dev.magnet.spark.data.ImageSize;
+import dev.magnet.spark.embed.EmbedRequest;
 import dev.magnet.spark.train.NoWorseThan;
 import java.util.function.Function;
 import picocli.CommandLine;
@@ -53,10 +54,10 @@ final class Converters {
     }
   }
 
-  /** {@code embed --input}: {@link EmbedCommand.Source#parse}. */
-  static final class EmbedInput extends Parsing<EmbedCommand.Source> {
+  /** {@code embed --input}: {@link EmbedRequest#parseInput}. */
+  static final class EmbedInput extends Parsing<DataSource> {
     EmbedInput() {
-      super(EmbedCommand.Source::parse);
+      super(EmbedRequest::parseInput);
     }
   }
 }

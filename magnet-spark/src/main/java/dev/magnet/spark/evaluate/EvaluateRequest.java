@@ -21,19 +21,28 @@ import java.util.Objects;
  * @param json where the metrics also go (metrics.json format), or null
  * @param reportDir where an HTML report goes, or null
  * @param minMetrics gates: metric NAME must be at least VALUE
+ * @param labels the classes of image folders' files (a CSV of path,label), or null for their folders
  */
 public record EvaluateRequest(String model, DataSource data, DataSource trainData, String fineLabelsFrom,
-    Integer limit, String json, String reportDir, Map<String, Double> minMetrics) {
+    Integer limit, String json, String reportDir, Map<String, Double> minMetrics, String labels) {
   public EvaluateRequest {
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(data, "data");
     minMetrics = minMetrics == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(minMetrics));
   }
 
-  /** The rules that need no data: the limit applies to the sources given, the gates name known metrics. */
+  /**
+   * The rules that need no data: the limit applies to the sources given, the gates name known
+   * metrics, labels name image files' classes.
+   */
   public EvaluateRequest check() {
     DataSource.rowLimit(limit, data, trainData);
     new MetricGates(minMetrics);
+    if (labels != null && data.kind() != DataSource.Kind.IMAGES
+        && (trainData == null || trainData.kind() != DataSource.Kind.IMAGES)) {
+      throw new IllegalArgumentException(EvaluateArgs.LABELS + " names the classes of image folders (images:); data="
+          + data + (trainData == null ? "" : ", train-data=" + trainData));
+    }
     return this;
   }
 
@@ -47,6 +56,7 @@ public record EvaluateRequest(String model, DataSource data, DataSource trainDat
     Arguments args = new Arguments(EvaluateArgs.COMMAND).option(EvaluateArgs.MODEL, model)
         .option(EvaluateArgs.DATA, data).option(EvaluateArgs.TRAIN_DATA, trainData)
         .option(EvaluateArgs.FINE_LABELS_FROM, fineLabelsFrom).option(EvaluateArgs.LIMIT, limit)
+        .option(EvaluateArgs.LABELS, labels)
         .option(EvaluateArgs.JSON, json).option(EvaluateArgs.REPORT, reportDir);
     minMetrics.forEach((name, value) -> args.option(EvaluateArgs.MIN_METRIC, name + "=" + Arguments.plain(value)));
     return args.words();

@@ -11,6 +11,9 @@ import dev.magnet.core.objective.Objective;
 import dev.magnet.spark.data.DataSource;
 import dev.magnet.spark.data.Example;
 import dev.magnet.spark.data.Hierarchy;
+import dev.magnet.spark.data.ImageLoading;
+import dev.magnet.spark.data.LoadReport;
+import dev.magnet.spark.data.image.ImageDecoder;
 import dev.magnet.spark.data.SparkDataset;
 import dev.magnet.spark.data.SparkDatasets;
 import dev.magnet.spark.io.HadoopModelDirectory;
@@ -46,6 +49,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * it takes to what the driver holds (Fashion-MNIST's 70,000 images: 220 MB of floats).
  */
 public final class EvaluationJob {
+  /** Rejected image files listed by name; the rest are counted. */
+  static final int MAX_REJECTS_LISTED = 20;
+
   private final SparkSession session;
   private final PrintWriter out;
 
@@ -130,7 +136,23 @@ public final class EvaluationJob {
       Configuration conf) throws IOException {
     // With a hierarchy the data's own labels are the fine ones, which the model does not name.
     List<String> names = request.fineLabelsFrom() == null ? artifact.labelNames() : null;
-    SparkDataset dataset = source.load(session, rows, artifact.params().seed(), names).dataset();
+    if (source.kind() == DataSource.Kind.IMAGES) {
+      ImageDecoder.checkModel(artifact.preprocessing(), artifact.networkSpec().input());
+    }
+    LoadReport loaded = source.load(session, rows, artifact.params().seed(), names, ImageLoading.as(
+        artifact.preprocessing(), source.kind() == DataSource.Kind.IMAGES ? request.labels() : null));
+    if (loaded.images() != null) {
+      out.println(TextSummary.imageLine(source.toString(), loaded.images(), loaded.dataset().inputShape()));
+      loaded.images().rejects().stream().limit(MAX_REJECTS_LISTED).forEach(r -> out.println("  rejected " + r));
+      if (loaded.images().rejected() > MAX_REJECTS_LISTED) {
+        out.println("  ... and " + (loaded.images().rejected() - MAX_REJECTS_LISTED) + " more");
+      }
+    }
+    SparkDataset dataset = loaded.dataset();
+    if (dataset.inputShape().size() != artifact.networkSpec().input().size()) {
+      throw new IllegalArgumentException("data must have the model's input shape; model="
+          + artifact.networkSpec().input() + ", data=" + dataset.inputShape() + " (" + source + ")");
+    }
     if (request.fineLabelsFrom() != null) {
       Hierarchy hierarchy = Hierarchy.load(request.fineLabelsFrom(), conf);
       dataset = SparkDatasets.withCoarseLabels(dataset, hierarchy.map(), hierarchy.coarseNames());
