@@ -111,4 +111,34 @@ class BatchMaterialiserTest {
       }
     }
   }
+
+  /** Augmentation is applied where each batch is built: seeded, so the same seed gives the same bits. */
+  @Test
+  void augmentedBatchesAreSeededAndDifferFromThePlainOnes() {
+    List<Example> examples = new ArrayList<>();
+    java.util.SplittableRandom random = new java.util.SplittableRandom(2);
+    for (long id = 0; id < 48; id++) {
+      byte[] pixels = new byte[8 * 8];
+      random.nextBytes(pixels);
+      examples.add(new Example(id, (int) (id % 3), -1, dev.magnet.spark.data.FeatureEncoding.UINT8, pixels));
+    }
+    dev.magnet.spark.data.image.Augmenter augmenter = dev.magnet.spark.data.image.Augmenter.of(
+        dev.magnet.core.data.ImagePreprocessing.of(1, 8, 8)
+            .withAugmentation(dev.magnet.core.data.ImagePreprocessing.Augmentation.CROP_FLIP));
+    List<DataSet> plain = BatchMaterialiser.shuffled(spark.parallelize(examples, 3), 8, 6, 3, 5, 2, null).collect();
+    List<DataSet> a = BatchMaterialiser.shuffled(spark.parallelize(examples, 3), 8, 6, 3, 5, 2, augmenter).collect();
+    List<DataSet> b = BatchMaterialiser.shuffled(spark.parallelize(examples, 2), 8, 6, 3, 5, 3, augmenter).collect();
+    Set<String> plainFeatures = new HashSet<>();
+    Set<String> first = new HashSet<>();
+    Set<String> second = new HashSet<>();
+    plain.forEach(d -> plainFeatures.add(d.getFeatures().toString()));
+    a.forEach(d -> first.add(d.getFeatures().toString()));
+    b.forEach(d -> second.add(d.getFeatures().toString()));
+    assertEquals(first, second, "the same seed augments alike, however the data is partitioned");
+    assertTrue(java.util.Collections.disjoint(plainFeatures, first), "augmented batches differ from the plain ones");
+    assertEquals(plain.size(), a.size());
+    for (DataSet batch : a) {
+      assertEquals(64, batch.getFeatures().columns());
+    }
+  }
 }
