@@ -64,7 +64,7 @@ public final class EvaluationJob {
    * A data set's embeddings, its fine labels when every example has one (else null), and the
    * classes the model's output layer predicts, for a model that has one (else null).
    */
-  private record Embeddings(LabelledEmbeddings embeddings, int[] fineLabels, int[] argmax) {}
+  record Embeddings(LabelledEmbeddings embeddings, int[] fineLabels, int[] argmax) {}
 
   /** Runs one request; returns {@link ExitCodes#SUCCESS} or throws a {@link JobException}. */
   public int run(EvaluateRequest request) {
@@ -132,7 +132,7 @@ public final class EvaluationJob {
    * The data set, grouped into coarse classes when a fine-to-coarse map is given; synthetic data is
    * generated with the model's seed, so that it has the training data's hidden sub-classes.
    */
-  private SparkDataset load(EvaluateRequest request, DataSource source, int rows, ModelArtifact artifact,
+  SparkDataset load(EvaluateRequest request, DataSource source, int rows, ModelArtifact artifact,
       Configuration conf) throws IOException {
     // With a hierarchy the data's own labels are the fine ones, which the model does not name.
     List<String> names = request.fineLabelsFrom() == null ? artifact.labelNames() : null;
@@ -165,7 +165,7 @@ public final class EvaluationJob {
   }
 
   /** Embeds the examples on the driver, in id order. */
-  private static Embeddings embed(ModelArtifact artifact, SparkDataset dataset) {
+  static Embeddings embed(ModelArtifact artifact, SparkDataset dataset) {
     List<Example> examples = dataset.examples().collect().stream().sorted(Comparator.comparingLong(Example::id))
         .toList();
     int size = (int) dataset.inputShape().size();

@@ -53,14 +53,14 @@ public record ImageOptions(ImageSize size, Integer channels, Augmentation augmen
    * @param base the {@code --init-from} model's preprocessing, or null
    * @param source the data the loading is for ({@code --labels} applies to image folders only)
    */
-  ImageLoading training(ImagePreprocessing base, DataSource source) {
+  public ImageLoading training(ImagePreprocessing base, DataSource source) {
     String csv = source.kind() == DataSource.Kind.IMAGES ? labels : null;
     return base != null && size == null && channels == null ? ImageLoading.as(base.withAugmentation(Augmentation.NONE),
         csv) : new ImageLoading(null, size, channels, csv);
   }
 
   /** How held-out image files are loaded: exactly as the training data was. */
-  ImageLoading heldOut(ImagePreprocessing training, DataSource source) {
+  public ImageLoading heldOut(ImagePreprocessing training, DataSource source) {
     return ImageLoading.as(training == null ? null : training.withAugmentation(Augmentation.NONE),
         source.kind() == DataSource.Kind.IMAGES ? labels : null);
   }
