@@ -65,28 +65,12 @@ public final class ClusterClassifier {
 
   /** Class probabilities of each query, [q][numClasses]; classes with no voting centroid get 0. */
   public double[][] predictProba(INDArray queries) {
-    Neighbours nearest = Distances.nearest(queries, centroids, l, false);
-    double[][] proba = new double[nearest.queries()][numClasses];
-    for (int q = 0; q < proba.length; q++) {
-      int[] idx = nearest.indices()[q];
-      double[] d2 = nearest.squaredDistances()[q];
-      double total = 0;
-      for (int j = 0; j < idx.length; j++) {
-        double w = Math.exp(-(d2[j] - d2[0]) / (2 * sigma2));
-        proba[q][centroidClass[idx[j]]] += w;
-        total += w;
-      }
-      for (int c = 0; c < numClasses; c++) {
-        proba[q][c] /= total;
-      }
-    }
-    return proba;
+    return classify(queries).probabilities();
   }
 
   /**
    * Class probabilities, predicted classes and nearest clusters of a batch of queries, from one
-   * nearest-centroid search ({@link #predictProba}, {@link #predict} and {@link #nearestCluster}
-   * each search on their own).
+   * search of each query's L nearest centroids.
    */
   public Classified classify(INDArray queries) {
     Neighbours nearest = Distances.nearest(queries, centroids, l, false);
@@ -125,26 +109,12 @@ public final class ClusterClassifier {
 
   /** The most probable class of each query; ties go to the lower class id. */
   public int[] predict(INDArray queries) {
-    double[][] proba = predictProba(queries);
-    int[] predicted = new int[proba.length];
-    for (int q = 0; q < proba.length; q++) {
-      for (int c = 1; c < numClasses; c++) {
-        if (proba[q][c] > proba[q][predicted[q]]) {
-          predicted[q] = c;
-        }
-      }
-    }
-    return predicted;
+    return classify(queries).predicted();
   }
 
   /** The row of each query's nearest centroid. */
   public int[] nearestCluster(INDArray queries) {
-    Neighbours nearest = Distances.nearest(queries, centroids, 1, false);
-    int[] cluster = new int[nearest.queries()];
-    for (int q = 0; q < cluster.length; q++) {
-      cluster[q] = nearest.indices()[q][0];
-    }
-    return cluster;
+    return classify(queries).nearestCluster();
   }
 
   /** Number of classes the probabilities range over. */

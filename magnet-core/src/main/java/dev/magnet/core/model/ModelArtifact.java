@@ -136,18 +136,19 @@ public final class ModelArtifact {
   }
 
   /**
-   * The softmax baseline's own prediction for each example: the argmax of its output layer's class
-   * probabilities, in inference mode.
+   * The softmax baseline's own prediction for embeddings this model computed: the argmax of its
+   * output layer, the head alone.
    *
-   * @throws IllegalArgumentException if the model was not trained with the softmax loss
+   * @throws IllegalArgumentException if the model was not trained with a loss whose head predicts classes
    */
-  public int[] predictClasses(INDArray features) {
+  public int[] predictClassesOfEmbeddings(INDArray embeddings) {
     if (!Objective.of(params).predictsClasses()) {
       throw new IllegalArgumentException("class predictions need a softmax model (the other losses output"
           + " embeddings only); loss=" + params.loss());
     }
-    return NetworkFactory.predictClasses(network, features, NetworkFactory.DEFAULT_EMBED_BATCH);
+    return NetworkFactory.predictClassesOfEmbeddings(network, embeddings);
   }
+
 
   /** Writes the model to a local directory atomically; see {@link LocalModelDirectory#write}. */
   public void save(Path directory, boolean overwrite) throws IOException {

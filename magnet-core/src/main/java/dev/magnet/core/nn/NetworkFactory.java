@@ -96,28 +96,25 @@ public final class NetworkFactory {
   }
 
   /**
-   * The class the softmax head ({@link Head.Softmax}) gives the highest probability, for each row
-   * of {@code features}, in inference mode, {@code batchSize} examples per forward pass.
+   * The classes a softmax head predicts for embeddings already computed (the argmax of the head's
+   * logits {@code r·W + b}, which the softmax keeps in order), without running the body again.
    *
-   * @throws IllegalArgumentException if the network has no softmax output layer (a metric-loss head
-   *     outputs embeddings, not classes)
+   * @throws IllegalArgumentException if the network does not end in a softmax output layer
    */
-  public static int[] predictClasses(MultiLayerNetwork net, INDArray features, int batchSize) {
-    ConvOps.checkPositive("batchSize", batchSize);
-    if (!(net.getLayer(net.getnLayers() - 1).conf().getLayer() instanceof OutputLayer head)
-        || !(head.getActivationFn() instanceof ActivationSoftmax)) {
+  public static int[] predictClassesOfEmbeddings(MultiLayerNetwork net, INDArray embeddings) {
+    org.deeplearning4j.nn.api.Layer last = net.getLayer(net.getnLayers() - 1);
+    if (!(last.conf().getLayer() instanceof OutputLayer head) || !(head.getActivationFn() instanceof ActivationSoftmax)) {
       throw new IllegalArgumentException("class predictions need a softmax output layer; the network ends in "
-          + net.getLayer(net.getnLayers() - 1).conf().getLayer().getClass().getSimpleName());
+          + last.conf().getLayer().getClass().getSimpleName());
     }
-    int n = (int) features.size(0);
-    int[] classes = new int[n];
-    for (int from = 0; from < n; from += batchSize) {
-      int to = Math.min(n, from + batchSize);
-      INDArray argmax = net.output(features.get(NDArrayIndex.interval(from, to)), false).argMax(1);
-      for (int i = from; i < to; i++) {
-        classes[i] = argmax.getInt(i - from);
-      }
+    INDArray weights = last.getParam("W");
+    INDArray logits = embeddings.castTo(weights.dataType()).mmul(weights).addiRowVector(last.getParam("b"));
+    INDArray argmax = logits.argMax(1);
+    int[] classes = new int[(int) embeddings.size(0)];
+    for (int i = 0; i < classes.length; i++) {
+      classes[i] = argmax.getInt(i);
     }
+    close(logits, argmax);
     return classes;
   }
 

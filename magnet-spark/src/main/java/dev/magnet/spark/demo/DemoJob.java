@@ -119,7 +119,7 @@ public final class DemoJob {
   static EvaluateRequest evaluateRequest(Layout layout) {
     return new EvaluateRequest(layout.model(), images(layout, "test"), images(layout, "train"),
         layout.map().toString(), null, layout.evaluation() + "/metrics.json", layout.evaluation() + "/report", Map.of(),
-        layout.labels().toString());
+        EvaluateRequest.DEFAULT_DRIVER_BUDGET, layout.labels().toString());
   }
 
   /** The embed request of the demo: the held-out folder, whose folders name the model's classes. */

@@ -9,13 +9,13 @@ import dev.magnet.core.matrix.Matrices;
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.core.objective.Objective;
 import dev.magnet.spark.data.DataSource;
-import dev.magnet.spark.data.Example;
 import dev.magnet.spark.data.Hierarchy;
 import dev.magnet.spark.data.ImageLoading;
 import dev.magnet.spark.data.LoadReport;
 import dev.magnet.spark.data.image.ImageDecoder;
 import dev.magnet.spark.data.SparkDataset;
 import dev.magnet.spark.data.SparkDatasets;
+import dev.magnet.spark.executor.ExampleEmbeddings;
 import dev.magnet.spark.io.HadoopModelDirectory;
 import dev.magnet.spark.io.MetricsJson;
 import dev.magnet.spark.metrics.MetricGates;
@@ -28,16 +28,14 @@ import dev.magnet.spark.util.JobException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.FileAlreadyExistsException;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The {@code evaluate} job: embeds a data set with a saved model and reports the evaluation
@@ -45,8 +43,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * training data when given; the fine_ metrics when the examples carry fine labels; for a model
  * whose output layer predicts classes also {@code argmax_accuracy}.
  *
- * <p>Embedding runs on the driver: the examples are collected there, which bounds the data sets
- * it takes to what the driver holds (Fashion-MNIST's 70,000 images: 220 MB of floats).
+ * <p>The examples are embedded on the executors by the one batch routine and their embeddings
+ * (n · E floats) collected; up to {@code --driver-budget} examples the metrics are computed on the
+ * driver, beyond it on the executors ({@link DistributedEvaluation}). A softmax model's own
+ * predictions come from its head applied to the collected embeddings.
  */
 public final class EvaluationJob {
   /** Rejected image files listed by name; the rest are counted. */
@@ -83,9 +83,9 @@ public final class EvaluationJob {
     }
     ModelArtifact artifact = JobException.input(() -> HadoopModelDirectory.load(request.model(), conf));
     Objective objective = Objective.of(artifact.params());
-    Embeddings test = JobException.input(() -> embed(artifact, load(request, request.data(), rows, artifact, conf)));
-    Embeddings train = request.trainData() == null ? test
-        : JobException.input(() -> embed(artifact, load(request, request.trainData(), rows, artifact, conf)));
+    SparkDataset testData = JobException.input(() -> load(request, request.data(), rows, artifact, conf));
+    SparkDataset trainData = request.trainData() == null ? null
+        : JobException.input(() -> load(request, request.trainData(), rows, artifact, conf));
     Set<Metric> metrics = EnumSet.allOf(Metric.class);
     if (request.trainData() == null) {
       metrics.removeAll(EnumSet.of(Metric.KNN1_ACCURACY, Metric.KNN10_ACCURACY));
@@ -93,6 +93,13 @@ public final class EvaluationJob {
     if (!objective.predictsClasses()) {
       metrics.remove(Metric.ARGMAX_ACCURACY);
     }
+    long examples = JobException.input(() -> testData.examples().count()
+        + (trainData == null ? 0 : trainData.examples().count()));
+    if (examples > request.driverBudget()) {
+      return runDistributed(request, artifact, testData, trainData, metrics, examples, gates, conf);
+    }
+    Embeddings test = JobException.input(() -> embed(artifact, testData));
+    Embeddings train = trainData == null ? test : JobException.input(() -> embed(artifact, trainData));
     ClusterClassifier classifier = new ClusterClassifier(artifact.index().centroidMatrix(),
         artifact.index().clusterClasses(), artifact.index().numClasses(), artifact.index().sigma2(),
         artifact.params().nearestClusters());
@@ -122,6 +129,40 @@ public final class EvaluationJob {
       out.println("report: " + new Path(request.reportDir(), HtmlReport.INDEX));
     }
     List<String> failures = gates.failures(report.values());
+    if (!failures.isEmpty()) {
+      throw new JobException(ExitCodes.METRIC_GATE_FAILED, "metric gate failed: " + String.join("; ", failures));
+    }
+    return ExitCodes.SUCCESS;
+  }
+
+  /**
+   * Beyond the driver budget: the evaluation on the executors ({@link DistributedEvaluation}); the
+   * metrics are printed, written and gated as on the driver's path.
+   */
+  private int runDistributed(EvaluateRequest request, ModelArtifact artifact, SparkDataset testData,
+      SparkDataset trainData, Set<Metric> metrics, long examples, MetricGates gates, Configuration conf) {
+    Set<Metric> computed = EnumSet.copyOf(metrics);
+    computed.removeAll(EnumSet.of(Metric.NMI, Metric.ARGMAX_ACCURACY));
+    java.util.Map<String, Double> values = JobException.input(() -> DistributedEvaluation.evaluate(
+        JavaSparkContext.fromSparkContext(session.sparkContext()), artifact, testData, trainData, computed));
+    out.println(String.format(Locale.ROOT, "evaluated %d examples of %s%s on the executors (%d examples exceed the"
+        + " driver budget of %d; NMI and argmax accuracy are computed on the driver's path only)",
+        testData.examples().count(), request.data(), trainData == null ? "" : " against the training examples of "
+            + request.trainData(), examples, request.driverBudget()));
+    out.print(TextSummary.metrics(values));
+    if (request.json() != null) {
+      try {
+        MetricsJson.write(request.json(), conf, List.of(), values);
+      } catch (IOException e) {
+        throw new JobException(ExitCodes.BAD_INPUT, "cannot write " + request.json() + ": " + JobException.describe(e),
+            e);
+      }
+    }
+    if (request.reportDir() != null) {
+      out.println("report: not written: its projection needs the embeddings on the driver (raise "
+          + EvaluateArgs.DRIVER_BUDGET + " to write it)");
+    }
+    List<String> failures = gates.failures(values);
     if (!failures.isEmpty()) {
       throw new JobException(ExitCodes.METRIC_GATE_FAILED, "metric gate failed: " + String.join("; ", failures));
     }
@@ -164,23 +205,14 @@ public final class EvaluationJob {
     return dataset;
   }
 
-  /** Embeds the examples on the driver, in id order. */
-  static Embeddings embed(ModelArtifact artifact, SparkDataset dataset) {
-    List<Example> examples = dataset.examples().collect().stream().sorted(Comparator.comparingLong(Example::id))
-        .toList();
-    int size = (int) dataset.inputShape().size();
-    float[] features = new float[examples.size() * size];
-    int[] labels = new int[examples.size()];
-    int[] fine = new int[examples.size()];
-    for (int i = 0; i < labels.length; i++) {
-      Example e = examples.get(i);
-      e.decodeInto(features, i * size);
-      labels[i] = e.label();
-      fine[i] = e.fineLabel();
-    }
-    INDArray input = Matrices.fromFloats(features, labels.length, size);
-    LabelledEmbeddings embeddings = new LabelledEmbeddings(artifact.embed(input), labels);
-    int[] argmax = Objective.of(artifact.params()).predictsClasses() ? artifact.predictClasses(input) : null;
-    return new Embeddings(embeddings, Arrays.stream(fine).allMatch(f -> f >= 0) ? fine : null, argmax);
+  /** Embeds the examples on the executors ({@link ExampleEmbeddings}) and collects them, in id order. */
+  Embeddings embed(ModelArtifact artifact, SparkDataset dataset) {
+    ExampleEmbeddings.Collected collected = ExampleEmbeddings.collect(
+        JavaSparkContext.fromSparkContext(session.sparkContext()), dataset.examples(), dataset.inputShape(),
+        artifact.network()).sortedById();
+    int[] argmax = Objective.of(artifact.params()).predictsClasses()
+        ? artifact.predictClassesOfEmbeddings(collected.embeddings()) : null;
+    return new Embeddings(new LabelledEmbeddings(collected.embeddings(), collected.labels()), collected.fineLabels(),
+        argmax);
   }
 }

@@ -6,8 +6,11 @@ import dev.magnet.core.nn.NetworkFactory;
 import dev.magnet.spark.data.EmbeddedExample;
 import dev.magnet.spark.data.Example;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -65,10 +68,20 @@ public final class ExampleEmbeddings {
   /**
    * Embeddings brought to the driver, in the order of the examples' partitions, with their labels.
    *
+   * @param ids the examples' ids
    * @param embeddings [n, E]
    * @param fineLabels the fine labels, or null unless every example has one
    */
-  public record Collected(INDArray embeddings, int[] labels, int[] fineLabels) {}
+  public record Collected(long[] ids, INDArray embeddings, int[] labels, int[] fineLabels) {
+    /** The same rows in id order, the order a loaded data set numbers its examples in. */
+    public Collected sortedById() {
+      int[] order = IntStream.range(0, ids.length).boxed().sorted(Comparator.comparingLong(i -> ids[i]))
+          .mapToInt(Integer::intValue).toArray();
+      return new Collected(Arrays.stream(order).mapToLong(i -> ids[i]).toArray(),
+          embeddings.getRows(order), Arrays.stream(order).map(i -> labels[i]).toArray(),
+          fineLabels == null ? null : Arrays.stream(order).map(i -> fineLabels[i]).toArray());
+    }
+  }
 
   /**
    * Embeds {@code examples} on the executors and collects the embeddings (n · E floats; 15 MB for
@@ -78,16 +91,18 @@ public final class ExampleEmbeddings {
   public static Collected collect(JavaSparkContext spark, JavaRDD<Example> examples, InputShape shape,
       MultiLayerNetwork network) {
     List<EmbeddedExample> rows = embed(spark, examples, shape, network).collect();
+    long[] ids = new long[rows.size()];
     float[][] values = new float[rows.size()][];
     int[] labels = new int[rows.size()];
     int[] fine = new int[rows.size()];
     boolean allFine = true;
     for (int i = 0; i < rows.size(); i++) {
+      ids[i] = rows.get(i).id();
       values[i] = rows.get(i).embedding();
       labels[i] = rows.get(i).label();
       fine[i] = rows.get(i).fineLabel();
       allFine &= fine[i] >= 0;
     }
-    return new Collected(Matrices.fromFloatRows(values), labels, allFine ? fine : null);
+    return new Collected(ids, Matrices.fromFloatRows(values), labels, allFine ? fine : null);
   }
 }

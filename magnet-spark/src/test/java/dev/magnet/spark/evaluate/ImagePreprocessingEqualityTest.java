@@ -111,12 +111,13 @@ class ImagePreprocessingEqualityTest {
     Map<String, float[]> validation = byPath(paths, heldIds, Matrices.toFloatRows(collected.embeddings()));
 
     // evaluate: its loading and its embedding of the test data.
-    EvaluateRequest evaluate = new EvaluateRequest(model, probeSource, null, null, null, null, null, Map.of(), null);
+    EvaluateRequest evaluate = new EvaluateRequest(model, probeSource, null, null, null, null, null, Map.of(),
+        EvaluateRequest.DEFAULT_DRIVER_BUDGET, null);
     EvaluationJob job = new EvaluationJob(session, new PrintWriter(new StringWriter()));
     SparkDataset tested = job.load(evaluate, probeSource, IdxReader.ALL, artifact, conf);
     List<Long> testedIds = tested.examples().map(e -> e.id()).collect().stream().sorted().toList();
     Map<String, float[]> evaluated = byPath(paths, testedIds,
-        Matrices.toFloatRows(EvaluationJob.embed(artifact, tested).embeddings().embeddings()));
+        Matrices.toFloatRows(job.embed(artifact, tested).embeddings().embeddings()));
 
     // embed: the Parquet table, by path.
     String table = tmp.resolve("embeddings").toString();
