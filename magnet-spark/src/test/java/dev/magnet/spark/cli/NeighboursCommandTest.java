@@ -82,16 +82,16 @@ class NeighboursCommandTest {
     BuildRequest build = new BuildRequest("t", "i", 7, 24, 50, VectorMetric.COSINE, 5, true, false);
     CommandLine.ParseResult parsed = MagnetCli.commandLine(new java.io.PrintWriter(new java.io.StringWriter()), new java.io.PrintWriter(new java.io.StringWriter()))
         .parseArgs(build.toArgs().toArray(String[]::new));
-    NeighboursCommand.Build command = (NeighboursCommand.Build) parsed.subcommand().subcommand().commandSpec()
+    NeighboursBuildCommand command = (NeighboursBuildCommand) parsed.subcommand().subcommand().commandSpec()
         .userObject();
     assertEquals(build, command.request());
     QueryRequest query = new QueryRequest("i", null, true, 4, 3, 40, 0.25, true, "o", "r", true);
     parsed = MagnetCli.commandLine(new java.io.PrintWriter(new java.io.StringWriter()), new java.io.PrintWriter(new java.io.StringWriter())).parseArgs(query.toArgs().toArray(String[]::new));
-    assertEquals(query, ((NeighboursCommand.Query) parsed.subcommand().subcommand().commandSpec().userObject())
+    assertEquals(query, ((NeighboursQueryCommand) parsed.subcommand().subcommand().commandSpec().userObject())
         .request());
     RecallRequest recall = new RecallRequest("i", "q", 50, 5, 2, 30, 9, "j.json");
     parsed = MagnetCli.commandLine(new java.io.PrintWriter(new java.io.StringWriter()), new java.io.PrintWriter(new java.io.StringWriter())).parseArgs(recall.toArgs().toArray(String[]::new));
-    assertEquals(recall, ((NeighboursCommand.Recall) parsed.subcommand().subcommand().commandSpec().userObject())
+    assertEquals(recall, ((NeighboursRecallCommand) parsed.subcommand().subcommand().commandSpec().userObject())
         .request());
   }
 
