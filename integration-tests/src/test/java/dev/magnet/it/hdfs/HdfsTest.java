@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.magnet.core.data.TestImages;
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.it.CliRun;
 import dev.magnet.it.LocalSpark;
@@ -118,6 +119,43 @@ class HdfsTest {
     assertEquals(3, metrics.epochs().size());
     assertEquals(List.of("epoch-0002", "epoch-0003"), names(checkpoints));
     assertFalse(names(root).stream().anyMatch(n -> n.contains(".tmp-") || n.contains(".old-")), names(root).toString());
+  }
+
+  /**
+   * Image folders on HDFS: train reads and decodes them on the executors, every bad file kind lands
+   * in the model's rejects table (on HDFS) with its reason, and every file is trained on or rejected.
+   */
+  @Test
+  void trainOnImageFoldersOnHdfsRejectsEveryBadFileKind() throws IOException {
+    Path local = tmp.resolve("images");
+    TestImages.writeClasses(local.resolve("train"), 2, 12, 12, 12, false, "png", 3);
+    TestImages.writeBadFiles(local.resolve("train/class-0"));
+    TestImages.writeClasses(local.resolve("validation"), 2, 3, 12, 12, false, "png", 4);
+    TestImages.writeBadFiles(local.resolve("validation/class-1"));
+    String images = root + "/images";
+    fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(local.toUri()), new org.apache.hadoop.fs.Path(images));
+    String model = root + "/image-model";
+    CliRun run = CliRun.of("train", "--data", "images:" + images + "/train", "--validation",
+        "images:" + images + "/validation", "--network", "mlp", "--embedding-dim", "4", "-K", "2", "-M", "2", "-D",
+        "4", "--epochs", "1", "--no-report", "--output", model);
+    assertEquals(ExitCodes.SUCCESS, run.status(), run.toString());
+
+    java.util.Map<String, String> reasons = new java.util.TreeMap<>();
+    for (org.apache.spark.sql.Row r : spark.read().parquet(model + "/rejects").collectAsList()) {
+      org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(r.getString(0));
+      assertTrue(r.getString(0).startsWith("hdfs://"), r.getString(0));
+      reasons.put(file.getParent().getParent().getName() + "/" + file.getName(), r.getString(1));
+    }
+    java.util.Map<String, String> expected = new java.util.TreeMap<>();
+    TestImages.BAD_FILES.forEach((name, reason) -> {
+      expected.put("train/" + name, reason);
+      expected.put("validation/" + name, reason);
+    });
+    assertEquals(expected, reasons);
+    MetricsJson.Document metrics = MetricsJson.read(model + "/" + MetricsJson.FILE_NAME, hadoop());
+    assertEquals(28.0, metrics.summary().get("image_files"));
+    assertEquals(metrics.summary().get("image_files"), metrics.summary().get("train_examples")
+        + metrics.summary().get("rejected_files"), "every file is trained on or rejected");
   }
 
   private static String[] args(List<String> common, String... more) {

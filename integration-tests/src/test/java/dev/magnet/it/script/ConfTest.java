@@ -174,9 +174,10 @@ class ConfTest {
 
   /**
    * The command and the Spark ML API take the same hyper-parameters: every param of the estimator
-   * that is not a column or the input's shape (which the command reads off the data) is a train
-   * option of the same name in kebab case (refreshEveryBatches is --refresh-every), and conf/train.args
-   * names it; every train option of what is learned and how the job runs is a param.
+   * that is not a column or the input's shape (which the command reads off the data, or takes as
+   * --image-size and --channels of image files) is a train option of the same name in kebab case
+   * (refreshEveryBatches is --refresh-every), and conf/train.args names it; every train option of
+   * what is learned and how the job runs is a param.
    */
   @Test
   void theCommandAndTheSparkMlApiTakeTheSameHyperParameters() throws IOException {
@@ -195,7 +196,8 @@ class ConfTest {
       assertTrue(Pattern.compile("(?m)^#?\\s*" + Pattern.quote(option) + "\\b").matcher(text).find(),
           "conf/train.args does not name " + option);
     }
-    Set<String> perRun = Set.of("--data", "--validation", "--limit", "--coarse", "--checkpoint-dir", "--resume",
+    Set<String> perRun = Set.of("--data", "--validation", "--limit", "--labels", "--image-size", "--channels",
+        "--coarse", "--checkpoint-dir", "--resume",
         "--init-from", "--output", "--publish-to", "--run-id", "--no-worse-than", "--compare-metric", "--overwrite",
         "--metrics", "--min-metric", "--no-report", "--master", "--help", "--version");
     for (OptionSpec option : new CommandLine(new TrainCommand()).getCommandSpec().options()) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.magnet.core.cluster.ClusterIndex;
+import dev.magnet.core.data.ImagePreprocessing;
 import dev.magnet.core.nn.NetworkFactory;
 import dev.magnet.core.nn.NetworkSpec;
 import dev.magnet.core.objective.Objective;
@@ -28,19 +29,26 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A trained Magnet model: the network, the cluster index with its σ², the label names, the
- * parameters and network spec that produced it, and its provenance.
+ * parameters and network spec that produced it, how images become its inputs
+ * ({@link ImagePreprocessing}, for image models), and its provenance.
  *
  * <p>On disk it is a directory: {@code metadata.json} (artifact class, format version, Magnet
- * version, label names, σ², parameters, network spec, provenance, and the SHA-256 of every other
- * file), {@code network.zip} (DL4J's ModelSerializer, with the updater state so training can
+ * version, label names, σ², parameters, network spec, image preprocessing, provenance, and the
+ * SHA-256 of every other file), {@code network.zip} (DL4J's ModelSerializer, with the updater state so training can
  * continue) and {@code index.bin} ({@link IndexCodec}). Loading checks the class, the format
  * version, each file's digest, the index header against its length, the classes the network's
  * configuration names ({@link NetworkArchive}) and that the network, index and label names agree
  * in shape. A model directory is still code-like: load only ones you trust.
+ *
+ * <p>Format versions: 1, the first; 2 adds {@code preprocessing} (null for vector models). A
+ * version-1 image model is read with the preprocessing {@code embed} always applied to it
+ * ({@link ImagePreprocessing#implied}).
  */
 public final class ModelArtifact {
   /** Bumped on every incompatible change of the directory layout; readers refuse newer ones. */
-  public static final int FORMAT_VERSION = 1;
+  public static final int FORMAT_VERSION = 2;
+  /** The first version that records the image preprocessing. */
+  static final int PREPROCESSING_VERSION = 2;
 
   static final String METADATA = "metadata.json";
   static final String NETWORK = "network.zip";
@@ -58,16 +66,33 @@ public final class ModelArtifact {
   private final List<String> labelNames;
   private final MagnetParams params;
   private final NetworkSpec networkSpec;
+  private final ImagePreprocessing preprocessing;
   private final Provenance provenance;
 
+  /** A model whose preprocessing is the default of its input ({@link ImagePreprocessing#implied}). */
   public ModelArtifact(MultiLayerNetwork network, ClusterIndex index, List<String> labelNames,
       MagnetParams params, NetworkSpec networkSpec, Provenance provenance) {
+    this(network, index, labelNames, params, networkSpec, ImagePreprocessing.implied(networkSpec.input()), provenance);
+  }
+
+  /**
+   * @param preprocessing how images become the network's inputs; null for a model of vectors
+   * @throws IllegalArgumentException when the parts disagree: label names and index classes, the
+   *     embedding widths, or the preprocessing's shape and the network's input
+   */
+  public ModelArtifact(MultiLayerNetwork network, ClusterIndex index, List<String> labelNames,
+      MagnetParams params, NetworkSpec networkSpec, ImagePreprocessing preprocessing, Provenance provenance) {
     this.network = Objects.requireNonNull(network, "network");
     this.index = Objects.requireNonNull(index, "index");
     this.labelNames = List.copyOf(labelNames);
     this.params = Objects.requireNonNull(params, "params");
     this.networkSpec = Objects.requireNonNull(networkSpec, "networkSpec");
+    this.preprocessing = preprocessing;
     this.provenance = Objects.requireNonNull(provenance, "provenance");
+    if (preprocessing != null && !preprocessing.shape().equals(networkSpec.input())) {
+      throw new IllegalArgumentException("the preprocessing must give the network's input; preprocessing="
+          + preprocessing.shape() + " network=" + networkSpec.input());
+    }
     if (this.labelNames.size() != index.numClasses()) {
       throw new IllegalArgumentException("label names and index classes differ: "
           + this.labelNames.size() + "!=" + index.numClasses());
@@ -94,6 +119,11 @@ public final class ModelArtifact {
 
   public NetworkSpec networkSpec() {
     return networkSpec;
+  }
+
+  /** How images become the network's inputs; null for a model of vectors. */
+  public ImagePreprocessing preprocessing() {
+    return preprocessing;
   }
 
   public Provenance provenance() {
@@ -159,6 +189,7 @@ public final class ModelArtifact {
     metadata.put("sigma2", index.sigma2());
     metadata.set("params", JSON.valueToTree(params));
     metadata.set("network", JSON.valueToTree(networkSpec));
+    metadata.set("preprocessing", JSON.valueToTree(preprocessing));
     metadata.set("provenance", JSON.valueToTree(provenance));
     metadata.set(DIGESTS, JSON.valueToTree(digests));
     try (OutputStream out = store.create(METADATA)) {
@@ -192,11 +223,14 @@ public final class ModelArtifact {
     List<String> labelNames;
     MagnetParams params;
     NetworkSpec spec;
+    ImagePreprocessing preprocessing;
     Provenance provenance;
     try {
       labelNames = List.of(JSON.treeToValue(metadata.path("labelNames"), String[].class));
       params = JSON.treeToValue(metadata.path("params"), MagnetParams.class);
       spec = JSON.treeToValue(metadata.path("network"), NetworkSpec.class);
+      preprocessing = version < PREPROCESSING_VERSION ? ImagePreprocessing.implied(spec.input())
+          : JSON.treeToValue(metadata.path("preprocessing"), ImagePreprocessing.class);
       provenance = JSON.treeToValue(metadata.path("provenance"), Provenance.class);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IOException(where + "/" + METADATA + " is incomplete or invalid: " + e.getOriginalMessage(), e);
@@ -226,7 +260,7 @@ public final class ModelArtifact {
       Files.deleteIfExists(copy);
     }
     try {
-      return new ModelArtifact(network, index, labelNames, params, spec, provenance);
+      return new ModelArtifact(network, index, labelNames, params, spec, preprocessing, provenance);
     } catch (IllegalArgumentException e) {
       throw new IOException(where + " is inconsistent: " + e.getMessage(), e);
     }

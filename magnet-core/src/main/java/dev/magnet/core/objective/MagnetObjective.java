@@ -55,4 +55,10 @@ public final class MagnetObjective extends Objective {
       }
     };
   }
+
+  /** D: the draws of one cluster of a neighbourhood. */
+  @Override
+  public int minExamplesPerClass() {
+    return params().examplesPerCluster();
+  }
 }

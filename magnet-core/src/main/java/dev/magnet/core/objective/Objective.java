@@ -90,6 +90,16 @@ public abstract sealed class Objective permits MagnetObjective, SoftmaxObjective
     }
   }
 
+  /**
+   * The fewest examples a class needs to take part in one batch as the loss means it: Magnet draws
+   * D examples of a cluster (a class of fewer is all repeats of the same few), triplet a positive
+   * pair, softmax one example. Data that fixes its classes before it is read (an image folder per
+   * class) checks it, naming the class.
+   */
+  public int minExamplesPerClass() {
+    return 1;
+  }
+
   /** The rows of one mini-batch: M·D unless the objective says otherwise. */
   public int rowsPerBatch(Map<Integer, Long> classCounts) {
     return params.batchSize();

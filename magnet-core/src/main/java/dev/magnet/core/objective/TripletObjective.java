@@ -71,4 +71,10 @@ public final class TripletObjective extends Objective {
   private int examplesPerClass(int p) {
     return Math.max(2, params().batchSize() / p);
   }
+
+  /** A positive pair. */
+  @Override
+  public int minExamplesPerClass() {
+    return 2;
+  }
 }

@@ -8,7 +8,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Writes the golden model of the current format version, with the embeddings it must give,
- * into src/test/resources/golden/model-v{FORMAT_VERSION}. Run once per format version:
+ * into src/test/resources/golden/model-v{FORMAT_VERSION}: from version 2 an image model with its
+ * preprocessing ({@link ModelArtifactTest#tinyImageModel}). Run once per format version:
  * {@code java ... dev.magnet.core.model.GoldenModel magnet-core/src/test/resources/golden}; the
  * old golden directories stay, so every earlier format keeps being loaded by the tests.
  */
@@ -19,9 +20,9 @@ final class GoldenModel {
 
   public static void main(String[] args) throws IOException {
     Path dir = Path.of(args[0]).resolve("model-v" + ModelArtifact.FORMAT_VERSION);
-    ModelArtifact model = ModelArtifactTest.tinyModel();
+    ModelArtifact model = ModelArtifactTest.tinyImageModel();
     model.save(dir, false);
-    INDArray embeddings = model.embed(ModelArtifactTest.fixedInput()).castTo(DataType.FLOAT);
+    INDArray embeddings = model.embed(ModelArtifactTest.fixedImages()).castTo(DataType.FLOAT);
     StringBuilder text = new StringBuilder();
     for (int i = 0; i < embeddings.rows(); i++) {
       for (float v : embeddings.getRow(i).toFloatVector()) {

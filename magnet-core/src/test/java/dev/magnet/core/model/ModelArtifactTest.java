@@ -3,10 +3,12 @@ package dev.magnet.core.model;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.magnet.core.cluster.ClusterIndex;
+import dev.magnet.core.data.ImagePreprocessing;
 import dev.magnet.core.loss.MagnetLoss;
 import dev.magnet.core.nn.Architecture;
 import dev.magnet.core.nn.Head;
@@ -43,6 +45,30 @@ class ModelArtifactTest {
     return new ModelArtifact(net, index, List.of("cat", "dog"), MagnetParams.defaults().withAlpha(0.5), spec, provenance);
   }
 
+  /**
+   * A tiny image model: fmnist-cnn on 1x10x10 (10 -> 8 -> 4 -> 2 -> 1), embedding 3, trained with
+   * crop-flip augmentation; the index of {@link #tinyModel}.
+   */
+  static ModelArtifact tinyImageModel() {
+    ModelArtifact vectors = tinyModel();
+    NetworkSpec spec = NetworkSpec.of(Architecture.FMNIST_CNN, InputShape.image(1, 10, 10)).withEmbeddingDim(3)
+        .withHiddenSizes(List.of(8)).withSeed(5);
+    MultiLayerNetwork net = NetworkFactory.build(spec, Head.embedding(new MagnetLoss(0.5)));
+    return new ModelArtifact(net, vectors.index(), vectors.labelNames(), vectors.params(), spec,
+        ImagePreprocessing.of(1, 10, 10).withAugmentation(ImagePreprocessing.Augmentation.CROP_FLIP),
+        vectors.provenance());
+  }
+
+  /** Two 1x10x10 images in [0, 1]. */
+  static INDArray fixedImages() {
+    float[][] rows = new float[2][100];
+    for (int i = 0; i < 100; i++) {
+      rows[0][i] = (i % 10) / 10f;
+      rows[1][i] = ((i * 7) % 13) / 13f;
+    }
+    return Nd4j.create(rows);
+  }
+
   static INDArray fixedInput() {
     return Nd4j.create(new float[][] {{0.1f, 0.2f, 0.3f, 0.4f}, {1, -1, 0.5f, 0}});
   }
@@ -69,8 +95,41 @@ class ModelArtifactTest {
       assertEquals(model.index().clusterSize(j), loaded.index().clusterSize(j));
     }
     String metadata = Files.readString(dir.resolve("metadata.json"));
-    assertTrue(metadata.contains("\"formatVersion\" : 1"), metadata);
+    assertTrue(metadata.contains("\"formatVersion\" : " + ModelArtifact.FORMAT_VERSION), metadata);
+    assertNull(loaded.preprocessing(), "a model of vectors has no image preprocessing");
     assertTrue(metadata.contains("\"magnetVersion\""), metadata);
+  }
+
+  @Test
+  void anImageModelKeepsItsPreprocessingAndAVersion1ImageModelLoadsWithTheImpliedOne() throws IOException {
+    ModelArtifact model = tinyImageModel();
+    Path dir = tmp.resolve("image-model");
+    model.save(dir, false);
+    ModelArtifact loaded = ModelArtifact.load(dir);
+    assertEquals(model.preprocessing(), loaded.preprocessing());
+    assertEquals(ImagePreprocessing.Augmentation.CROP_FLIP, loaded.preprocessing().augmentation());
+    assertEquals(model.embed(fixedImages()), loaded.embed(fixedImages()));
+
+    // As a version-1 directory wrote it: no preprocessing recorded (the digests cover the other files only).
+    Path metadata = dir.resolve("metadata.json");
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.node.ObjectNode node = (com.fasterxml.jackson.databind.node.ObjectNode)
+        json.readTree(metadata.toFile());
+    node.remove("preprocessing");
+    node.put("formatVersion", 1);
+    json.writeValue(metadata.toFile(), node);
+    ModelArtifact old = ModelArtifact.load(dir);
+    assertEquals(ImagePreprocessing.of(1, 10, 10), old.preprocessing(), "what embed always applied to such a model");
+  }
+
+  @Test
+  void aPreprocessingThatDoesNotGiveTheNetworksInputIsRefused() {
+    ModelArtifact model = tinyImageModel();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ModelArtifact(model.network(),
+        model.index(), model.labelNames(), model.params(), model.networkSpec(), ImagePreprocessing.of(3, 10, 10),
+        model.provenance()));
+    assertEquals("the preprocessing must give the network's input; preprocessing=" + InputShape.image(3, 10, 10)
+        + " network=" + InputShape.image(1, 10, 10), e.getMessage());
   }
 
   @Test
@@ -101,9 +160,11 @@ class ModelArtifactTest {
     Path dir = tmp.resolve("model");
     tinyModel().save(dir, false);
     Path metadata = dir.resolve("metadata.json");
-    Files.writeString(metadata, Files.readString(metadata).replace("\"formatVersion\" : 1", "\"formatVersion\" : 2"));
+    int newer = ModelArtifact.FORMAT_VERSION + 1;
+    Files.writeString(metadata, Files.readString(metadata).replace("\"formatVersion\" : " + ModelArtifact.FORMAT_VERSION,
+        "\"formatVersion\" : " + newer));
     IOException error = assertThrows(IOException.class, () -> ModelArtifact.load(dir));
-    assertTrue(error.getMessage().contains("model format version 2"), error.getMessage());
+    assertTrue(error.getMessage().contains("model format version " + newer), error.getMessage());
     assertTrue(error.getMessage().contains("upgrade Magnet"), error.getMessage());
   }
 
@@ -138,6 +199,19 @@ class ModelArtifactTest {
     assertEquals("embedding dimensions differ: 3!=2", dims.getMessage());
   }
 
+  @Test
+  void loadsTheGoldenModelOfFormatVersion2() throws Exception {
+    Path golden = Path.of(getClass().getResource("/golden/model-v2/metadata.json").toURI()).getParent();
+    ModelArtifact model = ModelArtifact.load(golden);
+    assertEquals(ImagePreprocessing.of(1, 10, 10).withAugmentation(ImagePreprocessing.Augmentation.CROP_FLIP),
+        model.preprocessing());
+    float[][] expected = GoldenModel.expectedEmbeddings(golden);
+    INDArray actual = model.embed(fixedImages()).castTo(DataType.FLOAT);
+    for (int i = 0; i < expected.length; i++) {
+      assertArrayEquals(expected[i], actual.getRow(i).toFloatVector(), 1e-6f);
+    }
+  }
+
   private static void truncate(Path file, long length) throws IOException {
     try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
       f.setLength(length);
@@ -150,6 +224,7 @@ class ModelArtifactTest {
     ModelArtifact model = ModelArtifact.load(golden);
     assertEquals(List.of("cat", "dog"), model.labelNames());
     assertEquals(0.5, model.params().alpha());
+    assertNull(model.preprocessing(), "an MLP of vectors");
     float[][] expected = GoldenModel.expectedEmbeddings(golden);
     INDArray actual = model.embed(fixedInput()).castTo(DataType.FLOAT);
     for (int i = 0; i < expected.length; i++) {

@@ -47,6 +47,14 @@ class ObjectiveTest {
   }
 
   @Test
+  void aClassNeedsWhatTheLossDrawsOfIt() {
+    assertEquals(4, Objective.of(DEFAULTS).minExamplesPerClass(), "Magnet: one cluster's D draws");
+    assertEquals(6, Objective.of(DEFAULTS.withClusters(8, 12, 6)).minExamplesPerClass());
+    assertEquals(2, Objective.of(DEFAULTS.withLoss(LossKind.TRIPLET)).minExamplesPerClass(), "a positive pair");
+    assertEquals(1, Objective.of(DEFAULTS.withLoss(LossKind.SOFTMAX)).minExamplesPerClass());
+  }
+
+  @Test
   void tripletBatchesArePClassesTimesKWithPLimitedToEligibleClasses() {
     Objective triplet = Objective.of(DEFAULTS.withLoss(LossKind.TRIPLET));
     // M=12, D=4: 48 rows; 3 classes with two or more examples give P=3, K=16; class 7 has one example.

@@ -13,6 +13,8 @@ import dev.magnet.core.nn.InputShape;
 import dev.magnet.core.nn.NetworkFactory;
 import dev.magnet.core.nn.NetworkSpec;
 import dev.magnet.core.params.MagnetParams;
+import dev.magnet.spark.data.DataSource;
+import dev.magnet.spark.embed.EmbedRequest;
 import dev.magnet.spark.io.HadoopModelDirectory;
 import dev.magnet.spark.util.ExitCodes;
 import java.io.IOException;
@@ -216,8 +218,10 @@ public final class CorpusBench {
 
   private static Figures magnet(Settings s, Path model, Path dir, PrintWriter out)
       throws IOException, InterruptedException {
-    List<String> embed = List.of("embed", "--master", "local[" + s.cores() + "]", "--model", model.toString(),
-        "--input", "images:" + s.corpus(), "--output", dir.resolve("embeddings").toString(), "--overwrite");
+    List<String> embed = new ArrayList<>(EmbedRequest.of(model.toString(),
+        DataSource.parse(DataSource.IMAGES_PREFIX + s.corpus()), dir.resolve("embeddings").toString())
+        .withOverwrite(true).toArgs());
+    embed.addAll(1, List.of("--master", "local[" + s.cores() + "]"));
     out.println("bench corpus: ./spark-submit " + String.join(" ", embed));
     out.flush();
     List<String> command = new ArrayList<>(s.childJvm());

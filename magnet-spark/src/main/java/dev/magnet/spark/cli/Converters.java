@@ -1,6 +1,8 @@
 package dev.magnet.spark.cli;
 
 import dev.magnet.spark.data.DataSource;
+import dev.magnet.spark.data.ImageSize;
+import dev.magnet.spark.embed.EmbedRequest;
 import dev.magnet.spark.train.NoWorseThan;
 import java.util.function.Function;
 import picocli.CommandLine;
@@ -38,6 +40,13 @@ final class Converters {
     }
   }
 
+  /** {@code --image-size}: {@link ImageSize#parse}. */
+  static final class Size extends Parsing<ImageSize> {
+    Size() {
+      super(ImageSize::parse);
+    }
+  }
+
   /** {@code --no-worse-than}: {@link NoWorseThan#parse}. */
   static final class Tolerance extends Parsing<NoWorseThan> {
     Tolerance() {
@@ -45,10 +54,10 @@ final class Converters {
     }
   }
 
-  /** {@code embed --input}: {@link EmbedCommand.Source#parse}. */
-  static final class EmbedInput extends Parsing<EmbedCommand.Source> {
+  /** {@code embed --input}: {@link EmbedRequest#parseInput}. */
+  static final class EmbedInput extends Parsing<DataSource> {
     EmbedInput() {
-      super(EmbedCommand.Source::parse);
+      super(EmbedRequest::parseInput);
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.magnet.spark.cli;
 
+import dev.magnet.core.data.ImagePreprocessing.Augmentation;
 import dev.magnet.core.nn.Architecture;
 import dev.magnet.core.params.EnumSpelling;
 import dev.magnet.core.params.LossKind;
@@ -37,6 +38,13 @@ abstract class EnumOption<E extends Enum<E>> implements CommandLine.ITypeConvert
   static final class Loss extends EnumOption<LossKind> {
     Loss() {
       super(LossKind.class);
+    }
+  }
+
+  /** {@code --augment}: none, flip, crop-flip. */
+  static final class Augment extends EnumOption<Augmentation> {
+    Augment() {
+      super(Augmentation.class);
     }
   }
 

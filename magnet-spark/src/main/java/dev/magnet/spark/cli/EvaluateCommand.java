@@ -30,7 +30,8 @@ public final class EvaluateCommand implements Callable<Integer> {
   String model;
 
   @Option(names = EvaluateArgs.DATA, required = true, converter = Converters.Data.class, paramLabel = "SOURCE",
-      description = "Test data, in the forms of 'train --data', or fashion-mnist-test.")
+      description = "Test data, in the forms of 'train --data', or fashion-mnist-test; image files are made inputs as"
+          + " the model's training made them (size, channels, resize: its metadata.json).")
   DataSource data;
 
   @Option(names = EvaluateArgs.TRAIN_DATA, converter = Converters.Data.class, paramLabel = "SOURCE",
@@ -44,6 +45,10 @@ public final class EvaluateCommand implements Callable<Integer> {
 
   @Option(names = EvaluateArgs.LIMIT, paramLabel = "N", description = "Read at most N examples of each data set.")
   Integer limit;
+
+  @Option(names = EvaluateArgs.LABELS, paramLabel = "CSV",
+      description = "The classes of image folders' files, as 'train --labels' (a CSV with the header path,label).")
+  String labels;
 
   @Option(names = EvaluateArgs.JSON, paramLabel = "PATH", description = "Also write the metrics here (metrics.json"
       + " format).")
@@ -68,7 +73,7 @@ public final class EvaluateCommand implements Callable<Integer> {
   /** The request the options state. */
   EvaluateRequest request() {
     return new EvaluateRequest(model, data, trainData, fineLabelsFrom, limit, json, reportDir, minMetrics,
-        driverBudget).check();
+        driverBudget, labels).check();
   }
 
   @Override

@@ -16,9 +16,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code magnet generate-corpus}: Fashion-MNIST (training then test images) written as an image
- * folder tree {@code DIR/<class>/<file>} with a few damaged files, for benchmarks and tests of
- * {@code embed} and of training from images ({@link ImageCorpusGenerator}).
+ * {@code magnet generate-corpus}: Fashion-MNIST (training then test images, or one split) written
+ * as an image folder tree {@code DIR/<class>/<file>} with a few damaged files, for benchmarks and
+ * tests of {@code embed} and of training from images ({@link ImageCorpusGenerator}). File i of
+ * {@code --split train} shows training image i, in IDX order, so that a run on the folder and one
+ * on the IDX files see the same pixels.
  */
 @Command(name = "generate-corpus", mixinStandardHelpOptions = true, versionProvider = MagnetCli.Version.class,
     exitCodeOnInvalidInput = ExitCodes.BAD_ARGUMENTS, sortOptions = false,
@@ -46,6 +48,21 @@ public final class GenerateCorpusCommand implements Callable<Integer> {
       description = "Where Fashion-MNIST's IDX files are; default: ${DEFAULT-VALUE}.")
   Path fashionMnist;
 
+  @Option(names = "--split", defaultValue = "all", converter = SplitOption.class, completionCandidates = SplitOption.class,
+      paramLabel = "SPLIT", description = "Which images: all (training then test), train or test; default:"
+          + " ${DEFAULT-VALUE}.")
+  Split split;
+
+  /** Which of Fashion-MNIST's images the corpus shows. */
+  enum Split { ALL, TRAIN, TEST }
+
+  /** {@code --split}: all, train, test. */
+  static final class SplitOption extends EnumOption<Split> {
+    SplitOption() {
+      super(Split.class);
+    }
+  }
+
   /** {@code --format}: png28, jpeg96. */
   static final class FormatOption extends EnumOption<ImageCorpusGenerator.Format> {
     FormatOption() {
@@ -58,8 +75,18 @@ public final class GenerateCorpusCommand implements Callable<Integer> {
     ImageCorpusGenerator.Spec corpus = JobException.argument(() -> new ImageCorpusGenerator.Spec(format, files, damaged));
     LabelledDataset train = JobException.input(() -> FashionMnist.train(fashionMnist, FashionMnist.TRAIN_SIZE));
     LabelledDataset test = JobException.input(() -> FashionMnist.test(fashionMnist, FashionMnist.TEST_SIZE));
-    ImageCorpusGenerator.Source source = new ImageCorpusGenerator.Source(concat(bytes(train), bytes(test)),
-        concat(train.labels(), test.labels()), ImageCorpusGenerator.classFolders(train.labelNames()));
+    byte[] pixels = switch (split) {
+      case ALL -> concat(bytes(train), bytes(test));
+      case TRAIN -> bytes(train);
+      case TEST -> bytes(test);
+    };
+    int[] labels = switch (split) {
+      case ALL -> concat(train.labels(), test.labels());
+      case TRAIN -> train.labels();
+      case TEST -> test.labels();
+    };
+    ImageCorpusGenerator.Source source = new ImageCorpusGenerator.Source(pixels, labels,
+        ImageCorpusGenerator.classFolders(train.labelNames()));
     long start = System.nanoTime();
     ImageCorpusGenerator.Written written;
     try {

@@ -31,18 +31,24 @@ import org.apache.spark.sql.SparkSession;
  *       "0".."C-1" with C the largest label + 1 (a validation set takes the training set's names);
  *   <li>{@code synthetic[:classes=5,sub=3,per=200,size=28|dim=16,seed=42]}: the core's seeded
  *       images ({@code size}) or vectors ({@code dim}) with hidden sub-classes;
- *   <li>{@code parquet:<path>}: a table with a {@code features} column (array or ML vector) and
- *       a {@code label} column (integer or string).
+ *   <li>{@code images:<root>}: image files in a folder tree {@code root/<class>/<file>} on any
+ *       Hadoop file system, decoded once on the executors ({@link ImageDatasets});
+ *   <li>{@code parquet:<path>[,features=COL][,image=COL][,label=COL]}: a table with a
+ *       {@code features} column (array or ML vector), or else an {@code image} column (encoded
+ *       JPEG/PNG bytes, or Spark's image struct), and a {@code label} column (integer or string).
  * </ul>
  *
  * @param kind which source
  * @param text the spelling it was parsed from
- * @param paths the file paths (IDX: images, labels; Parquet: the table)
+ * @param paths the file paths (IDX: images, labels; Parquet: the table; images: the root)
  * @param settings synthetic settings given explicitly, by key
+ * @param columns Parquet column names given explicitly, by key ({@code features}, {@code image},
+ *     {@code label})
  */
-public record DataSource(Kind kind, String text, List<String> paths, Map<String, Integer> settings) {
+public record DataSource(Kind kind, String text, List<String> paths, Map<String, Integer> settings,
+    Map<String, String> columns) {
   /** The sources. */
-  public enum Kind { FASHION_MNIST, FASHION_MNIST_TEST, IDX, SYNTHETIC, PARQUET }
+  public enum Kind { FASHION_MNIST, FASHION_MNIST_TEST, IDX, SYNTHETIC, PARQUET, IMAGES }
 
   /** Synthetic defaults: 5 classes of 3 sub-classes of 200 images of 28x28, 3,000 examples. */
   static final Map<String, Integer> SYNTHETIC_DEFAULTS = Map.of("classes", 5, "sub", 3, "per", 200, "size", 28);
@@ -53,10 +59,22 @@ public record DataSource(Kind kind, String text, List<String> paths, Map<String,
   /** The Parquet columns the CLI reads. */
   static final String FEATURES_COLUMN = "features";
   static final String LABEL_COLUMN = "label";
+  /** The keys of a Parquet source's column names. */
+  static final String FEATURES_KEY = "features";
+  static final String IMAGE_KEY = "image";
+  static final String LABEL_KEY = "label";
+  private static final Set<String> COLUMN_KEYS = Set.of(FEATURES_KEY, IMAGE_KEY, LABEL_KEY);
+  /** The prefix of an image folder. */
+  public static final String IMAGES_PREFIX = "images:";
 
   public DataSource {
     paths = List.copyOf(paths);
     settings = Map.copyOf(settings);
+    columns = Map.copyOf(columns);
+  }
+
+  private DataSource(Kind kind, String text, List<String> paths, Map<String, Integer> settings) {
+    this(kind, text, paths, settings, Map.of());
   }
 
   /** Parses the CLI spelling; {@link IllegalArgumentException} saying what is wrong. */
@@ -75,17 +93,39 @@ public record DataSource(Kind kind, String text, List<String> paths, Map<String,
       return new DataSource(Kind.IDX, text, List.of(parts[0], parts[1]), Map.of());
     }
     if (text.startsWith("parquet:")) {
-      String path = text.substring(8);
-      if (path.isBlank()) {
-        throw new IllegalArgumentException("parquet data must be parquet:<path>; data=" + text);
+      List<String> parts = new ArrayList<>(Arrays.asList(text.substring(8).split(",", -1)));
+      Map<String, String> columns = new LinkedHashMap<>();
+      // Column names come last; a path may hold commas.
+      while (parts.size() > 1 && parts.get(parts.size() - 1).matches("[a-z]+=.*")) {
+        String[] kv = parts.remove(parts.size() - 1).split("=", 2);
+        if (!COLUMN_KEYS.contains(kv[0]) || kv[1].isBlank() || columns.put(kv[0], kv[1]) != null) {
+          throw new IllegalArgumentException("parquet column names must be given once each as key=COLUMN with keys "
+              + new TreeSet<>(COLUMN_KEYS) + "; setting=" + kv[0] + "=" + kv[1] + " in data=" + text);
+        }
       }
-      return new DataSource(Kind.PARQUET, text, List.of(path), Map.of());
+      String path = String.join(",", parts);
+      if (path.isBlank()) {
+        throw new IllegalArgumentException("parquet data must be parquet:<path>[,features=COL|image=COL][,label=COL];"
+            + " data=" + text);
+      }
+      if (columns.containsKey(FEATURES_KEY) && columns.containsKey(IMAGE_KEY)) {
+        throw new IllegalArgumentException("a parquet table is read as vectors (features=) or images (image=), not both;"
+            + " data=" + text);
+      }
+      return new DataSource(Kind.PARQUET, text, List.of(path), Map.of(), columns);
+    }
+    if (text.startsWith(IMAGES_PREFIX)) {
+      String root = text.substring(IMAGES_PREFIX.length());
+      if (root.isBlank()) {
+        throw new IllegalArgumentException("image data must be images:<root>; data=" + text);
+      }
+      return new DataSource(Kind.IMAGES, text, List.of(root), Map.of());
     }
     if (text.equals("synthetic") || text.startsWith("synthetic:")) {
       return new DataSource(Kind.SYNTHETIC, text, List.of(), syntheticSettings(text));
     }
     throw new IllegalArgumentException("data must be fashion-mnist, fashion-mnist-test, idx:<images>,<labels>,"
-        + " synthetic[:key=value,...] or parquet:<path>; data=" + text);
+        + " synthetic[:key=value,...], parquet:<path> or images:<root>; data=" + text);
   }
 
   private static Map<String, Integer> syntheticSettings(String text) {
@@ -159,8 +199,13 @@ public record DataSource(Kind kind, String text, List<String> paths, Map<String,
     }
   }
 
+  /** Whether the source is image files (a folder, or a table that may hold encoded images). */
+  public boolean mayHoldImageFiles() {
+    return kind == Kind.IMAGES || kind == Kind.PARQUET && !columns.containsKey(FEATURES_KEY);
+  }
+
   /**
-   * Loads the data.
+   * Loads the data, image files with the sizes and channels they infer ({@link ImageLoading#INFERRED}).
    *
    * @param limit most examples, or {@link IdxReader#ALL}
    * @param labelNames the classes to map the labels onto (a model's, or the training set's for
@@ -168,7 +213,31 @@ public record DataSource(Kind kind, String text, List<String> paths, Map<String,
    *     matched by name; or null for the data's own
    */
   public LoadReport load(SparkSession session, int limit, long defaultSeed, List<String> labelNames) throws IOException {
+    return load(session, limit, defaultSeed, labelNames, ImageLoading.INFERRED);
+  }
+
+  /**
+   * Loads the data.
+   *
+   * @param limit most examples, or {@link IdxReader#ALL}
+   * @param labelNames the class names to use for IDX data (and to match image classes by name), or
+   *     null to number them (image classes: their sorted names)
+   * @param images how image files become examples; other data ignores it
+   */
+  public LoadReport load(SparkSession session, int limit, long defaultSeed, List<String> labelNames,
+      ImageLoading images) throws IOException {
     JavaSparkContext spark = JavaSparkContext.fromSparkContext(session.sparkContext());
+    if (images.labels() != null && kind != Kind.IMAGES) {
+      throw new IllegalArgumentException("--labels names the classes of image folders (images:); data=" + this);
+    }
+    if (kind == Kind.PARQUET && ImageDatasets.isImageTable(session.read().parquet(paths.get(0)).schema(), columns)) {
+      return ImageDatasets.table(session, paths.get(0), columns.getOrDefault(IMAGE_KEY, ImageDatasets.IMAGE_COLUMN),
+          columns.getOrDefault(LABEL_KEY, LABEL_COLUMN), images, labelNames);
+    }
+    if (kind != Kind.IMAGES && images.preprocessing() == null && (images.size() != null || images.channels() != null)) {
+      throw new IllegalArgumentException("--image-size and --channels apply to image files (images:, or parquet: of"
+          + " encoded images); data=" + this);
+    }
     return switch (kind) {
       case FASHION_MNIST -> new LoadReport(SparkDatasets.fashionMnist(spark, true, limit), 0);
       case FASHION_MNIST_TEST -> new LoadReport(SparkDatasets.fashionMnist(spark, false, limit), 0);
@@ -176,7 +245,9 @@ public record DataSource(Kind kind, String text, List<String> paths, Map<String,
           labelNames != null ? labelNames : numberedLabels(paths.get(1), spark.hadoopConfiguration(), limit), limit), 0);
       case SYNTHETIC -> new LoadReport(SparkDatasets.synthetic(spark, first(generate(synthetic("per"), defaultSeed),
           limit)), 0);
-      case PARQUET -> SparkDatasets.parquetVectors(session, paths.get(0), FEATURES_COLUMN, LABEL_COLUMN, labelNames);
+      case PARQUET -> SparkDatasets.parquetVectors(session, paths.get(0),
+          columns.getOrDefault(FEATURES_KEY, FEATURES_COLUMN), columns.getOrDefault(LABEL_KEY, LABEL_COLUMN), labelNames);
+      case IMAGES -> ImageDatasets.folder(session, paths.get(0), limit, images, labelNames);
     };
   }
 
@@ -194,7 +265,8 @@ public record DataSource(Kind kind, String text, List<String> paths, Map<String,
     }
     for (DataSource source : sources) {
       if (source != null && source.kind() == Kind.PARQUET) {
-        throw new IllegalArgumentException("--limit applies to IDX, Fashion-MNIST and synthetic data; data=" + source);
+        throw new IllegalArgumentException("--limit applies to IDX, Fashion-MNIST, synthetic data and image folders;"
+            + " data=" + source);
       }
     }
     return limit;

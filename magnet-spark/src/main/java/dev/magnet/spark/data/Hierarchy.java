@@ -8,7 +8,9 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -49,5 +51,24 @@ public record Hierarchy(HierarchyMap map, List<String> coarseNames) {
       names.add("coarse-" + c);
     }
     return new Hierarchy(map, names);
+  }
+
+  /**
+   * Counts by coarse class of counts by fine class, in fine-id order (a class's position is its
+   * id), for the coarse classes in their order.
+   *
+   * @throws IllegalArgumentException when a fine class is not in the map
+   */
+  public Map<String, Long> coarseCounts(Map<String, Long> fineCounts) {
+    long[] sums = new long[coarseNames.size()];
+    int fine = 0;
+    for (long n : fineCounts.values()) {
+      sums[map.coarseOf(fine++)] += n;
+    }
+    Map<String, Long> counts = new LinkedHashMap<>();
+    for (int c = 0; c < sums.length; c++) {
+      counts.put(coarseNames.get(c), sums[c]);
+    }
+    return counts;
   }
 }

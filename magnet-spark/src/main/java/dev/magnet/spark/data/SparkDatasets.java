@@ -215,7 +215,7 @@ public final class SparkDatasets {
       }
     }
     JavaRDD<Example> relabelled = data.examples().map(e -> e.relabel(coarseOf[e.label()]));
-    return new SparkDataset(relabelled, coarseNames, data.inputShape(),
+    return new SparkDataset(relabelled, coarseNames, data.inputShape(), data.preprocessing(),
         data.description() + " [coarse: " + coarseNames.size() + " classes]");
   }
 
@@ -260,7 +260,7 @@ public final class SparkDatasets {
     return f;
   }
 
-  private static List<String> integerLabelNames(Dataset<Row> table, String labelCol, String path) {
+  static List<String> integerLabelNames(Dataset<Row> table, String labelCol, String path) {
     Row range = table.agg(functions.min(labelCol), functions.max(labelCol)).first();
     if (range.isNullAt(0)) {
       throw new IllegalArgumentException("Column " + labelCol + " must hold a label in at least one row; rows with"
@@ -309,7 +309,7 @@ public final class SparkDatasets {
         : names.subList(0, 10).toString().replace("]", ", ... (" + (names.size() - 10) + " more)]");
   }
 
-  private static List<String> stringLabelNames(Dataset<Row> table, String labelCol) {
+  static List<String> stringLabelNames(Dataset<Row> table, String labelCol) {
     List<String> names = new ArrayList<>();
     for (Row row : table.select(labelCol).where(functions.col(labelCol).isNotNull()).distinct().collectAsList()) {
       names.add(row.getString(0));
@@ -318,7 +318,7 @@ public final class SparkDatasets {
     return names;
   }
 
-  private static StructField column(StructType schema, String name) {
+  static StructField column(StructType schema, String name) {
     Objects.requireNonNull(name, "column name");
     for (StructField field : schema.fields()) {
       if (field.name().equals(name)) {

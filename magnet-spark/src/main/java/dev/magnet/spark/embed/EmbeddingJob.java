@@ -3,6 +3,7 @@ package dev.magnet.spark.embed;
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.spark.data.SparkDataset;
 import dev.magnet.spark.data.image.ImageFiles;
+import dev.magnet.spark.io.RejectsTable;
 import dev.magnet.spark.io.StagedOutput;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -63,13 +64,8 @@ public final class EmbeddingJob {
       .add("model", DataTypes.StringType, false)
       .add("file_size", DataTypes.LongType, true)
       .add("file_modified", DataTypes.TimestampType, true);
-  /** The rejects table's columns. */
-  public static final StructType REJECTS_SCHEMA = new StructType()
-      .add("path", DataTypes.StringType, true)
-      .add("reason", DataTypes.StringType, false)
-      .add("detail", DataTypes.StringType, false)
-      .add("file_size", DataTypes.LongType, true)
-      .add("file_modified", DataTypes.TimestampType, true);
+  /** The rejects table's columns: {@link RejectsTable}'s. */
+  public static final StructType REJECTS_SCHEMA = RejectsTable.SCHEMA;
   /** The accumulator counting the items read, by name (Spark's UI shows it). */
   static final String ITEMS_ACCUMULATOR = "magnet.embed.items";
   /** The name of the embedding RDD in Spark's UI. */

@@ -1,5 +1,6 @@
 package dev.magnet.spark.embed;
 
+import dev.magnet.core.data.ImagePreprocessing;
 import dev.magnet.core.eval.ClusterClassifier;
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.core.nn.InputShape;
@@ -19,12 +20,14 @@ public final class EmbeddingModel implements Serializable {
 
   private final ExecutorModel executor;
   private final ArrayList<String> labelNames;
+  private final ImagePreprocessing preprocessing;
 
   private EmbeddingModel(ModelArtifact artifact) {
     this.executor = ExecutorModel.classifying(new NetworkSnapshot(artifact.network(), 0),
         artifact.networkSpec().input(), artifact.index(), artifact.labelNames().size(),
         artifact.params().nearestClusters());
     this.labelNames = new ArrayList<>(artifact.labelNames());
+    this.preprocessing = artifact.preprocessing();
   }
 
   /**
@@ -49,6 +52,11 @@ public final class EmbeddingModel implements Serializable {
   /** The shape of one input example. */
   public InputShape inputShape() {
     return executor.inputShape();
+  }
+
+  /** How the model's training made images its inputs; null for a model of vectors. */
+  public ImagePreprocessing preprocessing() {
+    return preprocessing;
   }
 
   public List<String> labelNames() {

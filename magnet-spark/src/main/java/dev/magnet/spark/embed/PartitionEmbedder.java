@@ -1,5 +1,6 @@
 package dev.magnet.spark.embed;
 
+import dev.magnet.core.data.ImagePreprocessing;
 import dev.magnet.core.eval.ClusterClassifier;
 import dev.magnet.core.nn.InputShape;
 import dev.magnet.spark.data.Example;
@@ -137,8 +138,9 @@ final class PartitionEmbedder implements Serializable {
       example.decodeInto(out, offset);
       return true;
     };
-    BatchEmbedder<Prepared> embedder = BatchEmbedder.pipelined(local, items, item -> prepare(item, shape), features,
-        batchSize);
+    ImagePreprocessing preprocessing = embedding.preprocessing();
+    BatchEmbedder<Prepared> embedder = BatchEmbedder.pipelined(local, items, item -> prepare(item, preprocessing),
+        features, batchSize);
     String attempt = String.format("%s%05d-%d", ATTEMPT_PREFIX, task.partitionId(), task.taskAttemptId());
     ParquetParts.Lazy embeddingsFile = new ParquetParts.Lazy(embeddings,
         embeddingsDir + "/" + attempt + embeddings.extension());
@@ -187,14 +189,14 @@ final class PartitionEmbedder implements Serializable {
     return path == null ? null : path.substring(path.lastIndexOf('/') + 1);
   }
 
-  /** Reads and decodes an image file (on a decode thread); examples pass through. */
-  private Prepared prepare(EmbedItem item, InputShape shape) {
+  /** Reads and decodes an image file (on a decode thread) as the model's training did; examples pass through. */
+  private Prepared prepare(EmbedItem item, ImagePreprocessing preprocessing) {
     if (item.example() != null) {
       return new Prepared(item, null);
     }
     ImageFiles.Contents contents = ImageFiles.contents(item.path(), item.size(), hadoop.value().value());
     return new Prepared(item, contents.rejected() != null ? contents.rejected()
-        : ImageDecoder.decode(contents.bytes(), shape));
+        : ImageDecoder.decode(contents.bytes(), preprocessing));
   }
 
   private static InternalRow embeddingRow(EmbedItem item, float[] embedding, String prediction, int predicted,

@@ -11,6 +11,7 @@ public final class EvaluateArgs {
   public static final String TRAIN_DATA = "--train-data";
   public static final String FINE_LABELS_FROM = "--fine-labels-from";
   public static final String LIMIT = "--limit";
+  public static final String LABELS = "--labels";
   public static final String JSON = "--json";
   public static final String REPORT = "--report";
   public static final String MIN_METRIC = "--min-metric";

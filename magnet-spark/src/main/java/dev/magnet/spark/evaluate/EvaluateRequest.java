@@ -23,9 +23,10 @@ import java.util.Objects;
  * @param minMetrics gates: metric NAME must be at least VALUE
  * @param driverBudget the most examples (test and training together) evaluated on the driver;
  *     beyond it the evaluation runs on the executors with the exact distributed search
+ * @param labels the classes of image folders' files (a CSV of path,label), or null for their folders
  */
 public record EvaluateRequest(String model, DataSource data, DataSource trainData, String fineLabelsFrom,
-    Integer limit, String json, String reportDir, Map<String, Double> minMetrics, long driverBudget) {
+    Integer limit, String json, String reportDir, Map<String, Double> minMetrics, long driverBudget, String labels) {
   /**
    * Examples the driver evaluates at most by default: Fashion-MNIST's 70,000 and a few times more
    * fit the default 3 GB heap (raw images, their floats and the embeddings).
@@ -38,13 +39,21 @@ public record EvaluateRequest(String model, DataSource data, DataSource trainDat
     minMetrics = minMetrics == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(minMetrics));
   }
 
-  /** The rules that need no data: the limit applies to the sources given, the gates name known metrics. */
+  /**
+   * The rules that need no data: the limit applies to the sources given, the gates name known
+   * metrics, labels name image files' classes.
+   */
   public EvaluateRequest check() {
     if (driverBudget < 0) {
       throw new IllegalArgumentException("driver-budget must be >= 0; driver-budget=" + driverBudget);
     }
     DataSource.rowLimit(limit, data, trainData);
     new MetricGates(minMetrics);
+    if (labels != null && data.kind() != DataSource.Kind.IMAGES
+        && (trainData == null || trainData.kind() != DataSource.Kind.IMAGES)) {
+      throw new IllegalArgumentException(EvaluateArgs.LABELS + " names the classes of image folders (images:); data="
+          + data + (trainData == null ? "" : ", train-data=" + trainData));
+    }
     return this;
   }
 
@@ -58,6 +67,7 @@ public record EvaluateRequest(String model, DataSource data, DataSource trainDat
     Arguments args = new Arguments(EvaluateArgs.COMMAND).option(EvaluateArgs.MODEL, model)
         .option(EvaluateArgs.DATA, data).option(EvaluateArgs.TRAIN_DATA, trainData)
         .option(EvaluateArgs.FINE_LABELS_FROM, fineLabelsFrom).option(EvaluateArgs.LIMIT, limit)
+        .option(EvaluateArgs.LABELS, labels)
         .option(EvaluateArgs.JSON, json).option(EvaluateArgs.REPORT, reportDir)
         .changed(EvaluateArgs.DRIVER_BUDGET, driverBudget, DEFAULT_DRIVER_BUDGET);
     minMetrics.forEach((name, value) -> args.option(EvaluateArgs.MIN_METRIC, name + "=" + Arguments.plain(value)));

@@ -10,8 +10,11 @@ import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.core.objective.Objective;
 import dev.magnet.spark.data.DataSource;
 import dev.magnet.spark.data.Hierarchy;
+import dev.magnet.spark.data.ImageLoading;
+import dev.magnet.spark.data.LoadReport;
 import dev.magnet.spark.data.SparkDataset;
 import dev.magnet.spark.data.SparkDatasets;
+import dev.magnet.spark.data.image.ImageDecoder;
 import dev.magnet.spark.executor.ExampleEmbeddings;
 import dev.magnet.spark.io.HadoopModelDirectory;
 import dev.magnet.spark.io.MetricsJson;
@@ -46,6 +49,9 @@ import org.apache.spark.sql.SparkSession;
  * predictions come from its head applied to the collected embeddings.
  */
 public final class EvaluationJob {
+  /** Rejected image files listed by name; the rest are counted. */
+  static final int MAX_REJECTS_LISTED = 20;
+
   private final SparkSession session;
   private final PrintWriter out;
 
@@ -58,7 +64,7 @@ public final class EvaluationJob {
    * A data set's embeddings, its fine labels when every example has one (else null), and the
    * classes the model's output layer predicts, for a model that has one (else null).
    */
-  private record Embeddings(LabelledEmbeddings embeddings, int[] fineLabels, int[] argmax) {}
+  record Embeddings(LabelledEmbeddings embeddings, int[] fineLabels, int[] argmax) {}
 
   /** Runs one request; returns {@link ExitCodes#SUCCESS} or throws a {@link JobException}. */
   public int run(EvaluateRequest request) {
@@ -167,11 +173,27 @@ public final class EvaluationJob {
    * The data set, grouped into coarse classes when a fine-to-coarse map is given; synthetic data is
    * generated with the model's seed, so that it has the training data's hidden sub-classes.
    */
-  private SparkDataset load(EvaluateRequest request, DataSource source, int rows, ModelArtifact artifact,
+  SparkDataset load(EvaluateRequest request, DataSource source, int rows, ModelArtifact artifact,
       Configuration conf) throws IOException {
     // With a hierarchy the data's own labels are the fine ones, which the model does not name.
     List<String> names = request.fineLabelsFrom() == null ? artifact.labelNames() : null;
-    SparkDataset dataset = source.load(session, rows, artifact.params().seed(), names).dataset();
+    if (source.kind() == DataSource.Kind.IMAGES) {
+      ImageDecoder.checkModel(artifact.preprocessing(), artifact.networkSpec().input());
+    }
+    LoadReport loaded = source.load(session, rows, artifact.params().seed(), names, ImageLoading.as(
+        artifact.preprocessing(), source.kind() == DataSource.Kind.IMAGES ? request.labels() : null));
+    if (loaded.images() != null) {
+      out.println(TextSummary.imageLine(source.toString(), loaded.images(), loaded.dataset().inputShape()));
+      loaded.images().rejects().stream().limit(MAX_REJECTS_LISTED).forEach(r -> out.println("  rejected " + r));
+      if (loaded.images().rejected() > MAX_REJECTS_LISTED) {
+        out.println("  ... and " + (loaded.images().rejected() - MAX_REJECTS_LISTED) + " more");
+      }
+    }
+    SparkDataset dataset = loaded.dataset();
+    if (dataset.inputShape().size() != artifact.networkSpec().input().size()) {
+      throw new IllegalArgumentException("data must have the model's input shape; model="
+          + artifact.networkSpec().input() + ", data=" + dataset.inputShape() + " (" + source + ")");
+    }
     if (request.fineLabelsFrom() != null) {
       Hierarchy hierarchy = Hierarchy.load(request.fineLabelsFrom(), conf);
       dataset = SparkDatasets.withCoarseLabels(dataset, hierarchy.map(), hierarchy.coarseNames());
@@ -184,7 +206,7 @@ public final class EvaluationJob {
   }
 
   /** Embeds the examples on the executors ({@link ExampleEmbeddings}) and collects them, in id order. */
-  private Embeddings embed(ModelArtifact artifact, SparkDataset dataset) {
+  Embeddings embed(ModelArtifact artifact, SparkDataset dataset) {
     ExampleEmbeddings.Collected collected = ExampleEmbeddings.collect(
         JavaSparkContext.fromSparkContext(session.sparkContext()), dataset.examples(), dataset.inputShape(),
         artifact.network()).sortedById();

@@ -131,7 +131,7 @@ public record ExperimentPlan(Experiment experiment, ExperimentSetup setup, List<
     }
     return Optional.of(new EvaluateRequest(runDir(run), setup.validation(), setup.data(),
         experiment.coarse() ? setup.coarse() : null, setup.limit().isPresent() ? setup.limit().getAsInt() : null,
-        evaluationPath(run), null, Map.of(), EvaluateRequest.DEFAULT_DRIVER_BUDGET));
+        evaluationPath(run), null, Map.of(), EvaluateRequest.DEFAULT_DRIVER_BUDGET, setup.template().images().labels()));
   }
 
   /** The arguments of the run's {@code train} command, the command name first. */

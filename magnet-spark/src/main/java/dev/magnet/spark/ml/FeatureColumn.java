@@ -1,9 +1,13 @@
 package dev.magnet.spark.ml;
 
+import dev.magnet.core.data.ImagePreprocessing;
 import dev.magnet.core.nn.InputShape;
 import dev.magnet.spark.data.Example;
 import dev.magnet.spark.data.FeatureEncoding;
 import dev.magnet.spark.data.SparkDatasets;
+import dev.magnet.spark.data.image.DecodeResult;
+import dev.magnet.spark.data.image.DecodedImage;
+import dev.magnet.spark.data.image.ImageDecoder;
 import java.io.Serializable;
 import java.util.Objects;
 import org.apache.spark.ml.linalg.SQLDataTypes;
@@ -16,17 +20,21 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * The features column as Magnet reads it: a Spark ML {@code Vector}, an {@code array<float>} or
- * {@code array<double>}, or an image struct of Spark's {@code image} source ({@code height},
+ * {@code array<double>}, an image struct of Spark's {@code image} source ({@code height},
  * {@code width}, {@code nChannels}, {@code data}: 8-bit pixels, row-major, channels interleaved in
- * OpenCV's BGR(A) order). Images become {@code channels x height x width} rows in C order with the
- * channels in RGB(A) order, the layout of every other image input of Magnet, and travel as bytes
- * ({@link FeatureEncoding#UINT8}, scaled to [0, 1] when decoded).
+ * OpenCV's BGR(A) order), or (for a fitted model) the bytes of encoded image files (a
+ * {@code binary} column: Spark's {@code binaryFile} source's {@code content}, a table of JPEGs).
+ * Images become {@code channels x height x width} rows in C order with the channels in RGB(A)
+ * order, the layout of every other image input of Magnet, and travel as bytes
+ * ({@link FeatureEncoding#UINT8}, scaled to [0, 1] when decoded). For a model of 1 or 3 channels
+ * they go through the one image decoder ({@link ImageDecoder}) with the model's preprocessing, so
+ * that an image gives the embedding that {@code embed} and {@code evaluate} give its file.
  */
 final class FeatureColumn implements Serializable {
   private static final long serialVersionUID = 1L;
 
   /** What the column holds. */
-  enum Kind { VECTOR, ARRAY, IMAGE }
+  enum Kind { VECTOR, ARRAY, IMAGE, ENCODED }
 
   private final String name;
   private final Kind kind;
@@ -41,14 +49,17 @@ final class FeatureColumn implements Serializable {
   private final int channels;
   private final int height;
   private final int width;
+  /** How images become the model's input; null for vectors and for images of other than 1 or 3 channels. */
+  private final ImagePreprocessing preprocessing;
 
   private FeatureColumn(String name, Kind kind, StructType image) {
-    this(name, kind, image, null);
+    this(name, kind, image, null, null);
   }
 
-  private FeatureColumn(String name, Kind kind, StructType image, InputShape shape) {
+  private FeatureColumn(String name, Kind kind, StructType image, InputShape shape, ImagePreprocessing preprocessing) {
     this.name = name;
     this.kind = kind;
+    this.preprocessing = preprocessing;
     this.imageShape = shape != null && shape.kind() == InputShape.Kind.IMAGE;
     this.channels = shape == null ? 0 : shape.channels();
     this.height = shape == null ? 0 : shape.height();
@@ -79,9 +90,12 @@ final class FeatureColumn implements Serializable {
     if (type instanceof StructType s && isImage(s)) {
       return new FeatureColumn(name, Kind.IMAGE, s);
     }
-    throw new IllegalArgumentException("Column " + name + " must be of type vector, array<float>, array<double> or"
-        + " struct<height:int,width:int,nChannels:int,data:binary> (Spark's image source) but was actually "
-        + type.catalogString() + ".");
+    if (type.equals(DataTypes.BinaryType)) {
+      return new FeatureColumn(name, Kind.ENCODED, null);
+    }
+    throw new IllegalArgumentException("Column " + name + " must be of type vector, array<float>, array<double>,"
+        + " struct<height:int,width:int,nChannels:int,data:binary> (Spark's image source) or binary (encoded images)"
+        + " but was actually " + type.catalogString() + ".");
   }
 
   private static boolean isImage(StructType s) {
@@ -99,16 +113,27 @@ final class FeatureColumn implements Serializable {
   }
 
   /**
-   * This column read as examples of {@code shape}.
+   * This column read as examples of {@code shape}, images made inputs as {@code preprocessing} says.
    *
-   * @throws IllegalArgumentException when an image column is given a vector shape
+   * @param preprocessing the model's, or null (vectors; images of other than 1 or 3 channels,
+   *     which must then have the shape exactly)
+   * @throws IllegalArgumentException when an image column is given a vector shape, or encoded
+   *     images no preprocessing
    */
-  FeatureColumn shaped(InputShape shape) {
-    if (kind == Kind.IMAGE && shape.kind() != InputShape.Kind.IMAGE) {
+  FeatureColumn shaped(InputShape shape, ImagePreprocessing preprocessing) {
+    if ((kind == Kind.IMAGE || kind == Kind.ENCODED) && shape.kind() != InputShape.Kind.IMAGE) {
       throw new IllegalArgumentException("Column " + name + " holds images; inputShape must be [channels, height,"
           + " width]; inputShape=" + shape);
     }
-    return new FeatureColumn(name, kind, image, shape);
+    if (kind == Kind.ENCODED) {
+      ImageDecoder.checkModel(preprocessing, shape);
+    }
+    return new FeatureColumn(name, kind, image, shape, preprocessing);
+  }
+
+  /** This column read as examples of {@code shape}, images with the preprocessing the shape implies. */
+  FeatureColumn shaped(InputShape shape) {
+    return shaped(shape, ImagePreprocessing.implied(shape));
   }
 
   /** The expected shape; {@link #shaped} must have been called. */
@@ -129,16 +154,29 @@ final class FeatureColumn implements Serializable {
 
   /** A training example of a non-null value; checked against the shape. */
   Example example(long id, int label, Object value) {
-    if (kind == Kind.IMAGE) {
-      return new Example(id, label, -1, FeatureEncoding.UINT8, imageBytes((Row) value));
+    if (kind == Kind.IMAGE || kind == Kind.ENCODED) {
+      return new Example(id, label, -1, FeatureEncoding.UINT8, pixels(value));
     }
     return Example.ofFloats(id, label, -1, checked(SparkDatasets.features(value)));
   }
 
+  /** The 8-bit input of an image value: a struct, or an encoded file's bytes. */
+  private byte[] pixels(Object value) {
+    if (kind == Kind.IMAGE) {
+      return imageBytes((Row) value);
+    }
+    DecodeResult decoded = ImageDecoder.decode((byte[]) value, preprocessing);
+    if (decoded instanceof DecodeResult.Rejected rejected) {
+      throw new IllegalArgumentException("Column " + name + " must hold decodable images; a row's is "
+          + rejected.reason().spelling() + ": " + rejected.detail());
+    }
+    return ((DecodedImage) decoded).pixels();
+  }
+
   /** The feature values of a non-null value as the network reads them; checked against the shape. */
   float[] values(Object value) {
-    if (kind == Kind.IMAGE) {
-      byte[] bytes = imageBytes((Row) value);
+    if (kind == Kind.IMAGE || kind == Kind.ENCODED) {
+      byte[] bytes = pixels(value);
       float[] out = new float[bytes.length];
       for (int i = 0; i < bytes.length; i++) {
         out[i] = (bytes[i] & 0xFF) / 255f;
@@ -160,7 +198,9 @@ final class FeatureColumn implements Serializable {
   /**
    * The pixels of an image struct as {@code c x h x w} bytes in C order, channels reordered from
    * BGR(A) to RGB(A): output channel {@code k < 3} of a 3- or 4-channel image is input channel
-   * {@code 2 - k}.
+   * {@code 2 - k}. With a preprocessing (a model of 1 or 3 channels) the image is converted and
+   * resized by the decoder as its file would be ({@link ImageDecoder#fromInterleaved}); without,
+   * it must have the shape exactly.
    */
   byte[] imageBytes(Row image) {
     int h = image.getInt(heightIndex);
@@ -168,6 +208,10 @@ final class FeatureColumn implements Serializable {
     int c = image.getInt(channelsIndex);
     byte[] data = (byte[]) image.get(dataIndex);
     String origin = originIndex < 0 || image.isNullAt(originIndex) ? "(no origin)" : image.getString(originIndex);
+    if (preprocessing != null && (c == 1 || c == 3 || c == 4) && h > 0 && w > 0 && data != null
+        && data.length == (long) h * w * c) {
+      return ImageDecoder.fromInterleaved(data, h, w, c, preprocessing).pixels();
+    }
     if (channels != c || height != h || width != w) {
       throw new IllegalArgumentException("Column " + name + " must hold images of " + shape() + "; image " + origin
           + " has channels=" + c + " height=" + h + " width=" + w);

@@ -1,5 +1,6 @@
 package dev.magnet.spark.ml;
 
+import dev.magnet.core.data.ImagePreprocessing.Augmentation;
 import dev.magnet.core.nn.Architecture;
 import dev.magnet.core.nn.InputShape;
 import dev.magnet.core.params.MagnetParams;
@@ -65,6 +66,15 @@ public final class MagnetEstimator extends Estimator<MagnetModel> implements Mag
   @Override
   public StructType transformSchema(StructType schema) {
     FeatureColumn features = FeatureColumn.of(schema, getFeaturesCol());
+    if (features.kind() == FeatureColumn.Kind.ENCODED) {
+      throw new IllegalArgumentException("Column " + features.name() + " holds encoded image files, which a fitted"
+          + " model embeds; to train on them, read them with Spark's image source, or run ./spark-submit train --data"
+          + " parquet:<table>,image=" + features.name());
+    }
+    if (MagnetParamDefinitions.augmentation(this) != Augmentation.NONE && features.kind() != FeatureColumn.Kind.IMAGE) {
+      throw new IllegalArgumentException("augment " + getAugment() + " needs 8-bit images (an image struct column);"
+          + " column " + features.name() + " holds vectors");
+    }
     MlSchemas.checkLabel(schema, getLabelCol());
     MagnetParamDefinitions.magnetParams(this);
     checkNetworkFits(features);
@@ -94,7 +104,8 @@ public final class MagnetEstimator extends Estimator<MagnetModel> implements Mag
     FeatureColumn features = FeatureColumn.of(dataset.schema(), getFeaturesCol());
     InputShape declared = isDefined(inputShape()) ? MagnetParamDefinitions.shape(getInputShape()) : null;
     MagnetParams params = MagnetParamDefinitions.magnetParams(this);
-    SparkDataset train = TrainingFrame.of(dataset, features, getLabelCol(), declared);
+    SparkDataset train = TrainingFrame.of(dataset, features, getLabelCol(), declared)
+        .withAugmentation(MagnetParamDefinitions.augmentation(this));
     JavaSparkContext spark = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
     SparkMagnetTrainer.Outcome outcome = new SparkMagnetTrainer(spark, params,
         MagnetParamDefinitions.networkChoice(this).resolve(train.inputShape(), params.seed()), MagnetParamDefinitions.trainingOptions(this))
@@ -168,6 +179,11 @@ public final class MagnetEstimator extends Estimator<MagnetModel> implements Mag
 
   public MagnetEstimator setNetwork(String value) {
     return (MagnetEstimator) set(network(), value);
+  }
+
+  /** none, flip or crop-flip: the augmentation of training batches (image columns only). */
+  public MagnetEstimator setAugment(String value) {
+    return (MagnetEstimator) set(augment(), value);
   }
 
   public MagnetEstimator setEmbeddingDim(int value) {

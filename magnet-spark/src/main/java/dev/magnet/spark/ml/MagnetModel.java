@@ -42,7 +42,9 @@ import scala.Option;
  * {@code Vector}, so that Spark's own stages — KMeans, LSH, PCA — can take it), the class the
  * paper's L-nearest-cluster rule predicts (a double, as Spark's classifiers give it), the class
  * probabilities (a {@code Vector} over the classes) and the nearest cluster of the index (an int,
- * a row of {@link #clusterCenters()}). An empty output column name leaves that column out.
+ * a row of {@link #clusterCenters()}). An empty output column name leaves that column out. Images
+ * (Spark's image structs, or the bytes of encoded files) are made inputs with the model's
+ * preprocessing, as {@code embed} and {@code evaluate} make its files.
  *
  * <p>Rows are embedded per partition in batches of {@value NetworkFactory#DEFAULT_EMBED_BATCH} by the
  * one batch routine ({@link BatchEmbedder}): the network, the centroids and σ² are broadcast once
@@ -117,14 +119,15 @@ public final class MagnetModel extends Model<MagnetModel> implements MagnetStage
   /** Checks the features column against the network's input and adds the output columns. */
   @Override
   public StructType transformSchema(StructType schema) {
-    FeatureColumn.of(schema, getFeaturesCol()).shaped(artifact.networkSpec().input());
+    FeatureColumn.of(schema, getFeaturesCol()).shaped(artifact.networkSpec().input(), artifact.preprocessing());
     return MlSchemas.withOutputs(schema, this);
   }
 
   @Override
   public Dataset<Row> transform(Dataset<?> dataset) {
     StructType out = transformSchema(dataset.schema(), true);
-    FeatureColumn features = FeatureColumn.of(dataset.schema(), getFeaturesCol()).shaped(artifact.networkSpec().input());
+    FeatureColumn features = FeatureColumn.of(dataset.schema(), getFeaturesCol()).shaped(artifact.networkSpec().input(),
+        artifact.preprocessing());
     ClusterIndex index = artifact.index();
     Broadcast<ExecutorModel> model = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext()).broadcast(
         ExecutorModel.classifying(new NetworkSnapshot(artifact.network(), 0), artifact.networkSpec().input(), index,

@@ -1,5 +1,6 @@
 package dev.magnet.spark.ml;
 
+import dev.magnet.core.data.ImagePreprocessing.Augmentation;
 import dev.magnet.core.nn.Architecture;
 import dev.magnet.core.nn.InputShape;
 import dev.magnet.core.nn.NetworkChoice;
@@ -54,6 +55,7 @@ public final class MagnetParamDefinitions implements Serializable {
   final LongParam seed;
   // The network (NetworkSpec).
   final Param<String> network;
+  final Param<String> augment;
   final IntParam embeddingDim;
   final IntArrayParam hiddenSizes;
   final DoubleParam learningRate;
@@ -99,6 +101,10 @@ public final class MagnetParamDefinitions implements Serializable {
     seed = new LongParam(owner, "seed", "seed of every random choice: weights, sampling, K-means");
     network = new Param<>(owner, "network", "the network body: " + String.join(", ", EnumSpelling.all(Architecture.class))
         + "; default: fmnist-cnn for images, mlp for vectors", rule((String v) -> enumValue(Architecture.class, "network", v)));
+    augment = new Param<>(owner, "augment", "augmentation of training batches of 8-bit images, seeded per example and"
+        + " epoch: " + String.join(", ", EnumSpelling.all(Augmentation.class)) + " (crop-flip: torchvision's"
+        + " random-resized crop, then a horizontal flip)", rule((String v) -> enumValue(Augmentation.class, "augment",
+            v)));
     embeddingDim = new IntParam(owner, "embeddingDim", "width of the embedding (>= 1)",
         rule((Integer v) -> SPEC.withEmbeddingDim(v)));
     hiddenSizes = new IntArrayParam(owner, "hiddenSizes", "widths of the ReLU dense layers before the embedding;"
@@ -112,8 +118,8 @@ public final class MagnetParamDefinitions implements Serializable {
         + " averagings (>= 1)", rule((Integer v) -> OPTIONS.withAveragingFrequency(v)));
     workers = new IntParam(owner, "workers", "data-parallel workers (>= 0; 0 = Spark's default parallelism)",
         rule((Integer v) -> OPTIONS.withWorkers(v)));
-    featuresCol = new Param<>(owner, "featuresCol", "features column: ML Vector, array<float>, array<double> or an"
-        + " image struct of Spark's image source", rule((String v) -> requireName("featuresCol", v)));
+    featuresCol = new Param<>(owner, "featuresCol", "features column: ML Vector, array<float>, array<double>, an"
+        + " image struct of Spark's image source, or (a fitted model's) the bytes of encoded images", rule((String v) -> requireName("featuresCol", v)));
     labelCol = new Param<>(owner, "labelCol", "label column: class ids 0..C-1 as integer, or as a double holding an"
         + " integer (StringIndexer's output)", rule((String v) -> requireName("labelCol", v)));
     embeddingCol = new Param<>(owner, "embeddingCol", "output column of the embedding (ML Vector); empty for none");
@@ -139,6 +145,7 @@ public final class MagnetParamDefinitions implements Serializable {
     owner.setDefault(tripletMargin, PARAMS.tripletMargin());
     owner.setDefault(kmeansIterations, PARAMS.kmeansIterations());
     owner.setDefault(seed, PARAMS.seed());
+    owner.setDefault(augment, EnumSpelling.of(Augmentation.NONE));
     owner.setDefault(embeddingDim, SPEC.embeddingDim());
     owner.setDefault(learningRate, SPEC.learningRate());
     owner.setDefault(averagingFrequency, OPTIONS.averagingFrequency());
@@ -219,6 +226,11 @@ public final class MagnetParamDefinitions implements Serializable {
         ? enumValue(Architecture.class, "network", stage.getNetwork()) : null, stage.getEmbeddingDim(),
         stage.getLearningRate(), stage.isDefined(stage.hiddenSizes())
         ? Arrays.stream(stage.getHiddenSizes()).boxed().toList() : null);
+  }
+
+  /** The stage's augmentation of training batches. */
+  static Augmentation augmentation(MagnetStageParams stage) {
+    return enumValue(Augmentation.class, "augment", stage.getAugment());
   }
 
   static TrainingOptions trainingOptions(MagnetStageParams stage) {

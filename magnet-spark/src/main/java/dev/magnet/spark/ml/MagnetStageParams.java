@@ -127,6 +127,14 @@ public interface MagnetStageParams extends Params {
     return getOrDefault(network());
   }
 
+  default Param<String> augment() {
+    return magnetParamDefinitions().augment;
+  }
+
+  default String getAugment() {
+    return getOrDefault(augment());
+  }
+
   default IntParam embeddingDim() {
     return magnetParamDefinitions().embeddingDim;
   }

@@ -1,6 +1,8 @@
 package dev.magnet.spark.report;
 
 import dev.magnet.core.eval.Evaluator;
+import dev.magnet.core.nn.InputShape;
+import dev.magnet.spark.data.ImageReport;
 import dev.magnet.spark.metrics.SparkEpochMetrics;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +13,17 @@ import java.util.TreeSet;
 /** The CLI's text output: one line per epoch while training, and tables of the results. */
 public final class TextSummary {
   private TextSummary() {}
+
+  /**
+   * What loading image files did, one line: "images:/data/train: 59990 of 60000 files decoded to
+   * 1x28x28 in 12.3 s (once, cached on the executors); 10 rejected (corrupt 4, empty 6)".
+   */
+  public static String imageLine(String source, ImageReport images, InputShape shape) {
+    return String.format(Locale.ROOT, "%s: %d of %d inputs decoded to %dx%dx%d in %.1f s (once, cached on the"
+        + " executors); %d rejected%s", source, images.decoded(), images.inputs(), shape.channels(), shape.height(),
+        shape.width(), images.decodeSeconds(), images.rejected(), images.rejected() == 0 ? ""
+            : " " + images.rejectedByReason().toString().replace('=', ' ').replace('{', '(').replace('}', ')'));
+  }
 
   /** One epoch as it finishes. */
   public static String epochLine(SparkEpochMetrics e) {

@@ -1,6 +1,8 @@
 package dev.magnet.spark.serde;
 
 import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.serializers.JavaSerializer;
+import dev.magnet.core.data.ImagePreprocessing;
 import org.apache.spark.serializer.KryoRegistrator;
 import org.nd4j.kryo.Nd4jRegistrator;
 import org.nd4j.linalg.factory.Nd4j;
@@ -14,11 +16,16 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code fmnist-cnn}. ND4J's serialiser writes and reads them one float at a time through a
  * {@code DataOutputStream}, which a profile of the fit phase (JFR, 20k images, local[2]) showed
  * on the driver's result threads and in every task.
+ *
+ * <p>Records that executors receive ({@link ImagePreprocessing}) go through Java serialisation,
+ * which builds a record with its constructor: Kryo's field serialiser cannot set a record's final
+ * fields on Java 17.
  */
 public final class MagnetKryoRegistrator implements KryoRegistrator {
   @Override
   public void registerClasses(Kryo kryo) {
     new Nd4jRegistrator().registerClasses(kryo);
     kryo.register(Nd4j.getBackend().getNDArrayClass(), new ArraySerializer());
+    kryo.register(ImagePreprocessing.class, new JavaSerializer());
   }
 }

@@ -3,6 +3,8 @@ package dev.magnet.spark.train;
 import dev.magnet.core.objective.LabelEncoding;
 import dev.magnet.core.sampling.NeighbourhoodSampler;
 import dev.magnet.spark.data.Example;
+import dev.magnet.spark.data.FeatureEncoding;
+import dev.magnet.spark.data.image.Augmenter;
 import dev.magnet.spark.executor.LossGuard;
 import dev.magnet.spark.executor.TaskFaults;
 import java.util.ArrayList;
@@ -29,8 +31,15 @@ import scala.Tuple2;
  * the examples by id, so only the sampled examples' raw bytes cross the shuffle, and each batch
  * is decoded into one {@code DataSet} of exactly S × draws rows, in slot order. The driver only
  * holds the plan, never the example ids.
+ *
+ * <p>Training augmentation ({@link Augmenter}) is applied there too, on the executors, to each
+ * row as its batch is decoded, seeded by the chunk's seed (run, epoch, chunk), the batch and the
+ * row: the same seed gives the same bits, and an example drawn twice gets two draws.
  */
 public final class BatchMaterialiser {
+  /** Mixed into the augmentation's seeds, so that they never repeat the member draws' seeds. */
+  private static final long AUGMENT_SALT = 0x6175676d656e74L;
+
   private BatchMaterialiser() {}
 
   /**
@@ -38,9 +47,11 @@ public final class BatchMaterialiser {
    * @param members (group, example id) for every example
    * @param plan group of every (batch, slot)
    * @param labels how the objective encodes a batch's labels
+   * @param augmenter what augments each row, or null for nothing
    */
   public static JavaRDD<DataSet> planned(JavaSparkContext spark, JavaPairRDD<Long, Example> examplesById,
-      JavaPairRDD<Integer, Long> members, int[][] plan, int draws, long seed, LabelEncoding labels, int numClasses, int partitions) {
+      JavaPairRDD<Integer, Long> members, int[][] plan, int draws, long seed, LabelEncoding labels, int numClasses,
+      int partitions, Augmenter augmenter) {
     int slots = plan[0].length;
     int rows = slots * draws;
     Map<Integer, List<Integer>> occurrences = new HashMap<>();
@@ -79,7 +90,7 @@ public final class BatchMaterialiser {
           return new Tuple2<>((int) (rowKey / rows), new Row((int) (rowKey % rows), t._2()._1()._2(), t._2()._2()));
         })
         .groupByKey(partitions)
-        .map(batch -> toDataSet(batch._1(), batch._2(), rows, labels, numClasses));
+        .map(batch -> toDataSet(batch._1(), batch._2(), rows, labels, numClasses, augmenter, seed));
     return batches.mapPartitions(TaskFaults::check);
   }
 
@@ -89,9 +100,10 @@ public final class BatchMaterialiser {
    *
    * @param numClasses width of the one-hot labels
    * @param batches how many batches to return (at most N / rows)
+   * @param augmenter what augments each row, or null for nothing
    */
   public static JavaRDD<DataSet> shuffled(JavaRDD<Example> examples, int rows, int batches, int numClasses,
-      long seed, int partitions) {
+      long seed, int partitions, Augmenter augmenter) {
     long keep = (long) batches * rows;
     return examples
         .mapToPair(e -> new Tuple2<>(Seeds.mix(seed, e.id()), e))
@@ -101,7 +113,7 @@ public final class BatchMaterialiser {
         .filter(t -> t._2() < keep)
         .mapToPair(t -> new Tuple2<>((int) (t._2() / rows), new Row((int) (t._2() % rows), -1, t._1())))
         .groupByKey(partitions)
-        .map(batch -> toDataSet(batch._1(), batch._2(), rows, LabelEncoding.ONE_HOT, numClasses))
+        .map(batch -> toDataSet(batch._1(), batch._2(), rows, LabelEncoding.ONE_HOT, numClasses, augmenter, seed))
         .mapPartitions(TaskFaults::check);
   }
 
@@ -132,15 +144,25 @@ public final class BatchMaterialiser {
     return ordered;
   }
 
-  private static INDArray features(Row[] ordered) {
+  private static INDArray features(Row[] ordered, int batch, Augmenter augmenter, long seed) {
     List<Example> examples = new ArrayList<>(ordered.length);
-    for (Row row : ordered) {
-      examples.add(row.example);
+    for (int i = 0; i < ordered.length; i++) {
+      Example e = ordered[i].example;
+      if (augmenter != null) {
+        if (e.encoding() != FeatureEncoding.UINT8) {
+          throw new IllegalArgumentException("augmentation needs 8-bit images; example " + e.id() + " is "
+              + e.encoding());
+        }
+        byte[] augmented = augmenter.apply(e.features(), new SplittableRandom(Seeds.mix(seed, AUGMENT_SALT, batch, i)));
+        e = new Example(e.id(), e.label(), e.fineLabel(), FeatureEncoding.UINT8, augmented);
+      }
+      examples.add(e);
     }
     return Example.matrix(examples);
   }
 
-  static DataSet toDataSet(int batch, Iterable<Row> rows, int count, LabelEncoding labels, int numClasses) {
+  static DataSet toDataSet(int batch, Iterable<Row> rows, int count, LabelEncoding labels, int numClasses,
+      Augmenter augmenter, long seed) {
     Row[] ordered = ordered(rows, count, batch);
     int[] groups = new int[count];
     int[] classes = new int[count];
@@ -148,7 +170,8 @@ public final class BatchMaterialiser {
       groups[i] = ordered[i].group;
       classes[i] = ordered[i].example.label();
     }
-    DataSet data = new DataSet(features(ordered), labels.encode(groups, classes, numClasses, DataType.FLOAT));
+    DataSet data = new DataSet(features(ordered, batch, augmenter, seed),
+        labels.encode(groups, classes, numClasses, DataType.FLOAT));
     LossGuard.tag(data, batch);
     return data;
   }

@@ -19,6 +19,7 @@ import dev.magnet.core.util.Stopwatch;
 import dev.magnet.spark.data.EmbeddedExample;
 import dev.magnet.spark.data.Example;
 import dev.magnet.spark.data.SparkDataset;
+import dev.magnet.spark.data.image.Augmenter;
 import dev.magnet.spark.executor.ExampleEmbeddings;
 import dev.magnet.spark.executor.LossGuard;
 import dev.magnet.spark.executor.NativeThreads;
@@ -120,6 +121,7 @@ public final class SparkMagnetTrainer {
   public Outcome fit(SparkDataset train, SparkDataset validation, Consumer<SparkEpochMetrics> listener) {
     int numClasses = train.numClasses();
     InputShape shape = train.inputShape();
+    Augmenter augmenter = Augmenter.of(train.preprocessing());
     int partitions = options.workers() > 0 ? options.workers() : spark.defaultParallelism();
     nativeThreads = NativeThreads.perTask(spark, partitions);
     NativeThreads.apply(nativeThreads);
@@ -179,7 +181,7 @@ public final class SparkMagnetTrainer {
         SparkIndexBuilder.Refresh refresh = null;
         if (objective.sampling() == BatchSampling.SHUFFLED) {
           planned = BatchMaterialiser.shuffled(examples, rowsPerBatch, (int) Math.min(batches, n / rowsPerBatch),
-              numClasses, chunkSeed, partitions);
+              numClasses, chunkSeed, partitions, augmenter);
         } else {
           JavaPairRDD<Integer, Long> members = byClass;
           if (objective.sampling() == BatchSampling.NEIGHBOURHOODS) {
@@ -200,7 +202,7 @@ public final class SparkMagnetTrainer {
           int[][] plan = planner.plan(batches, new SplittableRandom(chunkSeed));
           time.plan += Stopwatch.secondsSince(start);
           planned = BatchMaterialiser.planned(spark, byId, members, plan, planner.draws(), chunkSeed,
-              objective.labels(), numClasses, partitions);
+              objective.labels(), numClasses, partitions, augmenter);
         }
         long start = System.nanoTime();
         planned = planned.persist(StorageLevel.MEMORY_AND_DISK());
@@ -269,7 +271,7 @@ public final class SparkMagnetTrainer {
     byId.unpersist(false);
     byClass.unpersist(false);
     ModelArtifact model = new ModelArtifact(network, finalIndex, train.labelNames(), params, spec,
-        Provenance.now(train.description(), n, params.epochs()));
+        train.preprocessing(), Provenance.now(train.description(), n, params.epochs()));
     return new Outcome(model, history, firstEpoch);
   }
 

@@ -10,6 +10,10 @@ public final class TrainArgs {
   public static final String DATA = "--data";
   public static final String VALIDATION = "--validation";
   public static final String LIMIT = "--limit";
+  public static final String LABELS = "--labels";
+  public static final String IMAGE_SIZE = "--image-size";
+  public static final String CHANNELS = "--channels";
+  public static final String AUGMENT = "--augment";
   public static final String COARSE = "--coarse";
   public static final String LOSS = "--loss";
   public static final String NETWORK = "--network";

@@ -2,16 +2,22 @@ package dev.magnet.spark.train;
 
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.core.nn.NetworkSpec;
+import dev.magnet.core.objective.Objective;
+import dev.magnet.core.params.EnumSpelling;
+import dev.magnet.core.params.LossKind;
 import dev.magnet.core.params.MagnetParams;
 import dev.magnet.spark.data.DataSource;
 import dev.magnet.spark.data.Hierarchy;
+import dev.magnet.spark.data.ImageReport;
 import dev.magnet.spark.data.LoadReport;
 import dev.magnet.spark.data.SparkDataset;
 import dev.magnet.spark.data.SparkDatasets;
+import dev.magnet.spark.data.image.RejectedFile;
 import dev.magnet.spark.io.CheckpointStore;
 import dev.magnet.spark.io.HadoopModelDirectory;
 import dev.magnet.spark.io.MetricsJson;
 import dev.magnet.spark.io.PublishDirectory;
+import dev.magnet.spark.io.RejectsTable;
 import dev.magnet.spark.io.StagedOutput;
 import dev.magnet.spark.metrics.MetricGates;
 import dev.magnet.spark.metrics.PeakMemory;
@@ -25,6 +31,7 @@ import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,14 +44,17 @@ import org.apache.spark.sql.SparkSession;
 /**
  * The {@code train} job: loads the data (relabelled to coarse classes when asked), continues from
  * a model when asked, trains with {@link SparkMagnetTrainer}, saves the model directory atomically,
- * writes {@code metrics.json} (with the job's memory peaks and {@code train_examples}) and the HTML
- * report, prints a summary table, and either checks the metric gates or publishes the model
- * ({@link Publishing}).
+ * writes {@code metrics.json} (with the job's memory peaks and {@code train_examples}), the rejects
+ * table of image files ({@code <model>/rejects}) and the HTML report, prints a summary table, and
+ * either checks the metric gates or publishes the model ({@link Publishing}).
  *
  * <p>Failures are {@link JobException}s with the exit status of their kind: bad arguments (2),
  * unreadable data (3), training or saving failed (4), a gate not met (5, the model is saved).
  */
 public final class TrainJob {
+  /** The rejects table of a run on image files, in the model directory. */
+  public static final String REJECTS = "rejects";
+
   private final SparkSession session;
   private final PrintWriter out;
   private final PrintWriter err;
@@ -81,8 +91,11 @@ public final class TrainJob {
     checkResume(request.options(), conf);
     String modelDir = publishing == null ? request.output() : publishing.stagingPath();
     TrainingOptions options = publishing == null ? request.options() : publishing.trainingOptions();
-    Loaded sets = JobException.input(() -> load(request, rows, conf));
-    WarmStart warm = request.initFrom() == null ? null : warmStart(request, sets.train(), conf);
+    String resolved = request.initFrom() == null ? null
+        : JobException.input(() -> PublishDirectory.resolve(request.initFrom(), conf));
+    ModelArtifact base = resolved == null ? null : JobException.input(() -> HadoopModelDirectory.load(resolved, conf));
+    Loaded sets = JobException.input(() -> load(request, rows, conf, base));
+    WarmStart warm = base == null ? null : warmStart(request, resolved, base, sets.train());
     NetworkSpec network = warm != null ? warm.model().networkSpec()
         : JobException.argument(() -> request.network().resolve(sets.train().inputShape(), params.seed()));
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(session.sparkContext());
@@ -102,9 +115,14 @@ public final class TrainJob {
     }
     Map<String, Double> finalMetrics = outcome.epochs().isEmpty() ? Map.of()
         : outcome.epochs().get(outcome.epochs().size() - 1).validation();
+    String rejects = sets.trainImages() == null && sets.validationImages() == null ? null
+        : new org.apache.hadoop.fs.Path(modelDir, REJECTS).toString();
     try {
       HadoopModelDirectory.save(outcome.model(), modelDir, conf, request.overwrite());
-      MetricsJson.write(request.metricsPath(modelDir), conf, outcome.epochs(), summary(outcome, finalMetrics),
+      if (rejects != null) {
+        RejectsTable.write(session, sets.rejects(), rejects);
+      }
+      MetricsJson.write(request.metricsPath(modelDir), conf, outcome.epochs(), summary(outcome, finalMetrics, sets),
           PeakMemory.measure(session.sparkContext()));
     } catch (IOException e) {
       throw new JobException(ExitCodes.TRAINING_FAILED, "cannot save the results: " + JobException.describe(e), e);
@@ -115,6 +133,9 @@ public final class TrainJob {
       return publishing.publish(modelDir, finalMetrics, out);
     }
     out.println("model: " + request.output() + "  metrics: " + request.metricsPath(request.output()));
+    if (rejects != null) {
+      out.println("rejects: " + rejects + " (" + sets.rejects().size() + " inputs)");
+    }
     if (report != null) {
       out.println("report: " + report);
     }
@@ -151,9 +172,7 @@ public final class TrainJob {
   }
 
   /** The model of {@code --init-from} (a publish directory's latest version), mapped onto this run's labels. */
-  private WarmStart warmStart(TrainRequest request, SparkDataset train, Configuration conf) {
-    String resolved = JobException.input(() -> PublishDirectory.resolve(request.initFrom(), conf));
-    ModelArtifact base = JobException.input(() -> HadoopModelDirectory.load(resolved, conf));
+  private WarmStart warmStart(TrainRequest request, String resolved, ModelArtifact base, SparkDataset train) {
     WarmStart warm = JobException.argument(() -> WarmStart.of(base, resolved, train.labelNames(),
         request.params().loss(), train.inputShape()));
     out.println("initialised from " + resolved + (warm.added().isEmpty() ? "" : "; new classes (fresh clusters): "
@@ -165,12 +184,15 @@ public final class TrainJob {
     return warm;
   }
 
-  private static Map<String, Double> summary(SparkMagnetTrainer.Outcome outcome, Map<String, Double> finalMetrics) {
+  private static Map<String, Double> summary(SparkMagnetTrainer.Outcome outcome, Map<String, Double> finalMetrics,
+      Loaded sets) {
     Map<String, Double> summary = new LinkedHashMap<>(finalMetrics);
     summary.put("epochs", (double) outcome.epochs().size());
     summary.put("first_epoch_run", (double) outcome.firstEpochRun());
     summary.put("total_seconds", outcome.epochs().stream().mapToDouble(SparkEpochMetrics::totalSeconds).sum());
     summary.put("train_examples", (double) outcome.model().provenance().trainingExamples());
+    imageSummary(summary, "", sets.trainImages());
+    imageSummary(summary, "validation_", sets.validationImages());
     return summary;
   }
 
@@ -193,6 +215,45 @@ public final class TrainJob {
     }
   }
 
+  /**
+   * The image inputs of a data set in metrics.json: {@code image_files} read,
+   * {@code rejected_files} and {@code rejected_<reason>}, and {@code decode_seconds}, the one-off
+   * decode; prefixed for the validation set.
+   */
+  private static void imageSummary(Map<String, Double> summary, String prefix, ImageReport images) {
+    if (images == null) {
+      return;
+    }
+    summary.put(prefix + "image_files", (double) images.inputs());
+    summary.put(prefix + "rejected_files", (double) images.rejected());
+    images.rejectedByReason().forEach((reason, n) -> summary.put(prefix + "rejected_" + reason.replace('-', '_'),
+        (double) n));
+    summary.put(prefix + "decode_seconds", images.decodeSeconds());
+  }
+
+  /**
+   * Image classes are fixed by their folders (or labels) before any file is decoded; one left with
+   * fewer usable images than the loss's batches take of a class is bad input (exit 3), named.
+   *
+   * @param counts usable images by the class trained on (coarse classes when relabelled)
+   */
+  private static void checkClassSizes(Map<String, Long> counts, ImageReport images, MagnetParams params) {
+    int min = Objective.of(params).minExamplesPerClass();
+    List<String> small = new ArrayList<>();
+    counts.forEach((name, n) -> {
+      if (n < min) {
+        small.add(name + " (" + n + ")");
+      }
+    });
+    if (!small.isEmpty()) {
+      throw new JobException(ExitCodes.BAD_INPUT, "classes with fewer usable images than " + min + ", what "
+          + EnumSpelling.of(params.loss()) + " draws of a class" + (params.loss() == LossKind.MAGNET
+              ? " (one cluster's " + TrainArgs.D + ")" : "") + ": " + String.join(", ", small) + " in " + images.source()
+          + (images.rejected() == 0 ? "" : "; " + images.rejected() + " inputs were rejected " + images.rejectedByReason())
+          + "; add images, remove the class, or lower " + TrainArgs.D);
+    }
+  }
+
   private static void checkOutput(TrainRequest request, Configuration conf) {
     boolean exists = JobException.input(() -> HadoopModelDirectory.exists(request.output(), conf));
     if (exists && !request.overwrite()) {
@@ -208,46 +269,84 @@ public final class TrainJob {
     }
   }
 
-  /** The training set and the validation set (or null). */
-  private record Loaded(SparkDataset train, SparkDataset validation) {}
+  /**
+   * The training set and the validation set (or null), and what loading their image files did
+   * (null for other data).
+   */
+  private record Loaded(SparkDataset train, SparkDataset validation, ImageReport trainImages,
+      ImageReport validationImages) {
+    /** Every rejected input of both sets. */
+    List<RejectedFile> rejects() {
+      List<RejectedFile> all = new ArrayList<>();
+      for (ImageReport r : new ImageReport[] {trainImages, validationImages}) {
+        if (r != null) {
+          all.addAll(r.rejects());
+        }
+      }
+      return all;
+    }
+  }
 
-  /** The data sets, relabelled when a coarse map is given. */
-  private Loaded load(TrainRequest request, int rows, Configuration conf) throws IOException {
+  /**
+   * The data sets, relabelled when a coarse map is given; image files as the options say (or as
+   * the model to continue from takes them), held-out ones exactly as the training set's.
+   */
+  private Loaded load(TrainRequest request, int rows, Configuration conf, ModelArtifact base) throws IOException {
     DataSource data = request.data();
     DataSource validation = request.validation();
     long dataSeed = request.params().seed();
     SparkDataset train;
     SparkDataset held = null;
+    ImageReport trainImages = null;
+    ImageReport heldImages = null;
     if (validation != null && validation.kind() == DataSource.Kind.SYNTHETIC) {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(session.sparkContext());
       DataSource.Split split = DataSource.heldOut(data, validation, dataSeed);
       train = SparkDatasets.synthetic(jsc, DataSource.first(split.train(), rows));
       held = SparkDatasets.synthetic(jsc, DataSource.first(split.validation(), rows));
     } else {
-      train = reported(data.load(session, rows, dataSeed, null), data);
+      ImageOptions images = request.images();
+      LoadReport trainReport = data.load(session, rows, dataSeed, null,
+          images.training(base == null ? null : base.preprocessing(), data));
+      train = reported(trainReport, data);
+      trainImages = trainReport.images();
       if (validation != null) {
-        held = reported(validation.load(session, rows, dataSeed, train.labelNames()), validation);
+        LoadReport heldReport = validation.load(session, rows, dataSeed, train.labelNames(),
+            images.heldOut(train.preprocessing(), validation));
+        held = reported(heldReport, validation);
+        heldImages = heldReport.images();
       }
     }
+    train = train.withAugmentation(request.images().augmentation());
+    Map<String, Long> classCounts = trainImages == null ? null : trainImages.classCounts();
     if (request.coarse() != null) {
       Hierarchy hierarchy = Hierarchy.load(request.coarse(), conf);
       train = SparkDatasets.withCoarseLabels(train, hierarchy.map(), hierarchy.coarseNames());
+      if (classCounts != null) {
+        classCounts = hierarchy.coarseCounts(classCounts);
+      }
       if (held != null) {
         held = SparkDatasets.withCoarseLabels(held, hierarchy.map(), hierarchy.coarseNames());
       }
+    }
+    if (classCounts != null) {
+      checkClassSizes(classCounts, trainImages, request.params());
     }
     if (held != null && (held.numClasses() != train.numClasses() || !held.inputShape().equals(train.inputShape()))) {
       throw new IllegalArgumentException("validation data must have the training data's classes and shape; training="
           + train.numClasses() + " classes of " + train.inputShape() + ", validation=" + held.numClasses()
           + " classes of " + held.inputShape());
     }
-    return new Loaded(train, held);
+    return new Loaded(train, held, trainImages, heldImages);
   }
 
   private SparkDataset reported(LoadReport report, DataSource source) {
     if (report.skippedRows() > 0) {
       out.println("skipped " + report.skippedRows() + " unusable rows of " + source
           + " (null, non-finite or of another length)");
+    }
+    if (report.images() != null) {
+      out.println(TextSummary.imageLine(source.toString(), report.images(), report.dataset().inputShape()));
     }
     return report.dataset();
   }

@@ -1,5 +1,6 @@
 package dev.magnet.spark.train;
 
+import dev.magnet.core.data.ImagePreprocessing;
 import dev.magnet.core.eval.Metric;
 import dev.magnet.core.nn.NetworkChoice;
 import dev.magnet.core.params.EnumSpelling;
@@ -38,10 +39,11 @@ import org.apache.hadoop.fs.Path;
  * @param metricsPath where metrics.json goes, or null for the model directory's
  * @param minMetrics gates: the final validation metric NAME must be at least VALUE
  * @param report whether to write the HTML report into the model directory
+ * @param images how image files are sized, labelled and augmented
  */
 public record TrainRequest(DataSource data, DataSource validation, Integer limit, String coarse, MagnetParams params,
     NetworkChoice network, TrainingOptions options, String initFrom, String output, Publication publication,
-    boolean overwrite, String metricsPath, Map<String, Double> minMetrics, boolean report) {
+    boolean overwrite, String metricsPath, Map<String, Double> minMetrics, boolean report, ImageOptions images) {
   /** The held-out metric {@code --no-worse-than} compares when none is named: computed for every loss. */
   public static final String DEFAULT_COMPARE_METRIC = Metric.KNN1_ACCURACY.key();
 
@@ -67,12 +69,13 @@ public record TrainRequest(DataSource data, DataSource validation, Integer limit
     network = network == null ? NetworkChoice.defaults() : network;
     options = options == null ? TrainingOptions.defaults() : options;
     minMetrics = minMetrics == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(minMetrics));
+    images = images == null ? ImageOptions.defaults() : images;
   }
 
   /** A request with every default: train on {@code data}, write {@code output}, with a report. */
   public static TrainRequest of(DataSource data, String output) {
     return new TrainRequest(data, null, null, null, MagnetParams.defaults(), NetworkChoice.defaults(),
-        TrainingOptions.defaults(), null, output, null, false, null, Map.of(), true);
+        TrainingOptions.defaults(), null, output, null, false, null, Map.of(), true, ImageOptions.defaults());
   }
 
   /**
@@ -80,7 +83,7 @@ public record TrainRequest(DataSource data, DataSource validation, Integer limit
    * values: one destination, publishing options only with publishing, gates only with validation
    * data, a network only without a model to continue from, a limit only on data that has rows to
    * count, metric names the evaluator reports, a synthetic validation set held out of synthetic
-   * data.
+   * data; image options only with data that may be image files, augmentation only of 8-bit images.
    */
   public TrainRequest check() {
     if ((output == null) == (publication == null)) {
@@ -111,7 +114,29 @@ public record TrainRequest(DataSource data, DataSource validation, Integer limit
     if (validation != null && validation.kind() == DataSource.Kind.SYNTHETIC) {
       DataSource.checkHeldOut(data, validation);
     }
+    checkImages();
     return this;
+  }
+
+  private void checkImages() {
+    if ((images.size() != null || images.channels() != null) && !data.mayHoldImageFiles()) {
+      throw new IllegalArgumentException(TrainArgs.IMAGE_SIZE + " and " + TrainArgs.CHANNELS + " apply to image files"
+          + " (images:, or parquet: of encoded images); data=" + data);
+    }
+    if ((images.size() != null || images.channels() != null) && initFrom != null) {
+      throw new IllegalArgumentException(TrainArgs.IMAGE_SIZE + " and " + TrainArgs.CHANNELS + " come from the "
+          + TrainArgs.INIT_FROM + " model; leave them out");
+    }
+    if (images.labels() != null && data.kind() != DataSource.Kind.IMAGES
+        && (validation == null || validation.kind() != DataSource.Kind.IMAGES)) {
+      throw new IllegalArgumentException(TrainArgs.LABELS + " names the classes of image folders (images:); data="
+          + data + (validation == null ? "" : ", validation=" + validation));
+    }
+    if (images.augmentation() != ImagePreprocessing.Augmentation.NONE && (data.kind() == DataSource.Kind.SYNTHETIC
+        || data.kind() == DataSource.Kind.PARQUET && !data.mayHoldImageFiles())) {
+      throw new IllegalArgumentException(TrainArgs.AUGMENT + " needs 8-bit images (image files, IDX, Fashion-MNIST);"
+          + " data=" + data);
+    }
   }
 
   /** The gates of {@code minMetrics}. */
@@ -148,43 +173,48 @@ public record TrainRequest(DataSource data, DataSource validation, Integer limit
 
   public TrainRequest withData(DataSource value, DataSource held) {
     return new TrainRequest(value, held, limit, coarse, params, network, options, initFrom, output, publication,
-        overwrite, metricsPath, minMetrics, report);
+        overwrite, metricsPath, minMetrics, report, images);
   }
 
   public TrainRequest withLimit(Integer value) {
     return new TrainRequest(data, validation, value, coarse, params, network, options, initFrom, output, publication,
-        overwrite, metricsPath, minMetrics, report);
+        overwrite, metricsPath, minMetrics, report, images);
   }
 
   public TrainRequest withCoarse(String value) {
     return new TrainRequest(data, validation, limit, value, params, network, options, initFrom, output, publication,
-        overwrite, metricsPath, minMetrics, report);
+        overwrite, metricsPath, minMetrics, report, images);
   }
 
   public TrainRequest withParams(MagnetParams value) {
     return new TrainRequest(data, validation, limit, coarse, value, network, options, initFrom, output, publication,
-        overwrite, metricsPath, minMetrics, report);
+        overwrite, metricsPath, minMetrics, report, images);
   }
 
   public TrainRequest withNetwork(NetworkChoice value) {
     return new TrainRequest(data, validation, limit, coarse, params, value, options, initFrom, output, publication,
-        overwrite, metricsPath, minMetrics, report);
+        overwrite, metricsPath, minMetrics, report, images);
   }
 
   public TrainRequest withOptions(TrainingOptions value) {
     return new TrainRequest(data, validation, limit, coarse, params, network, value, initFrom, output, publication,
-        overwrite, metricsPath, minMetrics, report);
+        overwrite, metricsPath, minMetrics, report, images);
   }
 
   /** Writes the model to {@code dir}, replacing an existing one when {@code replace}. */
   public TrainRequest withOutput(String dir, boolean replace) {
     return new TrainRequest(data, validation, limit, coarse, params, network, options, initFrom, dir, null, replace,
-        metricsPath, minMetrics, report);
+        metricsPath, minMetrics, report, images);
   }
 
   public TrainRequest withReport(boolean value) {
     return new TrainRequest(data, validation, limit, coarse, params, network, options, initFrom, output, publication,
-        overwrite, metricsPath, minMetrics, value);
+        overwrite, metricsPath, minMetrics, value, images);
+  }
+
+  public TrainRequest withImages(ImageOptions value) {
+    return new TrainRequest(data, validation, limit, coarse, params, network, options, initFrom, output, publication,
+        overwrite, metricsPath, minMetrics, report, value);
   }
 
   /**
@@ -203,6 +233,11 @@ public record TrainRequest(DataSource data, DataSource validation, Integer limit
     args.option(TrainArgs.EPOCHS, params.epochs());
     args.option(TrainArgs.SEED, params.seed());
     args.option(TrainArgs.LIMIT, limit);
+    args.option(TrainArgs.LABELS, images.labels());
+    args.option(TrainArgs.IMAGE_SIZE, images.size());
+    args.option(TrainArgs.CHANNELS, images.channels());
+    args.changed(TrainArgs.AUGMENT, EnumSpelling.of(images.augmentation()),
+        EnumSpelling.of(ImagePreprocessing.Augmentation.NONE));
     args.changed(TrainArgs.K, params.clustersPerClass(), d.clustersPerClass());
     args.changed(TrainArgs.M, params.clustersPerBatch(), d.clustersPerBatch());
     args.changed(TrainArgs.D, params.examplesPerCluster(), d.examplesPerCluster());

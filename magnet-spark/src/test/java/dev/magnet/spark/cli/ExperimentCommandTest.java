@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.magnet.core.data.IdxWriter;
 import dev.magnet.core.data.LabelledDataset;
 import dev.magnet.core.data.SyntheticData;
 import dev.magnet.spark.SparkTestSession;
@@ -41,8 +42,17 @@ class ExperimentCommandTest {
     // 3 classes x 2 sub-classes x 48 images: 6 fine labels; 240 to train (5 batches of 48), 48 to test.
     LabelledDataset all = SyntheticData.images(3, 2, 48, 28, 11);
     Path data = Files.createDirectories(tmp.resolve("data"));
-    trainData = DemoCommand.writeIdx(data, "train", all.subset(IntStream.range(0, 240).toArray()));
-    testData = DemoCommand.writeIdx(data, "test", all.subset(IntStream.range(240, all.size()).toArray()));
+    trainData = writeIdx(data, "train", all.subset(IntStream.range(0, 240).toArray()));
+    testData = writeIdx(data, "test", all.subset(IntStream.range(240, all.size()).toArray()));
+  }
+
+  /** Writes images and sub-class labels as IDX; returns the CLI's spelling of the pair. */
+  static String writeIdx(Path data, String name, LabelledDataset set) throws IOException {
+    Path imagesFile = data.resolve(name + "-images.idx");
+    Path labelsFile = data.resolve(name + "-labels.idx");
+    IdxWriter.writeImages(imagesFile, set.features(), IdxWriter.Compression.NONE);
+    IdxWriter.writeLabels(labelsFile, set.fineLabels(), IdxWriter.Compression.NONE);
+    return "idx:" + imagesFile + "," + labelsFile;
   }
 
   @AfterAll

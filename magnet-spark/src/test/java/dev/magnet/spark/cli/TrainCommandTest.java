@@ -1,5 +1,9 @@
 package dev.magnet.spark.cli;
 
+import dev.magnet.spark.embed.EmbedArgs;
+import dev.magnet.spark.embed.EmbedRequest;
+import dev.magnet.spark.evaluate.EvaluateArgs;
+import dev.magnet.spark.evaluate.EvaluateRequest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -106,7 +110,12 @@ class TrainCommandTest {
             "/tmp/m.json", "--min-metric", "knn1_accuracy=0.8", "--no-report").request().check(),
         parse("--data", "synthetic:classes=4", "--validation", "synthetic:per=3", "--publish-to", "/p", "--run-id",
             "day-1", "--no-worse-than", "latest:0.005", "--compare-metric", "nmi", "--init-from", "/p")
-            .request().check());
+            .request().check(),
+        parse("--data", "images:hdfs:///photos/train", "--validation", "images:/photos/held-out", "--labels",
+            "/photos/labels.csv", "--image-size", "96x128", "--channels", "3", "--augment", "crop-flip", "--network",
+            "resnet-small", "--output", "/m").request().check(),
+        parse("--data", "parquet:/t,image=jpeg,label=species", "--image-size", "64", "--augment", "flip", "--output",
+            "/m").request().check());
     for (TrainRequest request : requests) {
       List<String> args = request.toArgs();
       assertEquals(TrainArgs.COMMAND, args.get(0));
@@ -115,12 +124,41 @@ class TrainCommandTest {
     }
   }
 
+  /** The evaluate and embed requests spell themselves as command lines that parse back to them. */
+  @Test
+  void evaluateAndEmbedRequestsParseBackToThemselves() {
+    EvaluateCommand evaluate = new EvaluateCommand();
+    new CommandLine(evaluate).parseArgs("--model", "/m", "--data", "images:/test", "--train-data", "images:/train",
+        "--labels", "/l.csv", "--limit", "40", "--json", "/e.json", "--min-metric", "nmi=0.5");
+    EvaluateRequest e = evaluate.request();
+    List<String> eArgs = e.toArgs();
+    assertEquals(EvaluateArgs.COMMAND, eArgs.get(0));
+    EvaluateCommand again = new EvaluateCommand();
+    new CommandLine(again).parseArgs(eArgs.subList(1, eArgs.size()).toArray(String[]::new));
+    assertEquals(e, again.request());
+
+    for (String[] line : List.of(new String[] {"--model", "/m", "--input", "images:/corpus", "--output", "/e"},
+        new String[] {"--model", "/m", "--input", "parquet:/t,image=content", "--output", "/e", "--rejects", "/r",
+            "--batch-size", "64", "--overwrite"},
+        new String[] {"--model", "/m", "--input", "images:/corpus", "--output", "/e", "--incremental"})) {
+      EmbedCommand embed = new EmbedCommand();
+      new CommandLine(embed).parseArgs(line);
+      EmbedRequest request = embed.request().check();
+      List<String> args = request.toArgs();
+      assertEquals(EmbedArgs.COMMAND, args.get(0));
+      EmbedCommand parsed = new EmbedCommand();
+      new CommandLine(parsed).parseArgs(args.subList(1, args.size()).toArray(String[]::new));
+      assertEquals(request, parsed.request(), args.toString());
+    }
+  }
+
   @Test
   void cliSpellingsAreExactlyThese() {
     assertEquals(List.of("magnet", "softmax", "triplet"), spellings(new EnumOption.Loss()));
     assertEquals(List.of("fmnist-cnn", "mlp", "resnet-small"), spellings(new EnumOption.Network()));
     Set<String> train = new TreeSet<>(new CommandLine(new TrainCommand()).getCommandSpec().optionsMap().keySet());
-    assertEquals(new TreeSet<>(Set.of("--data", "--validation", "--limit", "--coarse", "--loss", "--network", "--epochs",
+    assertEquals(new TreeSet<>(Set.of("--data", "--validation", "--limit", "--labels", "--image-size", "--channels",
+        "--augment", "--coarse", "--loss", "--network", "--epochs",
         "-K", "--clusters-per-class", "-M", "--clusters-per-batch", "-D", "--examples-per-cluster", "--alpha", "-L",
         "--nearest-clusters", "--refresh-every", "--batches-per-epoch", "--triplet-margin", "--kmeans-iterations",
         "--embedding-dim", "--hidden-sizes", "--learning-rate", "--seed",
@@ -128,8 +166,9 @@ class TrainCommandTest {
         "--run-id", "--no-worse-than", "--compare-metric", "--overwrite", "--master",
         "--metrics", "--min-metric", "--no-report", "-h", "--help", "-V", "--version")), train);
     Set<String> evaluate = new TreeSet<>(new CommandLine(new EvaluateCommand()).getCommandSpec().optionsMap().keySet());
-    assertEquals(new TreeSet<>(Set.of("--model", "--data", "--train-data", "--fine-labels-from", "--limit", "--json",
-        "--report", "--min-metric", "--driver-budget", "--master", "-h", "--help", "-V", "--version")), evaluate);
+    assertEquals(new TreeSet<>(Set.of("--model", "--data", "--train-data", "--fine-labels-from", "--limit", "--labels",
+        "--json", "--report", "--min-metric", "--driver-budget", "--master", "-h", "--help", "-V", "--version")),
+        evaluate);
     Set<String> bench = new TreeSet<>(new CommandLine(new BenchCommand()).getCommandSpec().optionsMap().keySet());
     assertEquals(new TreeSet<>(Set.of("--data", "--validation", "--limit", "--epochs", "--cores", "--target-accuracy",
         "--max-epochs", "--output", "--overwrite", "--peer", "--python", "--train-arg", "--skip-peer", "--skip-scaling",
@@ -137,8 +176,8 @@ class TrainCommandTest {
         bench);
     Set<String> corpus = new TreeSet<>(new CommandLine(new GenerateCorpusCommand()).getCommandSpec().optionsMap()
         .keySet());
-    assertEquals(new TreeSet<>(Set.of("--output", "--format", "--count", "--damaged", "--fashion-mnist", "-h", "--help",
-        "-V", "--version")), corpus);
+    assertEquals(new TreeSet<>(Set.of("--output", "--format", "--count", "--damaged", "--fashion-mnist", "--split", "-h",
+        "--help", "-V", "--version")), corpus);
     assertEquals(List.of("png28", "jpeg96"), spellings(new GenerateCorpusCommand.FormatOption()));
     assertEquals(Set.of("train", "evaluate", "embed", "demo", "bench", "experiment", "generate-corpus", "neighbours"), MagnetCli.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter())).getSubcommands().keySet());
   }
@@ -191,7 +230,7 @@ class TrainCommandTest {
         "train", "--data", "fashion-mnist", "--output", "o", "--resume");
     assertBadArgument("--limit must be positive; limit=0", "train", "--data", "fashion-mnist", "--output", "o",
         "--limit", "0");
-    assertBadArgument("--limit applies to IDX, Fashion-MNIST and synthetic data; data=parquet:t.parquet",
+    assertBadArgument("--limit applies to IDX, Fashion-MNIST, synthetic data and image folders; data=parquet:t.parquet",
         "train", "--data", "parquet:t.parquet", "--output", "o", "--limit", "10");
     assertBadArgument("--min-metric name must be one of", "train", "--data", "fashion-mnist", "--output", "o",
         "--validation", "fashion-mnist-test", "--min-metric", "knn_accuracy=0.5");

@@ -71,7 +71,7 @@ class DistributedEvaluationTest {
     StringWriter out = new StringWriter();
     assertEquals(0, new EvaluationJob(spark, new PrintWriter(out, true)).run(new EvaluateRequest(model,
         DataSource.parse("parquet:" + test), DataSource.parse("parquet:" + train), null, null, json, null, Map.of(),
-        budget)), out.toString());
+        budget, null)), out.toString());
     assertEquals(budget == 0, out.toString().contains("on the executors"), out.toString());
     return JobExceptionFree.summary(json);
   }

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.magnet.core.data.ImagePreprocessing;
 import dev.magnet.core.nn.InputShape;
+import dev.magnet.spark.data.image.ImageDecoder;
 import java.util.List;
 import org.apache.spark.ml.image.ImageSchema;
 import org.apache.spark.sql.RowFactory;
@@ -34,12 +36,21 @@ class FeatureColumnTest {
   }
 
   @Test
-  void anImageOfAnotherShapeIsRefusedNamingIt() {
-    var image = RowFactory.create("file:/big.png", 2, 2, 1, 0, new byte[4]);
+  void anImageOfAnotherSizeIsResizedAsItsFileWouldBe() {
+    byte[] data = {0, 60, (byte) 120, (byte) 180};
+    var image = RowFactory.create("file:/small.png", 2, 2, 1, 0, data);
     FeatureColumn column = FeatureColumn.of(SCHEMA, "image").shaped(InputShape.image(1, 3, 3));
+    assertArrayEquals(ImageDecoder.fromInterleaved(data, 2, 2, 1, ImagePreprocessing.of(1, 3, 3)).pixels(),
+        column.imageBytes(image));
+  }
+
+  @Test
+  void withoutAPreprocessingAnImageOfAnotherShapeIsRefusedNamingIt() {
+    var image = RowFactory.create("file:/big.png", 2, 2, 3, 16, new byte[12]);
+    FeatureColumn column = FeatureColumn.of(SCHEMA, "image").shaped(InputShape.image(4, 3, 3));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> column.imageBytes(image));
-    assertEquals("Column image must hold images of " + InputShape.image(1, 3, 3) + "; image file:/big.png has"
-        + " channels=1 height=2 width=2", e.getMessage());
+    assertEquals("Column image must hold images of " + InputShape.image(4, 3, 3) + "; image file:/big.png has"
+        + " channels=3 height=2 width=2", e.getMessage());
     assertEquals(List.of("origin", "height", "width", "nChannels", "mode", "data"),
         List.of(ImageSchema.columnSchema().fieldNames()));
   }

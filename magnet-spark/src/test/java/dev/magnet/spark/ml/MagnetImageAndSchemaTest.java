@@ -1,5 +1,6 @@
 package dev.magnet.spark.ml;
 
+import dev.magnet.core.data.ImagePreprocessing;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.regexp_extract;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -101,8 +102,10 @@ class MagnetImageAndSchemaTest {
         .withColumn("label", regexp_extract(col("image.origin"), "/class([0-9]+)/", 1).cast("int"));
     MagnetModel model = new MagnetEstimator().setFeaturesCol("image").setHiddenSizes(new int[] {16})
         .setEmbeddingDim(8).setClustersPerClass(2).setClustersPerBatch(3).setExamplesPerCluster(4).setEpochs(1)
-        .fit(images);
+        .setAugment("flip").fit(images);
     assertEquals(InputShape.image(3, SIZE, SIZE), model.artifact().networkSpec().input(), "shape inferred");
+    assertEquals(ImagePreprocessing.of(3, SIZE, SIZE).withAugmentation(ImagePreprocessing.Augmentation.FLIP),
+        model.artifact().preprocessing(), "the model records how its images were made inputs and augmented");
     assertEquals(Architecture.FMNIST_CNN, model.artifact().networkSpec().architecture(), "the CLI's default for images");
     List<Row> rows = model.transform(images).select("image.origin", "embedding", "prediction", "cluster").collectAsList();
     assertEquals(32, rows.size());
@@ -137,7 +140,13 @@ class MagnetImageAndSchemaTest {
 
     StructType text = new StructType().add("features", DataTypes.StringType).add("label", DataTypes.IntegerType);
     assertTrue(fitFails(new MagnetEstimator(), noJobAllowed(text)).getMessage().startsWith(
-        "Column features must be of type vector, array<float>, array<double> or struct<"));
+        "Column features must be of type vector, array<float>, array<double>, struct<"));
+    StructType encoded = new StructType().add("features", DataTypes.BinaryType).add("label", DataTypes.IntegerType);
+    assertTrue(fitFails(new MagnetEstimator(), noJobAllowed(encoded)).getMessage().startsWith(
+        "Column features holds encoded image files, which a fitted model embeds"));
+    assertEquals("augment flip needs 8-bit images (an image struct column); column features holds vectors",
+        fitFails(new MagnetEstimator().setAugment("flip"), noJobAllowed(new StructType()
+            .add("features", SQLDataTypes.VectorType()).add("label", DataTypes.IntegerType))).getMessage());
 
     StructType noLabel = new StructType().add("features", SQLDataTypes.VectorType()).add("y", DataTypes.IntegerType);
     assertEquals("Column label does not exist. Available: features, y.",

@@ -44,6 +44,7 @@ class MagnetStageParamsTest {
         bad(e -> e.setTripletMargin(Double.POSITIVE_INFINITY), "tripletMargin", "tripletMargin=Infinity"),
         bad(e -> e.setKmeansIterations(0), "kmeansIterations", "kmeansIterations=0"),
         bad(e -> e.setNetwork("vgg"), "network", "network must be one of fmnist-cnn, mlp, resnet-small; network=vgg"),
+        bad(e -> e.setAugment("rotate"), "augment", "augment must be one of none, flip, crop-flip; augment=rotate"),
         bad(e -> e.setEmbeddingDim(0), "embeddingDim", "embeddingDim=0"),
         bad(e -> e.setHiddenSizes(new int[] {32, 0}), "hiddenSizes", "hiddenSizes=[32, 0]"),
         bad(e -> e.setLearningRate(0), "learningRate", "learningRate=0.0"),

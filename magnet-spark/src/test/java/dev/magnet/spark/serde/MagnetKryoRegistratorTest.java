@@ -1,5 +1,6 @@
 package dev.magnet.spark.serde;
 
+import dev.magnet.core.data.ImagePreprocessing;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -78,6 +79,15 @@ class MagnetKryoRegistratorTest {
     ByteBuffer bytes = KRYO.serialize(array, ClassTag$.MODULE$.apply(Object.class));
     Object back = KRYO.deserialize(bytes, ClassTag$.MODULE$.apply(Object.class));
     return (INDArray) back;
+  }
+
+  @Test
+  void recordsExecutorsReceiveRoundTripThroughTheirConstructor() {
+    ImagePreprocessing preprocessing = ImagePreprocessing.of(3, 64, 48)
+        .withAugmentation(ImagePreprocessing.Augmentation.CROP_FLIP);
+    Object back = KRYO.deserialize(KRYO.serialize(preprocessing, scala.reflect.ClassTag$.MODULE$.Any()),
+        scala.reflect.ClassTag$.MODULE$.Any());
+    assertEquals(preprocessing, back);
   }
 
   /** The serialiser's tag: the first byte it writes. */

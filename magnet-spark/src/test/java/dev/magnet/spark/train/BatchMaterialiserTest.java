@@ -52,7 +52,7 @@ class BatchMaterialiserTest {
     int[][] plan = {{5, 0, 2}, {1, 3, 4}, {5, 4, 0}, {0, 5, 3}};
     int d = 4;
     List<DataSet> batches = BatchMaterialiser.planned(spark, byId, spark.parallelizePairs(members, 2), plan, d, 7,
-        LabelEncoding.CLUSTER_AND_CLASS, 6, 3).collect();
+        LabelEncoding.CLUSTER_AND_CLASS, 6, 3, null).collect();
     assertEquals(plan.length, batches.size());
     Set<List<Integer>> seenPlans = new HashSet<>();
     for (DataSet batch : batches) {
@@ -84,7 +84,7 @@ class BatchMaterialiserTest {
     assertEquals(expected, seenPlans);
     // Reproducible: the same seed draws the same members.
     List<DataSet> again = BatchMaterialiser.planned(spark, byId, spark.parallelizePairs(members, 3), plan, d, 7,
-        LabelEncoding.CLUSTER_AND_CLASS, 6, 2).collect();
+        LabelEncoding.CLUSTER_AND_CLASS, 6, 2, null).collect();
     Set<String> first = new HashSet<>();
     Set<String> second = new HashSet<>();
     batches.forEach(b -> first.add(b.getFeatures().toString()));
@@ -98,7 +98,7 @@ class BatchMaterialiserTest {
     for (long id = 0; id < 50; id++) {
       examples.add(Example.ofFloats(id, (int) (id % 3), -1, new float[] {id}));
     }
-    List<DataSet> batches = BatchMaterialiser.shuffled(spark.parallelize(examples, 3), 8, 6, 3, 1, 2).collect();
+    List<DataSet> batches = BatchMaterialiser.shuffled(spark.parallelize(examples, 3), 8, 6, 3, 1, 2, null).collect();
     assertEquals(6, batches.size());
     Set<Float> seen = new HashSet<>();
     for (DataSet batch : batches) {
@@ -109,6 +109,36 @@ class BatchMaterialiserTest {
         assertTrue(seen.add(ids[i]), "example " + ids[i] + " twice");
         assertEquals(1f, labels[i][(int) ids[i] % 3]);
       }
+    }
+  }
+
+  /** Augmentation is applied where each batch is built: seeded, so the same seed gives the same bits. */
+  @Test
+  void augmentedBatchesAreSeededAndDifferFromThePlainOnes() {
+    List<Example> examples = new ArrayList<>();
+    java.util.SplittableRandom random = new java.util.SplittableRandom(2);
+    for (long id = 0; id < 48; id++) {
+      byte[] pixels = new byte[8 * 8];
+      random.nextBytes(pixels);
+      examples.add(new Example(id, (int) (id % 3), -1, dev.magnet.spark.data.FeatureEncoding.UINT8, pixels));
+    }
+    dev.magnet.spark.data.image.Augmenter augmenter = dev.magnet.spark.data.image.Augmenter.of(
+        dev.magnet.core.data.ImagePreprocessing.of(1, 8, 8)
+            .withAugmentation(dev.magnet.core.data.ImagePreprocessing.Augmentation.CROP_FLIP));
+    List<DataSet> plain = BatchMaterialiser.shuffled(spark.parallelize(examples, 3), 8, 6, 3, 5, 2, null).collect();
+    List<DataSet> a = BatchMaterialiser.shuffled(spark.parallelize(examples, 3), 8, 6, 3, 5, 2, augmenter).collect();
+    List<DataSet> b = BatchMaterialiser.shuffled(spark.parallelize(examples, 2), 8, 6, 3, 5, 3, augmenter).collect();
+    Set<String> plainFeatures = new HashSet<>();
+    Set<String> first = new HashSet<>();
+    Set<String> second = new HashSet<>();
+    plain.forEach(d -> plainFeatures.add(d.getFeatures().toString()));
+    a.forEach(d -> first.add(d.getFeatures().toString()));
+    b.forEach(d -> second.add(d.getFeatures().toString()));
+    assertEquals(first, second, "the same seed augments alike, however the data is partitioned");
+    assertTrue(java.util.Collections.disjoint(plainFeatures, first), "augmented batches differ from the plain ones");
+    assertEquals(plain.size(), a.size());
+    for (DataSet batch : a) {
+      assertEquals(64, batch.getFeatures().columns());
     }
   }
 }

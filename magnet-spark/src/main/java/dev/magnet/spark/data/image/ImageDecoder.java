@@ -1,5 +1,6 @@
 package dev.magnet.spark.data.image;
 
+import dev.magnet.core.data.ImagePreprocessing;
 import dev.magnet.core.nn.InputShape;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
@@ -26,9 +27,12 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Decodes an image file's bytes into the unsigned-byte pixels a model takes ({@link DecodedImage}):
- * channel planes of the model's {@link InputShape}, each value the 8-bit intensity that training
- * scales by 1/255, exactly as IDX pixels. A grey PNG of an IDX image decodes to that image's bytes.
- * The one decoder of the project: {@code embed} and training from image files both call it.
+ * channel planes of the model's input, as its {@link ImagePreprocessing} says, each value the 8-bit
+ * intensity that training scales by 1/255, exactly as IDX pixels. A grey PNG of an IDX image
+ * decodes to that image's bytes. The one decoder of the project: {@code embed}, training and
+ * evaluation from image files and tables of encoded images, and the Spark ML model all call it;
+ * pixels already decoded (Spark's {@code image} source) go through the same conversion and resize
+ * ({@link #fromInterleaved}).
  *
  * <ul>
  *   <li>Formats: PNG, JPEG, GIF and BMP, recognised from their first bytes (not the file name) and
@@ -158,21 +162,25 @@ public final class ImageDecoder {
   }
 
   /**
-   * Checks that images can be converted to {@code shape}.
+   * The preprocessing of a model that takes images: its own.
    *
-   * @throws IllegalArgumentException unless it is an image shape of 1 or 3 channels
+   * @param preprocessing the model's, or null when it records none (a model of vectors)
+   * @param input the model's input, named in the error
+   * @throws IllegalArgumentException when the model takes no images (vectors, or images of other
+   *     than 1 or 3 channels)
    */
-  public static void checkShape(InputShape shape) {
-    Objects.requireNonNull(shape, "shape");
-    if (shape.kind() != InputShape.Kind.IMAGE || (shape.channels() != 1 && shape.channels() != 3)) {
+  public static ImagePreprocessing checkModel(ImagePreprocessing preprocessing, InputShape input) {
+    if (preprocessing == null) {
       throw new IllegalArgumentException("images need a model of image inputs with 1 or 3 channels; model input="
-          + shape);
+          + input);
     }
+    return preprocessing;
   }
 
-  /** Decodes {@code bytes} into pixels of {@code shape}; see the class comment. */
-  public static DecodeResult decode(byte[] bytes, InputShape shape) {
-    checkShape(shape);
+  /** Decodes {@code bytes} into pixels of the shape {@code preprocessing} gives; see the class comment. */
+  public static DecodeResult decode(byte[] bytes, ImagePreprocessing preprocessing) {
+    Objects.requireNonNull(preprocessing, "preprocessing");
+    InputShape shape = preprocessing.shape();
     if (bytes == null || bytes.length == 0) {
       return new DecodeResult.Rejected(RejectReason.EMPTY, "the file is empty");
     }
@@ -184,6 +192,117 @@ public final class ImageDecoder {
       return f.rejected;
     }
     return new DecodedImage(shape.channels(), shape.height(), shape.width(), convert(image, shape));
+  }
+
+  /**
+   * Pixels decoded elsewhere, as Spark's {@code image} source holds them (8-bit, row-major,
+   * channels interleaved: grey, BGR or BGRA, OpenCV's order), converted and resized as a file
+   * would be: the same colour rule and resize, so a PNG file and its row in an image table give the
+   * same pixels.
+   *
+   * @param data {@code height * width * channels} bytes
+   * @param channels 1 (grey), 3 (BGR) or 4 (BGRA; alpha dropped)
+   * @throws IllegalArgumentException naming the shape when the bytes do not hold it
+   */
+  public static DecodedImage fromInterleaved(byte[] data, int height, int width, int channels,
+      ImagePreprocessing preprocessing) {
+    Objects.requireNonNull(preprocessing, "preprocessing");
+    if (channels != 1 && channels != 3 && channels != 4 || height < 1 || width < 1) {
+      throw new IllegalArgumentException("decoded images have 1, 3 or 4 channels and positive sides; channels="
+          + channels + " height=" + height + " width=" + width);
+    }
+    if (data == null || data.length != (long) height * width * channels) {
+      throw new IllegalArgumentException("decoded images hold height*width*channels bytes; "
+          + (data == null ? "no data" : data.length + " bytes") + " for " + height + "x" + width + "x" + channels);
+    }
+    int n = height * width;
+    byte[][] planes;
+    if (channels == 1) {
+      planes = new byte[preprocessing.channels()][];
+      java.util.Arrays.fill(planes, data);
+    } else {
+      byte[][] rgb = new byte[3][n];
+      for (int i = 0; i < n; i++) {
+        rgb[0][i] = data[i * channels + 2];
+        rgb[1][i] = data[i * channels + 1];
+        rgb[2][i] = data[i * channels];
+      }
+      planes = preprocessing.channels() == 3 ? rgb : new byte[][] {luma(rgb[0], rgb[1], rgb[2])};
+    }
+    InputShape shape = preprocessing.shape();
+    return new DecodedImage(shape.channels(), shape.height(), shape.width(), fit(planes, width, height, shape));
+  }
+
+  /**
+   * The size and colour of an image file read from its header, without its pixels: what a run that
+   * is given no image size or channel count infers them from. A plain class rather than a record:
+   * it comes back from the executors, and Kryo cannot set a record's final fields on Java 17.
+   */
+  public static final class Header implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    private int width;
+    private int height;
+    private boolean colour;
+
+    /** For serialisers. */
+    Header() {}
+
+    /** @param colour whether the image has colour (else grey, with or without alpha) */
+    public Header(int width, int height, boolean colour) {
+      this.width = width;
+      this.height = height;
+      this.colour = colour;
+    }
+
+    public int width() {
+      return width;
+    }
+
+    public int height() {
+      return height;
+    }
+
+    public boolean colour() {
+      return colour;
+    }
+  }
+
+  /** The header of {@code bytes}, or null when they are no image a reader takes. */
+  public static Header header(byte[] bytes) {
+    if (bytes == null || bytes.length == 0) {
+      return null;
+    }
+    Format format = Format.sniff(bytes);
+    ImageReader reader = format == null ? null : format.newReader();
+    try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+      if (reader == null) {
+        Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+        if (!readers.hasNext()) {
+          return null;
+        }
+        reader = readers.next();
+      }
+      reader.setInput(in, true, true);
+      int width = reader.getWidth(0);
+      int height = reader.getHeight(0);
+      boolean colour = true;
+      try {
+        Iterator<javax.imageio.ImageTypeSpecifier> types = reader.getImageTypes(0);
+        if (types.hasNext()) {
+          ColorModel model = types.next().getColorModel();
+          colour = !(model instanceof ComponentColorModel && model.getColorSpace().getType() == ColorSpace.TYPE_GRAY);
+        }
+      } catch (IOException | RuntimeException unsupported) {
+        colour = true; // CMYK JPEGs, which the JDK's reader cannot type: colour
+      }
+      return new Header(width, height, colour);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    } finally {
+      if (reader != null) {
+        reader.dispose();
+      }
+    }
   }
 
   /** A rejection on its way out of the reading code. */
@@ -301,9 +420,11 @@ public final class ImageDecoder {
 
   /** The image as channel planes of the shape's size. */
   static byte[] convert(BufferedImage image, InputShape shape) {
-    byte[][] planes = planes(image, shape.channels());
-    int w = image.getWidth();
-    int h = image.getHeight();
+    return fit(planes(image, shape.channels()), image.getWidth(), image.getHeight(), shape);
+  }
+
+  /** Planes of {@code w x h} (as many as the shape's channels) resized to the shape, in one array. */
+  private static byte[] fit(byte[][] planes, int w, int h, InputShape shape) {
     int size = shape.height() * shape.width();
     byte[] out = new byte[shape.channels() * size];
     for (int c = 0; c < planes.length; c++) {

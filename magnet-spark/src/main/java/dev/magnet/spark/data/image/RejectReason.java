@@ -1,6 +1,9 @@
 package dev.magnet.spark.data.image;
 
-/** Why an input file was not embedded; the {@code reason} column of the rejects table. */
+/**
+ * Why an input file was not embedded or trained on; the {@code reason} column of the rejects
+ * tables ({@code embed}'s, and {@code <model>/rejects} of a training run).
+ */
 public enum RejectReason {
   /** The file has no bytes. */
   EMPTY("empty"),
@@ -20,7 +23,11 @@ public enum RejectReason {
    * {@link ImageDecoder#MAX_PIXELS}, refused before decoding: a huge file or a bogus header cannot
    * exhaust memory.
    */
-  TOO_LARGE("too-large");
+  TOO_LARGE("too-large"),
+  /** Training and evaluation: the file has no class (it lies directly in the root, or {@code --labels} does not list it). */
+  UNLABELLED("unlabelled"),
+  /** Validation and evaluation: its class (folder or label) is none of the training data's or the model's. */
+  UNKNOWN_CLASS("unknown-class");
 
   private final String spelling;
 

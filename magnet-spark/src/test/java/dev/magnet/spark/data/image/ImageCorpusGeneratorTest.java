@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.magnet.core.data.ImagePreprocessing;
 import dev.magnet.core.nn.InputShape;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,7 +35,7 @@ class ImageCorpusGeneratorTest {
     Map<String, Integer> outcomes = new TreeMap<>();
     try (Stream<Path> files = Files.walk(root)) {
       for (Path f : files.filter(Files::isRegularFile).toList()) {
-        DecodeResult r = ImageDecoder.decode(Files.readAllBytes(f), shape);
+        DecodeResult r = ImageDecoder.decode(Files.readAllBytes(f), ImagePreprocessing.of(shape));
         outcomes.merge(r instanceof DecodeResult.Rejected j ? j.reason().spelling() : "ok", 1, Integer::sum);
       }
     }
@@ -54,10 +55,10 @@ class ImageCorpusGeneratorTest {
     assertEquals(Map.of("ok", 10, "empty", 1, "corrupt", 1, "unknown-format", 1),
         decodeAll(root, InputShape.FASHION_MNIST), "10 images, one damaged file of each kind");
     byte[] first = ((DecodedImage) ImageDecoder.decode(Files.readAllBytes(root.resolve("t-shirt-top/0000000.png")),
-        InputShape.FASHION_MNIST)).pixels();
+        ImagePreprocessing.of(InputShape.FASHION_MNIST))).pixels();
     assertArrayEquals(java.util.Arrays.copyOf(source().pixels(), 784), first, "file 0 is source image 0, exactly");
     byte[] mirrored = ((DecodedImage) ImageDecoder.decode(Files.readAllBytes(root.resolve("t-shirt-top/0000005.png")),
-        InputShape.FASHION_MNIST)).pixels();
+        ImagePreprocessing.of(InputShape.FASHION_MNIST))).pixels();
     assertEquals(first[27], mirrored[0], "the second pass over the source is mirrored");
   }
 
@@ -72,7 +73,7 @@ class ImageCorpusGeneratorTest {
     assertEquals(96, image.getWidth());
     assertEquals(3, image.getColorModel().getNumColorComponents());
     assertInstanceOf(DecodedImage.class, ImageDecoder.decode(Files.readAllBytes(tmp.resolve("a").resolve(file)),
-        InputShape.image(3, 96, 96)));
+        ImagePreprocessing.of(3, 96, 96)));
   }
 
   @Test

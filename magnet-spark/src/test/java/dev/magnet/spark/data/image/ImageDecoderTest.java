@@ -2,22 +2,25 @@ package dev.magnet.spark.data.image;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.magnet.core.data.ImagePreprocessing;
 import dev.magnet.core.nn.InputShape;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
 class ImageDecoderTest {
-  private static final InputShape GREY_28 = InputShape.image(1, 28, 28);
+  private static final ImagePreprocessing GREY_28 = ImagePreprocessing.of(1, 28, 28);
 
   /** A w x h grey image of seeded random bytes. */
   static byte[] randomPlane(int w, int h, long seed) {
@@ -75,7 +78,7 @@ class ImageDecoderTest {
 
   @Test
   void anRgbModelGetsRgbPlanesAndGreyImagesRepeated() throws IOException {
-    InputShape rgb = InputShape.image(3, 4, 4);
+    ImagePreprocessing rgb = ImagePreprocessing.of(3, 4, 4);
     byte[] planes = pixels(ImageDecoder.decode(encode(rgbImage(4, 4, 0xC86432), "png"), rgb));
     assertTrue(allEqual(Arrays.copyOfRange(planes, 0, 16), 200));
     assertTrue(allEqual(Arrays.copyOfRange(planes, 16, 32), 100));
@@ -136,7 +139,7 @@ class ImageDecoderTest {
 
   @Test
   void rgbaPaletteAndSixteenBitColourAreConvertedNotRejected() throws IOException {
-    InputShape rgb = InputShape.image(3, 8, 8);
+    ImagePreprocessing rgb = ImagePreprocessing.of(3, 8, 8);
     BufferedImage rgba = new BufferedImage(8, 8, BufferedImage.TYPE_INT_ARGB);
     for (int y = 0; y < 8; y++) {
       for (int x = 0; x < 8; x++) {
@@ -226,10 +229,50 @@ class ImageDecoderTest {
   @Test
   void onlyImageModelsOfOneOrThreeChannelsTakeImages() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> ImageDecoder.checkShape(InputShape.vector(16)));
+        () -> ImageDecoder.checkModel(ImagePreprocessing.implied(InputShape.vector(16)), InputShape.vector(16)));
     assertTrue(e.getMessage().startsWith("images need a model of image inputs with 1 or 3 channels; model input="),
         e.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> ImageDecoder.checkShape(InputShape.image(2, 8, 8)));
+    InputShape two = InputShape.image(2, 8, 8);
+    assertThrows(IllegalArgumentException.class, () -> ImageDecoder.checkModel(ImagePreprocessing.implied(two), two));
+    assertEquals(ImagePreprocessing.of(3, 8, 8), ImageDecoder.checkModel(ImagePreprocessing.of(3, 8, 8),
+        InputShape.image(3, 8, 8)));
+  }
+
+  @Test
+  void decodedPixelsOfSparksImageSourceGoThroughTheSameConversionAndResize() throws IOException {
+    // A 5x7 RGB image: its PNG decoded, and its pixels interleaved BGR as Spark's image source holds them.
+    BufferedImage image = new BufferedImage(7, 5, BufferedImage.TYPE_INT_RGB);
+    byte[] bgr = new byte[5 * 7 * 3];
+    SplittableRandom random = new SplittableRandom(4);
+    for (int y = 0; y < 5; y++) {
+      for (int x = 0; x < 7; x++) {
+        int rgb = random.nextInt(1 << 24);
+        image.setRGB(x, y, rgb);
+        int p = (y * 7 + x) * 3;
+        bgr[p] = (byte) rgb;
+        bgr[p + 1] = (byte) (rgb >> 8);
+        bgr[p + 2] = (byte) (rgb >> 16);
+      }
+    }
+    byte[] png = encode(image, "png");
+    for (ImagePreprocessing p : List.of(ImagePreprocessing.of(3, 5, 7), ImagePreprocessing.of(3, 3, 4),
+        ImagePreprocessing.of(1, 10, 14), ImagePreprocessing.of(1, 5, 7))) {
+      assertArrayEquals(pixels(ImageDecoder.decode(png, p)), ImageDecoder.fromInterleaved(bgr, 5, 7, 3, p).pixels(),
+          p.toString());
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ImageDecoder.fromInterleaved(new byte[5], 5, 7, 3, ImagePreprocessing.of(3, 5, 7)));
+    assertEquals("decoded images hold height*width*channels bytes; 5 bytes for 5x7x3", e.getMessage());
+  }
+
+  @Test
+  void theHeaderGivesSizeAndColourWithoutThePixels() throws IOException {
+    ImageDecoder.Header grey = ImageDecoder.header(encode(greyImage(new byte[30 * 20], 30, 20), "png"));
+    assertEquals(List.of(30, 20, false), List.of(grey.width(), grey.height(), grey.colour()));
+    ImageDecoder.Header rgb = ImageDecoder.header(encode(rgbImage(9, 4, 0x102030), "jpeg"));
+    assertEquals(List.of(9, 4, true), List.of(rgb.width(), rgb.height(), rgb.colour()));
+    assertNull(ImageDecoder.header("text".getBytes(StandardCharsets.UTF_8)));
+    assertNull(ImageDecoder.header(new byte[0]));
   }
 
   private static boolean allEqual(byte[] values, int expected) {
