@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Training on Kubernetes in cluster mode, data and model on S3 (s3a://), GPU executors (Spark 3.5).
 #
-# A worked example, not run by the tests: there is no Kubernetes cluster here. It assumes:
+# A worked example. No Kubernetes cluster runs here; the integration test
+# (integration-tests: dev.magnet.it.k8s.KubernetesExampleTest) runs this script against stand-ins
+# for Spark's spark-submit and kubectl, puts its submission through Spark 3.5's own argument parsing
+# and submit preparation, checks every property against Spark's, and has Spark build the executor
+# pod from the template. It assumes:
 #  - a Spark 3.5 installation on this machine (SPARK_HOME) and kubectl access to the cluster;
 #  - an image with Spark 3.5.9 for Java 17 plus Hadoop's S3 connector, e.g. built with Spark's
 #    bin/docker-image-tool.sh after adding hadoop-aws-3.3.4.jar and aws-java-sdk-bundle-1.12.262.jar

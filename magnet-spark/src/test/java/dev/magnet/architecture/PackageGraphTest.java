@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
  *
  * <pre>
  * spark.cli
- *   -> jobs: spark.train, spark.embed, spark.evaluate, spark.experiment, spark.bench, spark.ml, spark.demo
+ *   -> jobs: spark.train, spark.embed, spark.evaluate, spark.experiment, spark.bench, spark.ml, spark.demo,
+ *            spark.neighbours
  *     -> support: spark.data, spark.io, spark.index, spark.executor, spark.metrics, spark.report,
  *                 spark.serde, spark.util
  *       -> core.train -> core.model -> core.objective -> core algorithms (cluster, loss, sampling, eval,
@@ -42,7 +43,7 @@ class PackageGraphTest {
         .layer("cli").definedBy("dev.magnet.spark.cli..")
         .layer("jobs").definedBy("dev.magnet.spark.train..", "dev.magnet.spark.embed..", "dev.magnet.spark.evaluate..",
             "dev.magnet.spark.experiment..", "dev.magnet.spark.bench..", "dev.magnet.spark.ml..",
-            "dev.magnet.spark.demo..")
+            "dev.magnet.spark.demo..", "dev.magnet.spark.neighbours..")
         .layer("support").definedBy("dev.magnet.spark.data..", "dev.magnet.spark.io..", "dev.magnet.spark.index..",
             "dev.magnet.spark.executor..", "dev.magnet.spark.metrics..", "dev.magnet.spark.report..",
             "dev.magnet.spark.serde..", "dev.magnet.spark.util..")

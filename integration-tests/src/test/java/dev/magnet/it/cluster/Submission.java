@@ -1,5 +1,6 @@
 package dev.magnet.it.cluster;
 
+import dev.magnet.it.SparkHome;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,8 +16,8 @@ import java.util.concurrent.TimeUnit;
  * the build that runs it.
  */
 final class Submission {
-  /** The repository root: the parent of this module (surefire runs in the module's directory). */
-  static final Path ROOT = Path.of(System.getProperty("user.dir")).toAbsolutePath().getParent();
+  /** The repository root. */
+  static final Path ROOT = SparkHome.REPOSITORY;
   /** Bounds a hung run, so that it fails instead of blocking the build; not a speed check. */
   private static final long LIMIT_MINUTES = 15;
 

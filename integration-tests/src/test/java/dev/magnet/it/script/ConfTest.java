@@ -122,11 +122,14 @@ class ConfTest {
     List<String> clashes = new ArrayList<>();
     PrintWriter nowhere = new PrintWriter(Writer.nullWriter());
     CommandLine cli = MagnetCli.commandLine(nowhere, nowhere);
-    for (CommandLine command : cli.getSubcommands().values()) {
+    List<CommandLine> commands = new ArrayList<>(cli.getSubcommands().values());
+    for (int i = 0; i < commands.size(); i++) {
+      CommandLine command = commands.get(i);
+      commands.addAll(command.getSubcommands().values()); // neighbours build, query, ...
       for (OptionSpec option : command.getCommandSpec().options()) {
         for (String name : option.names()) {
           if (spark.contains(name)) {
-            clashes.add(command.getCommandName() + " " + name);
+            clashes.add(command.getCommandSpec().qualifiedName() + " " + name);
           }
         }
       }

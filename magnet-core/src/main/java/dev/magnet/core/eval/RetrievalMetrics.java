@@ -1,6 +1,8 @@
 package dev.magnet.core.eval;
 
 import dev.magnet.core.distance.Distances;
+import java.io.Serializable;
+import java.math.BigDecimal;
 import java.util.HashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -57,43 +59,77 @@ public final class RetrievalMetrics {
           continue;
         }
         int[] top = Distances.topK(block[b], depth, query);
-        int firstHit = Integer.MAX_VALUE;
-        int hits = 0;
-        double precisionSum = 0;
+        int[] topLabels = new int[top.length];
         for (int i = 0; i < top.length; i++) {
-          if (labels[top[i]] == label) {
-            firstHit = Math.min(firstHit, i + 1);
-            if (i < r) {
-              hits++;
-              precisionSum += (double) hits / (i + 1);
-            }
-          }
+          topLabels[i] = labels[top[i]];
         }
-        totals.add(firstHit, (double) hits / r, precisionSum / r);
+        totals.add(topLabels, label, r);
       }
     });
-    double n = totals.queries;
-    double rankR = withRankR ? 1 : Double.NaN;
-    return new RetrievalResult(totals.recallHits[0] / n, totals.recallHits[0] / n,
-        totals.recallHits[1] / n, totals.recallHits[2] / n, totals.recallHits[3] / n,
-        rankR * totals.rPrecision / n, rankR * totals.mapAtR / n, totals.queries,
-        labels.length - totals.queries);
+    return totals.result(withRankR, labels.length);
   }
 
-  /** Running sums over the evaluated queries. */
-  private static final class Totals {
-    private final int[] recallHits = new int[RECALL_KS.length];
-    private int queries;
-    private double rPrecision;
-    private double mapAtR;
+  /** The neighbours a query needs for every score: max(8, R), R its label's other items. */
+  public static int depth(int r) {
+    return Math.max(RECALL_KS[RECALL_KS.length - 1], r);
+  }
 
-    void add(int firstHit, double queryRPrecision, double queryMapAtR) {
+  /**
+   * Running sums over the evaluated queries, exact: R-Precision and MAP@R are summed as
+   * {@link BigDecimal}s, so the means do not depend on the order queries are added or on how
+   * partial sums are merged, and a distributed evaluation gives the same bits as this one.
+   */
+  public static final class Totals implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final int[] recallHits = new int[RECALL_KS.length];
+    private long queries;
+    private BigDecimal rPrecision = BigDecimal.ZERO;
+    private BigDecimal mapAtR = BigDecimal.ZERO;
+
+    /**
+     * Adds one query: the labels of its nearest other items in rank order (at least
+     * {@link #depth}(r) of them, or all there are), its label and R (> 0).
+     */
+    public void add(int[] neighbourLabels, int label, int r) {
+      int firstHit = Integer.MAX_VALUE;
+      int hits = 0;
+      double precisionSum = 0;
+      for (int i = 0; i < neighbourLabels.length; i++) {
+        if (neighbourLabels[i] == label) {
+          firstHit = Math.min(firstHit, i + 1);
+          if (i < r) {
+            hits++;
+            precisionSum += (double) hits / (i + 1);
+          }
+        }
+      }
       queries++;
       for (int j = 0; j < RECALL_KS.length; j++) {
         recallHits[j] += firstHit <= RECALL_KS[j] ? 1 : 0;
       }
-      rPrecision += queryRPrecision;
-      mapAtR += queryMapAtR;
+      rPrecision = rPrecision.add(new BigDecimal((double) hits / r));
+      mapAtR = mapAtR.add(new BigDecimal(precisionSum / r));
+    }
+
+    /** The sums of both. */
+    public Totals merge(Totals other) {
+      Totals sum = new Totals();
+      for (int j = 0; j < RECALL_KS.length; j++) {
+        sum.recallHits[j] = recallHits[j] + other.recallHits[j];
+      }
+      sum.queries = queries + other.queries;
+      sum.rPrecision = rPrecision.add(other.rPrecision);
+      sum.mapAtR = mapAtR.add(other.mapAtR);
+      return sum;
+    }
+
+    /** The scores over {@code items} items, of which the queries added were evaluated. */
+    public RetrievalResult result(boolean withRankR, long items) {
+      double n = queries;
+      double rankR = withRankR ? 1 : Double.NaN;
+      return new RetrievalResult(recallHits[0] / n, recallHits[0] / n, recallHits[1] / n, recallHits[2] / n,
+          recallHits[3] / n, rankR * rPrecision.doubleValue() / n, rankR * mapAtR.doubleValue() / n,
+          Math.toIntExact(queries), Math.toIntExact(items - queries));
     }
   }
 }

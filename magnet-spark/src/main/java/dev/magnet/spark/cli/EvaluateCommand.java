@@ -59,9 +59,16 @@ public final class EvaluateCommand implements Callable<Integer> {
           + " repeatable.")
   Map<String, Double> minMetrics = new LinkedHashMap<>();
 
+  @Option(names = EvaluateArgs.DRIVER_BUDGET, paramLabel = "N", defaultValue = "" + EvaluateRequest.DEFAULT_DRIVER_BUDGET,
+      description = "Evaluate on the driver up to N examples (test and training together); beyond that on the executors"
+          + " with the exact distributed search (same k-NN and retrieval metrics, no NMI or argmax accuracy);"
+          + " default: ${DEFAULT-VALUE}.")
+  long driverBudget;
+
   /** The request the options state. */
   EvaluateRequest request() {
-    return new EvaluateRequest(model, data, trainData, fineLabelsFrom, limit, json, reportDir, minMetrics).check();
+    return new EvaluateRequest(model, data, trainData, fineLabelsFrom, limit, json, reportDir, minMetrics,
+        driverBudget).check();
   }
 
   @Override

@@ -4,6 +4,7 @@ import dev.magnet.core.model.MagnetVersion;
 import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
 import java.io.PrintWriter;
+import org.apache.spark.SparkUserAppException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "magnet", mixinStandardHelpOptions = true, versionProvider = MagnetCli.Version.class,
     subcommands = {TrainCommand.class, EvaluateCommand.class, EmbedCommand.class, DemoCommand.class,
-        BenchCommand.class, ExperimentCommand.class, GenerateCorpusCommand.class}, synopsisSubcommandLabel = "COMMAND",
+        BenchCommand.class, ExperimentCommand.class, GenerateCorpusCommand.class, NeighboursCommand.class}, synopsisSubcommandLabel = "COMMAND",
     exitCodeOnInvalidInput = ExitCodes.BAD_ARGUMENTS,
     description = "Metric learning with the Magnet loss (Rippel et al. 2016) on Apache Spark.")
 public final class MagnetCli implements Runnable {
@@ -29,9 +30,29 @@ public final class MagnetCli implements Runnable {
   @Spec
   CommandSpec spec;
 
-  /** Runs the CLI and exits the JVM with its status. */
-  public static void main(String[] args) {
-    System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+  /**
+   * Runs the CLI and exits the JVM with its status; in YARN's cluster mode, returns on success and
+   * throws Spark's {@link SparkUserAppException} with the status otherwise. There the driver runs
+   * in Spark's ApplicationMaster, which calls this in a thread and tells YARN the application's
+   * final status when it returns: a System.exit would make YARN record even a success as FAILED
+   * and start the job again, while the exception makes the master exit with the status and put
+   * "User application exited with status N" in YARN's diagnostics, which spark-submit prints.
+   */
+  public static void main(String[] args) throws SparkUserAppException {
+    int status = run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    if (inYarnApplicationMaster()) {
+      if (status != ExitCodes.SUCCESS) {
+        throw new SparkUserAppException(status);
+      }
+      return;
+    }
+    System.exit(status);
+  }
+
+  /** Whether this JVM is the driver inside Spark's YARN ApplicationMaster (cluster mode), which sets both properties. */
+  static boolean inYarnApplicationMaster() {
+    return System.getProperty("spark.yarn.app.id") != null
+        && "cluster".equals(System.getProperty("spark.submit.deployMode"));
   }
 
   /** Runs the CLI; returns the exit status. */
@@ -87,7 +108,7 @@ public final class MagnetCli implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "Missing required subcommand: train, evaluate, embed, demo, bench, experiment or generate-corpus");
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing required subcommand: train, evaluate, embed, demo, bench, experiment, generate-corpus or neighbours");
   }
 
   /** {@code --version}: Magnet's version. */

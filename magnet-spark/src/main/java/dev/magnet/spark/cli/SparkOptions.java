@@ -28,7 +28,7 @@ final class SparkOptions {
       return new Session(SparkSession.getActiveSession().get(), false);
     }
     SparkSession.Builder builder = SparkSession.builder()
-        .appName(appName)
+        .appName(applicationName(appName))
         .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
         .config("spark.kryo.registrator", "dev.magnet.spark.serde.MagnetKryoRegistrator");
     // A real spark-submit passes its --master as the spark.master property: keep it.
@@ -39,5 +39,19 @@ final class SparkOptions {
       builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1");
     }
     return new Session(builder.getOrCreate(), true);
+  }
+
+  /**
+   * spark-submit's {@code --name} (the {@code spark.app.name} it sets) when one was given, else
+   * {@code magnetName}: the name the cluster manager shows for a client-mode driver, which names
+   * the application itself. Without {@code --name} spark-submit names it after the main class or
+   * the jar, and Magnet's name (e.g. "magnet train") says more.
+   */
+  static String applicationName(String magnetName) {
+    String given = System.getProperty("spark.app.name");
+    if (given == null || given.equals(MagnetCli.class.getName()) || given.endsWith(".jar")) {
+      return magnetName;
+    }
+    return given;
   }
 }

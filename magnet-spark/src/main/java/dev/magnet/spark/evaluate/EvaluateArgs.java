@@ -14,6 +14,7 @@ public final class EvaluateArgs {
   public static final String JSON = "--json";
   public static final String REPORT = "--report";
   public static final String MIN_METRIC = "--min-metric";
+  public static final String DRIVER_BUDGET = "--driver-budget";
 
   private EvaluateArgs() {}
 }

@@ -21,9 +21,17 @@ import java.util.Objects;
  * @param json where the metrics also go (metrics.json format), or null
  * @param reportDir where an HTML report goes, or null
  * @param minMetrics gates: metric NAME must be at least VALUE
+ * @param driverBudget the most examples (test and training together) evaluated on the driver;
+ *     beyond it the evaluation runs on the executors with the exact distributed search
  */
 public record EvaluateRequest(String model, DataSource data, DataSource trainData, String fineLabelsFrom,
-    Integer limit, String json, String reportDir, Map<String, Double> minMetrics) {
+    Integer limit, String json, String reportDir, Map<String, Double> minMetrics, long driverBudget) {
+  /**
+   * Examples the driver evaluates at most by default: Fashion-MNIST's 70,000 and a few times more
+   * fit the default 3 GB heap (raw images, their floats and the embeddings).
+   */
+  public static final long DEFAULT_DRIVER_BUDGET = 200_000;
+
   public EvaluateRequest {
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(data, "data");
@@ -32,6 +40,9 @@ public record EvaluateRequest(String model, DataSource data, DataSource trainDat
 
   /** The rules that need no data: the limit applies to the sources given, the gates name known metrics. */
   public EvaluateRequest check() {
+    if (driverBudget < 0) {
+      throw new IllegalArgumentException("driver-budget must be >= 0; driver-budget=" + driverBudget);
+    }
     DataSource.rowLimit(limit, data, trainData);
     new MetricGates(minMetrics);
     return this;
@@ -47,7 +58,8 @@ public record EvaluateRequest(String model, DataSource data, DataSource trainDat
     Arguments args = new Arguments(EvaluateArgs.COMMAND).option(EvaluateArgs.MODEL, model)
         .option(EvaluateArgs.DATA, data).option(EvaluateArgs.TRAIN_DATA, trainData)
         .option(EvaluateArgs.FINE_LABELS_FROM, fineLabelsFrom).option(EvaluateArgs.LIMIT, limit)
-        .option(EvaluateArgs.JSON, json).option(EvaluateArgs.REPORT, reportDir);
+        .option(EvaluateArgs.JSON, json).option(EvaluateArgs.REPORT, reportDir)
+        .changed(EvaluateArgs.DRIVER_BUDGET, driverBudget, DEFAULT_DRIVER_BUDGET);
     minMetrics.forEach((name, value) -> args.option(EvaluateArgs.MIN_METRIC, name + "=" + Arguments.plain(value)));
     return args.words();
   }

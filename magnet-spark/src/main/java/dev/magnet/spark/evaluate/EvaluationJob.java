@@ -33,6 +33,7 @@ import java.util.Locale;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -77,9 +78,9 @@ public final class EvaluationJob {
     }
     ModelArtifact artifact = JobException.input(() -> HadoopModelDirectory.load(request.model(), conf));
     Objective objective = Objective.of(artifact.params());
-    Embeddings test = JobException.input(() -> embed(artifact, load(request, request.data(), rows, artifact, conf)));
-    Embeddings train = request.trainData() == null ? test
-        : JobException.input(() -> embed(artifact, load(request, request.trainData(), rows, artifact, conf)));
+    SparkDataset testData = JobException.input(() -> load(request, request.data(), rows, artifact, conf));
+    SparkDataset trainData = request.trainData() == null ? null
+        : JobException.input(() -> load(request, request.trainData(), rows, artifact, conf));
     Set<Metric> metrics = EnumSet.allOf(Metric.class);
     if (request.trainData() == null) {
       metrics.removeAll(EnumSet.of(Metric.KNN1_ACCURACY, Metric.KNN10_ACCURACY));
@@ -87,6 +88,13 @@ public final class EvaluationJob {
     if (!objective.predictsClasses()) {
       metrics.remove(Metric.ARGMAX_ACCURACY);
     }
+    long examples = JobException.input(() -> testData.examples().count()
+        + (trainData == null ? 0 : trainData.examples().count()));
+    if (examples > request.driverBudget()) {
+      return runDistributed(request, artifact, testData, trainData, metrics, examples, gates, conf);
+    }
+    Embeddings test = JobException.input(() -> embed(artifact, testData));
+    Embeddings train = trainData == null ? test : JobException.input(() -> embed(artifact, trainData));
     ClusterClassifier classifier = new ClusterClassifier(artifact.index().centroidMatrix(),
         artifact.index().clusterClasses(), artifact.index().numClasses(), artifact.index().sigma2(),
         artifact.params().nearestClusters());
@@ -116,6 +124,40 @@ public final class EvaluationJob {
       out.println("report: " + new Path(request.reportDir(), HtmlReport.INDEX));
     }
     List<String> failures = gates.failures(report.values());
+    if (!failures.isEmpty()) {
+      throw new JobException(ExitCodes.METRIC_GATE_FAILED, "metric gate failed: " + String.join("; ", failures));
+    }
+    return ExitCodes.SUCCESS;
+  }
+
+  /**
+   * Beyond the driver budget: the evaluation on the executors ({@link DistributedEvaluation}); the
+   * metrics are printed, written and gated as on the driver's path.
+   */
+  private int runDistributed(EvaluateRequest request, ModelArtifact artifact, SparkDataset testData,
+      SparkDataset trainData, Set<Metric> metrics, long examples, MetricGates gates, Configuration conf) {
+    Set<Metric> computed = EnumSet.copyOf(metrics);
+    computed.removeAll(EnumSet.of(Metric.NMI, Metric.ARGMAX_ACCURACY));
+    java.util.Map<String, Double> values = JobException.input(() -> DistributedEvaluation.evaluate(
+        JavaSparkContext.fromSparkContext(session.sparkContext()), artifact, testData, trainData, computed));
+    out.println(String.format(Locale.ROOT, "evaluated %d examples of %s%s on the executors (%d examples exceed the"
+        + " driver budget of %d; NMI and argmax accuracy are computed on the driver's path only)",
+        testData.examples().count(), request.data(), trainData == null ? "" : " against the training examples of "
+            + request.trainData(), examples, request.driverBudget()));
+    out.print(TextSummary.metrics(values));
+    if (request.json() != null) {
+      try {
+        MetricsJson.write(request.json(), conf, List.of(), values);
+      } catch (IOException e) {
+        throw new JobException(ExitCodes.BAD_INPUT, "cannot write " + request.json() + ": " + JobException.describe(e),
+            e);
+      }
+    }
+    if (request.reportDir() != null) {
+      out.println("report: not written: its projection needs the embeddings on the driver (raise "
+          + EvaluateArgs.DRIVER_BUDGET + " to write it)");
+    }
+    List<String> failures = gates.failures(values);
     if (!failures.isEmpty()) {
       throw new JobException(ExitCodes.METRIC_GATE_FAILED, "metric gate failed: " + String.join("; ", failures));
     }

@@ -155,7 +155,7 @@ public record ExperimentPlan(Experiment experiment, ExperimentSetup setup, List<
     }
     return Optional.of(new EvaluateRequest(runDir(run), setup.validation(), setup.data(),
         experiment.coarse() ? setup.coarse() : null, setup.limit().isPresent() ? setup.limit().getAsInt() : null,
-        evaluationPath(run), null, Map.of()));
+        evaluationPath(run), null, Map.of(), EvaluateRequest.DEFAULT_DRIVER_BUDGET));
   }
 
   /** The arguments of the run's {@code train} command, the command name first. */

@@ -20,6 +20,12 @@ public final class Arguments {
     words.add(command);
   }
 
+  /** One word as it is: a subcommand ({@code neighbours build}). */
+  public Arguments word(String word) {
+    words.add(word);
+    return this;
+  }
+
   /** {@code name value}, unless the value is null. */
   public Arguments option(String name, Object value) {
     if (value != null) {

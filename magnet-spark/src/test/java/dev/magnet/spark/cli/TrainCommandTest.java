@@ -129,7 +129,7 @@ class TrainCommandTest {
         "--metrics", "--min-metric", "--no-report", "-h", "--help", "-V", "--version")), train);
     Set<String> evaluate = new TreeSet<>(new CommandLine(new EvaluateCommand()).getCommandSpec().optionsMap().keySet());
     assertEquals(new TreeSet<>(Set.of("--model", "--data", "--train-data", "--fine-labels-from", "--limit", "--json",
-        "--report", "--min-metric", "--master", "-h", "--help", "-V", "--version")), evaluate);
+        "--report", "--min-metric", "--driver-budget", "--master", "-h", "--help", "-V", "--version")), evaluate);
     Set<String> bench = new TreeSet<>(new CommandLine(new BenchCommand()).getCommandSpec().optionsMap().keySet());
     assertEquals(new TreeSet<>(Set.of("--data", "--validation", "--limit", "--epochs", "--cores", "--target-accuracy",
         "--max-epochs", "--output", "--overwrite", "--peer", "--python", "--train-arg", "--skip-peer", "--skip-scaling",
@@ -140,7 +140,7 @@ class TrainCommandTest {
     assertEquals(new TreeSet<>(Set.of("--output", "--format", "--count", "--damaged", "--fashion-mnist", "-h", "--help",
         "-V", "--version")), corpus);
     assertEquals(List.of("png28", "jpeg96"), spellings(new GenerateCorpusCommand.FormatOption()));
-    assertEquals(Set.of("train", "evaluate", "embed", "demo", "bench", "experiment", "generate-corpus"), MagnetCli.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter())).getSubcommands().keySet());
+    assertEquals(Set.of("train", "evaluate", "embed", "demo", "bench", "experiment", "generate-corpus", "neighbours"), MagnetCli.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter())).getSubcommands().keySet());
   }
 
   private static List<String> spellings(Iterable<String> candidates) {

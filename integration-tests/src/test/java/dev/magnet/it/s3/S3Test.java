@@ -1,0 +1,299 @@
+package dev.magnet.it.s3;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.magnet.core.model.ModelArtifact;
+import dev.magnet.it.CliRun;
+import dev.magnet.it.LocalSpark;
+import dev.magnet.it.SparkHome;
+import dev.magnet.it.TestData;
+import dev.magnet.spark.io.CheckpointStore;
+import dev.magnet.spark.io.HadoopModelDirectory;
+import dev.magnet.spark.io.MetricsJson;
+import dev.magnet.spark.util.ExitCodes;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.FileUtil;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The job on S3 through Hadoop's S3A client ({@code hadoop-aws} 3.3.4, Spark 3.5.9's Hadoop)
+ * against an in-process S3 endpoint ({@link S3Endpoint}): data, checkpoints, models, the
+ * evaluation's JSON, an image corpus and the embeddings all on {@code s3a://} paths. The CLI runs
+ * in-process on a {@code local[2]} session configured for the endpoint, as under spark-submit,
+ * and once through {@code ./spark-submit} in embedded mode, whose class path must carry S3A.
+ *
+ * <p>What an object store changes for Magnet: rename is a copy (the atomic-directory protocol of
+ * models and checkpoints must still leave only whole directories, and publishing, which needs an
+ * atomic rename, is refused), there are no {@code .crc} files (a damaged model must still be
+ * refused, by the model's own digests), and listing shows keys, not directories.
+ */
+class S3Test {
+  private static final String BUCKET = "magnet";
+  private static final String ROOT = "s3a://" + BUCKET;
+  /** The tiny network and neighbourhoods of every training run here. */
+  private static final List<String> SMALL = List.of("--network", "mlp", "--embedding-dim", "8", "-K", "2", "-M", "4",
+      "-D", "4", "--seed", "3", "--no-report");
+
+  @TempDir
+  static Path tmp;
+  private static S3Endpoint s3;
+  private static SparkSession spark;
+  private static FileSystem fs;
+  /** IDX training data on S3, the {@code --data} spelling. */
+  private static String data;
+  /** A model trained for one epoch, on S3. */
+  private static String model;
+
+  @BeforeAll
+  static void start() throws Exception {
+    s3 = S3Endpoint.start(BUCKET);
+    spark = LocalSpark.start("magnet-s3-it", "local[2]", s3.spark());
+    fs = new org.apache.hadoop.fs.Path(ROOT).getFileSystem(hadoop());
+    TestData.IdxPair local = TestData.writeIdx(TestData.images(20, 11), tmp, "train");
+    data = "idx:" + upload(local.images(), ROOT + "/data/train-images.idx") + ","
+        + upload(local.labels(), ROOT + "/data/train-labels.idx");
+    model = ROOT + "/models/base";
+    CliRun train = CliRun.of(args("train", "--data", data, "--epochs", "1", "--output", model));
+    assertEquals(ExitCodes.SUCCESS, train.status(), train.toString());
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (spark != null) {
+      spark.stop();
+    }
+    if (s3 != null) {
+      s3.close();
+    }
+  }
+
+  private static Configuration hadoop() {
+    return spark.sparkContext().hadoopConfiguration();
+  }
+
+  private static String[] args(String command, String... more) {
+    List<String> all = new ArrayList<>(List.of(command));
+    all.addAll(SMALL);
+    all.addAll(List.of(more));
+    return all.toArray(String[]::new);
+  }
+
+  private static String upload(Path local, String target) throws IOException {
+    fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(local.toUri()), new org.apache.hadoop.fs.Path(target));
+    return target;
+  }
+
+  /** The names under an S3 "directory", as S3A lists them. */
+  private static List<String> names(String directory) throws IOException {
+    return Arrays.stream(fs.listStatus(new org.apache.hadoop.fs.Path(directory)))
+        .map(FileStatus::getPath).map(org.apache.hadoop.fs.Path::getName).sorted().toList();
+  }
+
+  /** Keys of the bucket under {@code prefix} that are checksum or staging leftovers. */
+  private static List<String> leftovers(String prefix) {
+    return s3.keys(BUCKET, prefix).stream()
+        .filter(k -> k.endsWith(".crc") || k.contains(".tmp-") || k.contains(".old-")).toList();
+  }
+
+  @Test
+  void trainingWithCheckpointsResumesFromS3() throws IOException {
+    String checkpoints = ROOT + "/checkpoints";
+    String output = ROOT + "/models/resumed";
+    CliRun first = CliRun.of(args("train", "--data", data, "--epochs", "2", "--checkpoint-dir", checkpoints,
+        "--output", output));
+    assertEquals(ExitCodes.SUCCESS, first.status(), first.toString());
+    assertEquals(List.of("_MAGNET_OUTPUT", "index.bin", "metadata.json", MetricsJson.FILE_NAME, "network.zip"),
+        names(output));
+    CheckpointStore store = new CheckpointStore(checkpoints, hadoop());
+    assertEquals(List.of(1, 2), store.epochs());
+    assertEquals(List.of("epoch-0001", "epoch-0002"), names(checkpoints), "no staging directory is left behind");
+
+    CliRun resumed = CliRun.of(args("train", "--data", data, "--epochs", "3", "--checkpoint-dir", checkpoints,
+        "--resume", "--overwrite", "--output", output));
+    assertEquals(ExitCodes.SUCCESS, resumed.status(), resumed.toString());
+    MetricsJson.Document metrics = MetricsJson.read(output + "/" + MetricsJson.FILE_NAME, hadoop());
+    assertEquals(3.0, metrics.summary().get("first_epoch_run"), "resumed after epoch 2: " + metrics.summary());
+    assertEquals(3, metrics.epochs().size());
+    assertEquals(List.of("epoch-0002", "epoch-0003"), names(checkpoints), "the oldest checkpoint was pruned");
+    assertEquals(3, HadoopModelDirectory.load(output, hadoop()).provenance().epochs());
+    assertEquals(List.of(), leftovers("checkpoints/"), "S3A keeps no .crc files; no staging or aside copy is left");
+    assertEquals(List.of(), leftovers("models/"));
+
+    String json = ROOT + "/evaluations/resumed.json";
+    CliRun evaluate = CliRun.of("evaluate", "--model", output, "--data", data, "--train-data", data, "--json", json);
+    assertEquals(ExitCodes.SUCCESS, evaluate.status(), evaluate.toString());
+    double knn = MetricsJson.read(json, hadoop()).summary().get("knn1_accuracy");
+    assertTrue(knn > 0.6, "three well-separated classes, leave-one-out 1-NN; knn1_accuracy=" + knn);
+  }
+
+  /**
+   * {@code embed --input images:s3a://...}: a class-folder tree of PNG files and one damaged file;
+   * the images are embedded with their folder's label, the damaged one is rejected, and both
+   * tables are written to S3.
+   */
+  @Test
+  void anImageCorpusOnS3IsEmbedded() throws IOException {
+    Path corpus = TestData.writePngs(TestData.images(4, 29), tmp.resolve("corpus"));
+    byte[] png;
+    try (var files = Files.list(corpus.resolve("1"))) {
+      png = Files.readAllBytes(files.sorted().findFirst().orElseThrow());
+    }
+    Files.write(corpus.resolve("1/cut.png"), Arrays.copyOf(png, png.length / 2));
+    fs.copyFromLocalFile(false, true, new org.apache.hadoop.fs.Path(corpus.toUri()),
+        new org.apache.hadoop.fs.Path(ROOT + "/corpus"));
+    String output = ROOT + "/embeddings/corpus";
+
+    CliRun embed = CliRun.of("embed", "--model", model, "--input", "images:" + ROOT + "/corpus", "--output", output);
+    assertEquals(ExitCodes.SUCCESS, embed.status(), embed.toString());
+    assertTrue(embed.out().contains("read      25 images"), embed.toString());
+    assertTrue(embed.out().contains("rejected  1"), embed.toString());
+    List<Row> rows = spark.read().parquet(output).select("path", "label", "embedding").collectAsList();
+    assertEquals(24, rows.size());
+    for (Row row : rows) {
+      String path = row.getString(0);
+      assertTrue(path.startsWith(ROOT + "/corpus/"), path);
+      assertEquals(path.split("/")[4], row.getString(1), "the folder names the class: " + path);
+      assertEquals(8, row.getList(2).size());
+    }
+    Map<String, String> rejects = new TreeMap<>();
+    for (Row row : spark.read().parquet(output + "_rejects").select("path", "reason").collectAsList()) {
+      rejects.put(row.getString(0), row.getString(1));
+    }
+    assertEquals(Map.of(ROOT + "/corpus/1/cut.png", "corrupt"), rejects);
+    assertEquals(List.of(), leftovers("embeddings/"));
+  }
+
+  /**
+   * A model on S3 has no {@code .crc} files, so Hadoop's checksums cannot vouch for it: it loads
+   * on the model's own checks, the SHA-256 of each file in its metadata.json, and a damaged copy
+   * is refused (exit 3, naming the file): a truncated network, a network with one changed byte, a
+   * truncated index.
+   */
+  @Test
+  void aModelOnS3LoadsWithoutChecksumFilesAndADamagedOneIsRefused() throws IOException {
+    List<String> keys = s3.keys(BUCKET, "models/base/");
+    assertEquals(List.of("models/base/_MAGNET_OUTPUT", "models/base/index.bin", "models/base/metadata.json",
+        "models/base/metrics.json", "models/base/network.zip"), keys.stream().filter(k -> !k.endsWith("/")).sorted().toList(),
+        "the model's objects, and no .crc beside them");
+    ModelArtifact loaded = HadoopModelDirectory.load(model, hadoop());
+    assertEquals(List.of("0", "1", "2"), loaded.labelNames());
+
+    assertRefused("truncated-network", "network.zip", bytes -> Arrays.copyOf(bytes, bytes.length / 2),
+        "network.zip is corrupt: its SHA-256 is");
+    assertRefused("changed-network", "network.zip", bytes -> {
+      byte[] changed = bytes.clone();
+      changed[changed.length / 3] ^= 0x5a; // inside the compressed parameters
+      return changed;
+    }, "network.zip is corrupt: its SHA-256 is");
+    assertRefused("truncated-index", "index.bin", bytes -> Arrays.copyOf(bytes, bytes.length - 7),
+        "index.bin is corrupt: its SHA-256 is");
+  }
+
+  private interface Damage {
+    byte[] apply(byte[] bytes);
+  }
+
+  private static void assertRefused(String name, String file, Damage damage, String message) throws IOException {
+    String copy = ROOT + "/damaged/" + name;
+    FileUtil.copy(fs, new org.apache.hadoop.fs.Path(model), fs, new org.apache.hadoop.fs.Path(copy), false, hadoop());
+    org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(copy, file);
+    byte[] bytes;
+    try (InputStream in = fs.open(target)) {
+      bytes = in.readAllBytes();
+    }
+    try (OutputStream out = fs.create(target, true)) {
+      out.write(damage.apply(bytes));
+    }
+    CliRun evaluate = CliRun.of("evaluate", "--model", copy, "--data", data);
+    assertEquals(ExitCodes.BAD_INPUT, evaluate.status(), name + ": " + evaluate);
+    String err = evaluate.err().strip();
+    assertTrue(err.startsWith("magnet evaluate: ") && err.contains(copy) && err.contains(message),
+        name + ": one line naming the file; " + evaluate);
+  }
+
+  /**
+   * Two runs publishing to the same {@code s3a://} directory at once: S3A renames by copying, so
+   * publishing there is refused before anything is read or written (docs/reliability.md); both
+   * exit 2 with that message, and the bucket has nothing under the directory.
+   */
+  @Test
+  void twoConcurrentPublishersToS3AreBothRefusedAndWriteNothing() throws Exception {
+    String published = ROOT + "/published";
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      CyclicBarrier start = new CyclicBarrier(2);
+      List<Future<CliRun>> runs = new ArrayList<>();
+      for (String run : List.of("day-1", "day-2")) {
+        runs.add(pool.submit(() -> {
+          start.await();
+          return CliRun.of(args("train", "--data", data, "--epochs", "1", "--publish-to", published, "--run-id", run));
+        }));
+      }
+      for (Future<CliRun> future : runs) {
+        CliRun run = future.get();
+        assertEquals(ExitCodes.BAD_ARGUMENTS, run.status(), run.toString());
+        assertTrue(run.err().contains("cannot publish to " + published + ": a publish directory needs a file system"
+            + " whose rename is atomic"), run.toString());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(List.of(), s3.keys(BUCKET, "published"), "nothing written");
+  }
+
+  /**
+   * {@code ./spark-submit evaluate} in embedded mode (its own JVM, the embedded class path) with
+   * the model and data on S3 and S3A configured by {@code --conf spark.hadoop.*}: the S3
+   * connector is on that class path ({@code hadoop-aws} is 'provided' like Spark's Hadoop).
+   */
+  @Test
+  void theEmbeddedSparkSubmitReadsS3() throws IOException, InterruptedException {
+    String json = ROOT + "/evaluations/embedded.json";
+    List<String> command = new ArrayList<>(List.of(SparkHome.REPOSITORY.resolve("spark-submit").toString(),
+        "evaluate", "--master", "local[2]"));
+    command.addAll(s3.sparkConfArguments());
+    command.addAll(List.of("--model", model, "--data", data, "--json", json));
+    ProcessBuilder builder = new ProcessBuilder(command).directory(SparkHome.REPOSITORY.toFile());
+    builder.environment().remove("SPARK_HOME");
+    builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    builder.environment().put("MAGNET_NO_BUILD", "1");
+    builder.environment().put("MAGNET_JAVA_OPTS", "-Xmx1g");
+    Path log = tmp.resolve("embedded-evaluate.log");
+    Process process = builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    boolean finished = process.waitFor(5, TimeUnit.MINUTES);
+    if (!finished) {
+      process.destroyForcibly().waitFor();
+    }
+    String output = Files.readString(log, StandardCharsets.UTF_8);
+    assertTrue(finished, "./spark-submit evaluate did not finish within 5 minutes:\n" + output);
+    assertEquals(ExitCodes.SUCCESS, process.exitValue(), output);
+    Map<String, Double> metrics = MetricsJson.read(json, hadoop()).summary();
+    assertTrue(metrics.get("cluster_accuracy") > 0.6, metrics.toString());
+    assertFalse(output.contains("ClassNotFoundException"), output);
+  }
+}
