@@ -5,6 +5,7 @@ import dev.magnet.spark.experiment.Ablation;
 import dev.magnet.spark.experiment.Experiment;
 import dev.magnet.spark.experiment.ExperimentRequest;
 import dev.magnet.spark.experiment.ExperimentRunner;
+import dev.magnet.spark.experiment.PretrainingData;
 import dev.magnet.spark.train.TrainArgs;
 import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
@@ -34,7 +35,9 @@ import picocli.CommandLine.Spec;
         "classification: fine labels. hierarchy: trained on the coarse labels, scored on the fine ones."
             + " iterations: held-out 1-NN error against iterations, Magnet and triplet, with a plot."
             + " ablation: Magnet on the coarse task, K, refresh interval, alpha and learning rate one at a time."
-            + " all: the four. 'experiment tune --help': search one loss's hyper-parameters."})
+            + " pretrained: softmax pre-trained on some classes, then every loss on the coarse labels of the others,"
+            + " from that network and from fresh weights. all: the five."
+            + " 'experiment tune --help': search one loss's hyper-parameters."})
 public final class ExperimentCommand implements Callable<Integer> {
   /** What the ablation varies (and adjusts, for K=1): --train-args may not set them there. */
   static final List<String> SET_BY_ABLATION = List.of(TrainArgs.K, TrainArgs.M, TrainArgs.D, TrainArgs.ALPHA,
@@ -42,7 +45,7 @@ public final class ExperimentCommand implements Callable<Integer> {
 
   /** The experiments the command line names. */
   enum Selection {
-    CLASSIFICATION, HIERARCHY, ITERATIONS, ABLATION, ALL;
+    CLASSIFICATION, HIERARCHY, ITERATIONS, ABLATION, PRETRAINED, ALL;
 
     List<Experiment> experiments() {
       return this == ALL ? List.of(Experiment.values()) : List.of(Experiment.valueOf(name()));
@@ -107,6 +110,11 @@ public final class ExperimentCommand implements Callable<Integer> {
       + " learning rates besides Magnet's own (default: 0.0003,0.003).")
   List<Double> ablationLearningRate = new ArrayList<>(Ablation.DEFAULT_LEARNING_RATE);
 
+  @Option(names = "--pretrain-classes", paramLabel = "C[,C...]", split = ",", description = "The pretrained"
+      + " experiment's pre-training classes (fine labels); the task is the other classes' coarse labels (default:"
+      + " 1,3,6,9: Fashion-MNIST's trouser, dress, shirt, ankle boot).")
+  List<Integer> pretrainClasses = new ArrayList<>(PretrainingData.DEFAULT_PRETRAIN_CLASSES);
+
   @Option(names = "--resume", description = "Continue an interrupted experiment in its --output: a run (configuration"
       + " and seed) that its results.json records with the same commands, and whose metrics files are there, is"
       + " taken over with the figures and times recorded, not run again.")
@@ -115,8 +123,8 @@ public final class ExperimentCommand implements Callable<Integer> {
   /** The request the options state; {@link IllegalArgumentException} for a bad one. */
   ExperimentRequest request() {
     if (selection == null) {
-      throw new IllegalArgumentException("name an experiment (classification, hierarchy, iterations, ablation, all)"
-          + " or 'tune'; see 'experiment --help'");
+      throw new IllegalArgumentException("name an experiment (classification, hierarchy, iterations, ablation,"
+          + " pretrained, all) or 'tune'; see 'experiment --help'");
     }
     boolean ablation = selection.experiments().contains(Experiment.ABLATION);
     String name = selection.name().toLowerCase(Locale.ROOT);
@@ -124,7 +132,8 @@ public final class ExperimentCommand implements Callable<Integer> {
         " in the ablation, which varies it");
     return new ExperimentRequest(name, selection.experiments(), template, common.coarse, common.network, common.epochs,
         common.limit, common.seed, seeds, targetError, new Ablation(ablationK, ablationRefresh, ablationAlpha,
-        ablationLearningRate), TunedFiles.read(tuned, common.trainWords(), common.data), common.trainWords(),
+        ablationLearningRate), TunedFiles.read(tuned, common.trainWords(), common.data), pretrainClasses,
+        common.trainWords(),
         common.output(name), common.overwrite, resume).check();
   }
 

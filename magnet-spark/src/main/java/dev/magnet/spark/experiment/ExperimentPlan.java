@@ -31,6 +31,8 @@ public record ExperimentPlan(Experiment experiment, ExperimentSetup setup, List<
   public static final String EVALUATION_FILE = "evaluation.json";
   /** The name of the ablation's reference run, whose configuration every other row changes once. */
   public static final String DEFAULTS_RUN = "defaults";
+  /** The name of the pretrained experiment's pre-training run. */
+  public static final String PRETRAIN_RUN = "pretrain";
 
   public ExperimentPlan {
     runs = List.copyOf(runs);
@@ -44,6 +46,7 @@ public record ExperimentPlan(Experiment experiment, ExperimentSetup setup, List<
       case ITERATIONS -> List.of(RunSpec.ofLoss(setup.base(LossKind.MAGNET)),
           RunSpec.ofLoss(setup.base(LossKind.TRIPLET)));
       case ABLATION -> ablation(setup.base(LossKind.MAGNET), setup.coarseClasses(), setup.ablation());
+      case PRETRAINED -> pretrained(setup);
     };
     return new ExperimentPlan(experiment, setup, runs);
   }
@@ -93,6 +96,23 @@ public record ExperimentPlan(Experiment experiment, ExperimentSetup setup, List<
     return runs;
   }
 
+  /**
+   * The pre-training run (softmax on the fine labels of the pre-training classes), then Magnet,
+   * softmax and triplet on the task's coarse labels from fresh weights and from the pre-trained
+   * network body ({@code train --pretrained}), the same seed's.
+   */
+  static List<RunSpec> pretrained(ExperimentSetup setup) {
+    TunedConfig softmax = setup.base(LossKind.SOFTMAX);
+    RunSpec pretrain = new RunSpec(PRETRAIN_RUN, "pre-training: softmax on classes " + setup.pretrainClasses(),
+        softmax.params(), softmax.network(), Map.of(), null, true);
+    List<RunSpec> runs = new ArrayList<>(List.of(pretrain));
+    List<RunSpec> fresh = List.of(RunSpec.ofLoss(setup.base(LossKind.MAGNET)), RunSpec.ofLoss(softmax),
+        RunSpec.ofLoss(setup.base(LossKind.TRIPLET)));
+    runs.addAll(fresh);
+    fresh.forEach(run -> runs.add(run.startingFrom(pretrain)));
+    return runs;
+  }
+
   private static RunSpec run(String name, String label, MagnetParams params, NetworkChoice network) {
     Map<String, String> factors = new LinkedHashMap<>();
     factors.put("K", Integer.toString(params.clustersPerClass()));
@@ -135,23 +155,43 @@ public record ExperimentPlan(Experiment experiment, ExperimentSetup setup, List<
     return runDir(run) + "/" + EVALUATION_FILE;
   }
 
-  /** The run's training: the setup's template with the run's parameters, network, data and output. */
+  /**
+   * The run's training: the setup's template with the run's parameters, network, data and output;
+   * in the pretrained experiment, the pre-training or the task's data files and the pre-trained
+   * body of the same seed.
+   */
   public TrainRequest trainRequest(RunSpec run) {
     TrainRequest t = setup.template();
-    return t.withCoarse(experiment.coarse() ? setup.coarse() : null)
-        .withLimit(setup.limit().isPresent() ? setup.limit().getAsInt() : null)
-        .withParams(run.params())
-        .withNetwork(run.network().withArchitecture(setup.network()))
+    if (experiment == Experiment.PRETRAINED) {
+      PretrainingData data = setup.pretrainingData();
+      t = t.withData(run.auxiliary() ? data.pretrainTrain() : data.taskTrain(),
+          run.auxiliary() ? data.pretrainTest() : data.taskTest())
+          .withCoarse(run.auxiliary() ? null : data.taskMap()).withLimit(null)
+          .withPretrained(run.startsFrom() == null ? null : setup.output() + "/" + run.startsFrom() + "/seed-"
+              + run.seed());
+    } else {
+      t = t.withCoarse(experiment.coarse() ? setup.coarse() : null)
+          .withLimit(setup.limit().isPresent() ? setup.limit().getAsInt() : null);
+    }
+    return t.withParams(run.params())
+        .withNetwork(run.startsFrom() != null ? run.network().withArchitecture(null).withEmbeddingDim(null)
+            .withHiddenSizes(null) : run.network().withArchitecture(setup.network()))
         .withOutput(runDir(run), true);
   }
 
   /**
    * The run's evaluation (test set: the held-out data, k-NN against the training data; the fine
-   * labels when trained on coarse ones); empty when the experiment does not evaluate.
+   * labels when trained on coarse ones); empty when the experiment does not evaluate, and for a
+   * pre-training run.
    */
   public Optional<EvaluateRequest> evaluateRequest(RunSpec run) {
-    if (!experiment.evaluated()) {
+    if (!experiment.evaluated() || run.auxiliary()) {
       return Optional.empty();
+    }
+    if (experiment == Experiment.PRETRAINED) {
+      PretrainingData data = setup.pretrainingData();
+      return Optional.of(new EvaluateRequest(runDir(run), data.taskTest(), data.taskTrain(), data.taskMap(), null,
+          evaluationPath(run), null, Map.of(), EvaluateRequest.DEFAULT_DRIVER_BUDGET));
     }
     return Optional.of(new EvaluateRequest(runDir(run), setup.validation(), setup.data(),
         experiment.coarse() ? setup.coarse() : null, setup.limit().isPresent() ? setup.limit().getAsInt() : null,

@@ -26,6 +26,7 @@ import java.util.OptionalInt;
  *     each experiment's default
  * @param ablation the values the ablation tries
  * @param tuned the configurations of {@code experiment tune} to train each loss with, by loss
+ * @param pretrainClasses the fine classes the pretrained experiment pre-trains on
  * @param trainArgs the more train options as given (already in {@code template})
  * @param output where everything goes; with several experiments each gets a sub-directory
  * @param overwrite write into an existing {@code output}
@@ -33,12 +34,14 @@ import java.util.OptionalInt;
  */
 public record ExperimentRequest(String name, List<Experiment> experiments, TrainRequest template, String coarse,
     Architecture network, Integer epochs, Integer limit, long seed, int seeds, Double targetError, Ablation ablation,
-    Map<LossKind, TunedConfig> tuned, List<String> trainArgs, String output, boolean overwrite, boolean resume) {
+    Map<LossKind, TunedConfig> tuned, List<Integer> pretrainClasses, List<String> trainArgs, String output,
+    boolean overwrite, boolean resume) {
   public ExperimentRequest {
     experiments = List.copyOf(experiments);
     Objects.requireNonNull(template, "template");
     Objects.requireNonNull(ablation, "ablation");
     tuned = Map.copyOf(tuned);
+    pretrainClasses = List.copyOf(pretrainClasses);
     trainArgs = List.copyOf(trainArgs);
   }
 
@@ -54,7 +57,10 @@ public record ExperimentRequest(String name, List<Experiment> experiments, Train
     }
     DataSource.rowLimit(limit, template.data(), template.validation());
     for (Experiment experiment : experiments) {
-      setup(experiment, 2);
+      ExperimentSetup setup = setup(experiment, 2);
+      if (experiment == Experiment.PRETRAINED) {
+        setup.pretrainingData();
+      }
     }
     return this;
   }
@@ -65,7 +71,7 @@ public record ExperimentRequest(String name, List<Experiment> experiments, Train
     String dir = experiments.size() > 1 ? output + "/" + experiment.spelling() : output;
     return new ExperimentSetup(template, coarse, network, epochs != null ? epochs : experiment.defaultEpochs(), rows,
         seed, seeds, targetError != null ? targetError : experiment.defaultTargetError(), ablation, coarseClasses,
-        tuned, trainArgs, dir);
+        tuned, pretrainClasses, trainArgs, dir);
   }
 
   /** Every experiment's plan, the coarse map having {@code coarseClasses} classes. */

@@ -198,7 +198,14 @@ public final class ExperimentResults {
   /** The commands of every run, one a line, as a shell script to rerun them by hand. */
   public static String script(ExperimentPlan plan) {
     StringBuilder sh = new StringBuilder("#!/usr/bin/env bash\n# The runs of ./spark-submit experiment ")
-        .append(plan.experiment().spelling()).append(", one command each, in order.\nset -e\n");
+        .append(plan.experiment().spelling()).append(", one command each, in order.\n");
+    if (plan.experiment() == Experiment.PRETRAINED) {
+      PretrainingData data = plan.setup().pretrainingData();
+      sh.append("# The data files in ").append(data.dir()).append(" are written by the experiment itself: ")
+          .append(plan.setup().data()).append(" and ").append(plan.setup().validation()).append(" split by class,")
+          .append(" pre-training classes ").append(data.pretrainClasses()).append(".\n");
+    }
+    sh.append("set -e\n");
     for (RunSpec run : plan.seededRuns()) {
       sh.append(Arguments.shell(plan.trainArgs(run))).append('\n');
       if (!plan.evaluateArgs(run).isEmpty()) {

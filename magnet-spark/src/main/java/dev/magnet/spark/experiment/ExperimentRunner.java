@@ -99,6 +99,9 @@ public final class ExperimentRunner {
         plan.runs().size(), seeds.size(), seeds.size() == 1 ? seeds.get(0) : seeds.get(0) + ".." + seeds.get(seeds.size()
         - 1), plan.setup().epochs(), dir);
     write(dir + "/" + SCRIPT, ExperimentResults.script(plan));
+    if (plan.experiment() == Experiment.PRETRAINED) {
+      prepare(plan.setup().pretrainingData(), plan.setup(), resume);
+    }
     Instant started = Instant.now();
     Map<String, ExperimentResults.Recorded> earlier = resume ? recorded(plan) : Map.of();
     List<RunResult> results = new ArrayList<>();
@@ -149,6 +152,19 @@ public final class ExperimentRunner {
       out.println("report: " + report(plan, table));
     }
     return new Outcome(status, markdown);
+  }
+
+  /** Writes the pretrained experiment's data files, unless a resumed experiment has them already. */
+  private void prepare(PretrainingData data, ExperimentSetup setup, boolean resume) {
+    if (resume && data.exists(conf)) {
+      out.println("pre-training data: " + data.dir() + " (kept)");
+      return;
+    }
+    try {
+      out.println(JobException.input(() -> data.write(session, setup, conf)));
+    } catch (IllegalArgumentException e) {
+      throw new JobException(ExitCodes.BAD_INPUT, e.getMessage(), e);
+    }
   }
 
   /** Prints a run's command as the user would type it, then runs it in this Spark session. */

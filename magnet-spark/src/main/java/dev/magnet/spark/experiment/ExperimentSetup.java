@@ -27,12 +27,13 @@ import java.util.stream.LongStream;
  * @param ablation the values the ablation tries
  * @param coarseClasses classes of the coarse map (the ablation keeps K=1 feasible with them)
  * @param tuned each loss's tuned configuration, by loss; a loss without one takes the template's
+ * @param pretrainClasses the fine classes of the pretrained experiment's pre-training task
  * @param trainArgs the more train options as given, recorded in results.json
  * @param output the experiment's directory
  */
 public record ExperimentSetup(TrainRequest template, String coarse, Architecture network, int epochs,
     OptionalInt limit, long seed, int seeds, double targetError, Ablation ablation, int coarseClasses,
-    Map<LossKind, TunedConfig> tuned, List<String> trainArgs, String output) {
+    Map<LossKind, TunedConfig> tuned, List<Integer> pretrainClasses, List<String> trainArgs, String output) {
   /** More seeds than anyone runs on one machine: a typo guard. */
   public static final int MAX_SEEDS = 100;
 
@@ -55,7 +56,13 @@ public record ExperimentSetup(TrainRequest template, String coarse, Architecture
       throw new IllegalArgumentException("--target-error must be in (0, 1); target-error=" + targetError);
     }
     tuned = tuned.isEmpty() ? Map.of() : Map.copyOf(new EnumMap<>(tuned));
+    pretrainClasses = List.copyOf(pretrainClasses);
     trainArgs = List.copyOf(trainArgs);
+  }
+
+  /** The pretrained experiment's data files, under {@code <output>/data}. */
+  public PretrainingData pretrainingData() {
+    return new PretrainingData(output + "/data", pretrainClasses);
   }
 
   /** The training data of every run. */

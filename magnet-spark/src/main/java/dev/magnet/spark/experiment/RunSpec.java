@@ -20,9 +20,18 @@ import java.util.Objects;
  * @param network the network choices (embedding width, learning rate) of its loss: the
  *     experiment's, or a tuned configuration's
  * @param factors the ablated hyper-parameters' values, by name, for the table (empty outside the ablation)
+ * @param startsFrom the run whose model (of the same seed) gives this one's network body
+ *     ({@code train --pretrained}); null for fresh weights
+ * @param auxiliary whether the run only serves others (the pre-training run): trained on other
+ *     data, not evaluated, no row of its own
  */
 public record RunSpec(String name, String label, MagnetParams params, NetworkChoice network,
-    Map<String, String> factors) {
+    Map<String, String> factors, String startsFrom, boolean auxiliary) {
+  /** A run of the experiment's own data from fresh weights. */
+  public RunSpec(String name, String label, MagnetParams params, NetworkChoice network, Map<String, String> factors) {
+    this(name, label, params, network, factors, null, false);
+  }
+
   public RunSpec {
     if (!name.matches("[a-z0-9][a-z0-9.-]*")) {
       throw new IllegalArgumentException("a run name must be lower-case letters, digits, '.' and '-'; name=" + name);
@@ -44,12 +53,17 @@ public record RunSpec(String name, String label, MagnetParams params, NetworkCho
 
   /** The same configuration with another seed. */
   public RunSpec withSeed(long seed) {
-    return new RunSpec(name, label, params.withSeed(seed), network, factors);
+    return new RunSpec(name, label, params.withSeed(seed), network, factors, startsFrom, auxiliary);
   }
 
   /** The objective of the run's loss: the classifier it is scored by. */
   public Objective objective() {
     return Objective.of(params);
+  }
+
+  /** This run, its network body from {@code run}'s model: named {@code <name>-pretrained}. */
+  RunSpec startingFrom(RunSpec run) {
+    return new RunSpec(name + "-pretrained", label + " (pre-trained)", params, network, factors, run.name(), false);
   }
 
   /** A run that differs from the others by its loss (and that loss's tuned configuration) only. */

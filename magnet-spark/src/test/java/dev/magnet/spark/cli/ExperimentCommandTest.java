@@ -58,7 +58,7 @@ class ExperimentCommandTest {
 
   @Test
   void badOptionsAreRefusedNamingTheRuleAndTheValue() {
-    assertRefused("'frobnicate' is not one of classification, hierarchy, iterations, ablation, all",
+    assertRefused("'frobnicate' is not one of classification, hierarchy, iterations, ablation, pretrained, all",
         "experiment", "frobnicate");
     assertRefused("--target-error must be in (0, 1); target-error=1.5", "experiment", "classification",
         "--target-error", "1.5");
@@ -67,7 +67,7 @@ class ExperimentCommandTest {
     assertRefused("--ablation-refresh must be at least 1 batch; ablation-refresh=[250, 0]", "experiment", "ablation",
         "--ablation-refresh", "250,0");
     assertRefused("--seeds must be in [1, 100]; seeds=0", "experiment", "classification", "--seeds", "0");
-    assertRefused("name an experiment (classification, hierarchy, iterations, ablation, all) or 'tune'",
+    assertRefused("name an experiment (classification, hierarchy, iterations, ablation, pretrained, all) or 'tune'",
         "experiment");
     assertRefused("--tuned file not found: no/such.args", "experiment", "classification", "--tuned", "no/such.args");
     assertRefused("--train-args must not set --loss: the experiment sets it for every run; train-args=--workers 1"
@@ -198,6 +198,41 @@ class ExperimentCommandTest {
     assertTrue(table.contains("| Magnet beats softmax on classification"), table);
     String script = Files.readString(dir.resolve(ExperimentRunner.SCRIPT));
     assertEquals(6, script.lines().filter(l -> l.startsWith("./spark-submit train")).count(), script);
+  }
+
+  /**
+   * The pretrained experiment on the generated data: softmax pre-trained on fine classes 1 and 3,
+   * then each loss on the coarse labels of classes 0, 2, 4, 5 (three coarse classes) from scratch
+   * and from that body; the data files are written first and every command reads them.
+   */
+  @Test
+  void thePretrainedExperimentWritesItsDataAndStartsEachLossFromThePretrainedBody() throws IOException {
+    Path map = Files.writeString(tmp.resolve("map.txt"), "0 0\n1 0\n2 1\n3 1\n4 2\n5 2\n");
+    Path dir = tmp.resolve("pretrained");
+    CliRun run = CliRun.of("experiment", "pretrained", "--data", trainData, "--validation", testData, "--coarse",
+        map.toString(), "--pretrain-classes", "1,3", "--epochs", "1", "--train-args", "--no-report", "--output",
+        dir.toString());
+    assertEquals(ExitCodes.SUCCESS, run.status(), run.toString());
+    assertTrue(run.out().contains("pre-training data: classes [1, 3]"), run.toString());
+    assertTrue(run.out().contains("task: classes [0, 2, 4, 5] in 3 coarse classes"), run.toString());
+    assertTrue(run.out().contains("network body pre-trained by " + dir + "/pretrain/seed-42 (SOFTMAX loss on 2"
+        + " classes)"), run.toString());
+    String taskMap = Files.readString(dir.resolve("data/task-coarse.txt"));
+    assertEquals(List.of("0 0", "1 1", "2 2", "3 2"), taskMap.lines().filter(l -> !l.startsWith("#"))
+        .map(l -> l.substring(0, l.indexOf('#')).trim()).toList(), taskMap);
+    JsonNode results = new ObjectMapper().readTree(dir.resolve("results.json").toFile());
+    assertEquals(List.of("pretrain/seed-42", "magnet/seed-42", "softmax/seed-42", "triplet/seed-42",
+        "magnet-pretrained/seed-42", "softmax-pretrained/seed-42", "triplet-pretrained/seed-42"), ids(results));
+    assertEquals(0, results.get("runs").get(0).get("evaluation").size(), "the pre-training run is not scored");
+    for (int i = 1; i < 7; i++) {
+      double error = results.get("runs").get(i).get("row").get("fine_knn1_error").asDouble(-1);
+      assertTrue(error >= 0 && error <= 1, results.get("runs").get(i).toString());
+    }
+    String table = Files.readString(dir.resolve(ExperimentRunner.TABLE));
+    assertEquals(6 + 2, table.lines().takeWhile(l -> l.startsWith("|")).count(), table);
+    assertTrue(table.contains("| magnet (pre-trained) |"), table);
+    assertTrue(Files.readString(dir.resolve(ExperimentRunner.SCRIPT)).contains("--pretrained " + dir
+        + "/pretrain/seed-42"));
   }
 
   private static List<String> ids(JsonNode results) {

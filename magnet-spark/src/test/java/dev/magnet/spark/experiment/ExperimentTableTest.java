@@ -1,6 +1,7 @@
 package dev.magnet.spark.experiment;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,7 +46,7 @@ class ExperimentTableTest {
     TrainRequest template = TrainRequest.of(DataSource.parse("fashion-mnist"), "unused")
         .withData(DataSource.parse("fashion-mnist"), DataSource.parse("fashion-mnist-test"));
     return new ExperimentSetup(template, "fashion-mnist", Architecture.FMNIST_CNN, 3, OptionalInt.empty(), 42, seeds,
-        target, Ablation.defaults(), 4, Map.of(), List.of(), "out/x");
+        target, Ablation.defaults(), 4, Map.of(), PretrainingData.DEFAULT_PRETRAIN_CLASSES, List.of(), "out/x");
   }
 
   private static RunResult result(RunSpec run, List<SparkEpochMetrics> epochs, Map<String, Double> evaluation) {
@@ -220,6 +221,43 @@ class ExperimentTableTest {
         "-M", "4", "-D", "12", "--output", "out/x/k1/seed-42", "--overwrite"), plan.trainArgs(k1));
     assertTrue(plan.trainArgs(plan.runs().get(7)).containsAll(List.of("--learning-rate", "0.0003")),
         plan.trainArgs(plan.runs().get(7)).toString());
+  }
+
+  @Test
+  void thePretrainedExperimentPreTrainsThenStartsEveryLossFromThatBodyOfTheSameSeed() {
+    ExperimentPlan plan = ExperimentPlan.of(Experiment.PRETRAINED, setup(0.3, 2));
+    assertEquals(List.of("pretrain", "magnet", "softmax", "triplet", "magnet-pretrained", "softmax-pretrained",
+        "triplet-pretrained"), plan.runs().stream().map(RunSpec::name).toList());
+    RunSpec pretrain = plan.runs().get(0);
+    assertTrue(pretrain.auxiliary());
+    assertEquals(LossKind.SOFTMAX, pretrain.loss());
+    assertEquals(List.of("train", "--data", "idx:out/x/data/pretrain-train-images.idx,out/x/data/pretrain-train-labels.idx",
+        "--validation", "idx:out/x/data/pretrain-test-images.idx,out/x/data/pretrain-test-labels.idx", "--network",
+        "fmnist-cnn", "--loss", "softmax", "--epochs", "3", "--seed", "42", "--output", "out/x/pretrain/seed-42",
+        "--overwrite"), plan.trainArgs(pretrain));
+    assertTrue(plan.evaluateRequest(pretrain).isEmpty(), "the pre-training run is not scored");
+    RunSpec magnet43 = plan.seededRuns().get(7 + 4);
+    assertEquals("magnet-pretrained/seed-43", ExperimentPlan.runId(magnet43));
+    List<String> args = plan.trainArgs(magnet43);
+    assertTrue(args.containsAll(List.of("--coarse", "out/x/data/task-coarse.txt", "--pretrained",
+        "out/x/pretrain/seed-43", "--loss", "magnet")), args.toString());
+    assertFalse(args.contains("--network"), "the architecture is the pre-trained model's: " + args);
+    assertTrue(plan.evaluateArgs(magnet43).containsAll(List.of("--fine-labels-from", "out/x/data/task-coarse.txt")));
+    assertFalse(plan.trainArgs(plan.runs().get(1)).contains("--pretrained"), "the fresh runs");
+
+    List<RunResult> results = new ArrayList<>();
+    for (RunSpec run : plan.seededRuns()) {
+      if (!run.auxiliary()) {
+        results.add(result(run, history("fine_knn1_accuracy", 0.7), Map.of("fine_knn1_accuracy", 0.7)));
+      }
+    }
+    ExperimentTable table = ExperimentTable.of(plan, results);
+    assertEquals(6, table.rows().size(), "no row for the pre-training run");
+    assertEquals(List.of("magnet-pretrained − magnet", "softmax-pretrained − softmax", "triplet-pretrained − triplet",
+        "magnet-pretrained − softmax-pretrained", "magnet-pretrained − triplet-pretrained", "magnet − softmax",
+        "magnet − triplet"), table.differences().stream().map(d -> d.run().name() + " − " + d.baseline().name())
+        .toList());
+    assertEquals(2, table.claims().size());
   }
 
   @Test
