@@ -114,7 +114,7 @@ public final class TuningFrame {
    * Magnet's {@code c x h x w} pixels (RGB order) as the image struct's interleaved rows (BGR
    * order for 3 or more channels): the inverse of how the estimator reads the struct.
    */
-  static byte[] imageStructBytes(byte[] chw, int c, int h, int w) {
+  public static byte[] imageStructBytes(byte[] chw, int c, int h, int w) {
     byte[] out = new byte[chw.length];
     boolean bgr = c >= 3;
     for (int y = 0; y < h; y++) {
