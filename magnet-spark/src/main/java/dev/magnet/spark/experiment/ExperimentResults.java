@@ -153,7 +153,7 @@ public final class ExperimentResults {
           : JSON.valueToTree(value)));
     }
     ArrayNode differences = root.putArray("differences");
-    for (ExperimentTable.Difference d : table.differences()) {
+    for (Comparisons.Difference d : table.differences()) {
       ObjectNode difference = differences.addObject();
       difference.put("run", d.run().name());
       difference.put("baseline", d.baseline().name());

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.TreeMap;
@@ -35,12 +34,6 @@ public final class ExperimentTable {
   public static final String NOT_REACHED = "not reached";
   /** A cell of a value the run did not produce. */
   public static final String MISSING = "—";
-  /** The paper's "30–40% lower error than triplet": the claim tested is the lower end. */
-  public static final double TRIPLET_REDUCTION = 0.30;
-  /** The paper's "5–30× fewer iterations": the claim tested is the lower end. */
-  public static final double ITERATIONS_FACTOR = 5;
-  /** The hierarchy target: a fine 1-NN error at least 10% (relative) below each baseline's. */
-  public static final double HIERARCHY_REDUCTION = 0.10;
 
   /**
    * How a column's values print and combine over seeds. Numbers become intervals; a missing
@@ -62,16 +55,6 @@ public final class ExperimentTable {
           || format == Format.ITERATIONS;
     }
   }
-
-  /**
-   * A paired difference between two configurations, per column, over the seeds both have.
-   *
-   * @param run the configuration compared
-   * @param baseline what it is compared with
-   * @param values the differences' intervals by results.json key (numeric columns where both runs
-   *     have values)
-   */
-  public record Difference(RunSpec run, RunSpec baseline, Map<String, Interval> values) {}
 
   private final ExperimentPlan plan;
   private final List<RunResult> results;
@@ -296,7 +279,7 @@ public final class ExperimentTable {
   }
 
   /** Each configuration's values of the column {@code key} by seed, where it has one. */
-  private Map<Long, Double> bySeed(RunSpec run, String key) {
+  Map<Long, Double> bySeed(RunSpec run, String key) {
     Column column = columns.stream().filter(c -> c.key().equals(key)).findFirst()
         .orElseThrow(() -> new IllegalArgumentException("no column " + key + " in the " + plan.experiment().spelling()
             + " table"));
@@ -310,133 +293,25 @@ public final class ExperimentTable {
     return values;
   }
 
-  /**
-   * The comparisons the experiment is about, as (run, baseline): Magnet against each baseline; in
-   * the ablation each row against the reference run; in the pretrained experiment each loss with
-   * pre-training against itself without, then Magnet against the baselines with and without. Only
-   * pairs whose both configurations have runs.
-   */
-  List<RunSpec[]> pairs() {
-    List<String[]> names = new ArrayList<>();
-    switch (plan.experiment()) {
-      case CLASSIFICATION, HIERARCHY -> names.addAll(List.of(pair("magnet", "softmax"), pair("magnet", "triplet")));
-      case ITERATIONS -> names.add(pair("magnet", "triplet"));
-      case ABLATION -> configurations().stream().filter(r -> !r.name().equals(ExperimentPlan.DEFAULTS_RUN))
-          .forEach(r -> names.add(pair(r.name(), ExperimentPlan.DEFAULTS_RUN)));
-      case PRETRAINED -> {
-        for (String loss : List.of("magnet", "softmax", "triplet")) {
-          names.add(pair(loss + PRETRAINED, loss));
-        }
-        names.addAll(List.of(pair("magnet" + PRETRAINED, "softmax" + PRETRAINED),
-            pair("magnet" + PRETRAINED, "triplet" + PRETRAINED), pair("magnet", "softmax"), pair("magnet", "triplet")));
-      }
-      default -> throw new IllegalStateException("unknown experiment " + plan.experiment());
-    }
-    List<RunSpec[]> pairs = new ArrayList<>();
-    for (String[] p : names) {
-      RunSpec run = find(p[0]);
-      RunSpec baseline = find(p[1]);
-      if (run != null && baseline != null) {
-        pairs.add(new RunSpec[] {run, baseline});
-      }
-    }
-    return pairs;
-  }
-
-  /** The suffix of the pretrained experiment's runs that start from the pre-trained body. */
-  private static final String PRETRAINED = "-pretrained";
-
-  private static String[] pair(String run, String baseline) {
-    return new String[] {run, baseline};
-  }
-
-  /** The paired differences of every numeric column for each of {@link #pairs()}, over the seeds both have. */
-  public List<Difference> differences() {
-    List<Difference> differences = new ArrayList<>();
-    for (RunSpec[] pair : pairs()) {
-      Map<String, Interval> values = new LinkedHashMap<>();
-      for (Column column : columns) {
-        if (column.numeric() && column.format() != Format.SECONDS && column.format() != Format.COUNT) {
-          paired(pair[0], pair[1], column.key(), 1).ifPresent(i -> values.put(column.key(), i));
-        }
-      }
-      differences.add(new Difference(pair[0], pair[1], values));
-    }
-    return differences;
-  }
-
-  /** The interval of {@code a − weight · b} over the seeds where both have the column's value. */
-  private Optional<Interval> paired(RunSpec a, RunSpec b, String key, double weight) {
-    Map<Long, Double> av = bySeed(a, key);
-    Map<Long, Double> bv = bySeed(b, key);
-    List<Long> seeds = av.keySet().stream().filter(bv::containsKey).toList();
-    if (seeds.isEmpty()) {
-      return Optional.empty();
-    }
-    return Optional.of(Interval.weighted(seeds.stream().mapToDouble(av::get).toArray(), weight,
-        seeds.stream().mapToDouble(bv::get).toArray()));
+  /** The paired differences against the baselines, for each pair the experiment compares. */
+  public List<Comparisons.Difference> differences() {
+    return Comparisons.of(this).differences();
   }
 
   /** The paper's claims this experiment tests, each with its verdict at 95%. */
   public List<Claim> claims() {
-    List<Claim> claims = new ArrayList<>();
-    RunSpec magnet = find("magnet");
-    RunSpec softmax = find("softmax");
-    RunSpec triplet = find("triplet");
-    switch (plan.experiment()) {
-      case CLASSIFICATION -> {
-        claim(claims, "Magnet beats softmax on classification (each by its own classifier)", "test_error",
-            magnet, softmax, 0);
-        claim(claims, "Magnet's error is 30–40% below triplet's (each by its own classifier; tested: at least 30%)",
-            "test_error", magnet, triplet, TRIPLET_REDUCTION);
-        claim(claims, "Magnet beats softmax by 1-NN", "knn1_error", magnet, softmax, 0);
-        claim(claims, "Magnet's 1-NN error is at least 30% below triplet's", "knn1_error", magnet, triplet,
-            TRIPLET_REDUCTION);
-      }
-      case HIERARCHY -> {
-        claim(claims, "Magnet keeps more fine structure than softmax: fine 1-NN error at least 10% below",
-            "fine_knn1_error", magnet, softmax, HIERARCHY_REDUCTION);
-        claim(claims, "Magnet keeps more fine structure than triplet: fine 1-NN error at least 10% below",
-            "fine_knn1_error", magnet, triplet, HIERARCHY_REDUCTION);
-      }
-      case ITERATIONS -> claim(claims, "Magnet reaches the same error in 5–30× fewer iterations than triplet"
-          + " (tested: at least 5×, at the lowest error both reach per seed)", "iterations_to_common_error", magnet,
-          triplet, 1 - 1 / ITERATIONS_FACTOR);
-      case PRETRAINED -> {
-        claim(claims, "From a pre-trained network (the paper's setting), Magnet keeps more fine structure than"
-            + " softmax: fine 1-NN error at least 10% below", "fine_knn1_error", find("magnet" + PRETRAINED),
-            find("softmax" + PRETRAINED), HIERARCHY_REDUCTION);
-        claim(claims, "From a pre-trained network, Magnet keeps more fine structure than triplet: fine 1-NN error at"
-            + " least 10% below", "fine_knn1_error", find("magnet" + PRETRAINED), find("triplet" + PRETRAINED),
-            HIERARCHY_REDUCTION);
-      }
-      case ABLATION -> { }
-      default -> throw new IllegalStateException("unknown experiment " + plan.experiment());
-    }
-    return claims;
+    return Comparisons.of(this).claims();
   }
 
-  private RunSpec find(String name) {
-    return configurations().stream().filter(r -> r.name().equals(name)).findFirst().orElse(null);
+  /** The experiment tabulated. */
+  Experiment experiment() {
+    return plan.experiment();
   }
 
-  /** A claim "a's {@code key} is at least {@code reduction} (relative) below b's": a − (1 − reduction)·b < 0. */
-  private void claim(List<Claim> claims, String statement, String key, RunSpec a, RunSpec b, double reduction) {
-    if (a == null || b == null) {
-      return;
-    }
-    double weight = 1 - reduction;
-    Optional<Interval> difference = paired(a, b, key, weight);
-    if (difference.isEmpty()) {
-      return;
-    }
-    Map<Long, Double> av = bySeed(a, key);
-    Map<Long, Double> bv = bySeed(b, key);
-    List<Long> seeds = av.keySet().stream().filter(bv::containsKey).toList();
-    claims.add(new Claim(statement, key, b.label(), weight,
-        Interval.of(seeds.stream().mapToDouble(av::get).toArray()),
-        Interval.of(seeds.stream().mapToDouble(bv::get).toArray()), difference.get(),
-        Verdict.below(difference.get())));
+  /** The keys of the columns compared between runs: errors and iterations, not times or counts. */
+  List<String> comparedKeys() {
+    return columns.stream().filter(c -> c.numeric() && c.format() != Format.SECONDS && c.format() != Format.COUNT)
+        .map(Column::key).toList();
   }
 
   /** What the table does not say by itself: how its figures were measured, and for the iterations who needs how many. */
@@ -490,7 +365,7 @@ public final class ExperimentTable {
     table(md, header(), rows());
     md.append('\n');
     notes().forEach(note -> md.append(note).append("\n\n"));
-    List<Difference> differences = differences();
+    List<Comparisons.Difference> differences = differences();
     boolean intervals = differences.stream().anyMatch(d -> d.values().values().stream().anyMatch(Interval::defined));
     if (intervals) {
       List<Column> compared = columns.stream().filter(c -> differences.stream()
@@ -498,7 +373,7 @@ public final class ExperimentTable {
       List<String> head = new ArrayList<>(List.of("difference", "seeds"));
       compared.forEach(c -> head.add(c.header()));
       List<List<String>> rows = new ArrayList<>();
-      for (Difference d : differences) {
+      for (Comparisons.Difference d : differences) {
         List<String> row = new ArrayList<>(List.of(d.run().label() + " − " + d.baseline().label(),
             Integer.toString(d.values().values().stream().mapToInt(Interval::n).max().orElse(0))));
         compared.forEach(c -> row.add(d.values().containsKey(c.key())

@@ -142,7 +142,7 @@ class ExperimentTableTest {
     assertEquals("250 ± 0", table.rows().get(0).get(table.header().size() - 1), "every seed reaches 0.15 at 250");
     assertEquals(ExperimentTable.NOT_REACHED, table.rows().get(1).get(table.header().size() - 1));
 
-    ExperimentTable.Difference vsSoftmax = table.differences().get(0);
+    Comparisons.Difference vsSoftmax = table.differences().get(0);
     assertEquals("softmax", vsSoftmax.baseline().name());
     Interval d = vsSoftmax.values().get("test_error");
     assertEquals(List.of(-0.05, -0.04, -0.06), d.values().stream().map(v -> Math.round(v * 100) / 100.0).toList());
