@@ -87,13 +87,18 @@ final class TuneCommand implements Callable<Integer> {
       + " at once (Spark ML's parallelism; one machine's cores are better spent on one; default: ${DEFAULT-VALUE}).")
   int parallelism;
 
+  @Option(names = "--resume", description = "Continue an interrupted search in its --output: a trial that its"
+      + " trials.jsonl records for the same request (data, task, split, epochs, seed, metric, train options) is taken"
+      + " over, not trained again (one held-out split only; cross-validation runs whole).")
+  boolean resume;
+
   /** The request the options state; {@link IllegalArgumentException} for a bad one. */
   TuneRequest request() {
     var template = common.template(null, List.of(), "");
     return new TuneRequest(loss, task.experiment(), template, common.coarse, common.network,
         common.epochs != null ? common.epochs : Experiment.DEFAULT_EPOCHS, common.limit, common.seed, trials, folds,
         validationFraction, parallelism, metric, seeds, common.output("tune-" + task.experiment().spelling()),
-        common.overwrite, common.trainWords()).check();
+        common.overwrite, resume, common.trainWords()).check();
   }
 
   @Override

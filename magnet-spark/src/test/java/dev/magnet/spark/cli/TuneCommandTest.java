@@ -142,6 +142,16 @@ class TuneCommandTest {
     assertTrue(List.of("holds", "refuted", "inconclusive").contains(confirmation.get("verdict").asText()));
     assertTrue(Files.readString(out.resolve("magnet/tuning.md")).contains("| trial | learningRate |"));
 
+    // Resumed (as after an interruption), the recorded trials are taken over: nothing trains.
+    CliRun resumed = CliRun.of("experiment", "tune", "--loss", "magnet", "--data", trainData, "--coarse", map,
+        "--trials", "3", "--epochs", "1", "--metric", "mapAtR", "--train-args", "--learning-rate 0.00001", "--output",
+        out.toString(), "--resume");
+    assertEquals(ExitCodes.SUCCESS, resumed.status(), resumed.toString());
+    assertEquals(3, resumed.out().split("recorded, taken over", -1).length - 1, run + "\n" + resumed + "\n"
+        + Files.readString(out.resolve("magnet/trials.jsonl")));
+    JsonNode again = new ObjectMapper().readTree(out.resolve("magnet/tuning.json").toFile());
+    assertEquals(record.get("chosen").get("trainOptions"), again.get("chosen").get("trainOptions"));
+
     // The file: comments, then one option and its value a line, every searched value stated.
     Path file = out.resolve("magnet.args");
     String text = Files.readString(file);

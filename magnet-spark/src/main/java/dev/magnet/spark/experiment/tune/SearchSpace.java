@@ -6,6 +6,7 @@ import dev.magnet.spark.ml.MagnetEstimator;
 import dev.magnet.spark.train.TrainArgs;
 import dev.magnet.spark.util.Arguments;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -59,7 +60,11 @@ public final class SearchSpace {
     this.classes = classes;
   }
 
-  /** Every grid point, in {@link ParamGridBuilder}'s order. */
+  /**
+   * Every grid point, sorted by their values: {@link ParamGridBuilder}'s own order follows the
+   * params' hash codes, which include the estimator's random uid, so the same seed would draw
+   * other trials in another run.
+   */
   public List<SearchPoint> grid() {
     ParamGridBuilder builder = new ParamGridBuilder()
         .addGrid(estimator.learningRate(), LEARNING_RATES)
@@ -88,6 +93,7 @@ public final class SearchSpace {
         }
       }
     }
+    points.sort(Comparator.comparing(p -> p.values().toString()));
     return points;
   }
 

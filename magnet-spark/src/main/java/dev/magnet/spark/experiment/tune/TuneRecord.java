@@ -9,6 +9,7 @@ import dev.magnet.core.model.MagnetVersion;
 import dev.magnet.core.params.EnumSpelling;
 import dev.magnet.spark.experiment.Interval;
 import dev.magnet.spark.util.Arguments;
+import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -133,6 +134,44 @@ final class TuneRecord {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write " + Tuner.RECORD + ": " + e.getOriginalMessage(), e);
     }
+  }
+
+  /** The trials finished so far, one JSON line each under the search's key: what --resume takes over. */
+  static String trialLines(String key, List<Tuner.Trial> trials) {
+    StringBuilder lines = new StringBuilder();
+    for (Tuner.Trial t : trials) {
+      if (Double.isNaN(t.metric())) {
+        continue;
+      }
+      ObjectNode line = JSON.createObjectNode();
+      line.put("key", key);
+      line.put("values", values(t.point()));
+      line.put("metric", t.metric());
+      line.put("seconds", t.seconds());
+      lines.append(line.toString()).append('\n');
+    }
+    return lines.toString();
+  }
+
+  /** A point's values as one JSON text: how a recorded trial is matched. */
+  static String values(SearchPoint point) {
+    return JSON.valueToTree(point.values()).toString();
+  }
+
+  /** The recorded trials of {@code key}: metric and seconds by {@link #values}. */
+  static Map<String, double[]> recordedTrials(String lines, String key) throws IOException {
+    Map<String, double[]> trials = new java.util.HashMap<>();
+    for (String line : lines.split("\n")) {
+      if (line.isBlank()) {
+        continue;
+      }
+      com.fasterxml.jackson.databind.JsonNode node = JSON.readTree(line);
+      if (node.path("key").asText().equals(key)) {
+        trials.put(node.path("values").asText(), new double[] {node.path("metric").asDouble(),
+            node.path("seconds").asDouble()});
+      }
+    }
+    return trials;
   }
 
   private static ObjectNode interval(Interval i) {

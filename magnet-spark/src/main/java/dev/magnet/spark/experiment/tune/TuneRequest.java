@@ -33,11 +33,12 @@ import java.util.Objects;
  * @param output where the chosen configuration ({@code <output>/<loss>.args}) and the search's
  *     record ({@code <output>/<loss>/}) go
  * @param overwrite replace an earlier search of the same loss in {@code output}
+ * @param resume take over the trials an interrupted search of the same request recorded
  * @param trainArgs the more train options as given, recorded
  */
 public record TuneRequest(LossKind loss, Experiment task, TrainRequest template, String coarse, Architecture network,
     int epochs, Integer limit, long seed, int trials, int folds, double validationFraction, int parallelism,
-    String metric, int seeds, String output, boolean overwrite, List<String> trainArgs) {
+    String metric, int seeds, String output, boolean overwrite, boolean resume, List<String> trainArgs) {
   /** Enough trials for a fine grid of one loss: a typo guard. */
   public static final int MAX_TRIALS = 10_000;
   /** The default ranking metric: leave-one-out 1-NN accuracy on the fine labels, what the tables report as 1-NN error. */
@@ -93,6 +94,17 @@ public record TuneRequest(LossKind loss, Experiment task, TrainRequest template,
           + " seeds=" + seeds);
     }
     return this;
+  }
+
+  /**
+   * What decides a trial's score besides its configuration: the data, task, split, epochs, seed,
+   * metric, network and train options. A resumed search takes over only the trials recorded
+   * under the same key.
+   */
+  public String searchKey() {
+    return String.join(" ", EnumSpelling.of(loss), task.spelling(), String.valueOf(template.data()),
+        task.coarse() ? coarse : "-", String.valueOf(limit), EnumSpelling.of(network), "epochs=" + epochs,
+        "seed=" + seed, "folds=" + folds, "fraction=" + validationFraction, metric, String.join(" ", trainArgs));
   }
 
   /** The directory of this loss's search record. */

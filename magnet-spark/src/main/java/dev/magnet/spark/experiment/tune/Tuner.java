@@ -22,6 +22,9 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.tuning.CrossValidator;
@@ -50,6 +53,8 @@ public final class Tuner {
   public static final String RECORD = "tuning.json";
   /** The search's table. */
   public static final String TABLE = "tuning.md";
+  /** The finished trials, one JSON line each, rewritten after every trial: what --resume takes over. */
+  public static final String TRIALS = "trials.jsonl";
 
   private final SparkSession session;
   private final Configuration conf;
@@ -75,9 +80,17 @@ public final class Tuner {
   /** @return the exit status */
   public int run(TuneRequest request) {
     JobException.argument(request::check);
-    if (JobException.input(() -> HadoopModelDirectory.exists(request.searchDir(), conf)) && !request.overwrite()) {
+    if (JobException.input(() -> HadoopModelDirectory.exists(request.searchDir(), conf)) && !request.overwrite()
+        && !request.resume()) {
       throw new JobException(ExitCodes.BAD_ARGUMENTS, "output " + request.searchDir() + " already exists; pass"
-          + " --overwrite to search again");
+          + " --overwrite to search again or --resume to continue the search");
+    }
+    String trialsPath = request.searchDir() + "/" + TRIALS;
+    Map<String, double[]> recorded = Map.of();
+    if (request.resume()) {
+      Optional<String> lines = TextFiles.read(trialsPath, conf);
+      recorded = lines.isEmpty() ? Map.of()
+          : JobException.input(() -> TuneRecord.recordedTrials(lines.get(), request.searchKey()));
     }
     long started = System.nanoTime();
     SparkDataset data = JobException.input(() -> load(request));
@@ -102,7 +115,8 @@ public final class Tuner {
               n - fitRows, n, request.seed())
               : request.folds() + " stratified folds of " + n + " training examples (seed " + request.seed() + ")");
       List<Trial> trials = request.folds() == 1
-          ? holdout(frame, estimator, evaluator, points, fitBatches)
+          ? holdout(frame, estimator, evaluator, points, fitBatches, recorded,
+              done -> TextFiles.write(trialsPath, TuneRecord.trialLines(request.searchKey(), done), conf))
           : crossValidate(frame, estimator, evaluator, points, request, batches(estimator,
               n - n / request.folds(), batchRows));
       Trial best = trials.stream().filter(t -> !Double.isNaN(t.metric()))
@@ -154,14 +168,25 @@ public final class Tuner {
         : (int) Math.max(1, (rows + batchRows - 1) / batchRows);
   }
 
-  /** One held-out split: each trial fitted on the fit fold and scored on the validation fold, in order. */
+  /**
+   * One held-out split: each trial fitted on the fit fold and scored on the validation fold, in
+   * order; a trial {@code recorded} holds (by its values) is taken over; {@code progress} gets the
+   * trials so far after each one.
+   */
   private List<Trial> holdout(Dataset<Row> frame, MagnetEstimator estimator, MagnetEvaluator evaluator,
-      List<SearchPoint> points, int batchesPerEpoch) {
+      List<SearchPoint> points, int batchesPerEpoch, Map<String, double[]> recorded, Consumer<List<Trial>> progress) {
     Dataset<Row> fit = frame.filter(col(TuningFrame.FOLD).notEqual(StratifiedSplit.VALIDATION));
     Dataset<Row> held = frame.filter(col(TuningFrame.FOLD).equalTo(StratifiedSplit.VALIDATION));
     List<Trial> trials = new ArrayList<>();
     for (int i = 0; i < points.size(); i++) {
       SearchPoint point = points.get(i);
+      double[] earlier = recorded.get(TuneRecord.values(point));
+      if (earlier != null) {
+        trials.add(new Trial(i, point, earlier[0], earlier[1], null));
+        out.printf(Locale.ROOT, "trial %d/%d: %s -> %s %.4f (recorded, taken over)%n", i + 1, points.size(),
+            point.describe(), evaluator.getMetricName(), earlier[0]);
+        continue;
+      }
       long t0 = System.nanoTime();
       double metric;
       String failure = null;
@@ -173,6 +198,7 @@ public final class Tuner {
       }
       Trial trial = new Trial(i, point, metric, (System.nanoTime() - t0) / 1e9, failure);
       trials.add(trial);
+      progress.accept(trials);
       out.printf(Locale.ROOT, "trial %d/%d: %s -> %s %s (%.0f s)%n", i + 1, points.size(), point.describe(),
           evaluator.getMetricName(), failure == null ? String.format(Locale.ROOT, "%.4f", metric) : "failed: "
           + failure, trial.seconds());
