@@ -196,7 +196,7 @@ class ConfTest {
           "conf/train.args does not name " + option);
     }
     Set<String> perRun = Set.of("--data", "--validation", "--limit", "--coarse", "--checkpoint-dir", "--resume",
-        "--init-from", "--output", "--publish-to", "--run-id", "--no-worse-than", "--compare-metric", "--overwrite",
+        "--init-from", "--pretrained", "--output", "--publish-to", "--run-id", "--no-worse-than", "--compare-metric", "--overwrite",
         "--metrics", "--min-metric", "--no-report", "--master", "--help", "--version");
     for (OptionSpec option : new CommandLine(new TrainCommand()).getCommandSpec().options()) {
       String longest = option.longestName();
