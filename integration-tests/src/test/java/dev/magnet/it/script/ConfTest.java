@@ -196,8 +196,8 @@ class ConfTest {
           "conf/train.args does not name " + option);
     }
     Set<String> perRun = Set.of("--data", "--validation", "--limit", "--coarse", "--checkpoint-dir", "--resume",
-        "--init-from", "--pretrained", "--output", "--publish-to", "--run-id", "--no-worse-than", "--compare-metric", "--overwrite",
-        "--metrics", "--min-metric", "--no-report", "--master", "--help", "--version");
+        "--init-from", "--pretrained", "--output", "--publish-to", "--run-id", "--no-worse-than", "--compare-metric",
+        "--overwrite", "--metrics", "--min-metric", "--no-report", "--master", "--help", "--version");
     for (OptionSpec option : new CommandLine(new TrainCommand()).getCommandSpec().options()) {
       String longest = option.longestName();
       if (perRun.contains(longest)) {
