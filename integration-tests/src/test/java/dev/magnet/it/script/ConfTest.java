@@ -197,9 +197,9 @@ class ConfTest {
           "conf/train.args does not name " + option);
     }
     Set<String> perRun = Set.of("--data", "--validation", "--limit", "--labels", "--image-size", "--channels",
-        "--coarse", "--checkpoint-dir", "--resume",
-        "--init-from", "--output", "--publish-to", "--run-id", "--no-worse-than", "--compare-metric", "--overwrite",
-        "--metrics", "--min-metric", "--no-report", "--master", "--help", "--version");
+        "--coarse", "--checkpoint-dir", "--resume", "--init-from", "--pretrained", "--output", "--publish-to",
+        "--run-id", "--no-worse-than", "--compare-metric", "--overwrite", "--metrics", "--min-metric", "--no-report",
+        "--master", "--help", "--version");
     for (OptionSpec option : new CommandLine(new TrainCommand()).getCommandSpec().options()) {
       String longest = option.longestName();
       if (perRun.contains(longest)) {

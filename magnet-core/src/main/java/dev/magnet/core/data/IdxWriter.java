@@ -65,6 +65,44 @@ public final class IdxWriter {
   /** Writes labels in [0, 255]; overwrites {@code file}. */
   public static void writeLabels(Path file, int[] labels, Compression compression)
       throws IOException {
+    byte[] bytes = labelBytes(labels);
+    try (DataOutputStream out = open(file, compression)) {
+      out.writeInt(IdxReader.MAGIC_UBYTE_LABELS);
+      out.writeInt(labels.length);
+      out.write(bytes);
+    }
+  }
+
+  /**
+   * Writes {@code n} images of {@code rows x cols} unsigned bytes, given as they are stored (image
+   * after image, row-major), to {@code stream}, uncompressed, and closes it: for pixels that are
+   * bytes already (a subset of an IDX file), on any file system's stream.
+   */
+  public static void writeImages(OutputStream stream, int n, int rows, int cols, byte[] pixels) throws IOException {
+    if ((long) n * rows * cols != pixels.length) {
+      throw new IllegalArgumentException("pixels must be n * rows * cols bytes; n=" + n + " rows=" + rows + " cols="
+          + cols + " bytes=" + pixels.length);
+    }
+    try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(stream))) {
+      out.writeInt(IdxReader.MAGIC_UBYTE_IMAGES);
+      out.writeInt(n);
+      out.writeInt(rows);
+      out.writeInt(cols);
+      out.write(pixels);
+    }
+  }
+
+  /** Writes labels in [0, 255] to {@code stream}, uncompressed, and closes it. */
+  public static void writeLabels(OutputStream stream, int[] labels) throws IOException {
+    byte[] bytes = labelBytes(labels);
+    try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(stream))) {
+      out.writeInt(IdxReader.MAGIC_UBYTE_LABELS);
+      out.writeInt(labels.length);
+      out.write(bytes);
+    }
+  }
+
+  private static byte[] labelBytes(int[] labels) {
     Objects.requireNonNull(labels, "labels");
     byte[] bytes = new byte[labels.length];
     for (int i = 0; i < labels.length; i++) {
@@ -74,11 +112,7 @@ public final class IdxWriter {
       }
       bytes[i] = (byte) labels[i];
     }
-    try (DataOutputStream out = open(file, compression)) {
-      out.writeInt(IdxReader.MAGIC_UBYTE_LABELS);
-      out.writeInt(labels.length);
-      out.write(bytes);
-    }
+    return bytes;
   }
 
   private static DataOutputStream open(Path file, Compression compression) throws IOException {

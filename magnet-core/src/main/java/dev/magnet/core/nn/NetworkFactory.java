@@ -85,6 +85,44 @@ public final class NetworkFactory {
         .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build();
   }
 
+  /**
+   * Copies the body of {@code from} (every layer up to and including the embedding) into {@code to},
+   * whose head may differ: a network pre-trained with one loss on some classes starts another
+   * loss on other classes (docs/results.md, "Pre-training"). The networks must have the same
+   * layers below the head, each with as many parameters; {@code to}'s head and updater state are
+   * left as they are.
+   *
+   * @throws IllegalArgumentException naming the first layer that differs
+   */
+  public static void copyBody(MultiLayerNetwork from, MultiLayerNetwork to) {
+    int body = embeddingLayerIndex(to) + 1;
+    if (embeddingLayerIndex(from) + 1 != body) {
+      throw new IllegalArgumentException("the pre-trained network has " + (embeddingLayerIndex(from) + 1)
+          + " layers below its head, this one " + body);
+    }
+    long n = 0;
+    for (int i = 0; i < body; i++) {
+      long a = from.getLayer(i).numParams();
+      long b = to.getLayer(i).numParams();
+      if (a != b || from.getLayer(i).getClass() != to.getLayer(i).getClass()) {
+        throw new IllegalArgumentException("layer " + i + " differs: pre-trained " + from.getLayer(i).getClass()
+            .getSimpleName() + " of " + a + " parameters, this network's " + to.getLayer(i).getClass().getSimpleName()
+            + " of " + b);
+      }
+      n += a;
+    }
+    if (n > 0) {
+      // The layers' parameters are consecutive views of the network's one flat vector, in layer order.
+      prefix(to.params(), n).assign(prefix(from.params(), n));
+    }
+  }
+
+  /** The first {@code n} values of a network's flat parameter vector ([1, N] in DL4J, or [N]), as a view. */
+  private static INDArray prefix(INDArray params, long n) {
+    return params.rank() == 1 ? params.get(NDArrayIndex.interval(0, n))
+        : params.get(NDArrayIndex.point(0), NDArrayIndex.interval(0, n));
+  }
+
   /** Index of the embedding layer: the one just below the head. */
   public static int embeddingLayerIndex(MultiLayerNetwork net) {
     int last = net.getnLayers() - 1;

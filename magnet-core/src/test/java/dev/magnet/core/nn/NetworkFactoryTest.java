@@ -123,6 +123,32 @@ class NetworkFactoryTest {
     assertNotEquals(before, net.params());
   }
 
+  /**
+   * A softmax network's body starts a Magnet network: the same embeddings after the copy (the
+   * body ends at the embedding), the Magnet network's own head untouched, and a network of other
+   * widths refused, naming the layer.
+   */
+  @Test
+  void aPretrainedBodyStartsANetworkWithAnotherHead() {
+    NetworkSpec spec = NetworkSpec.of(Architecture.FMNIST_CNN, InputShape.image(1, 10, 10));
+    MultiLayerNetwork softmax = NetworkFactory.build(spec.withSeed(1), Head.softmax(4));
+    INDArray labels = Nd4j.zeros(DataType.FLOAT, ROWS, 4);
+    for (int i = 0; i < ROWS; i++) {
+      labels.putScalar(i, i % 4, 1);
+    }
+    softmax.fit(new DataSet(input(spec), labels));
+    MultiLayerNetwork magnet = NetworkFactory.build(spec.withSeed(2), embeddingHead());
+    INDArray x = input(spec);
+    assertNotEquals(NetworkFactory.embed(softmax, x, ROWS), NetworkFactory.embed(magnet, x, ROWS));
+    NetworkFactory.copyBody(softmax, magnet);
+    assertEquals(NetworkFactory.embed(softmax, x, ROWS), NetworkFactory.embed(magnet, x, ROWS));
+    assertEquals(softmax.numParams() - (64 * 4 + 4), magnet.numParams(), "only the softmax layer is left behind");
+
+    MultiLayerNetwork wider = NetworkFactory.build(spec.withEmbeddingDim(32), embeddingHead());
+    assertEquals("layer 3 differs: pre-trained DenseLayer of 8256 parameters, this network's DenseLayer of 4128",
+        assertThrows(IllegalArgumentException.class, () -> NetworkFactory.copyBody(softmax, wider)).getMessage());
+  }
+
   @Test
   void softmaxHeadTrainsOnOneHotLabels() {
     NetworkSpec spec = NetworkSpec.of(Architecture.MLP, InputShape.vector(12));

@@ -1,60 +1,51 @@
 package dev.magnet.spark.cli;
 
-import dev.magnet.core.nn.Architecture;
-import dev.magnet.core.params.MagnetParams;
 import dev.magnet.spark.data.DataSource;
+import dev.magnet.spark.experiment.Ablation;
 import dev.magnet.spark.experiment.Experiment;
 import dev.magnet.spark.experiment.ExperimentRequest;
 import dev.magnet.spark.experiment.ExperimentRunner;
+import dev.magnet.spark.experiment.PretrainingData;
 import dev.magnet.spark.train.TrainArgs;
-import dev.magnet.spark.train.TrainRequest;
 import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
 /**
  * {@code magnet experiment <name>}: the options of an {@link ExperimentRequest}, run by
  * {@link ExperimentRunner}: Magnet and the baselines (or Magnet's ablation) trained with the same
- * network, data, epochs and seed, every model evaluated, one table. {@code --train-args} are parsed
- * as train's own options, so a bad one is refused, naming it, before the first training.
+ * network, data, epochs and seeds, every model evaluated, one table with intervals over the seeds
+ * and the claims' verdicts. {@code experiment tune} ({@link TuneCommand}) searches one loss's
+ * hyper-parameters; {@code --tuned FILE} trains a loss with what it chose.
  */
 @Command(name = "experiment", mixinStandardHelpOptions = true, versionProvider = MagnetCli.Version.class,
-    exitCodeOnInvalidInput = ExitCodes.BAD_ARGUMENTS, sortOptions = false,
+    exitCodeOnInvalidInput = ExitCodes.BAD_ARGUMENTS, sortOptions = false, subcommands = TuneCommand.class,
     description = {"Train Magnet, softmax and triplet (or Magnet's ablation) with the same network, data, epochs and"
-        + " seed, evaluate them and write one table.",
+        + " seeds, evaluate them and write one table: mean ± 95% interval over the seeds, paired differences and the"
+        + " paper's claims with a verdict each.",
         "classification: fine labels. hierarchy: trained on the coarse labels, scored on the fine ones."
             + " iterations: held-out 1-NN error against iterations, Magnet and triplet, with a plot."
-            + " ablation: Magnet on the coarse task, K, refresh interval and alpha one at a time. all: the four."})
+            + " ablation: Magnet on the coarse task, K, refresh interval, alpha and learning rate one at a time."
+            + " pretrained: softmax pre-trained on some classes, then every loss on the coarse labels of the others,"
+            + " from that network and from fresh weights. all: the five."
+            + " 'experiment tune --help': search one loss's hyper-parameters."})
 public final class ExperimentCommand implements Callable<Integer> {
-  /** Where {@code --output} defaults to, followed by the experiment's name. */
-  static final String OUTPUT_ROOT = "out/experiments";
-  /** Five refreshes per epoch of the full Fashion-MNIST training set (1,250 batches). */
-  static final String DEFAULT_ABLATION_REFRESH = "250";
-  /** Train options every run gets from the experiment itself: --train-args may not set them. */
-  static final List<String> SET_BY_EXPERIMENT = List.of(TrainArgs.DATA, TrainArgs.VALIDATION, TrainArgs.COARSE,
-      TrainArgs.LOSS, TrainArgs.NETWORK, TrainArgs.EPOCHS, TrainArgs.SEED, TrainArgs.LIMIT, TrainArgs.OUTPUT,
-      TrainArgs.OVERWRITE, TrainArgs.METRICS, TrainArgs.PUBLISH_TO, TrainArgs.RUN_ID, TrainArgs.NO_WORSE_THAN,
-      TrainArgs.COMPARE_METRIC, TrainArgs.MIN_METRIC, TrainArgs.INIT_FROM, TrainArgs.CHECKPOINT_DIR, TrainArgs.RESUME);
   /** What the ablation varies (and adjusts, for K=1): --train-args may not set them there. */
   static final List<String> SET_BY_ABLATION = List.of(TrainArgs.K, TrainArgs.M, TrainArgs.D, TrainArgs.ALPHA,
-      TrainArgs.REFRESH_EVERY);
+      TrainArgs.REFRESH_EVERY, TrainArgs.LEARNING_RATE);
 
   /** The experiments the command line names. */
   enum Selection {
-    CLASSIFICATION, HIERARCHY, ITERATIONS, ABLATION, ALL;
+    CLASSIFICATION, HIERARCHY, ITERATIONS, ABLATION, PRETRAINED, ALL;
 
     List<Experiment> experiments() {
       return this == ALL ? List.of(Experiment.values()) : List.of(Experiment.valueOf(name()));
@@ -74,13 +65,12 @@ public final class ExperimentCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "EXPERIMENT", converter = SelectionOption.class,
+  @Parameters(index = "0", arity = "0..1", paramLabel = "EXPERIMENT", converter = SelectionOption.class,
       completionCandidates = SelectionOption.class, description = "One of: ${COMPLETION-CANDIDATES}.")
   Selection selection;
 
-  @Option(names = "--data", converter = Converters.Data.class, paramLabel = "SOURCE", defaultValue = "fashion-mnist",
-      description = "Training data of every run, in the forms of 'train --data' (default: ${DEFAULT-VALUE}).")
-  DataSource data;
+  @Mixin
+  ExperimentOptions common;
 
   @Option(names = "--validation", converter = Converters.Data.class, paramLabel = "SOURCE",
       defaultValue = "fashion-mnist-test",
@@ -88,27 +78,14 @@ public final class ExperimentCommand implements Callable<Integer> {
           + " (default: ${DEFAULT-VALUE}).")
   DataSource validation;
 
-  @Option(names = "--coarse", paramLabel = "fashion-mnist|MAPFILE", defaultValue = "fashion-mnist",
-      description = "The fine->coarse map of hierarchy and ablation (default: ${DEFAULT-VALUE}: tops, trouser,"
-          + " footwear, bag).")
-  String coarse;
+  @Option(names = "--seeds", paramLabel = "N", defaultValue = "1", description = "Train every configuration with N"
+      + " seeds (--seed, --seed + 1, ...): the weights, the sampling and the data order; the tables give mean ± 95%"
+      + " interval and paired differences, the claims a verdict (default: ${DEFAULT-VALUE}; 5 or more to publish).")
+  int seeds;
 
-  @Option(names = "--network", converter = EnumOption.Network.class, completionCandidates = EnumOption.Network.class,
-      paramLabel = "NETWORK", defaultValue = "fmnist-cnn", description = "One of: ${COMPLETION-CANDIDATES}"
-          + " (default: ${DEFAULT-VALUE}).")
-  Architecture network;
-
-  @Option(names = "--epochs", paramLabel = "N",
-      description = "Epochs of every run (default: " + Experiment.DEFAULT_EPOCHS + "; iterations: "
-          + Experiment.ITERATIONS_EPOCHS + ").")
-  Integer epochs;
-
-  @Option(names = "--limit", paramLabel = "N", description = "Read at most N examples of each data set, as train and"
-      + " evaluate do (default: all; iterations: " + Experiment.ITERATIONS_LIMIT + ", 250 batches per epoch).")
-  Integer limit;
-
-  @Option(names = "--seed", paramLabel = "SEED", description = "Seed of every run (default: ${DEFAULT-VALUE}).")
-  long seed = MagnetParams.DEFAULT_SEED;
+  @Option(names = "--tuned", paramLabel = "FILE", description = "A configuration written by 'experiment tune' (train"
+      + " options naming their --loss): that loss trains with it; repeatable, one per loss.")
+  List<String> tuned = new ArrayList<>();
 
   @Option(names = "--target-error", paramLabel = "E",
       description = "The held-out fine 1-NN error whose iterations the table reports: the first epoch boundary at"
@@ -116,82 +93,48 @@ public final class ExperimentCommand implements Callable<Integer> {
           + " labels: " + Experiment.COARSE_TARGET_ERROR + ").")
   Double targetError;
 
-  @Option(names = "--ablation-refresh", paramLabel = "BATCHES", defaultValue = DEFAULT_ABLATION_REFRESH,
-      description = "The ablation's alternative to one index refresh per epoch: train --refresh-every BATCHES"
-          + " (default: ${DEFAULT-VALUE}).")
-  int ablationRefresh;
+  @Option(names = "--ablation-k", paramLabel = "K[,K...]", split = ",", description = "The ablation's K besides"
+      + " Magnet's own (default: 1,4,16).")
+  List<Integer> ablationK = new ArrayList<>(Ablation.DEFAULT_K);
 
-  @Option(names = "--train-args", paramLabel = "'OPTIONS'",
-      description = "More train options for every run, split at spaces (e.g. '--averaging-frequency 10 --no-report');"
-          + " repeatable. Not the ones the experiment sets (data, loss, epochs, seed, output, ...).")
-  List<String> trainArgs = new ArrayList<>();
+  @Option(names = "--ablation-refresh", paramLabel = "BATCHES[,...]", split = ",",
+      description = "The ablation's alternatives to one index refresh per epoch: train --refresh-every BATCHES"
+          + " (default: 250).")
+  List<Integer> ablationRefresh = new ArrayList<>(Ablation.DEFAULT_REFRESH);
 
-  @Option(names = "--output", paramLabel = "DIR", description = "Where everything goes (default: " + OUTPUT_ROOT
-      + "/EXPERIMENT).")
-  String output;
+  @Option(names = "--ablation-alpha", paramLabel = "A[,A...]", split = ",", description = "The ablation's margins"
+      + " besides Magnet's own (default: 0.25,4).")
+  List<Double> ablationAlpha = new ArrayList<>(Ablation.DEFAULT_ALPHA);
 
-  @Option(names = "--overwrite", description = "Write into an existing --output (its runs' models are replaced).")
-  boolean overwrite;
+  @Option(names = "--ablation-learning-rate", paramLabel = "RATE[,...]", split = ",", description = "The ablation's"
+      + " learning rates besides Magnet's own (default: 0.0003,0.003).")
+  List<Double> ablationLearningRate = new ArrayList<>(Ablation.DEFAULT_LEARNING_RATE);
 
-  @Option(names = "--resume", description = "Continue an interrupted experiment in its --output: a run that its"
-      + " results.json records with the same commands, and whose metrics files are there, is taken over with the"
-      + " figures and times recorded, not run again.")
+  @Option(names = "--pretrain-classes", paramLabel = "C[,C...]", split = ",", description = "The pretrained"
+      + " experiment's pre-training classes (fine labels); the task is the other classes' coarse labels (default:"
+      + " 1,3,6,9: Fashion-MNIST's trouser, dress, shirt, ankle boot).")
+  List<Integer> pretrainClasses = new ArrayList<>(PretrainingData.DEFAULT_PRETRAIN_CLASSES);
+
+  @Option(names = "--resume", description = "Continue an interrupted experiment in its --output: a run (configuration"
+      + " and seed) that its results.json records with the same commands, and whose metrics files are there, is"
+      + " taken over with the figures and times recorded, not run again.")
   boolean resume;
-
-  /** --train-args as words. */
-  private List<String> trainWords() {
-    List<String> words = new ArrayList<>();
-    for (String group : trainArgs) {
-      Arrays.stream(group.trim().split("\\s+")).filter(w -> !w.isEmpty()).forEach(words::add);
-    }
-    return words;
-  }
-
-  /**
-   * The train request every run starts from: --train-args parsed by train's own parser, after the
-   * data; an option the experiment sets itself (or, in the ablation, varies) is refused.
-   */
-  TrainRequest template(List<String> words) {
-    TrainCommand train = new TrainCommand();
-    // train's own options, but --data is the experiment's: not required here.
-    CommandSpec trainSpec = CommandSpec.forAnnotatedObject(train);
-    OptionSpec dataOption = trainSpec.findOption(TrainArgs.DATA);
-    trainSpec.remove(dataOption);
-    trainSpec.addOption(OptionSpec.builder(dataOption).required(false).build());
-    CommandLine parser = new CommandLine(trainSpec);
-    parser.setOverwrittenOptionsAllowed(true);
-    ParseResult parsed;
-    try {
-      parsed = parser.parseArgs(words.toArray(String[]::new));
-    } catch (CommandLine.ParameterException e) {
-      throw new IllegalArgumentException("a run's train options are invalid: " + e.getMessage() + "; train-args="
-          + String.join(" ", words), e);
-    }
-    boolean ablation = selection.experiments().contains(Experiment.ABLATION);
-    for (String option : SET_BY_EXPERIMENT) {
-      if (parsed.hasMatchedOption(option)) {
-        throw new IllegalArgumentException("--train-args must not set " + option
-            + ": the experiment sets it for every run; train-args=" + String.join(" ", words));
-      }
-    }
-    for (String option : ablation ? SET_BY_ABLATION : List.<String>of()) {
-      if (parsed.hasMatchedOption(option)) {
-        throw new IllegalArgumentException("--train-args must not set " + option + " in the ablation, which varies"
-            + " it; train-args=" + String.join(" ", words));
-      }
-    }
-    train.data = data;
-    train.validation = validation;
-    return train.request();
-  }
 
   /** The request the options state; {@link IllegalArgumentException} for a bad one. */
   ExperimentRequest request() {
-    List<String> words = trainWords();
-    return new ExperimentRequest(selection.name().toLowerCase(Locale.ROOT), selection.experiments(), template(words),
-        coarse, network, epochs, limit, seed, targetError, ablationRefresh, words,
-        output != null ? output : OUTPUT_ROOT + "/" + selection.name().toLowerCase(Locale.ROOT), overwrite, resume)
-        .check();
+    if (selection == null) {
+      throw new IllegalArgumentException("name an experiment (classification, hierarchy, iterations, ablation,"
+          + " pretrained, all) or 'tune'; see 'experiment --help'");
+    }
+    boolean ablation = selection.experiments().contains(Experiment.ABLATION);
+    String name = selection.name().toLowerCase(Locale.ROOT);
+    var template = common.template(validation, ablation ? SET_BY_ABLATION : List.of(),
+        " in the ablation, which varies it");
+    return new ExperimentRequest(name, selection.experiments(), template, common.coarse, common.network, common.epochs,
+        common.limit, common.seed, seeds, targetError, new Ablation(ablationK, ablationRefresh, ablationAlpha,
+        ablationLearningRate), TunedFiles.read(tuned, common.trainWords(), common.data), pretrainClasses,
+        common.trainWords(),
+        common.output(name), common.overwrite, resume).check();
   }
 
   @Override

@@ -176,6 +176,12 @@ public final class TrainCommand implements Callable<Integer> {
           + " is an error.")
   String initFrom;
 
+  @Option(names = TrainArgs.PRETRAINED, paramLabel = "MODEL",
+      description = "Start from the network body (every layer up to the embedding) of a model trained with any loss on"
+          + " any classes, with a fresh head, optimiser and index: pre-training on another task. The architecture and"
+          + " widths are the model's.")
+  String pretrained;
+
   @Option(names = TrainArgs.OUTPUT, paramLabel = "DIR", description = "The model directory to write (or"
       + " --publish-to).")
   String output;
@@ -248,8 +254,8 @@ public final class TrainCommand implements Callable<Integer> {
     TrainRequest.Publication publication = publishTo == null ? null
         : new TrainRequest.Publication(publishTo, runId, noWorseThan, compareMetric);
     return new TrainRequest(data, validation, limit, coarse, params(),
-        new NetworkChoice(network, embeddingDim, learningRate, hiddenSizes), trainingOptions(), initFrom, output,
-        publication, overwrite, metrics, minMetrics, !noReport,
+        new NetworkChoice(network, embeddingDim, learningRate, hiddenSizes), trainingOptions(), initFrom, pretrained,
+        output, publication, overwrite, metrics, minMetrics, !noReport,
         new ImageOptions(imageSize, channels, augment == null ? Augmentation.NONE : augment, labels));
   }
 

@@ -17,7 +17,13 @@ public enum Experiment {
   /** Magnet and triplet on the fine labels: held-out 1-NN error after each epoch against iterations. */
   ITERATIONS(false, false),
   /** Magnet on the coarse labels, scored on the fine ones, varying K, the refresh interval and α one at a time. */
-  ABLATION(true, true);
+  ABLATION(true, true),
+  /**
+   * The paper's setting: a network pre-trained on other classes (softmax on the fine labels of
+   * some classes), then each loss on the coarse labels of the other classes from that network and
+   * from fresh weights, scored on their fine labels.
+   */
+  PRETRAINED(true, true);
 
   /** Epochs of every experiment but {@link #ITERATIONS}: the README's Fashion-MNIST runs. */
   public static final int DEFAULT_EPOCHS = 3;

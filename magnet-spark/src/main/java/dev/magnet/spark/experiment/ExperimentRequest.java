@@ -1,10 +1,12 @@
 package dev.magnet.spark.experiment;
 
 import dev.magnet.core.nn.Architecture;
+import dev.magnet.core.params.LossKind;
 import dev.magnet.spark.data.DataSource;
 import dev.magnet.spark.train.TrainRequest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
 
@@ -18,21 +20,28 @@ import java.util.OptionalInt;
  * @param network the network of every run
  * @param epochs epochs of every run, or null for each experiment's default
  * @param limit examples read of each data set, or null for each experiment's default
- * @param seed seed of every run
+ * @param seed the first seed of every configuration
+ * @param seeds how many seeds every configuration is trained with
  * @param targetError the held-out fine 1-NN error whose iterations the tables report, or null for
  *     each experiment's default
- * @param ablationRefresh the ablation's refresh interval in batches
+ * @param ablation the values the ablation tries
+ * @param tuned the configurations of {@code experiment tune} to train each loss with, by loss
+ * @param pretrainClasses the fine classes the pretrained experiment pre-trains on
  * @param trainArgs the more train options as given (already in {@code template})
  * @param output where everything goes; with several experiments each gets a sub-directory
  * @param overwrite write into an existing {@code output}
  * @param resume take over the runs an earlier invocation recorded with the same commands
  */
 public record ExperimentRequest(String name, List<Experiment> experiments, TrainRequest template, String coarse,
-    Architecture network, Integer epochs, Integer limit, long seed, Double targetError, int ablationRefresh,
-    List<String> trainArgs, String output, boolean overwrite, boolean resume) {
+    Architecture network, Integer epochs, Integer limit, long seed, int seeds, Double targetError, Ablation ablation,
+    Map<LossKind, TunedConfig> tuned, List<Integer> pretrainClasses, List<String> trainArgs, String output,
+    boolean overwrite, boolean resume) {
   public ExperimentRequest {
     experiments = List.copyOf(experiments);
     Objects.requireNonNull(template, "template");
+    Objects.requireNonNull(ablation, "ablation");
+    tuned = Map.copyOf(tuned);
+    pretrainClasses = List.copyOf(pretrainClasses);
     trainArgs = List.copyOf(trainArgs);
   }
 
@@ -48,7 +57,10 @@ public record ExperimentRequest(String name, List<Experiment> experiments, Train
     }
     DataSource.rowLimit(limit, template.data(), template.validation());
     for (Experiment experiment : experiments) {
-      setup(experiment, 2);
+      ExperimentSetup setup = setup(experiment, 2);
+      if (experiment == Experiment.PRETRAINED) {
+        setup.pretrainingData();
+      }
     }
     return this;
   }
@@ -58,8 +70,8 @@ public record ExperimentRequest(String name, List<Experiment> experiments, Train
     OptionalInt rows = limit != null ? OptionalInt.of(limit) : experiment.defaultLimit();
     String dir = experiments.size() > 1 ? output + "/" + experiment.spelling() : output;
     return new ExperimentSetup(template, coarse, network, epochs != null ? epochs : experiment.defaultEpochs(), rows,
-        seed, targetError != null ? targetError : experiment.defaultTargetError(), ablationRefresh, coarseClasses,
-        trainArgs, dir);
+        seed, seeds, targetError != null ? targetError : experiment.defaultTargetError(), ablation, coarseClasses,
+        tuned, pretrainClasses, trainArgs, dir);
   }
 
   /** Every experiment's plan, the coarse map having {@code coarseClasses} classes. */

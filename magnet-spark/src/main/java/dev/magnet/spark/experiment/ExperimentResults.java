@@ -19,14 +19,16 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * An experiment's {@code results.json}: the setup (seed, epochs, data, date), every run's commands,
- * times, per-epoch metrics, evaluation and table row, and the table's derived figures.
+ * An experiment's {@code results.json}: the setup (seeds, epochs, data, date), every run's
+ * commands, times, per-epoch metrics, evaluation and table row (one run per configuration and
+ * seed), then each configuration's figures over its seeds (mean, 95% half-width and the per-seed
+ * values), the paired differences and the claims with their verdicts.
  */
 public final class ExperimentResults {
   /** The file's name in the experiment's directory. */
   public static final String FILE_NAME = "results.json";
   /** Bumped on every incompatible change of the layout. */
-  public static final int FORMAT_VERSION = 1;
+  public static final int FORMAT_VERSION = 2;
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -42,7 +44,7 @@ public final class ExperimentResults {
   public record Recorded(String trainCommand, String evaluateCommand, Instant started, Instant finished,
       double trainSeconds, double evaluateSeconds) {}
 
-  /** The runs of an earlier results.json by name. */
+  /** The runs of an earlier results.json by id ({@link ExperimentPlan#runId}). */
   public static Map<String, Recorded> recorded(String json, String source) throws IOException {
     JsonNode root;
     try {
@@ -56,7 +58,7 @@ public final class ExperimentResults {
     }
     Map<String, Recorded> runs = new LinkedHashMap<>();
     for (JsonNode run : root.path("runs")) {
-      runs.put(run.path("name").asText(), new Recorded(run.path("trainCommand").asText(),
+      runs.put(run.path("id").asText(), new Recorded(run.path("trainCommand").asText(),
           run.path("evaluateCommand").asText(""), Instant.parse(run.path("started").asText()),
           Instant.parse(run.path("finished").asText()), run.path("trainWallSeconds").asDouble(),
           run.path("evaluateWallSeconds").asDouble()));
@@ -82,6 +84,7 @@ public final class ExperimentResults {
     root.put("finished", finished.toString());
     root.put("wallSeconds", Duration.between(started, finished).toMillis() / 1000.0);
     root.put("seed", s.seed());
+    root.set("seeds", JSON.valueToTree(s.seedList()));
     root.put("epochs", s.epochs());
     if (s.limit().isPresent()) {
       root.put("limit", s.limit().getAsInt());
@@ -96,11 +99,14 @@ public final class ExperimentResults {
     root.put("network", EnumSpelling.of(s.network()));
     root.put("targetError", s.targetError());
     if (plan.experiment() == Experiment.ABLATION) {
-      root.put("ablationRefresh", s.ablationRefresh());
+      root.set("ablation", JSON.valueToTree(s.ablation()));
     }
+    ObjectNode tuned = root.putObject("tuned");
+    s.tuned().forEach((loss, config) -> tuned.put(EnumSpelling.of(loss), config.source()));
     root.set("trainArgs", JSON.valueToTree(s.trainArgs()));
-    if (table.commonError().isPresent()) {
-      root.put("commonError", table.commonError().getAsDouble());
+    if (!table.commonErrors().isEmpty()) {
+      ObjectNode common = root.putObject("commonError");
+      table.commonErrors().forEach((seed, error) -> common.put(Long.toString(seed), error));
     }
     root.put("complete", complete);
     if (failure != null) {
@@ -110,7 +116,9 @@ public final class ExperimentResults {
     ArrayNode runs = root.putArray("runs");
     for (RunResult r : results) {
       ObjectNode run = runs.addObject();
+      run.put("id", ExperimentPlan.runId(r.run()));
       run.put("name", r.run().name());
+      run.put("seed", r.run().seed());
       run.put("label", r.run().label());
       run.put("loss", EnumSpelling.of(r.run().loss()));
       run.set("factors", JSON.valueToTree(r.run().factors()));
@@ -138,6 +146,32 @@ public final class ExperimentResults {
       run.set("evaluation", JSON.valueToTree(new TreeMap<>(r.evaluation())));
       run.set("row", JSON.valueToTree(table.values(r)));
     }
+    ObjectNode summary = root.putObject("summary");
+    for (RunSpec config : table.configurations()) {
+      ObjectNode figures = summary.putObject(config.name());
+      table.summary(config).forEach((key, value) -> figures.set(key, value instanceof Interval i ? interval(i)
+          : JSON.valueToTree(value)));
+    }
+    ArrayNode differences = root.putArray("differences");
+    for (Comparisons.Difference d : table.differences()) {
+      ObjectNode difference = differences.addObject();
+      difference.put("run", d.run().name());
+      difference.put("baseline", d.baseline().name());
+      ObjectNode values = difference.putObject("values");
+      d.values().forEach((key, i) -> values.set(key, interval(i)));
+    }
+    ArrayNode claims = root.putArray("claims");
+    for (Claim c : table.claims()) {
+      ObjectNode claim = claims.addObject();
+      claim.put("claim", c.statement());
+      claim.put("measure", c.measure());
+      claim.put("baseline", c.baselineLabel());
+      claim.put("weight", c.weight());
+      claim.set("magnet", interval(c.magnet()));
+      claim.set("baselineValue", interval(c.baseline()));
+      claim.set("difference", interval(c.difference()));
+      claim.put("verdict", c.verdict().spelling());
+    }
     try {
       return JSON.writeValueAsString(root) + "\n";
     } catch (JsonProcessingException e) {
@@ -145,11 +179,34 @@ public final class ExperimentResults {
     }
   }
 
+  /** An interval as JSON: mean, half-width and bounds (null for one value), n and the per-seed values. */
+  static ObjectNode interval(Interval i) {
+    ObjectNode node = JSON.createObjectNode();
+    node.put("mean", i.mean());
+    if (i.defined()) {
+      node.put("halfWidth", i.halfWidth());
+      node.put("low", i.low());
+      node.put("high", i.high());
+    } else {
+      node.putNull("halfWidth");
+    }
+    node.put("n", i.n());
+    node.set("values", JSON.valueToTree(i.values()));
+    return node;
+  }
+
   /** The commands of every run, one a line, as a shell script to rerun them by hand. */
   public static String script(ExperimentPlan plan) {
     StringBuilder sh = new StringBuilder("#!/usr/bin/env bash\n# The runs of ./spark-submit experiment ")
-        .append(plan.experiment().spelling()).append(", one command each, in order.\nset -e\n");
-    for (RunSpec run : plan.runs()) {
+        .append(plan.experiment().spelling()).append(", one command each, in order.\n");
+    if (plan.experiment() == Experiment.PRETRAINED) {
+      PretrainingData data = plan.setup().pretrainingData();
+      sh.append("# The data files in ").append(data.dir()).append(" are written by the experiment itself: ")
+          .append(plan.setup().data()).append(" and ").append(plan.setup().validation()).append(" split by class,")
+          .append(" pre-training classes ").append(data.pretrainClasses()).append(".\n");
+    }
+    sh.append("set -e\n");
+    for (RunSpec run : plan.seededRuns()) {
       sh.append(Arguments.shell(plan.trainArgs(run))).append('\n');
       if (!plan.evaluateArgs(run).isEmpty()) {
         sh.append(Arguments.shell(plan.evaluateArgs(run))).append('\n');

@@ -16,7 +16,6 @@ import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -88,7 +87,7 @@ public final class ExperimentRunner {
       }
       return marker;
     });
-    int trainings = plans.stream().mapToInt(p -> p.runs().size()).sum();
+    int trainings = plans.stream().mapToInt(p -> p.seededRuns().size()).sum();
     out.printf(Locale.ROOT, "magnet experiment %s: %d trainings into %s%n", request.name(), trainings, root);
     StringBuilder tables = new StringBuilder();
     for (ExperimentPlan plan : plans) {
@@ -135,18 +134,25 @@ public final class ExperimentRunner {
   private Outcome run(ExperimentPlan plan, boolean resume) {
     String name = plan.experiment().spelling();
     String dir = plan.setup().output();
-    out.printf(Locale.ROOT, "%nexperiment %s: %d runs, %d epoch(s) each, seed %d, into %s%n", name,
-        plan.runs().size(), plan.setup().epochs(), plan.setup().seed(), dir);
+    List<Long> seeds = plan.setup().seedList();
+    out.printf(Locale.ROOT, "%nexperiment %s: %d configurations x %d seed(s) (%s), %d epoch(s) each, into %s%n", name,
+        plan.runs().size(), seeds.size(), seeds.size() == 1 ? seeds.get(0) : seeds.get(0) + ".." + seeds.get(seeds.size()
+        - 1), plan.setup().epochs(), dir);
     write(dir + "/" + SCRIPT, ExperimentResults.script(plan));
+    if (plan.experiment() == Experiment.PRETRAINED) {
+      prepare(plan.setup().pretrainingData(), plan.setup(), resume);
+    }
     Instant started = Instant.now();
     Map<String, ExperimentResults.Recorded> earlier = resume ? recorded(plan) : Map.of();
     List<RunResult> results = new ArrayList<>();
     String failure = null;
     int status = ExitCodes.SUCCESS;
-    for (RunSpec run : plan.runs()) {
-      RunResult done = earlier.containsKey(run.name()) ? takeOver(plan, run, earlier.get(run.name())) : null;
+    List<RunSpec> runs = plan.seededRuns();
+    for (RunSpec run : runs) {
+      String id = ExperimentPlan.runId(run);
+      RunResult done = earlier.containsKey(id) ? takeOver(plan, run, earlier.get(id)) : null;
       if (done != null) {
-        out.printf(Locale.ROOT, "%n= %s: taken over from %s (its commands are this run's)%n", run.name(),
+        out.printf(Locale.ROOT, "%n= %s: taken over from %s (its commands are this run's)%n", id,
             resultsPath(plan));
         results.add(done);
         continue;
@@ -164,7 +170,7 @@ public final class ExperimentRunner {
         evaluateSeconds = Duration.between(evaluateStarted, Instant.now()).toMillis() / 1000.0;
       }
       if (status != ExitCodes.SUCCESS) {
-        failure = "run " + run.name() + " failed with exit status " + status;
+        failure = "run " + id + " failed with exit status " + status;
         err.println("magnet experiment: " + failure + "; the runs before it are in the table");
         break;
       }
@@ -175,7 +181,7 @@ public final class ExperimentRunner {
     String markdown = table.markdown();
     write(dir + "/" + TABLE, markdown);
     write(resultsPath(plan), ExperimentResults.json(plan, results, started, Instant.now(),
-        results.size() == plan.runs().size(), failure));
+        results.size() == runs.size(), failure));
     out.println();
     out.println("experiment " + name + (failure == null ? "" : " (incomplete: " + failure + ")") + ":");
     out.println();
@@ -183,9 +189,22 @@ public final class ExperimentRunner {
     out.println("table: " + dir + "/" + TABLE + "  results: " + resultsPath(plan) + "  commands: " + dir + "/"
         + SCRIPT);
     if (plan.experiment() == Experiment.ITERATIONS && !results.isEmpty()) {
-      out.println("report: " + report(plan, table, results));
+      out.println("report: " + report(plan, table));
     }
     return new Outcome(status, markdown);
+  }
+
+  /** Writes the pretrained experiment's data files, unless a resumed experiment has them already. */
+  private void prepare(PretrainingData data, ExperimentSetup setup, boolean resume) {
+    if (resume && data.exists(conf)) {
+      out.println("pre-training data: " + data.dir() + " (kept)");
+      return;
+    }
+    try {
+      out.println(JobException.input(() -> data.write(session, setup, conf)));
+    } catch (IllegalArgumentException e) {
+      throw new JobException(ExitCodes.BAD_INPUT, e.getMessage(), e);
+    }
   }
 
   /** Prints a run's command as the user would type it, then runs it in this Spark session. */
@@ -213,16 +232,8 @@ public final class ExperimentRunner {
   /** The runs an earlier invocation recorded in the experiment's results.json; none when there is none. */
   private Map<String, ExperimentResults.Recorded> recorded(ExperimentPlan plan) {
     String path = resultsPath(plan);
-    return JobException.input(() -> {
-      Path file = new Path(path);
-      FileSystem fs = file.getFileSystem(conf);
-      if (!fs.exists(file)) {
-        return Map.of();
-      }
-      try (var in = fs.open(file)) {
-        return ExperimentResults.recorded(new String(in.readAllBytes(), StandardCharsets.UTF_8), path);
-      }
-    });
+    Optional<String> json = TextFiles.read(path, conf);
+    return json.isEmpty() ? Map.of() : JobException.input(() -> ExperimentResults.recorded(json.get(), path));
   }
 
   /**
@@ -241,32 +252,36 @@ public final class ExperimentRunner {
         recorded.evaluateSeconds());
   }
 
-  /** The iterations plot with the target and the lowest error every loss reaches, and the table. */
-  private String report(ExperimentPlan plan, ExperimentTable table, List<RunResult> results) {
+  /**
+   * The iterations plot (each configuration's held-out error per epoch, the mean over its seeds)
+   * with the target and, for one seed, the lowest error every loss reaches; and the table.
+   */
+  private String report(ExperimentPlan plan, ExperimentTable table) {
     List<IterationsReport.Series> series = new ArrayList<>();
-    for (RunResult r : results) {
-      ErrorCurve curve = r.curve(plan.experiment());
-      series.add(new IterationsReport.Series(r.run().label(),
-          curve.points().stream().map(ErrorCurve.Point::iterations).toList(),
-          curve.points().stream().map(ErrorCurve.Point::error).toList()));
+    for (RunSpec run : table.configurations()) {
+      List<ErrorCurve> curves = table.seedsOf(run).stream().map(r -> r.curve(plan.experiment())).toList();
+      int epochs = curves.stream().mapToInt(c -> c.points().size()).min().orElse(0);
+      List<Long> iterations = new ArrayList<>();
+      List<Double> errors = new ArrayList<>();
+      for (int e = 0; e < epochs; e++) {
+        final int i = e;
+        iterations.add(curves.get(0).points().get(i).iterations());
+        errors.add(curves.stream().mapToDouble(c -> c.points().get(i).error()).average().orElseThrow());
+      }
+      series.add(new IterationsReport.Series(run.label(), iterations, errors));
     }
     Map<String, Double> levels = new LinkedHashMap<>();
     levels.put("target " + plan.setup().targetError(), plan.setup().targetError());
-    table.commonError().ifPresent(e -> levels.put(String.format(Locale.ROOT, "lowest both reach %.4f", e), e));
+    if (table.commonErrors().size() == 1) {
+      double e = table.commonErrors().values().iterator().next();
+      levels.put(String.format(Locale.ROOT, "lowest both reach %.4f", e), e);
+    }
     String path = plan.setup().output() + "/" + REPORT_DIR;
     return JobException.input(() -> IterationsReport.write("Magnet experiment: held-out error against iterations",
         series, levels, table.notes(), table.header(), table.rows(), path, conf));
   }
 
-  /** Writes a small text file on any Hadoop file system, replacing it. */
   private void write(String path, String text) {
-    JobException.input(() -> {
-      Path file = new Path(path);
-      FileSystem fs = file.getFileSystem(conf);
-      try (OutputStream stream = fs.create(file, true)) {
-        stream.write(text.getBytes(StandardCharsets.UTF_8));
-      }
-      return file;
-    });
+    TextFiles.write(path, text, conf);
   }
 }

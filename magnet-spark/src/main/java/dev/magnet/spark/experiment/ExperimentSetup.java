@@ -1,11 +1,15 @@
 package dev.magnet.spark.experiment;
 
 import dev.magnet.core.nn.Architecture;
+import dev.magnet.core.params.LossKind;
 import dev.magnet.spark.data.DataSource;
 import dev.magnet.spark.train.TrainRequest;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
+import java.util.stream.LongStream;
 
 /**
  * What every run of one experiment shares.
@@ -17,20 +21,27 @@ import java.util.OptionalInt;
  * @param network the network of every run
  * @param epochs epochs of every run
  * @param limit examples read of each data set; empty for all
- * @param seed seed of every run
+ * @param seed the first seed
+ * @param seeds how many seeds every configuration is trained with: {@code seed}, {@code seed + 1}, ...
  * @param targetError the held-out fine 1-NN error whose iterations the table reports
- * @param ablationRefresh the ablation's alternative to one index refresh per epoch: every this many batches
+ * @param ablation the values the ablation tries
  * @param coarseClasses classes of the coarse map (the ablation keeps K=1 feasible with them)
+ * @param tuned each loss's tuned configuration, by loss; a loss without one takes the template's
+ * @param pretrainClasses the fine classes of the pretrained experiment's pre-training task
  * @param trainArgs the more train options as given, recorded in results.json
  * @param output the experiment's directory
  */
 public record ExperimentSetup(TrainRequest template, String coarse, Architecture network, int epochs,
-    OptionalInt limit, long seed, double targetError, int ablationRefresh, int coarseClasses, List<String> trainArgs,
-    String output) {
+    OptionalInt limit, long seed, int seeds, double targetError, Ablation ablation, int coarseClasses,
+    Map<LossKind, TunedConfig> tuned, List<Integer> pretrainClasses, List<String> trainArgs, String output) {
+  /** More seeds than anyone runs on one machine: a typo guard. */
+  public static final int MAX_SEEDS = 100;
+
   public ExperimentSetup {
     Objects.requireNonNull(template, "template");
     Objects.requireNonNull(template.validation(), "template.validation");
     Objects.requireNonNull(network, "network");
+    Objects.requireNonNull(ablation, "ablation");
     Objects.requireNonNull(output, "output");
     if (epochs < 1) {
       throw new IllegalArgumentException("--epochs must be at least 1; epochs=" + epochs);
@@ -38,14 +49,20 @@ public record ExperimentSetup(TrainRequest template, String coarse, Architecture
     if (limit.isPresent() && limit.getAsInt() < 1) {
       throw new IllegalArgumentException("--limit must be positive; limit=" + limit.getAsInt());
     }
+    if (seeds < 1 || seeds > MAX_SEEDS) {
+      throw new IllegalArgumentException("--seeds must be in [1, " + MAX_SEEDS + "]; seeds=" + seeds);
+    }
     if (!(targetError > 0 && targetError < 1)) {
       throw new IllegalArgumentException("--target-error must be in (0, 1); target-error=" + targetError);
     }
-    if (ablationRefresh < 1) {
-      throw new IllegalArgumentException("--ablation-refresh must be at least 1 batch; ablation-refresh="
-          + ablationRefresh);
-    }
+    tuned = tuned.isEmpty() ? Map.of() : Map.copyOf(new EnumMap<>(tuned));
+    pretrainClasses = List.copyOf(pretrainClasses);
     trainArgs = List.copyOf(trainArgs);
+  }
+
+  /** The pretrained experiment's data files, under {@code <output>/data}. */
+  public PretrainingData pretrainingData() {
+    return new PretrainingData(output + "/data", pretrainClasses);
   }
 
   /** The training data of every run. */
@@ -56,5 +73,23 @@ public record ExperimentSetup(TrainRequest template, String coarse, Architecture
   /** The held-out data: measured after every epoch, and the test set of every evaluation. */
   public DataSource validation() {
     return template.validation();
+  }
+
+  /** The seeds in order: {@code seed}, {@code seed + 1}, ... */
+  public List<Long> seedList() {
+    return LongStream.range(0, seeds).map(i -> seed + i).boxed().toList();
+  }
+
+  /**
+   * The configuration {@code loss} trains with, at this experiment's epochs and first seed: the
+   * tuned one, else the template's parameters with the loss.
+   */
+  public TunedConfig base(LossKind loss) {
+    TunedConfig own = tuned.get(loss);
+    if (own == null) {
+      own = new TunedConfig(null, template.params().withLoss(loss), template.network());
+    }
+    return new TunedConfig(own.source(), own.params().withEpochs(epochs).withSeed(seed),
+        own.network().withArchitecture(network));
   }
 }

@@ -1,5 +1,6 @@
 package dev.magnet.spark.experiment;
 
+import dev.magnet.core.eval.Metric;
 import dev.magnet.spark.metrics.SparkEpochMetrics;
 import java.time.Instant;
 import java.util.Collections;
@@ -31,9 +32,12 @@ public record RunResult(RunSpec run, List<String> trainArgs, List<String> evalua
     evaluation = Collections.unmodifiableMap(new LinkedHashMap<>(evaluation));
   }
 
-  /** The held-out error after each epoch against iterations, by the experiment's curve metric. */
+  /**
+   * The held-out error after each epoch against iterations, by the experiment's curve metric (a
+   * pre-training run, on labels of its own, by its 1-NN error).
+   */
   public ErrorCurve curve(Experiment experiment) {
-    return ErrorCurve.of(epochs, experiment.curveMetric());
+    return ErrorCurve.of(epochs, run.auxiliary() ? Metric.KNN1_ACCURACY.key() : experiment.curveMetric());
   }
 
   /** The sum of the epochs' phases (embed, index, plan, materialise, fit), the figure docs/results.md called "train s". */

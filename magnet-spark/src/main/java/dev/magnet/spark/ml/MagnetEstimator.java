@@ -3,9 +3,12 @@ package dev.magnet.spark.ml;
 import dev.magnet.core.data.ImagePreprocessing.Augmentation;
 import dev.magnet.core.nn.Architecture;
 import dev.magnet.core.nn.InputShape;
+import dev.magnet.core.nn.NetworkChoice;
+import dev.magnet.core.params.EnumSpelling;
 import dev.magnet.core.params.MagnetParams;
 import dev.magnet.spark.data.SparkDataset;
 import dev.magnet.spark.train.SparkMagnetTrainer;
+import dev.magnet.spark.train.TrainingOptions;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.Estimator;
 import org.apache.spark.ml.param.ParamMap;
@@ -96,6 +99,44 @@ public final class MagnetEstimator extends Estimator<MagnetModel> implements Mag
             + " holds vectors; set inputShape to [channels, height, width] or use network mlp");
       }
     }
+  }
+
+  /**
+   * An estimator with every hyper-parameter of a {@code train} run: the core's parameters, the
+   * network choices (an architecture left null is chosen from the features, as train does) and how
+   * the job runs. The experiments' tuning searches around such an estimator.
+   */
+  public static MagnetEstimator of(MagnetParams params, NetworkChoice network, TrainingOptions options) {
+    MagnetEstimator e = new MagnetEstimator().setLoss(EnumSpelling.of(params.loss()))
+        .setClustersPerClass(params.clustersPerClass()).setClustersPerBatch(params.clustersPerBatch())
+        .setExamplesPerCluster(params.examplesPerCluster()).setAlpha(params.alpha())
+        .setNearestClusters(params.nearestClusters()).setRefreshEveryBatches(params.refreshEveryBatches())
+        .setEpochs(params.epochs()).setBatchesPerEpoch(params.batchesPerEpoch())
+        .setTripletMargin(params.tripletMargin()).setKmeansIterations(params.kmeansIterations())
+        .setSeed(params.seed()).setAveragingFrequency(options.averagingFrequency()).setWorkers(options.workers());
+    if (network.architecture() != null) {
+      e.setNetwork(EnumSpelling.of(network.architecture()));
+    }
+    if (network.embeddingDim() != null) {
+      e.setEmbeddingDim(network.embeddingDim());
+    }
+    if (network.learningRate() != null) {
+      e.setLearningRate(network.learningRate());
+    }
+    if (network.hiddenSizes() != null) {
+      e.setHiddenSizes(network.hiddenSizes().stream().mapToInt(Integer::intValue).toArray());
+    }
+    return e;
+  }
+
+  /** The training hyper-parameters as the core's record (checked together). */
+  public MagnetParams magnetParams() {
+    return MagnetParamDefinitions.magnetParams(this);
+  }
+
+  /** The network choices: the architecture if set, the embedding width, the learning rate, the hidden sizes if set. */
+  public NetworkChoice networkChoice() {
+    return MagnetParamDefinitions.networkChoice(this);
   }
 
   @Override

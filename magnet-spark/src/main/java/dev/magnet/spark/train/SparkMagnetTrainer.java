@@ -74,21 +74,33 @@ public final class SparkMagnetTrainer {
   private int nativeThreads;
   private final WarmStart warmStart;
   private final Consumer<String> warnings;
+  /** A network whose body starts the fresh one, or null for the spec's initialisation. */
+  private final MultiLayerNetwork pretrained;
   private final Objective objective;
 
   public SparkMagnetTrainer(JavaSparkContext spark, MagnetParams params, NetworkSpec spec, TrainingOptions options) {
-    this(spark, params, spec, options, null, LOG::warn);
+    this(spark, params, spec, options, null, null, LOG::warn);
   }
 
   private SparkMagnetTrainer(JavaSparkContext spark, MagnetParams params, NetworkSpec spec, TrainingOptions options,
-      WarmStart warmStart, Consumer<String> warnings) {
+      WarmStart warmStart, MultiLayerNetwork pretrained, Consumer<String> warnings) {
     this.spark = Objects.requireNonNull(spark, "spark");
     this.params = Objects.requireNonNull(params, "params");
     this.spec = Objects.requireNonNull(spec, "spec");
     this.options = Objects.requireNonNull(options, "options");
     this.warmStart = warmStart;
     this.warnings = Objects.requireNonNull(warnings, "warnings");
+    this.pretrained = pretrained;
     this.objective = Objective.of(params);
+  }
+
+  /**
+   * This trainer, its fresh network starting from the body of {@code network} (trained with any
+   * loss on any classes; {@link NetworkFactory#copyBody}), with its own head and a fresh optimiser.
+   */
+  public SparkMagnetTrainer startingFrom(MultiLayerNetwork network) {
+    return new SparkMagnetTrainer(spark, params, spec, options, warmStart, Objects.requireNonNull(network, "network"),
+        warnings);
   }
 
   /**
@@ -96,7 +108,8 @@ public final class SparkMagnetTrainer {
    * (a checkpoint of this run, when resuming, still takes precedence: it is later).
    */
   public SparkMagnetTrainer initFrom(WarmStart start) {
-    return new SparkMagnetTrainer(spark, params, spec, options, Objects.requireNonNull(start, "start"), warnings);
+    return new SparkMagnetTrainer(spark, params, spec, options, Objects.requireNonNull(start, "start"), pretrained,
+        warnings);
   }
 
   /**
@@ -104,7 +117,16 @@ public final class SparkMagnetTrainer {
    * (a checkpoint skipped on resume, a learning rate changed on resume); by default they are logged.
    */
   public SparkMagnetTrainer warnTo(Consumer<String> to) {
-    return new SparkMagnetTrainer(spark, params, spec, options, warmStart, to);
+    return new SparkMagnetTrainer(spark, params, spec, options, warmStart, pretrained, to);
+  }
+
+  /** The spec's initialised network, its body copied from the pre-trained network when there is one. */
+  private MultiLayerNetwork freshNetwork(int numClasses) {
+    MultiLayerNetwork network = NetworkFactory.build(spec, objective.head(numClasses));
+    if (pretrained != null) {
+      NetworkFactory.copyBody(pretrained, network);
+    }
+    return network;
   }
 
   /** The trained model, every epoch's metrics (resumed ones included), and where this run began. */
@@ -143,7 +165,7 @@ public final class SparkMagnetTrainer {
     CheckpointPolicy checkpoints = CheckpointPolicy.of(options, spark, params, spec);
     State state = checkpoints.resume(train.labelNames(), data, warnings).orElseGet(() -> warmStart != null
         ? new State(warmStart.model().network(), warmStart.index(), 0, List.of())
-        : new State(NetworkFactory.build(spec, objective.head(numClasses)), null, 0, List.of()));
+        : new State(freshNetwork(numClasses), null, 0, List.of()));
     int firstEpoch = state.completedEpochs() + 1;
     if (firstEpoch > 1) {
       LOG.info("resuming after epoch {} from {}", firstEpoch - 1, options.checkpointDir());

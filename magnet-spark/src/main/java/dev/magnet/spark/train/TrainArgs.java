@@ -40,6 +40,7 @@ public final class TrainArgs {
   public static final String CHECKPOINT_DIR = "--checkpoint-dir";
   public static final String RESUME = "--resume";
   public static final String INIT_FROM = "--init-from";
+  public static final String PRETRAINED = "--pretrained";
   public static final String OUTPUT = "--output";
   public static final String PUBLISH_TO = "--publish-to";
   public static final String RUN_ID = "--run-id";

@@ -94,15 +94,21 @@ public final class TrainJob {
     String resolved = request.initFrom() == null ? null
         : JobException.input(() -> PublishDirectory.resolve(request.initFrom(), conf));
     ModelArtifact base = resolved == null ? null : JobException.input(() -> HadoopModelDirectory.load(resolved, conf));
-    Loaded sets = JobException.input(() -> load(request, rows, conf, base));
+    ModelArtifact pretrained = request.pretrained() == null ? null : pretrained(request, conf);
+    // image files are made inputs as the model that starts this run made them
+    Loaded sets = JobException.input(() -> load(request, rows, conf, base != null ? base : pretrained));
     WarmStart warm = base == null ? null : warmStart(request, resolved, base, sets.train());
     NetworkSpec network = warm != null ? warm.model().networkSpec()
+        : pretrained != null ? JobException.argument(() -> pretrainedSpec(pretrained, request, sets.train()))
         : JobException.argument(() -> request.network().resolve(sets.train().inputShape(), params.seed()));
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(session.sparkContext());
     SparkMagnetTrainer.Outcome outcome;
     try {
       SparkMagnetTrainer trainer = new SparkMagnetTrainer(jsc, params, network, options)
           .warnTo(message -> err.println("magnet train: warning: " + message));
+      if (pretrained != null) {
+        trainer = trainer.startingFrom(pretrained.network());
+      }
       outcome = (warm == null ? trainer : trainer.initFrom(warm)).fit(sets.train(), sets.validation(),
           epoch -> out.println(TextSummary.epochLine(epoch)));
     } catch (JobException e) {
@@ -169,6 +175,30 @@ public final class TrainJob {
           + JobException.describe(e));
       return null;
     }
+  }
+
+  /** The model of {@code --pretrained} (a publish directory's latest version). */
+  private ModelArtifact pretrained(TrainRequest request, Configuration conf) {
+    String resolved = JobException.input(() -> PublishDirectory.resolve(request.pretrained(), conf));
+    ModelArtifact model = JobException.input(() -> HadoopModelDirectory.load(resolved, conf));
+    out.println("network body pre-trained by " + resolved + " (" + model.params().loss() + " loss on "
+        + model.labelNames().size() + " classes)");
+    return model;
+  }
+
+  /**
+   * The network of a run starting from a pre-trained body: the model's architecture and widths,
+   * this run's learning rate (or the default) and seed.
+   */
+  private static NetworkSpec pretrainedSpec(ModelArtifact model, TrainRequest request, SparkDataset train) {
+    NetworkSpec spec = model.networkSpec();
+    if (!spec.input().equals(train.inputShape())) {
+      throw new IllegalArgumentException(TrainArgs.PRETRAINED + " " + request.pretrained() + " takes inputs of"
+          + " another shape; model=" + spec.input() + ", data=" + train.inputShape());
+    }
+    Double rate = request.network().learningRate();
+    return spec.withLearningRate(rate != null ? rate : NetworkSpec.DEFAULT_LEARNING_RATE)
+        .withSeed(request.params().seed());
   }
 
   /** The model of {@code --init-from} (a publish directory's latest version), mapped onto this run's labels. */

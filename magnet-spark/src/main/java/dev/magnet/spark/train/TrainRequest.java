@@ -33,6 +33,8 @@ import org.apache.hadoop.fs.Path;
  * @param network the network asked for (a model to continue from brings its own)
  * @param options how the Spark job runs
  * @param initFrom a model or publish directory to continue from, or null
+ * @param pretrained a model whose network body (every layer up to the embedding) starts this run,
+ *     whatever loss and classes it was trained with, or null
  * @param output the model directory to write, or null when publishing
  * @param publication where and how to publish instead of {@code output}, or null
  * @param overwrite replace an existing {@code output}
@@ -42,8 +44,8 @@ import org.apache.hadoop.fs.Path;
  * @param images how image files are sized, labelled and augmented
  */
 public record TrainRequest(DataSource data, DataSource validation, Integer limit, String coarse, MagnetParams params,
-    NetworkChoice network, TrainingOptions options, String initFrom, String output, Publication publication,
-    boolean overwrite, String metricsPath, Map<String, Double> minMetrics, boolean report, ImageOptions images) {
+    NetworkChoice network, TrainingOptions options, String initFrom, String pretrained, String output,
+    Publication publication, boolean overwrite, String metricsPath, Map<String, Double> minMetrics, boolean report, ImageOptions images) {
   /** The held-out metric {@code --no-worse-than} compares when none is named: computed for every loss. */
   public static final String DEFAULT_COMPARE_METRIC = Metric.KNN1_ACCURACY.key();
 
@@ -75,7 +77,7 @@ public record TrainRequest(DataSource data, DataSource validation, Integer limit
   /** A request with every default: train on {@code data}, write {@code output}, with a report. */
   public static TrainRequest of(DataSource data, String output) {
     return new TrainRequest(data, null, null, null, MagnetParams.defaults(), NetworkChoice.defaults(),
-        TrainingOptions.defaults(), null, output, null, false, null, Map.of(), true, ImageOptions.defaults());
+        TrainingOptions.defaults(), null, null, output, null, false, null, Map.of(), true, ImageOptions.defaults());
   }
 
   /**
@@ -109,6 +111,15 @@ public record TrainRequest(DataSource data, DataSource validation, Integer limit
       throw new IllegalArgumentException(TrainArgs.NETWORK + ", " + TrainArgs.EMBEDDING_DIM + ", "
           + TrainArgs.HIDDEN_SIZES + " and " + TrainArgs.LEARNING_RATE + " come from the " + TrainArgs.INIT_FROM
           + " model; leave them out");
+    }
+    if (pretrained != null && initFrom != null) {
+      throw new IllegalArgumentException(TrainArgs.PRETRAINED + " starts a fresh run from another model's network body;"
+          + " " + TrainArgs.INIT_FROM + " continues a model: pass one of them");
+    }
+    if (pretrained != null && (network.architecture() != null || network.embeddingDim() != null
+        || network.hiddenSizes() != null)) {
+      throw new IllegalArgumentException(TrainArgs.NETWORK + ", " + TrainArgs.EMBEDDING_DIM + " and "
+          + TrainArgs.HIDDEN_SIZES + " come from the " + TrainArgs.PRETRAINED + " model; leave them out");
     }
     DataSource.rowLimit(limit, data, validation);
     if (validation != null && validation.kind() == DataSource.Kind.SYNTHETIC) {
@@ -172,49 +183,54 @@ public record TrainRequest(DataSource data, DataSource validation, Integer limit
   }
 
   public TrainRequest withData(DataSource value, DataSource held) {
-    return new TrainRequest(value, held, limit, coarse, params, network, options, initFrom, output, publication,
-        overwrite, metricsPath, minMetrics, report, images);
+    return new TrainRequest(value, held, limit, coarse, params, network, options, initFrom, pretrained,
+        output, publication, overwrite, metricsPath, minMetrics, report, images);
   }
 
   public TrainRequest withLimit(Integer value) {
-    return new TrainRequest(data, validation, value, coarse, params, network, options, initFrom, output, publication,
-        overwrite, metricsPath, minMetrics, report, images);
+    return new TrainRequest(data, validation, value, coarse, params, network, options, initFrom, pretrained,
+        output, publication, overwrite, metricsPath, minMetrics, report, images);
   }
 
   public TrainRequest withCoarse(String value) {
-    return new TrainRequest(data, validation, limit, value, params, network, options, initFrom, output, publication,
-        overwrite, metricsPath, minMetrics, report, images);
+    return new TrainRequest(data, validation, limit, value, params, network, options, initFrom, pretrained,
+        output, publication, overwrite, metricsPath, minMetrics, report, images);
   }
 
   public TrainRequest withParams(MagnetParams value) {
-    return new TrainRequest(data, validation, limit, coarse, value, network, options, initFrom, output, publication,
-        overwrite, metricsPath, minMetrics, report, images);
+    return new TrainRequest(data, validation, limit, coarse, value, network, options, initFrom, pretrained,
+        output, publication, overwrite, metricsPath, minMetrics, report, images);
   }
 
   public TrainRequest withNetwork(NetworkChoice value) {
-    return new TrainRequest(data, validation, limit, coarse, params, value, options, initFrom, output, publication,
-        overwrite, metricsPath, minMetrics, report, images);
+    return new TrainRequest(data, validation, limit, coarse, params, value, options, initFrom, pretrained,
+        output, publication, overwrite, metricsPath, minMetrics, report, images);
   }
 
   public TrainRequest withOptions(TrainingOptions value) {
-    return new TrainRequest(data, validation, limit, coarse, params, network, value, initFrom, output, publication,
-        overwrite, metricsPath, minMetrics, report, images);
+    return new TrainRequest(data, validation, limit, coarse, params, network, value, initFrom, pretrained,
+        output, publication, overwrite, metricsPath, minMetrics, report, images);
   }
 
   /** Writes the model to {@code dir}, replacing an existing one when {@code replace}. */
   public TrainRequest withOutput(String dir, boolean replace) {
-    return new TrainRequest(data, validation, limit, coarse, params, network, options, initFrom, dir, null, replace,
-        metricsPath, minMetrics, report, images);
+    return new TrainRequest(data, validation, limit, coarse, params, network, options, initFrom, pretrained,
+        dir, null, replace, metricsPath, minMetrics, report, images);
+  }
+
+  public TrainRequest withPretrained(String value) {
+    return new TrainRequest(data, validation, limit, coarse, params, network, options, initFrom, value, output,
+        publication, overwrite, metricsPath, minMetrics, report, images);
   }
 
   public TrainRequest withReport(boolean value) {
-    return new TrainRequest(data, validation, limit, coarse, params, network, options, initFrom, output, publication,
-        overwrite, metricsPath, minMetrics, value, images);
+    return new TrainRequest(data, validation, limit, coarse, params, network, options, initFrom, pretrained,
+        output, publication, overwrite, metricsPath, minMetrics, value, images);
   }
 
   public TrainRequest withImages(ImageOptions value) {
-    return new TrainRequest(data, validation, limit, coarse, params, network, options, initFrom, output, publication,
-        overwrite, metricsPath, minMetrics, report, value);
+    return new TrainRequest(data, validation, limit, coarse, params, network, options, initFrom, pretrained,
+        output, publication, overwrite, metricsPath, minMetrics, report, value);
   }
 
   /**
@@ -257,6 +273,7 @@ public record TrainRequest(DataSource data, DataSource validation, Integer limit
     args.option(TrainArgs.CHECKPOINT_DIR, options.checkpointDir());
     args.flag(TrainArgs.RESUME, options.resume());
     args.option(TrainArgs.INIT_FROM, initFrom);
+    args.option(TrainArgs.PRETRAINED, pretrained);
     args.option(TrainArgs.OUTPUT, output);
     if (publication != null) {
       args.option(TrainArgs.PUBLISH_TO, publication.directory());

@@ -101,6 +101,8 @@ class TrainCommandTest {
   void aRequestSpelledAsACommandLineParsesBackToItself() {
     List<TrainRequest> requests = List.of(
         parse("--data", "fashion-mnist", "--output", "out/m").request().check(),
+        parse("--data", "fashion-mnist", "--output", "out/m", "--pretrained", "out/p", "--learning-rate", "0.003")
+            .request().check(),
         parse("--data", "idx:a.idx,b.idx", "--validation", "fashion-mnist-test", "--limit", "500", "--coarse",
             "fashion-mnist", "--loss", "triplet", "--network", "mlp", "--epochs", "2", "-K", "3", "-M", "6", "-D",
             "5", "--alpha", "0.25", "-L", "20", "--refresh-every", "50", "--batches-per-epoch", "40",
@@ -162,8 +164,8 @@ class TrainCommandTest {
         "-K", "--clusters-per-class", "-M", "--clusters-per-batch", "-D", "--examples-per-cluster", "--alpha", "-L",
         "--nearest-clusters", "--refresh-every", "--batches-per-epoch", "--triplet-margin", "--kmeans-iterations",
         "--embedding-dim", "--hidden-sizes", "--learning-rate", "--seed",
-        "--averaging-frequency", "--workers", "--checkpoint-dir", "--resume", "--init-from", "--output", "--publish-to",
-        "--run-id", "--no-worse-than", "--compare-metric", "--overwrite", "--master",
+        "--averaging-frequency", "--workers", "--checkpoint-dir", "--resume", "--init-from", "--pretrained", "--output",
+        "--publish-to", "--run-id", "--no-worse-than", "--compare-metric", "--overwrite", "--master",
         "--metrics", "--min-metric", "--no-report", "-h", "--help", "-V", "--version")), train);
     Set<String> evaluate = new TreeSet<>(new CommandLine(new EvaluateCommand()).getCommandSpec().optionsMap().keySet());
     assertEquals(new TreeSet<>(Set.of("--model", "--data", "--train-data", "--fine-labels-from", "--limit", "--labels",
@@ -238,6 +240,11 @@ class TrainCommandTest {
         "train", "--data", "fashion-mnist", "--output", "o", "--min-metric", "nmi=0.5");
     assertBadArgument("synthetic validation is held out of synthetic training data",
         "train", "--data", "fashion-mnist", "--output", "o", "--validation", "synthetic");
+    assertBadArgument("--pretrained starts a fresh run from another model's network body; --init-from continues a"
+        + " model: pass one of them", "train", "--data", "fashion-mnist", "--output", "o", "--pretrained", "m",
+        "--init-from", "m");
+    assertBadArgument("--network, --embedding-dim and --hidden-sizes come from the --pretrained model; leave them out",
+        "train", "--data", "fashion-mnist", "--output", "o", "--pretrained", "m", "--embedding-dim", "32");
     assertBadArgument("Missing required subcommand", new String[0]);
     assertBadArgument("Possible solutions: --epochs", "train", "--data", "fashion-mnist", "--output", "o",
         "--epoch", "3");

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.magnet.core.data.ImagePreprocessing;
 import dev.magnet.core.nn.InputShape;
 import dev.magnet.spark.data.image.ImageDecoder;
+import dev.magnet.spark.experiment.tune.TuningFrame;
 import java.util.List;
 import org.apache.spark.ml.image.ImageSchema;
 import org.apache.spark.sql.RowFactory;
@@ -25,6 +26,16 @@ class FeatureColumnTest {
     FeatureColumn column = FeatureColumn.of(SCHEMA, "image").shaped(InputShape.image(3, 1, 2));
     assertArrayEquals(new byte[] {1, 4, 2, 5, 3, 6}, column.imageBytes(image));
     assertArrayEquals(new float[] {1 / 255f, 4 / 255f, 2 / 255f, 5 / 255f, 3 / 255f, 6 / 255f}, column.values(image));
+  }
+
+  @Test
+  void tuningWritesImagesAsStructsThatReadBackToTheSamePlanes() {
+    // RGB planes of a 2x2 image: R = 1..4, G = 11..14, B = 21..24.
+    byte[] planes = {1, 2, 3, 4, 11, 12, 13, 14, 21, 22, 23, 24};
+    byte[] struct = TuningFrame.imageStructBytes(planes, 3, 2, 2);
+    assertArrayEquals(new byte[] {21, 11, 1, 22, 12, 2, 23, 13, 3, 24, 14, 4}, struct, "interleaved, BGR");
+    var image = RowFactory.create("example 7", 2, 2, 3, 16, struct);
+    assertArrayEquals(planes, FeatureColumn.of(SCHEMA, "image").shaped(InputShape.image(3, 2, 2)).imageBytes(image));
   }
 
   @Test
