@@ -1,14 +1,11 @@
 package dev.magnet.spark.cli;
 
-import dev.magnet.core.data.ImagePreprocessing.Augmentation;
 import dev.magnet.core.nn.Architecture;
 import dev.magnet.core.nn.NetworkChoice;
 import dev.magnet.core.nn.NetworkSpec;
 import dev.magnet.core.params.LossKind;
 import dev.magnet.core.params.MagnetParams;
 import dev.magnet.spark.data.DataSource;
-import dev.magnet.spark.data.ImageSize;
-import dev.magnet.spark.train.ImageOptions;
 import dev.magnet.spark.train.NoWorseThan;
 import dev.magnet.spark.train.TrainArgs;
 import dev.magnet.spark.train.TrainJob;
@@ -58,28 +55,8 @@ public final class TrainCommand implements Callable<Integer> {
       + " parquet; of an image folder, N files spread evenly over it).")
   Integer limit;
 
-  @Option(names = TrainArgs.LABELS, paramLabel = "CSV",
-      description = "The classes of the image folders' files (for corpora whose folders are not classes): a CSV with"
-          + " the header path,label; paths absolute or relative to the folder's root. Files it does not list are"
-          + " rejected (unlabelled).")
-  String labels;
-
-  @Option(names = TrainArgs.IMAGE_SIZE, converter = Converters.Size.class, paramLabel = "H[xW]",
-      description = "The size image files are resized to (bilinear, never cropped); default: their most common size"
-          + " when both sides are at most 64 px, else 64x64.")
-  ImageSize imageSize;
-
-  @Option(names = TrainArgs.CHANNELS, paramLabel = "1|3",
-      description = "Grey (1, BT.601 luminance) or RGB (3) inputs from image files; default: 1 when the sampled files"
-          + " are all grey, else 3.")
-  Integer channels;
-
-  @Option(names = TrainArgs.AUGMENT, converter = EnumOption.Augment.class,
-      completionCandidates = EnumOption.Augment.class, paramLabel = "AUGMENT",
-      description = "Augmentation of training batches (8-bit images), seeded per example and epoch: one of"
-          + " ${COMPLETION-CANDIDATES} (crop-flip: torchvision's random-resized crop, then a horizontal flip);"
-          + " default: none. Never applied to validation, index refreshes, evaluation or embedding.")
-  Augmentation augment;
+  @Mixin
+  ImageArgs images;
 
   @Option(names = TrainArgs.COARSE, paramLabel = "fashion-mnist|MAPFILE",
       description = "Train on coarse labels: a fine->coarse map (the fine labels are kept for evaluation).")
@@ -256,7 +233,7 @@ public final class TrainCommand implements Callable<Integer> {
     return new TrainRequest(data, validation, limit, coarse, params(),
         new NetworkChoice(network, embeddingDim, learningRate, hiddenSizes), trainingOptions(), initFrom, pretrained,
         output, publication, overwrite, metrics, minMetrics, !noReport,
-        new ImageOptions(imageSize, channels, augment == null ? Augmentation.NONE : augment, labels));
+        images.options());
   }
 
   @Override
