@@ -20,8 +20,12 @@ import java.util.regex.Pattern;
  * Headless Chromium (Debian's {@code chromium}) for the render tests of the HTML pages: each run
  * with its own profile, its output kept beside the pages, and a check that every image of a page
  * loads. A test fails, never skips, without Chromium.
+ *
+ * @param binary the Chromium executable
+ * @param profiles where each run's profile goes
+ * @param out where each run's standard output and error go
  */
-public final class HeadlessChromium {
+public record HeadlessChromium(Path binary, Path profiles, Path out) {
   /** Seconds one Chromium run may take on a loaded 2-core machine (about 5 when idle). */
   private static final long TIMEOUT_SECONDS = 90;
   private static final Pattern CHECKED = Pattern.compile("<pre id=\"image-check\">(.*?)</pre>", Pattern.DOTALL);
@@ -30,16 +34,6 @@ public final class HeadlessChromium {
       + " const pre = document.createElement('pre'); pre.id = 'image-check';"
       + " pre.textContent = Array.from(document.images).map(i => i.getAttribute('src') + ' '"
       + " + i.naturalWidth + ' ' + i.naturalHeight).join('\\n'); document.body.appendChild(pre); });</script>";
-
-  private final Path binary;
-  private final Path profiles;
-  private final Path out;
-
-  private HeadlessChromium(Path binary, Path profiles, Path out) {
-    this.binary = binary;
-    this.profiles = profiles;
-    this.out = out;
-  }
 
   /**
    * Chromium on the PATH, or a test failure saying how to install it.
