@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.magnet.core.model.OutputMarker;
 import dev.magnet.spark.SparkTestSession;
 import dev.magnet.spark.experiment.ExperimentRunner;
 import dev.magnet.spark.util.ExitCodes;
@@ -129,7 +130,9 @@ class ExperimentCommandTest {
    */
   @Test
   void aMultiSeedClassificationInterruptedThenResumedTrainsEachRunOnce() throws IOException {
-    Path dir = tmp.resolve("classification");
+    Path dir = Files.createDirectories(tmp.resolve("classification"));
+    // an earlier experiment's output (marked), in which a run's directory is someone else's
+    Files.write(dir.resolve(OutputMarker.FILE_NAME), OutputMarker.content("magnet experiment"));
     Path blocker = Files.createDirectories(dir.resolve("softmax/seed-43"));
     Files.writeString(blocker.resolve("not-magnets.txt"), "someone else's");
     String[] args = {"experiment", "classification", "--data", data.train(), "--validation", data.test(),
