@@ -4,20 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.magnet.it.CliRun;
-import dev.magnet.it.LocalSpark;
-import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The neighbour index on real HDFS (MiniDFSCluster): the corpus, the index (its lists written by
@@ -25,34 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
  * on hdfs:// paths; a list damaged on HDFS is exit status 3.
  */
 class HdfsNeighboursTest {
-  private static MiniDFSCluster dfs;
-  private static SparkSession spark;
-  private static FileSystem fs;
-  private static String root;
-
-  @TempDir
-  static Path tmp;
-
-  @BeforeAll
-  static void start() throws IOException {
-    Configuration conf = new Configuration();
-    File base = Files.createDirectories(tmp.resolve("dfs")).toFile();
-    dfs = new MiniDFSCluster.Builder(conf, base).numDataNodes(1).build();
-    dfs.waitActive();
-    fs = dfs.getFileSystem();
-    root = dfs.getURI() + "/magnet";
-    spark = LocalSpark.start("magnet-hdfs-neighbours-it");
-  }
-
-  @AfterAll
-  static void stop() {
-    if (spark != null) {
-      spark.stop();
-    }
-    if (dfs != null) {
-      dfs.shutdown();
-    }
-  }
+  @RegisterExtension
+  static final MiniHdfs HDFS = MiniHdfs.withSpark("magnet-hdfs-neighbours-it");
 
   private static CliRun ok(String... args) {
     CliRun run = CliRun.of(args);
@@ -62,19 +26,19 @@ class HdfsNeighboursTest {
 
   @Test
   void buildQueryAddAndMeasureOnHdfs() throws IOException {
-    String corpus = root + "/corpus";
-    String more = root + "/more";
-    String index = root + "/index";
+    String corpus = HDFS.uri("/magnet/corpus");
+    String more = HDFS.uri("/magnet/more");
+    String index = HDFS.uri("/magnet/index");
     ok("neighbours", "generate", "--output", corpus, "--rows", "1500", "--dimension", "8", "--clusters", "30");
     ok("neighbours", "generate", "--output", more, "--rows", "2000", "--dimension", "8", "--clusters", "30");
     // The first 1,500 rows of 'more' are 'corpus' (rows depend on the seed and id only).
     ok("neighbours", "build", "--embeddings", corpus, "--output", index, "--lists", "3");
-    assertTrue(fs.exists(new org.apache.hadoop.fs.Path(index + "/metadata.json")));
-    assertEquals(3, fs.listStatus(new org.apache.hadoop.fs.Path(index + "/lists")).length);
+    assertTrue(HDFS.fs().exists(new org.apache.hadoop.fs.Path(index + "/metadata.json")));
+    assertEquals(3, HDFS.fs().listStatus(new org.apache.hadoop.fs.Path(index + "/lists")).length);
     CliRun added = ok("neighbours", "build", "--embeddings", more, "--output", index, "--incremental");
     assertTrue(added.out().contains("added 500 rows"), added.toString());
     CliRun query = ok("neighbours", "query", "--index", index, "--queries", more, "--k", "5", "--output",
-        root + "/neighbours");
+        HDFS.uri("/magnet/neighbours"));
     assertTrue(query.out().contains("wrote 2000 neighbour lists (k=5)"), query.toString());
     CliRun recall = ok("neighbours", "recall", "--index", index, "--sample", "200");
     assertTrue(recall.out().contains("recall@10 = "), recall.toString());
@@ -83,14 +47,15 @@ class HdfsNeighboursTest {
 
     org.apache.hadoop.fs.Path list = new org.apache.hadoop.fs.Path(index + "/lists/list-00002.bin");
     byte[] bytes;
-    try (var in = fs.open(list)) {
+    try (var in = HDFS.fs().open(list)) {
       bytes = in.readAllBytes();
     }
     bytes[bytes.length / 2] ^= 0x5A;
-    try (OutputStream out = fs.create(list, true)) {
+    try (OutputStream out = HDFS.fs().create(list, true)) {
       out.write(bytes);
     }
-    CliRun damaged = CliRun.of("neighbours", "query", "--index", index, "--self", "--output", root + "/again");
+    CliRun damaged =
+        CliRun.of("neighbours", "query", "--index", index, "--self", "--output", HDFS.uri("/magnet/again"));
     assertEquals(3, damaged.status(), damaged.toString());
     assertTrue(damaged.err().contains("checksum mismatch in") && damaged.err().contains("list-00002.bin"),
         damaged.toString());

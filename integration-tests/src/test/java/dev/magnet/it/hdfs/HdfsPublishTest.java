@@ -8,7 +8,6 @@ import dev.magnet.spark.io.PublishDirectory;
 import dev.magnet.spark.io.PublishDirectory.Attempt;
 import dev.magnet.spark.io.PublishDirectory.Gate;
 import dev.magnet.spark.io.PublishDirectory.Published;
-import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -24,11 +23,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Publishing on real HDFS (MiniDFSCluster): there a version is committed by {@code FileContext}'s
@@ -42,34 +39,21 @@ class HdfsPublishTest {
   private static final String VALIDATION = "hdfs holdout";
   private static final String METRIC = "knn1_accuracy";
 
-  private static MiniDFSCluster dfs;
+  @RegisterExtension
+  static final MiniHdfs HDFS = new MiniHdfs();
   private static FileSystem fs;
   private static Configuration conf;
-
-  @TempDir
-  static Path tmp;
 
   private final List<String> messages = Collections.synchronizedList(new ArrayList<>());
 
   @BeforeAll
-  static void start() throws IOException {
-    conf = new Configuration();
-    File base = Files.createDirectories(tmp.resolve("dfs")).toFile();
-    dfs = new MiniDFSCluster.Builder(conf, base).numDataNodes(1).build();
-    dfs.waitActive();
-    fs = dfs.getFileSystem();
+  static void start() {
+    fs = HDFS.fs();
     conf = fs.getConf();
   }
 
-  @AfterAll
-  static void stop() {
-    if (dfs != null) {
-      dfs.shutdown();
-    }
-  }
-
   private static String root(String name) {
-    return dfs.getURI() + "/published/" + name;
+    return HDFS.uri("/published/" + name);
   }
 
   private PublishDirectory dir(String root) throws IOException {

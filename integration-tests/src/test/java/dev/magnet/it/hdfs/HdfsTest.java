@@ -7,13 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.magnet.core.data.TestImages;
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.it.CliRun;
-import dev.magnet.it.LocalSpark;
 import dev.magnet.it.TestData;
 import dev.magnet.spark.io.CheckpointStore;
 import dev.magnet.spark.io.HadoopModelDirectory;
 import dev.magnet.spark.io.MetricsJson;
 import dev.magnet.spark.util.ExitCodes;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,12 +19,8 @@ import java.util.Arrays;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -38,42 +32,19 @@ import org.junit.jupiter.api.io.TempDir;
  * runs in-process on that session, as it does under spark-submit.
  */
 class HdfsTest {
-  private static MiniDFSCluster dfs;
-  private static SparkSession spark;
-  private static FileSystem fs;
-  private static String root;
+  @RegisterExtension
+  static final MiniHdfs HDFS = MiniHdfs.withSpark("magnet-hdfs-it");
 
   @TempDir
   static Path tmp;
 
-  @BeforeAll
-  static void start() throws IOException {
-    Configuration conf = new Configuration();
-    File base = Files.createDirectories(tmp.resolve("dfs")).toFile();
-    dfs = new MiniDFSCluster.Builder(conf, base).numDataNodes(1).build();
-    dfs.waitActive();
-    fs = dfs.getFileSystem();
-    root = dfs.getURI() + "/magnet";
-    spark = LocalSpark.start("magnet-hdfs-it");
-  }
-
-  @AfterAll
-  static void stop() {
-    if (spark != null) {
-      spark.stop();
-    }
-    if (dfs != null) {
-      dfs.shutdown();
-    }
-  }
-
   private static Configuration hadoop() {
-    return spark.sparkContext().hadoopConfiguration();
+    return HDFS.spark().sparkContext().hadoopConfiguration();
   }
 
   private static String upload(Path local) throws IOException {
-    org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(root + "/data/" + local.getFileName());
-    fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(local.toUri()), target);
+    org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(HDFS.uri("/magnet/data/") + local.getFileName());
+    HDFS.fs().copyFromLocalFile(new org.apache.hadoop.fs.Path(local.toUri()), target);
     return target.toString();
   }
 
@@ -81,15 +52,15 @@ class HdfsTest {
   void trainEvaluateAndResumeWithEveryPathOnHdfs() throws IOException {
     TestData.IdxPair local = TestData.writeIdx(TestData.images(20, 11), tmp, "train");
     String data = "idx:" + upload(local.images()) + "," + upload(local.labels());
-    String checkpoints = root + "/checkpoints";
-    String model = root + "/model";
+    String checkpoints = HDFS.uri("/magnet/checkpoints");
+    String model = HDFS.uri("/magnet/model");
     List<String> common = List.of("train", "--data", data, "--network", "mlp", "--embedding-dim", "8",
         "-K", "2", "-M", "4", "-D", "4", "--seed", "3", "--checkpoint-dir", checkpoints, "--output", model);
 
     CliRun first = CliRun.of(args(common, "--epochs", "2"));
     assertEquals(ExitCodes.SUCCESS, first.status(), first.toString());
     for (String file : List.of("metadata.json", "network.zip", "index.bin", MetricsJson.FILE_NAME)) {
-      assertTrue(fs.exists(new org.apache.hadoop.fs.Path(model, file)), "on HDFS: " + model + "/" + file);
+      assertTrue(HDFS.fs().exists(new org.apache.hadoop.fs.Path(model, file)), "on HDFS: " + model + "/" + file);
     }
     CheckpointStore store = new CheckpointStore(checkpoints, hadoop());
     assertEquals(List.of(1, 2), store.epochs());
@@ -97,17 +68,18 @@ class HdfsTest {
     ModelArtifact saved = HadoopModelDirectory.load(model, hadoop());
     assertEquals(List.of("0", "1", "2"), saved.labelNames());
 
-    String json = root + "/eval.json";
+    String json = HDFS.uri("/magnet/eval.json");
     CliRun evaluate = CliRun.of("evaluate", "--model", model, "--data", data, "--train-data", data, "--json", json);
     assertEquals(ExitCodes.SUCCESS, evaluate.status(), evaluate.toString());
     double knn = MetricsJson.read(json, hadoop()).summary().get("knn1_accuracy");
     assertTrue(knn > 0.6, "three well-separated classes, leave-one-out 1-NN; knn1_accuracy=" + knn);
 
     // The embeddings of the training data, written as Parquet to HDFS and read back.
-    String embeddings = root + "/embeddings";
+    String embeddings = HDFS.uri("/magnet/embeddings");
     CliRun embed = CliRun.of("embed", "--model", model, "--input", data, "--output", embeddings);
     assertEquals(ExitCodes.SUCCESS, embed.status(), embed.toString());
-    List<org.apache.spark.sql.Row> rows = spark.read().parquet(embeddings).select("id", "embedding").collectAsList();
+    List<org.apache.spark.sql.Row> rows =
+        HDFS.spark().read().parquet(embeddings).select("id", "embedding").collectAsList();
     assertEquals(120, rows.size());
     assertTrue(rows.stream().allMatch(r -> r.getList(1).size() == 8), "embedding width 8");
 
@@ -118,7 +90,8 @@ class HdfsTest {
     assertEquals(3.0, metrics.summary().get("first_epoch_run"), metrics.summary().toString());
     assertEquals(3, metrics.epochs().size());
     assertEquals(List.of("epoch-0002", "epoch-0003"), names(checkpoints));
-    assertFalse(names(root).stream().anyMatch(n -> n.contains(".tmp-") || n.contains(".old-")), names(root).toString());
+    List<String> top = names(HDFS.uri("/magnet"));
+    assertFalse(top.stream().anyMatch(n -> n.contains(".tmp-") || n.contains(".old-")), top.toString());
   }
 
   /**
@@ -132,16 +105,16 @@ class HdfsTest {
     TestImages.writeBadFiles(local.resolve("train/class-0"));
     TestImages.writeClasses(local.resolve("validation"), 2, 3, 12, 12, false, "png", 4);
     TestImages.writeBadFiles(local.resolve("validation/class-1"));
-    String images = root + "/images";
-    fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(local.toUri()), new org.apache.hadoop.fs.Path(images));
-    String model = root + "/image-model";
+    String images = HDFS.uri("/magnet/images");
+    HDFS.fs().copyFromLocalFile(new org.apache.hadoop.fs.Path(local.toUri()), new org.apache.hadoop.fs.Path(images));
+    String model = HDFS.uri("/magnet/image-model");
     CliRun run = CliRun.of("train", "--data", "images:" + images + "/train", "--validation",
         "images:" + images + "/validation", "--network", "mlp", "--embedding-dim", "4", "-K", "2", "-M", "2", "-D",
         "4", "--epochs", "1", "--no-report", "--output", model);
     assertEquals(ExitCodes.SUCCESS, run.status(), run.toString());
 
     java.util.Map<String, String> reasons = new java.util.TreeMap<>();
-    for (org.apache.spark.sql.Row r : spark.read().parquet(model + "/rejects").collectAsList()) {
+    for (org.apache.spark.sql.Row r : HDFS.spark().read().parquet(model + "/rejects").collectAsList()) {
       org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(r.getString(0));
       assertTrue(r.getString(0).startsWith("hdfs://"), r.getString(0));
       reasons.put(file.getParent().getParent().getName() + "/" + file.getName(), r.getString(1));
@@ -165,7 +138,7 @@ class HdfsTest {
   }
 
   private static List<String> names(String directory) throws IOException {
-    return Arrays.stream(fs.listStatus(new org.apache.hadoop.fs.Path(directory)))
+    return Arrays.stream(HDFS.fs().listStatus(new org.apache.hadoop.fs.Path(directory)))
         .map(FileStatus::getPath).map(org.apache.hadoop.fs.Path::getName).sorted().toList();
   }
 }

@@ -2,6 +2,7 @@ package dev.magnet.core.params;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * The training hyper-parameters, shared by the single-JVM trainer, the Spark trainer and the
@@ -111,47 +112,85 @@ public record MagnetParams(
   }
 
   public MagnetParams withLoss(LossKind value) {
-    return new MagnetParams(value, clustersPerClass, clustersPerBatch, examplesPerCluster, alpha, nearestClusters,
-        refreshEveryBatches, epochs, batchesPerEpoch, tripletMargin, kmeansIterations, seed);
+    return with(c -> c.loss = value);
   }
 
   public MagnetParams withClusters(int k, int m, int d) {
-    return new MagnetParams(loss, k, m, d, alpha, nearestClusters,
-        refreshEveryBatches, epochs, batchesPerEpoch, tripletMargin, kmeansIterations, seed);
+    return with(c -> {
+      c.clustersPerClass = k;
+      c.clustersPerBatch = m;
+      c.examplesPerCluster = d;
+    });
   }
 
   public MagnetParams withAlpha(double value) {
-    return new MagnetParams(loss, clustersPerClass, clustersPerBatch, examplesPerCluster, value, nearestClusters,
-        refreshEveryBatches, epochs, batchesPerEpoch, tripletMargin, kmeansIterations, seed);
+    return with(c -> c.alpha = value);
   }
 
   public MagnetParams withNearestClusters(int value) {
-    return new MagnetParams(loss, clustersPerClass, clustersPerBatch, examplesPerCluster, alpha, value,
-        refreshEveryBatches, epochs, batchesPerEpoch, tripletMargin, kmeansIterations, seed);
+    return with(c -> c.nearestClusters = value);
   }
 
   public MagnetParams withRefreshEveryBatches(int value) {
-    return new MagnetParams(loss, clustersPerClass, clustersPerBatch, examplesPerCluster, alpha, nearestClusters,
-        value, epochs, batchesPerEpoch, tripletMargin, kmeansIterations, seed);
+    return with(c -> c.refreshEveryBatches = value);
   }
 
   public MagnetParams withEpochs(int value) {
-    return new MagnetParams(loss, clustersPerClass, clustersPerBatch, examplesPerCluster, alpha, nearestClusters,
-        refreshEveryBatches, value, batchesPerEpoch, tripletMargin, kmeansIterations, seed);
+    return with(c -> c.epochs = value);
   }
 
   public MagnetParams withBatchesPerEpoch(int value) {
-    return new MagnetParams(loss, clustersPerClass, clustersPerBatch, examplesPerCluster, alpha, nearestClusters,
-        refreshEveryBatches, epochs, value, tripletMargin, kmeansIterations, seed);
+    return with(c -> c.batchesPerEpoch = value);
   }
 
   public MagnetParams withTripletMargin(double value) {
-    return new MagnetParams(loss, clustersPerClass, clustersPerBatch, examplesPerCluster, alpha, nearestClusters,
-        refreshEveryBatches, epochs, batchesPerEpoch, value, kmeansIterations, seed);
+    return with(c -> c.tripletMargin = value);
   }
 
   public MagnetParams withSeed(long value) {
-    return new MagnetParams(loss, clustersPerClass, clustersPerBatch, examplesPerCluster, alpha, nearestClusters,
-        refreshEveryBatches, epochs, batchesPerEpoch, tripletMargin, kmeansIterations, value);
+    return with(c -> c.seed = value);
+  }
+
+  /** These parameters with the changes {@code change} makes to a copy, checked once when built. */
+  private MagnetParams with(Consumer<Copy> change) {
+    Copy copy = new Copy(this);
+    change.accept(copy);
+    return copy.build();
+  }
+
+  /** The components of a {@link MagnetParams} being copied, one field each, so a copy names only what changes. */
+  private static final class Copy {
+    LossKind loss;
+    int clustersPerClass;
+    int clustersPerBatch;
+    int examplesPerCluster;
+    double alpha;
+    int nearestClusters;
+    int refreshEveryBatches;
+    int epochs;
+    int batchesPerEpoch;
+    double tripletMargin;
+    int kmeansIterations;
+    long seed;
+
+    Copy(MagnetParams p) {
+      loss = p.loss;
+      clustersPerClass = p.clustersPerClass;
+      clustersPerBatch = p.clustersPerBatch;
+      examplesPerCluster = p.examplesPerCluster;
+      alpha = p.alpha;
+      nearestClusters = p.nearestClusters;
+      refreshEveryBatches = p.refreshEveryBatches;
+      epochs = p.epochs;
+      batchesPerEpoch = p.batchesPerEpoch;
+      tripletMargin = p.tripletMargin;
+      kmeansIterations = p.kmeansIterations;
+      seed = p.seed;
+    }
+
+    MagnetParams build() {
+      return new MagnetParams(loss, clustersPerClass, clustersPerBatch, examplesPerCluster, alpha, nearestClusters,
+          refreshEveryBatches, epochs, batchesPerEpoch, tripletMargin, kmeansIterations, seed);
+    }
   }
 }

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
-import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
@@ -97,15 +95,7 @@ class BatchHardTripletLossTest {
 
   @Test
   void survivesJsonAndModelSerializerRoundTrips() throws Exception {
-    MultiLayerConfiguration config = TinyNets.config(new BatchHardTripletLoss(0.3));
-    MultiLayerConfiguration restored = MultiLayerConfiguration.fromJson(config.toJson());
-    assertEquals(config, restored);
-    assertEquals(new BatchHardTripletLoss(0.3), ((LossLayer) restored.getConf(2).getLayer()).getLossFn());
-    MultiLayerNetwork net = TinyNets.network(new BatchHardTripletLoss(0.3));
-    INDArray input = Nd4j.rand(DataType.DOUBLE, 8, TinyNets.INPUTS);
-    DataSet batch = new DataSet(input, BatchHardTripletLoss.labels(new int[] {0, 0, 1, 1, 2, 2, 3, 3}, DataType.DOUBLE));
-    MultiLayerNetwork copy = TinyNets.serializeRoundTrip(net);
-    assertEquals(net.output(input), copy.output(input));
-    assertEquals(net.score(batch), copy.score(batch), 1e-12);
+    TinyNets.assertRoundTrips(new BatchHardTripletLoss(0.3),
+        BatchHardTripletLoss.labels(new int[] {0, 0, 1, 1, 2, 2, 3, 3}, DataType.DOUBLE));
   }
 }

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
-import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -301,19 +299,7 @@ class MagnetLossTest {
 
   @Test
   void survivesJsonAndModelSerializerRoundTrips() throws Exception {
-    MultiLayerConfiguration config = TinyNets.config(new MagnetLoss(0.5));
-    MultiLayerConfiguration restored = MultiLayerConfiguration.fromJson(config.toJson());
-    assertEquals(config, restored);
-    LossLayer layer = (LossLayer) restored.getConf(2).getLayer();
-    assertEquals(new MagnetLoss(0.5), layer.getLossFn());
-
     Nd4j.getRandom().setSeed(44);
-    MultiLayerNetwork net = TinyNets.network(new MagnetLoss(0.5));
-    INDArray input = Nd4j.rand(DataType.DOUBLE, 12, TinyNets.INPUTS);
-    INDArray labels = MagnetLoss.labels(CIRCLE_CLUSTERS, CIRCLE_CLASSES, DataType.DOUBLE);
-    MultiLayerNetwork copy = TinyNets.serializeRoundTrip(net);
-    assertEquals(net.output(input), copy.output(input));
-    org.nd4j.linalg.dataset.DataSet batch = new org.nd4j.linalg.dataset.DataSet(input, labels);
-    assertEquals(net.score(batch), copy.score(batch), 1e-12);
+    TinyNets.assertRoundTrips(new MagnetLoss(0.5), MagnetLoss.labels(CIRCLE_CLUSTERS, CIRCLE_CLASSES, DataType.DOUBLE));
   }
 }

@@ -1,5 +1,7 @@
 package dev.magnet.core.loss;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.magnet.core.DoublePrecision;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -15,6 +17,8 @@ import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 
@@ -65,5 +69,23 @@ final class TinyNets {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     ModelSerializer.writeModel(net, bytes, true);
     return ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(bytes.toByteArray()), true);
+  }
+
+  /**
+   * Asserts that {@code loss} survives DL4J's JSON (the configuration, and the loss in it, compare
+   * equal after it) and ModelSerializer (a tiny network of it gives the same output and score after
+   * it, on random inputs labelled {@code labels}, one row each).
+   */
+  static void assertRoundTrips(ILossFunction loss, INDArray labels) throws IOException {
+    MultiLayerConfiguration config = config(loss);
+    MultiLayerConfiguration restored = MultiLayerConfiguration.fromJson(config.toJson());
+    assertEquals(config, restored);
+    assertEquals(loss, ((LossLayer) restored.getConf(2).getLayer()).getLossFn());
+    MultiLayerNetwork net = network(loss);
+    INDArray input = Nd4j.rand(DataType.DOUBLE, labels.rows(), INPUTS);
+    MultiLayerNetwork copy = serializeRoundTrip(net);
+    assertEquals(net.output(input), copy.output(input));
+    DataSet batch = new DataSet(input, labels);
+    assertEquals(net.score(batch), copy.score(batch), 1e-12);
   }
 }

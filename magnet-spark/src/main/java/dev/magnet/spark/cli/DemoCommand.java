@@ -8,10 +8,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code magnet demo [DIR]}: the options of a {@link DemoRequest}, run by {@link DemoJob}: the
@@ -25,9 +23,6 @@ import picocli.CommandLine.Spec;
 public final class DemoCommand implements Callable<Integer> {
   @Mixin
   SparkOptions spark;
-
-  @Spec
-  CommandSpec spec;
 
   @Parameters(index = "0", arity = "0..1", paramLabel = "DIR", defaultValue = "out/demo",
       description = "Where everything goes (default: ${DEFAULT-VALUE}).")
@@ -47,7 +42,7 @@ public final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     DemoRequest request = JobException.argument(() -> new DemoRequest(dir, epochs, perSubclass, seed));
     try (SparkOptions.Session session = spark.session("magnet demo")) {
-      return new DemoJob(session.spark(), spec.commandLine().getOut(), spec.commandLine().getErr()).run(request);
+      return new DemoJob(session.spark(), spark.out(), spark.err()).run(request);
     }
   }
 }

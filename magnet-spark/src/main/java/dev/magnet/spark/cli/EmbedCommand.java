@@ -9,9 +9,7 @@ import dev.magnet.spark.util.JobException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code magnet embed}: the options of an {@link EmbedRequest}, run by {@link EmbedJob}: embeds an
@@ -27,9 +25,6 @@ public final class EmbedCommand implements Callable<Integer> {
 
   @Mixin
   SparkOptions spark;
-
-  @Spec
-  CommandSpec spec;
 
   @Option(names = EmbedArgs.MODEL, required = true, paramLabel = "DIR",
       description = "The model directory (any Hadoop path), or a publish directory (DIR or DIR/latest: the version its"
@@ -72,7 +67,7 @@ public final class EmbedCommand implements Callable<Integer> {
   public Integer call() {
     EmbedRequest request = JobException.argument(() -> request().check());
     try (SparkOptions.Session session = spark.session(APP_NAME)) {
-      return new EmbedJob(session.spark(), spec.commandLine().getOut(), spec.commandLine().getErr()).run(request);
+      return new EmbedJob(session.spark(), spark.out(), spark.err()).run(request);
     }
   }
 }

@@ -11,9 +11,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code magnet evaluate}: the options of an {@link EvaluateRequest}, run by {@link EvaluationJob}. */
 @Command(name = EvaluateArgs.COMMAND, mixinStandardHelpOptions = true, versionProvider = MagnetCli.Version.class,
@@ -22,9 +20,6 @@ import picocli.CommandLine.Spec;
 public final class EvaluateCommand implements Callable<Integer> {
   @Mixin
   SparkOptions spark;
-
-  @Spec
-  CommandSpec spec;
 
   @Option(names = EvaluateArgs.MODEL, required = true, paramLabel = "DIR", description = "The model directory.")
   String model;
@@ -80,7 +75,7 @@ public final class EvaluateCommand implements Callable<Integer> {
   public Integer call() {
     EvaluateRequest request = JobException.argument(this::request);
     try (SparkOptions.Session session = spark.session("magnet " + EvaluateArgs.COMMAND)) {
-      return new EvaluationJob(session.spark(), spec.commandLine().getOut()).run(request);
+      return new EvaluationJob(session.spark(), spark.out()).run(request);
     }
   }
 }

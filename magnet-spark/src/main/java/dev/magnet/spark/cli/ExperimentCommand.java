@@ -15,10 +15,8 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code magnet experiment <name>}: the options of an {@link ExperimentRequest}, run by
@@ -61,9 +59,6 @@ public final class ExperimentCommand implements Callable<Integer> {
 
   @Mixin
   SparkOptions spark;
-
-  @Spec
-  CommandSpec spec;
 
   @Parameters(index = "0", arity = "0..1", paramLabel = "EXPERIMENT", converter = SelectionOption.class,
       completionCandidates = SelectionOption.class, description = "One of: ${COMPLETION-CANDIDATES}.")
@@ -141,7 +136,7 @@ public final class ExperimentCommand implements Callable<Integer> {
   public Integer call() {
     ExperimentRequest request = JobException.argument(this::request);
     try (SparkOptions.Session session = spark.session("magnet experiment")) {
-      return new ExperimentRunner(session.spark(), spec.commandLine().getOut(), spec.commandLine().getErr())
+      return new ExperimentRunner(session.spark(), spark.out(), spark.err())
           .run(request);
     }
   }

@@ -9,9 +9,7 @@ import dev.magnet.spark.util.JobException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code neighbours build}. */
 @Command(name = NeighboursArgs.BUILD, mixinStandardHelpOptions = true, versionProvider = MagnetCli.Version.class,
@@ -21,9 +19,6 @@ import picocli.CommandLine.Spec;
 public final class NeighboursBuildCommand implements Callable<Integer> {
   @Mixin
   SparkOptions spark;
-
-  @Spec
-  CommandSpec spec;
 
   @Option(names = NeighboursArgs.EMBEDDINGS, required = true, paramLabel = "PATH",
       description = "The embeddings table (Parquet of 'embed': id, embedding array<float>, path, label, model).")
@@ -69,7 +64,7 @@ public final class NeighboursBuildCommand implements Callable<Integer> {
   public Integer call() {
     BuildRequest request = JobException.argument(this::request);
     try (SparkOptions.Session session = spark.session("magnet neighbours build")) {
-      return new IndexBuildJob(session.spark(), spec.commandLine().getOut()).run(request);
+      return new IndexBuildJob(session.spark(), spark.out()).run(request);
     }
   }
 }

@@ -8,9 +8,7 @@ import dev.magnet.spark.util.JobException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code neighbours generate}. */
 @Command(name = NeighboursArgs.GENERATE, mixinStandardHelpOptions = true, versionProvider = MagnetCli.Version.class,
@@ -19,9 +17,6 @@ import picocli.CommandLine.Spec;
 public final class NeighboursGenerateCommand implements Callable<Integer> {
   @Mixin
   SparkOptions spark;
-
-  @Spec
-  CommandSpec spec;
 
   @Option(names = NeighboursArgs.OUTPUT, required = true, paramLabel = "PATH", description = "The table.")
   String output;
@@ -63,7 +58,7 @@ public final class NeighboursGenerateCommand implements Callable<Integer> {
     MixtureGenerator.Request request = JobException.argument(() -> new MixtureGenerator.Request(output, rows,
         dimension, clusters, spread, seed, firstId, overwrite, features).check());
     try (SparkOptions.Session session = spark.session("magnet neighbours generate")) {
-      return new MixtureGenerator(session.spark(), spec.commandLine().getOut()).run(request);
+      return new MixtureGenerator(session.spark(), spark.out()).run(request);
     }
   }
 }

@@ -8,9 +8,7 @@ import dev.magnet.spark.util.JobException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code neighbours lsh}. */
 @Command(name = NeighboursArgs.LSH, mixinStandardHelpOptions = true, versionProvider = MagnetCli.Version.class,
@@ -20,9 +18,6 @@ import picocli.CommandLine.Spec;
 public final class NeighboursLshCommand implements Callable<Integer> {
   @Mixin
   SparkOptions spark;
-
-  @Spec
-  CommandSpec spec;
 
   @Option(names = NeighboursArgs.EMBEDDINGS, required = true, paramLabel = "PATH", description = "The corpus.")
   String embeddings;
@@ -64,7 +59,7 @@ public final class NeighboursLshCommand implements Callable<Integer> {
     LshBaseline.Request request = JobException.argument(() -> new LshBaseline.Request(embeddings, queries, sample, k,
         bucketLength, hashTables, mode, threshold, seed, json).check());
     try (SparkOptions.Session session = spark.session("magnet neighbours lsh")) {
-      return new LshBaseline(session.spark(), spec.commandLine().getOut()).run(request);
+      return new LshBaseline(session.spark(), spark.out()).run(request);
     }
   }
 }

@@ -8,9 +8,7 @@ import dev.magnet.spark.util.JobException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code neighbours query}. */
 @Command(name = NeighboursArgs.QUERY, mixinStandardHelpOptions = true, versionProvider = MagnetCli.Version.class,
@@ -19,9 +17,6 @@ import picocli.CommandLine.Spec;
 public final class NeighboursQueryCommand implements Callable<Integer> {
   @Mixin
   SparkOptions spark;
-
-  @Spec
-  CommandSpec spec;
 
   @Option(names = NeighboursArgs.INDEX, required = true, paramLabel = "INDEX", description = "The index directory.")
   String index;
@@ -62,7 +57,7 @@ public final class NeighboursQueryCommand implements Callable<Integer> {
   public Integer call() {
     QueryRequest request = JobException.argument(this::request);
     try (SparkOptions.Session session = spark.session("magnet neighbours query")) {
-      return new IndexQueryJob(session.spark(), spec.commandLine().getOut()).run(request);
+      return new IndexQueryJob(session.spark(), spark.out()).run(request);
     }
   }
 }

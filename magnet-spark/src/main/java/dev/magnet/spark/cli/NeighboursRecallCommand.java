@@ -9,9 +9,7 @@ import dev.magnet.spark.util.JobException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code neighbours recall}. */
 @Command(name = NeighboursArgs.RECALL, mixinStandardHelpOptions = true, versionProvider = MagnetCli.Version.class,
@@ -20,9 +18,6 @@ import picocli.CommandLine.Spec;
 public final class NeighboursRecallCommand implements Callable<Integer> {
   @Mixin
   SparkOptions spark;
-
-  @Spec
-  CommandSpec spec;
 
   @Option(names = NeighboursArgs.INDEX, required = true, paramLabel = "INDEX", description = "The index directory.")
   String index;
@@ -54,7 +49,7 @@ public final class NeighboursRecallCommand implements Callable<Integer> {
   public Integer call() {
     RecallRequest request = JobException.argument(this::request);
     try (SparkOptions.Session session = spark.session("magnet neighbours recall")) {
-      return new RecallJob(session.spark(), spec.commandLine().getOut()).run(request);
+      return new RecallJob(session.spark(), spark.out()).run(request);
     }
   }
 }

@@ -1,9 +1,12 @@
 package dev.magnet.spark.cli;
 
+import java.io.PrintWriter;
 import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** The Spark options every command shares, and the session they give. */
+/** The Spark options every command shares, the session they give, and the command's output. */
 final class SparkOptions {
   /** Every local core: the embedded mode of the README. */
   static final String DEFAULT_MASTER = "local[*]";
@@ -11,6 +14,20 @@ final class SparkOptions {
   @Option(names = "--master", paramLabel = "URL", defaultValue = DEFAULT_MASTER,
       description = "Spark master when no session is active (spark-submit sets one); default: ${DEFAULT-VALUE}.")
   String master;
+
+  /** The command that mixes these options in. */
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec command;
+
+  /** The command's standard output, where its job reports. */
+  PrintWriter out() {
+    return command.commandLine().getOut();
+  }
+
+  /** The command's standard error, where its job warns. */
+  PrintWriter err() {
+    return command.commandLine().getErr();
+  }
 
   /** A session, and whether this command started it (and so must stop it). */
   record Session(SparkSession spark, boolean owned) implements AutoCloseable {

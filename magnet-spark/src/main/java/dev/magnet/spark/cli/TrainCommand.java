@@ -19,9 +19,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code magnet train}: the options of a {@link TrainRequest}, run by {@link TrainJob}. Options
@@ -35,9 +33,6 @@ import picocli.CommandLine.Spec;
 public final class TrainCommand implements Callable<Integer> {
   @Mixin
   SparkOptions spark;
-
-  @Spec
-  CommandSpec spec;
 
   @Option(names = TrainArgs.DATA, required = true, converter = Converters.Data.class, paramLabel = "SOURCE",
       description = "Training data: fashion-mnist | idx:<imagesPath>,<labelsPath>"
@@ -240,7 +235,7 @@ public final class TrainCommand implements Callable<Integer> {
   public Integer call() {
     TrainRequest request = JobException.argument(() -> request().check());
     try (SparkOptions.Session session = spark.session("magnet " + TrainArgs.COMMAND)) {
-      return new TrainJob(session.spark(), spec.commandLine().getOut(), spec.commandLine().getErr()).run(request);
+      return new TrainJob(session.spark(), spark.out(), spark.err()).run(request);
     }
   }
 }

@@ -10,9 +10,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code magnet experiment tune}: the options of a {@link TuneRequest}, run by {@link Tuner}. It
@@ -44,9 +42,6 @@ final class TuneCommand implements Callable<Integer> {
 
   @Mixin
   SparkOptions spark;
-
-  @Spec
-  CommandSpec spec;
 
   @Mixin
   ExperimentOptions common;
@@ -105,7 +100,7 @@ final class TuneCommand implements Callable<Integer> {
   public Integer call() {
     TuneRequest request = JobException.argument(this::request);
     try (SparkOptions.Session session = spark.session("magnet experiment tune")) {
-      return new Tuner(session.spark(), spec.commandLine().getOut()).run(request);
+      return new Tuner(session.spark(), spark.out()).run(request);
     }
   }
 }

@@ -1,36 +1,17 @@
 package dev.magnet.spark.data;
 
-import java.io.Serializable;
-
 /** An example's embedding with its id and labels; what the index refresh works on. */
-public final class EmbeddedExample implements Serializable {
+public final class EmbeddedExample extends LabelledRow {
   private static final long serialVersionUID = 1L;
 
-  private long id;
-  private int label;
-  private int fineLabel;
   private float[] embedding;
 
   /** For serialisers. */
   public EmbeddedExample() {}
 
   public EmbeddedExample(long id, int label, int fineLabel, float[] embedding) {
-    this.id = id;
-    this.label = label;
-    this.fineLabel = fineLabel;
+    super(id, label, fineLabel);
     this.embedding = embedding;
-  }
-
-  public long id() {
-    return id;
-  }
-
-  public int label() {
-    return label;
-  }
-
-  public int fineLabel() {
-    return fineLabel;
   }
 
   public float[] embedding() {

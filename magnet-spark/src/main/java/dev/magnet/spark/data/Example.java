@@ -1,7 +1,6 @@
 package dev.magnet.spark.data;
 
 import dev.magnet.core.matrix.Matrices;
-import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
@@ -14,12 +13,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>A plain serialisable class rather than a record: Kryo and Java serialisation in Spark set
  * fields reflectively, which Java 17 refuses on a record's final fields.
  */
-public final class Example implements Serializable {
+public final class Example extends LabelledRow {
   private static final long serialVersionUID = 1L;
 
-  private long id;
-  private int label;
-  private int fineLabel;
   private FeatureEncoding encoding;
   private byte[] features;
 
@@ -27,9 +23,7 @@ public final class Example implements Serializable {
   public Example() {}
 
   public Example(long id, int label, int fineLabel, FeatureEncoding encoding, byte[] features) {
-    this.id = id;
-    this.label = label;
-    this.fineLabel = fineLabel;
+    super(id, label, fineLabel);
     this.encoding = encoding;
     this.features = features;
   }
@@ -39,18 +33,6 @@ public final class Example implements Serializable {
     ByteBuffer buffer = ByteBuffer.allocate(values.length * Float.BYTES);
     buffer.asFloatBuffer().put(values);
     return new Example(id, label, fineLabel, FeatureEncoding.FLOAT32, buffer.array());
-  }
-
-  public long id() {
-    return id;
-  }
-
-  public int label() {
-    return label;
-  }
-
-  public int fineLabel() {
-    return fineLabel;
   }
 
   public FeatureEncoding encoding() {
@@ -86,23 +68,24 @@ public final class Example implements Serializable {
 
   /** A copy with another class label, keeping this one as the fine label. */
   public Example relabel(int coarseLabel) {
-    return new Example(id, coarseLabel, label, encoding, features);
+    return new Example(id(), coarseLabel, label(), encoding, features);
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Example e && id == e.id && label == e.label && fineLabel == e.fineLabel
+    return o instanceof Example e && id() == e.id() && label() == e.label() && fineLabel() == e.fineLabel()
         && encoding == e.encoding && Arrays.equals(features, e.features);
   }
 
   @Override
   public int hashCode() {
-    return Long.hashCode(id) * 31 + label;
+    return Long.hashCode(id()) * 31 + label();
   }
 
   @Override
   public String toString() {
-    return "Example[id=" + id + ", label=" + label + ", fineLabel=" + fineLabel + ", " + encoding + " x" + size() + "]";
+    return "Example[id=" + id() + ", label=" + label() + ", fineLabel=" + fineLabel() + ", " + encoding + " x" + size()
+        + "]";
   }
 
   /** The decoded features of a batch of equally long examples as one [rows, values] matrix, in one bulk copy. */

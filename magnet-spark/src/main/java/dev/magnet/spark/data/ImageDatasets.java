@@ -360,7 +360,7 @@ public final class ImageDatasets {
   }
 
   /** Whether a struct is the schema of Spark's {@code image} source (the fields Magnet reads). */
-  static boolean isSparkImage(StructType s) {
+  public static boolean isSparkImage(StructType s) {
     return has(s, "height", DataTypes.IntegerType) && has(s, "width", DataTypes.IntegerType)
         && has(s, "nChannels", DataTypes.IntegerType) && has(s, "data", DataTypes.BinaryType);
   }

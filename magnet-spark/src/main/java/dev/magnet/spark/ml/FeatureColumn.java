@@ -4,6 +4,7 @@ import dev.magnet.core.data.ImagePreprocessing;
 import dev.magnet.core.nn.InputShape;
 import dev.magnet.spark.data.Example;
 import dev.magnet.spark.data.FeatureEncoding;
+import dev.magnet.spark.data.ImageDatasets;
 import dev.magnet.spark.data.SparkDatasets;
 import dev.magnet.spark.data.image.DecodeResult;
 import dev.magnet.spark.data.image.DecodedImage;
@@ -15,7 +16,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -87,7 +87,7 @@ final class FeatureColumn implements Serializable {
         && (a.elementType().equals(DataTypes.FloatType) || a.elementType().equals(DataTypes.DoubleType))) {
       return new FeatureColumn(name, Kind.ARRAY, null);
     }
-    if (type instanceof StructType s && isImage(s)) {
+    if (type instanceof StructType s && ImageDatasets.isSparkImage(s)) {
       return new FeatureColumn(name, Kind.IMAGE, s);
     }
     if (type.equals(DataTypes.BinaryType)) {
@@ -96,20 +96,6 @@ final class FeatureColumn implements Serializable {
     throw new IllegalArgumentException("Column " + name + " must be of type vector, array<float>, array<double>,"
         + " struct<height:int,width:int,nChannels:int,data:binary> (Spark's image source) or binary (encoded images)"
         + " but was actually " + type.catalogString() + ".");
-  }
-
-  private static boolean isImage(StructType s) {
-    return has(s, "height", DataTypes.IntegerType) && has(s, "width", DataTypes.IntegerType)
-        && has(s, "nChannels", DataTypes.IntegerType) && has(s, "data", DataTypes.BinaryType);
-  }
-
-  private static boolean has(StructType s, String field, DataType type) {
-    for (StructField f : s.fields()) {
-      if (f.name().equals(field)) {
-        return f.dataType().equals(type);
-      }
-    }
-    return false;
   }
 
   /**

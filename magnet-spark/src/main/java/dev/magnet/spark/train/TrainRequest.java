@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.apache.hadoop.fs.Path;
 
@@ -183,54 +184,102 @@ public record TrainRequest(DataSource data, DataSource validation, Integer limit
   }
 
   public TrainRequest withData(DataSource value, DataSource held) {
-    return new TrainRequest(value, held, limit, coarse, params, network, options, initFrom, pretrained,
-        output, publication, overwrite, metricsPath, minMetrics, report, images);
-  }
-
-  public TrainRequest withLimit(Integer value) {
-    return new TrainRequest(data, validation, value, coarse, params, network, options, initFrom, pretrained,
-        output, publication, overwrite, metricsPath, minMetrics, report, images);
-  }
-
-  public TrainRequest withCoarse(String value) {
-    return new TrainRequest(data, validation, limit, value, params, network, options, initFrom, pretrained,
-        output, publication, overwrite, metricsPath, minMetrics, report, images);
-  }
-
-  public TrainRequest withParams(MagnetParams value) {
-    return new TrainRequest(data, validation, limit, coarse, value, network, options, initFrom, pretrained,
-        output, publication, overwrite, metricsPath, minMetrics, report, images);
-  }
-
-  public TrainRequest withNetwork(NetworkChoice value) {
-    return new TrainRequest(data, validation, limit, coarse, params, value, options, initFrom, pretrained,
-        output, publication, overwrite, metricsPath, minMetrics, report, images);
-  }
-
-  public TrainRequest withOptions(TrainingOptions value) {
-    return new TrainRequest(data, validation, limit, coarse, params, network, value, initFrom, pretrained,
-        output, publication, overwrite, metricsPath, minMetrics, report, images);
+    return with(c -> {
+      c.data = value;
+      c.validation = held;
+    });
   }
 
   /** Writes the model to {@code dir}, replacing an existing one when {@code replace}. */
   public TrainRequest withOutput(String dir, boolean replace) {
-    return new TrainRequest(data, validation, limit, coarse, params, network, options, initFrom, pretrained,
-        dir, null, replace, metricsPath, minMetrics, report, images);
+    return with(c -> {
+      c.output = dir;
+      c.publication = null;
+      c.overwrite = replace;
+    });
+  }
+
+  public TrainRequest withLimit(Integer value) {
+    return with(c -> c.limit = value);
+  }
+
+  public TrainRequest withCoarse(String value) {
+    return with(c -> c.coarse = value);
+  }
+
+  public TrainRequest withParams(MagnetParams value) {
+    return with(c -> c.params = value);
+  }
+
+  public TrainRequest withNetwork(NetworkChoice value) {
+    return with(c -> c.network = value);
+  }
+
+  public TrainRequest withOptions(TrainingOptions value) {
+    return with(c -> c.options = value);
   }
 
   public TrainRequest withPretrained(String value) {
-    return new TrainRequest(data, validation, limit, coarse, params, network, options, initFrom, value, output,
-        publication, overwrite, metricsPath, minMetrics, report, images);
+    return with(c -> c.pretrained = value);
   }
 
   public TrainRequest withReport(boolean value) {
-    return new TrainRequest(data, validation, limit, coarse, params, network, options, initFrom, pretrained,
-        output, publication, overwrite, metricsPath, minMetrics, value, images);
+    return with(c -> c.report = value);
   }
 
   public TrainRequest withImages(ImageOptions value) {
-    return new TrainRequest(data, validation, limit, coarse, params, network, options, initFrom, pretrained,
-        output, publication, overwrite, metricsPath, minMetrics, report, value);
+    return with(c -> c.images = value);
+  }
+
+  /** This request with the changes {@code change} makes to a copy. */
+  private TrainRequest with(Consumer<Copy> change) {
+    Copy copy = new Copy(this);
+    change.accept(copy);
+    return copy.build();
+  }
+
+  /** The components of a {@link TrainRequest} being copied, one field each, so a copy names only what changes. */
+  private static final class Copy {
+    DataSource data;
+    DataSource validation;
+    Integer limit;
+    String coarse;
+    MagnetParams params;
+    NetworkChoice network;
+    TrainingOptions options;
+    String initFrom;
+    String pretrained;
+    String output;
+    Publication publication;
+    boolean overwrite;
+    String metricsPath;
+    Map<String, Double> minMetrics;
+    boolean report;
+    ImageOptions images;
+
+    Copy(TrainRequest r) {
+      data = r.data;
+      validation = r.validation;
+      limit = r.limit;
+      coarse = r.coarse;
+      params = r.params;
+      network = r.network;
+      options = r.options;
+      initFrom = r.initFrom;
+      pretrained = r.pretrained;
+      output = r.output;
+      publication = r.publication;
+      overwrite = r.overwrite;
+      metricsPath = r.metricsPath;
+      minMetrics = r.minMetrics;
+      report = r.report;
+      images = r.images;
+    }
+
+    TrainRequest build() {
+      return new TrainRequest(data, validation, limit, coarse, params, network, options, initFrom, pretrained,
+          output, publication, overwrite, metricsPath, minMetrics, report, images);
+    }
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.magnet.spark.cli;
 
+import static dev.magnet.spark.cli.CliRun.assertRefused;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,25 +27,19 @@ class BenchCommandTest {
   @TempDir
   Path tmp;
 
-  private static void assertBadArgument(String message, String... args) {
-    CliRun run = CliRun.of(args);
-    assertEquals(ExitCodes.BAD_ARGUMENTS, run.status(), run.toString());
-    assertTrue(run.err().contains(message), "expected '" + message + "' in:\n" + run);
-  }
-
   @Test
   void optionRulesNameTheRuleAndTheValue() {
-    assertBadArgument("--limit must be at least 48 (one batch of M*D examples); limit=10", "bench", "--limit", "10");
-    assertBadArgument("--epochs and --max-epochs must be at least 1; epochs=0 max-epochs=3", "bench", "--epochs", "0");
-    assertBadArgument("--target-accuracy must be in (0, 1]; target-accuracy=1.5", "bench", "--target-accuracy", "1.5");
-    assertBadArgument("--cores must be at least 2 (the scaling run is local[1] against it); cores=1",
+    assertRefused("--limit must be at least 48 (one batch of M*D examples); limit=10", "bench", "--limit", "10");
+    assertRefused("--epochs and --max-epochs must be at least 1; epochs=0 max-epochs=3", "bench", "--epochs", "0");
+    assertRefused("--target-accuracy must be in (0, 1]; target-accuracy=1.5", "bench", "--target-accuracy", "1.5");
+    assertRefused("--cores must be at least 2 (the scaling run is local[1] against it); cores=1",
         "bench", "--cores", "1");
-    assertBadArgument("the peer reads Fashion-MNIST only: --data other than fashion-mnist needs --skip-peer;"
+    assertRefused("the peer reads Fashion-MNIST only: --data other than fashion-mnist needs --skip-peer;"
         + " data=synthetic", "bench", "--data", "synthetic");
-    assertBadArgument("--train-arg must not set an option the bench sets itself (", "bench",
+    assertRefused("--train-arg must not set an option the bench sets itself (", "bench",
         "--train-arg=--limit=5");
-    assertBadArgument("; train-arg=-M", "bench", "--train-arg", "-M", "--train-arg", "3");
-    assertBadArgument("synthetic settings must be key=value", "bench", "--data", "synthetic:clases=3", "--skip-peer");
+    assertRefused("; train-arg=-M", "bench", "--train-arg", "-M", "--train-arg", "3");
+    assertRefused("synthetic settings must be key=value", "bench", "--data", "synthetic:clases=3", "--skip-peer");
   }
 
   @Test
@@ -75,7 +70,7 @@ class BenchCommandTest {
   void anExistingOutputIsRefusedWithoutOverwrite() throws IOException {
     Path out = Files.createDirectories(tmp.resolve("taken"));
     Path kept = Files.writeString(out.resolve("notes.txt"), "mine");
-    assertBadArgument("output " + out + " already exists and is not empty; pass --overwrite to replace it",
+    assertRefused("output " + out + " already exists and is not empty; pass --overwrite to replace it",
         "bench", "--skip-peer", "--output", out.toString());
     assertEquals("mine", Files.readString(kept));
   }

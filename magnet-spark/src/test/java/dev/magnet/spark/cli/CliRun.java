@@ -1,5 +1,9 @@
 package dev.magnet.spark.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.magnet.spark.util.ExitCodes;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 
@@ -10,6 +14,13 @@ record CliRun(int status, String out, String err) {
     StringWriter err = new StringWriter();
     int status = MagnetCli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
     return new CliRun(status, out.toString(), err.toString());
+  }
+
+  /** Runs {@code args} and asserts that the CLI refuses them as bad arguments, saying {@code message}. */
+  static void assertRefused(String message, String... args) {
+    CliRun run = of(args);
+    assertEquals(ExitCodes.BAD_ARGUMENTS, run.status(), run.toString());
+    assertTrue(run.err().contains(message), "expected '" + message + "' in\n" + run);
   }
 
   @Override

@@ -1,14 +1,12 @@
 package dev.magnet.spark.cli;
 
+import static dev.magnet.spark.cli.CliRun.assertRefused;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.magnet.core.data.IdxWriter;
-import dev.magnet.core.data.LabelledDataset;
-import dev.magnet.core.data.SyntheticData;
 import dev.magnet.core.model.OutputMarker;
 import dev.magnet.spark.SparkTestSession;
 import dev.magnet.spark.experiment.ExperimentRunner;
@@ -17,7 +15,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.IntStream;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,37 +31,17 @@ class ExperimentCommandTest {
   @TempDir
   static Path tmp;
 
-  private static String trainData;
-  private static String testData;
+  private static ExperimentData data;
 
   @BeforeAll
   static void start() throws IOException {
     session = SparkTestSession.start("magnet-experiment-test");
-    // 3 classes x 2 sub-classes x 48 images: 6 fine labels; 240 to train (5 batches of 48), 48 to test.
-    LabelledDataset all = SyntheticData.images(3, 2, 48, 28, 11);
-    Path data = Files.createDirectories(tmp.resolve("data"));
-    trainData = writeIdx(data, "train", all.subset(IntStream.range(0, 240).toArray()));
-    testData = writeIdx(data, "test", all.subset(IntStream.range(240, all.size()).toArray()));
-  }
-
-  /** Writes images and sub-class labels as IDX; returns the CLI's spelling of the pair. */
-  static String writeIdx(Path data, String name, LabelledDataset set) throws IOException {
-    Path imagesFile = data.resolve(name + "-images.idx");
-    Path labelsFile = data.resolve(name + "-labels.idx");
-    IdxWriter.writeImages(imagesFile, set.features(), IdxWriter.Compression.NONE);
-    IdxWriter.writeLabels(labelsFile, set.fineLabels(), IdxWriter.Compression.NONE);
-    return "idx:" + imagesFile + "," + labelsFile;
+    data = ExperimentData.write(tmp);
   }
 
   @AfterAll
   static void stop() {
     session.stop();
-  }
-
-  private static void assertRefused(String message, String... args) {
-    CliRun run = CliRun.of(args);
-    assertEquals(ExitCodes.BAD_ARGUMENTS, run.status(), run.toString());
-    assertTrue(run.err().contains(message), "expected '" + message + "' in\n" + run);
   }
 
   @Test
@@ -93,10 +70,10 @@ class ExperimentCommandTest {
   void anExistingOutputOrABadTrainOptionIsRefusedBeforeAnyTraining() throws IOException {
     Path existing = Files.createDirectories(tmp.resolve("existing"));
     assertRefused("output " + existing + " already exists; pass --overwrite", "experiment", "classification",
-        "--data", trainData, "--validation", testData, "--output", existing.toString());
+        "--data", data.train(), "--validation", data.test(), "--output", existing.toString());
     Path fresh = tmp.resolve("fresh");
     assertRefused("a run's train options are invalid: Unknown option: '--no-such-option'", "experiment",
-        "iterations", "--data", trainData, "--validation", testData, "--output", fresh.toString(),
+        "iterations", "--data", data.train(), "--validation", data.test(), "--output", fresh.toString(),
         "--train-args", "--no-such-option");
     assertFalse(Files.exists(fresh.resolve("magnet")), "nothing was trained");
   }
@@ -111,10 +88,10 @@ class ExperimentCommandTest {
     Path mine = Files.createDirectories(tmp.resolve("mine"));
     Files.writeString(mine.resolve("table.md"), "my table");
     assertRefused("output " + mine + " exists and was not written by Magnet (it has no _MAGNET_OUTPUT file);"
-        + " --overwrite replaces only Magnet's outputs", "experiment", "classification", "--data", trainData,
-        "--validation", testData, "--output", mine.toString(), "--overwrite");
+        + " --overwrite replaces only Magnet's outputs", "experiment", "classification", "--data", data.train(),
+        "--validation", data.test(), "--output", mine.toString(), "--overwrite");
     assertRefused("output " + mine + " exists and was not written by Magnet", "experiment", "classification", "--data",
-        trainData, "--validation", testData, "--output", mine.toString(), "--resume");
+        data.train(), "--validation", data.test(), "--output", mine.toString(), "--resume");
     assertEquals("my table", Files.readString(mine.resolve("table.md")));
     try (java.util.stream.Stream<Path> files = Files.list(mine)) {
       assertEquals(List.of("table.md"), files.map(p -> p.getFileName().toString()).toList(), "nothing written");
@@ -124,7 +101,7 @@ class ExperimentCommandTest {
   @Test
   void iterationsPlotsTheErrorCurvesAndNamesTheLowestErrorBothReach() throws IOException {
     Path dir = tmp.resolve("iterations");
-    CliRun run = CliRun.of("experiment", "iterations", "--data", trainData, "--validation", testData,
+    CliRun run = CliRun.of("experiment", "iterations", "--data", data.train(), "--validation", data.test(),
         "--epochs", "2", "--train-args", "--no-report", "--output", dir.toString());
     assertEquals(ExitCodes.SUCCESS, run.status(), run.toString());
     assertTrue(run.out().contains("--limit " + dev.magnet.spark.experiment.Experiment.ITERATIONS_LIMIT),
@@ -158,13 +135,13 @@ class ExperimentCommandTest {
     Files.write(dir.resolve(OutputMarker.FILE_NAME), OutputMarker.content("magnet experiment"));
     Path blocker = Files.createDirectories(dir.resolve("softmax/seed-43"));
     Files.writeString(blocker.resolve("not-magnets.txt"), "someone else's");
-    String[] args = {"experiment", "classification", "--data", trainData, "--validation", testData, "--epochs", "1",
-        "--seeds", "2", "--target-error", "0.99", "--train-args", "--no-report", "--output", dir.toString(),
-        "--overwrite"};
+    String[] args = {"experiment", "classification", "--data", data.train(), "--validation", data.test(),
+        "--epochs", "1", "--seeds", "2", "--target-error", "0.99", "--train-args", "--no-report", "--output",
+        dir.toString(), "--overwrite"};
     CliRun run = CliRun.of(args);
     assertEquals(ExitCodes.BAD_ARGUMENTS, run.status(), "the fifth run's train refuses its output:\n" + run);
     for (String loss : List.of("magnet", "softmax", "triplet")) {
-      assertTrue(run.out().contains("$ ./spark-submit train --data " + trainData + " --validation " + testData
+      assertTrue(run.out().contains("$ ./spark-submit train --data " + data.train() + " --validation " + data.test()
           + " --network fmnist-cnn --loss " + loss + " --epochs 1 --seed 42 --output " + dir + "/" + loss
           + "/seed-42 --no-report --overwrite"), "each run's command is printed:\n" + run);
       assertTrue(run.out().contains("$ ./spark-submit evaluate --model " + dir + "/" + loss + "/seed-42"),
@@ -243,7 +220,7 @@ class ExperimentCommandTest {
   void thePretrainedExperimentWritesItsDataAndStartsEachLossFromThePretrainedBody() throws IOException {
     Path map = Files.writeString(tmp.resolve("map.txt"), "0 0\n1 0\n2 1\n3 1\n4 2\n5 2\n");
     Path dir = tmp.resolve("pretrained");
-    CliRun run = CliRun.of("experiment", "pretrained", "--data", trainData, "--validation", testData, "--coarse",
+    CliRun run = CliRun.of("experiment", "pretrained", "--data", data.train(), "--validation", data.test(), "--coarse",
         map.toString(), "--pretrain-classes", "1,3", "--epochs", "1", "--train-args", "--no-report", "--output",
         dir.toString());
     assertEquals(ExitCodes.SUCCESS, run.status(), run.toString());

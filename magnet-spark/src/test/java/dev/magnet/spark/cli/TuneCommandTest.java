@@ -1,13 +1,12 @@
 package dev.magnet.spark.cli;
 
+import static dev.magnet.spark.cli.CliRun.assertRefused;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.magnet.core.data.LabelledDataset;
-import dev.magnet.core.data.SyntheticData;
 import dev.magnet.core.params.LossKind;
 import dev.magnet.spark.SparkTestSession;
 import dev.magnet.spark.experiment.ExperimentPlan;
@@ -44,23 +43,14 @@ class TuneCommandTest {
   @TempDir
   static Path tmp;
 
-  private static String trainData;
-  private static String testData;
+  private static ExperimentData data;
   private static String map;
-  /** The fine labels of the training file, to count what a stratified split must hold out. */
-  private static int[] trainFine;
 
   @BeforeAll
   static void start() throws IOException {
     session = SparkTestSession.start("magnet-tune-test");
-    // 3 classes x 2 sub-classes x 48 images: 6 fine labels; 240 to train, 48 to test.
-    LabelledDataset all = SyntheticData.images(3, 2, 48, 28, 11);
-    Path data = Files.createDirectories(tmp.resolve("data"));
-    LabelledDataset train = all.subset(IntStream.range(0, 240).toArray());
-    trainFine = train.fineLabels();
-    trainData = ExperimentCommandTest.writeIdx(data, "train", train);
-    testData = ExperimentCommandTest.writeIdx(data, "test", all.subset(IntStream.range(240, all.size()).toArray()));
-    Path mapFile = data.resolve("map.txt");
+    data = ExperimentData.write(tmp);
+    Path mapFile = tmp.resolve("data/map.txt");
     Files.writeString(mapFile, "0 0\n1 0\n2 1\n3 1\n4 2\n5 2\n");
     map = mapFile.toString();
   }
@@ -70,20 +60,14 @@ class TuneCommandTest {
     session.stop();
   }
 
-  private static void assertRefused(String message, String... args) {
-    CliRun run = CliRun.of(args);
-    assertEquals(ExitCodes.BAD_ARGUMENTS, run.status(), run.toString());
-    assertTrue(run.err().contains(message), "expected '" + message + "' in\n" + run);
-  }
-
   @Test
   void tuningReadsNoHeldOutDataAndRefusesATestSet() {
     assertRefused("Unknown options: '--validation'", "experiment", "tune", "--loss", "magnet", "--validation",
-        testData);
+        data.test());
     assertRefused("tuning reads training data only, and carves its validation split from it; --data"
         + " fashion-mnist-test is a test set", "experiment", "tune", "--loss", "magnet", "--data", "fashion-mnist-test");
     assertRefused("--train-args must not set --validation", "experiment", "tune", "--loss", "magnet",
-        "--train-args", "--validation " + testData);
+        "--train-args", "--validation " + data.test());
     assertRefused("Missing required option: '--loss=LOSS'", "experiment", "tune");
     assertRefused("--folds must be at least 1; folds=0", "experiment", "tune", "--loss", "softmax", "--folds", "0");
     assertRefused("--seeds must be 0 (no comparison) or at least 2", "experiment", "tune", "--loss", "softmax",
@@ -100,7 +84,7 @@ class TuneCommandTest {
   @Test
   void aHoldoutSearchWritesTheChoiceThatTrainAndExperimentRead() throws IOException {
     Path out = tmp.resolve("tune");
-    CliRun run = CliRun.of("experiment", "tune", "--loss", "magnet", "--data", trainData, "--coarse", map,
+    CliRun run = CliRun.of("experiment", "tune", "--loss", "magnet", "--data", data.train(), "--coarse", map,
         "--trials", "3", "--epochs", "1", "--seeds", "2", "--metric", "mapAtR", "--train-args",
         "--learning-rate 0.00001", "--output", out.toString());
     assertEquals(ExitCodes.SUCCESS, run.status(), run.toString());
@@ -109,7 +93,7 @@ class TuneCommandTest {
     assertEquals(240, split.get("examples").asInt());
     Map<Integer, Integer> expected = new TreeMap<>();
     Map<Integer, Integer> perClass = new TreeMap<>();
-    for (int fine : trainFine) {
+    for (int fine : data.trainFine()) {
       perClass.merge(fine, 1, Integer::sum);
     }
     perClass.forEach((c, n) -> expected.put(c, (int) Math.round(0.2 * n)));
@@ -143,7 +127,7 @@ class TuneCommandTest {
     assertTrue(Files.readString(out.resolve("magnet/tuning.md")).contains("| trial | learningRate |"));
 
     // Resumed (as after an interruption), the recorded trials are taken over: nothing trains.
-    CliRun resumed = CliRun.of("experiment", "tune", "--loss", "magnet", "--data", trainData, "--coarse", map,
+    CliRun resumed = CliRun.of("experiment", "tune", "--loss", "magnet", "--data", data.train(), "--coarse", map,
         "--trials", "3", "--epochs", "1", "--metric", "mapAtR", "--train-args", "--learning-rate 0.00001", "--output",
         out.toString(), "--resume");
     assertEquals(ExitCodes.SUCCESS, resumed.status(), resumed.toString());
@@ -164,7 +148,7 @@ class TuneCommandTest {
     JsonNode values = record.get("chosen").get("values");
     // train @FILE (picocli's own expansion, as in-process) gives the chosen values.
     TrainCommand train = new TrainCommand();
-    new CommandLine(train).parseArgs("@" + file, "--data", trainData, "--output", tmp.resolve("unused").toString());
+    new CommandLine(train).parseArgs("@" + file, "--data", data.train(), "--output", tmp.resolve("unused").toString());
     TrainRequest request = train.request();
     assertEquals(LossKind.MAGNET, request.params().loss());
     assertEquals(values.get("alpha").asDouble(), request.params().alpha());
@@ -173,7 +157,7 @@ class TuneCommandTest {
     assertEquals(values.get("embeddingDim").asInt(), request.network().embeddingDim());
 
     // experiment --tuned FILE trains Magnet with it, and the baselines with their own.
-    ExperimentCommand experiment = parse("experiment", "hierarchy", "--data", trainData, "--validation", testData,
+    ExperimentCommand experiment = parse("experiment", "hierarchy", "--data", data.train(), "--validation", data.test(),
         "--coarse", map, "--tuned", file.toString(), "--train-args", "-L 7");
     ExperimentRequest plan = experiment.request();
     ExperimentPlan hierarchy = plan.plans(3).get(0);
@@ -207,8 +191,8 @@ class TuneCommandTest {
   @Test
   void crossValidationRanksTrialsByTheirMeanOverFolds() throws IOException {
     Path out = tmp.resolve("cv");
-    CliRun run = CliRun.of("experiment", "tune", "--loss", "triplet", "--task", "classification", "--data", trainData,
-        "--trials", "2", "--folds", "2", "--epochs", "1", "--output", out.toString());
+    CliRun run = CliRun.of("experiment", "tune", "--loss", "triplet", "--task", "classification", "--data",
+        data.train(), "--trials", "2", "--folds", "2", "--epochs", "1", "--output", out.toString());
     assertEquals(ExitCodes.SUCCESS, run.status(), run.toString());
     JsonNode record = new ObjectMapper().readTree(out.resolve("triplet/tuning.json").toFile());
     JsonNode folds = record.get("split").get("perFoldAndClass");

@@ -56,6 +56,13 @@ class SparkIndexBuilderTest {
     return rows;
   }
 
+  /** The blobs' index: 4 classes, 3 clusters each, alpha 1, at most 50 Lloyd iterations. */
+  private static SparkIndexBuilder.Refresh refresh(List<EmbeddedExample> rows, int partitions, ClusterIndex previous,
+      long seed, long smallClassLimit) {
+    return SparkIndexBuilder.refresh(spark, spark.parallelize(rows, partitions), 4, 3, previous, seed, 1.0, 50,
+        smallClassLimit);
+  }
+
   /** The clusters as sets of example ids: comparable up to a permutation of cluster ids. */
   private static Set<Set<Long>> partition(Map<Long, Integer> assignment) {
     Map<Integer, Set<Long>> clusters = new HashMap<>();
@@ -67,8 +74,7 @@ class SparkIndexBuilderTest {
   @ValueSource(longs = {1_000_000, 1})
   void matchesTheSingleJvmIndexUpToPermutation(long smallClassLimit) {
     List<EmbeddedExample> rows = blobs();
-    SparkIndexBuilder.Refresh refresh = SparkIndexBuilder.refresh(spark, spark.parallelize(rows, 3), 4, 3, null,
-        11, 1.0, 50, smallClassLimit);
+    SparkIndexBuilder.Refresh refresh = refresh(rows, 3, null, 11, smallClassLimit);
     boolean grouped = smallClassLimit > 1000;
     assertEquals(grouped ? 4 : 0, refresh.smallClassJobs());
     assertEquals(grouped ? 0 : 4, refresh.largeClassJobs());
@@ -110,10 +116,8 @@ class SparkIndexBuilderTest {
   @ValueSource(longs = {1_000_000, 1})
   void warmStartFromThePreviousIndexKeepsClusterOrder(long smallClassLimit) {
     List<EmbeddedExample> rows = blobs();
-    SparkIndexBuilder.Refresh first = SparkIndexBuilder.refresh(spark, spark.parallelize(rows, 3), 4, 3, null,
-        5, 1.0, 50, smallClassLimit);
-    SparkIndexBuilder.Refresh second = SparkIndexBuilder.refresh(spark, spark.parallelize(rows, 2), 4, 3, first.index(),
-        99, 1.0, 50, smallClassLimit);
+    SparkIndexBuilder.Refresh first = refresh(rows, 3, null, 5, smallClassLimit);
+    SparkIndexBuilder.Refresh second = refresh(rows, 2, first.index(), 99, smallClassLimit);
     for (int j = 0; j < 12; j++) {
       double[] a = first.index().centroid(j);
       double[] b = second.index().centroid(j);

@@ -167,6 +167,13 @@ public final class FaultFs extends FilterFileSystem {
       sleep();
     }
 
+    /** Counts a mutating operation; a {@link Crash} when the process dies at it. */
+    void mutateOrCrash(String operation) throws IOException {
+      if (!mutate(operation)) {
+        throw new Crash(operation);
+      }
+    }
+
     /** Counts a mutating operation; false when the process dies at it. */
     boolean mutate(String operation) throws IOException {
       check(operation);
@@ -214,9 +221,7 @@ public final class FaultFs extends FilterFileSystem {
   public FSDataOutputStream create(Path f, FsPermission permission, boolean overwrite, int bufferSize,
       short replication, long blockSize, Progressable progress) throws IOException {
     String op = "create " + f + (overwrite ? "" : " exclusive");
-    if (!faults.mutate(op)) {
-      throw new Crash(op);
-    }
+    faults.mutateOrCrash(op);
     File file = local(f);
     OutputStream out;
     if (!overwrite && faults.exclusiveCreate) {
@@ -275,9 +280,7 @@ public final class FaultFs extends FilterFileSystem {
   @Override
   public boolean mkdirs(Path f, FsPermission permission) throws IOException {
     String op = "mkdirs " + f;
-    if (!faults.mutate(op)) {
-      throw new Crash(op);
-    }
+    faults.mutateOrCrash(op);
     return super.mkdirs(f, permission);
   }
 
@@ -289,9 +292,7 @@ public final class FaultFs extends FilterFileSystem {
       return true;
     }
     String op = "delete " + f;
-    if (!faults.mutate(op)) {
-      throw new Crash(op);
-    }
+    faults.mutateOrCrash(op);
     return super.delete(f, recursive);
   }
 
@@ -309,9 +310,7 @@ public final class FaultFs extends FilterFileSystem {
       copyThenDelete(from.toPath(), to.toPath());
       return true;
     }
-    if (!faults.mutate(op)) {
-      throw new Crash(op);
-    }
+    faults.mutateOrCrash(op);
     if (!from.exists() || to.exists()) {
       return false;
     }
@@ -339,9 +338,7 @@ public final class FaultFs extends FilterFileSystem {
       copyThenDelete(from, to);
       return;
     }
-    if (!faults.mutate(op)) {
-      throw new Crash(op);
-    }
+    faults.mutateOrCrash(op);
     try {
       if (overwrite) {
         Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -365,9 +362,7 @@ public final class FaultFs extends FilterFileSystem {
     for (java.nio.file.Path source : files) {
       java.nio.file.Path target = to.resolve(from.relativize(source).toString());
       String op = "copy " + source + " " + target;
-      if (!faults.mutate(op)) {
-        throw new Crash(op);
-      }
+      faults.mutateOrCrash(op);
       if (Files.isDirectory(source)) {
         Files.createDirectories(target);
       } else {
@@ -384,9 +379,7 @@ public final class FaultFs extends FilterFileSystem {
     Collections.reverse(files);
     for (java.nio.file.Path file : files) {
       String op = "delete " + file;
-      if (!faults.mutate(op)) {
-        throw new Crash(op);
-      }
+      faults.mutateOrCrash(op);
       Files.delete(file);
     }
   }

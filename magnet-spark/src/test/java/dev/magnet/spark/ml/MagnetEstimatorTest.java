@@ -11,11 +11,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.magnet.core.data.LabelledDataset;
 import dev.magnet.core.data.SyntheticData;
 import dev.magnet.spark.SparkTestSession;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
@@ -30,6 +32,7 @@ import org.apache.spark.ml.param.Params;
 import org.apache.spark.ml.tuning.CrossValidator;
 import org.apache.spark.ml.tuning.CrossValidatorModel;
 import org.apache.spark.ml.tuning.ParamGridBuilder;
+import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -162,10 +165,7 @@ class MagnetEstimatorTest {
   @Test
   void modelSavesAndLoadsWithIdenticalTransform() throws Exception {
     String path = tmp.resolve("model").toString();
-    model.write().save(path);
-    MagnetModel loaded = MagnetModel.load(path);
-    assertEquals(model.uid(), loaded.uid());
-    assertEquals(paramValues(model), paramValues(loaded));
+    MagnetModel loaded = saveAndLoad(model, path, MagnetModel::load);
     assertEquals(byId(model.transform(test)), byId(loaded.transform(test)));
     assertThrows(java.io.IOException.class, () -> model.write().save(path), "refuses to overwrite unless asked");
     model.write().overwrite().save(path);
@@ -174,11 +174,7 @@ class MagnetEstimatorTest {
 
   @Test
   void estimatorSavesAndLoadsAndRefitsToAnIdenticalModel() throws Exception {
-    String path = tmp.resolve("estimator").toString();
-    estimator.write().save(path);
-    MagnetEstimator loaded = MagnetEstimator.load(path);
-    assertEquals(estimator.uid(), loaded.uid());
-    assertEquals(paramValues(estimator), paramValues(loaded));
+    MagnetEstimator loaded = saveAndLoad(estimator, tmp.resolve("estimator").toString(), MagnetEstimator::load);
     assertArrayEquals(new int[] {32}, loaded.getHiddenSizes());
     // Seeded training on the same partitions: the refitted model transforms identically.
     assertEquals(byId(model.transform(test)), byId(loaded.fit(train).transform(test)));
@@ -250,6 +246,16 @@ class MagnetEstimatorTest {
 
   /** Every defined param as "set|default: JSON value", by name: what persistence must keep. */
   @SuppressWarnings("unchecked")
+  /** Saves {@code stage} to {@code path} and loads it back: the same uid and the same param values. */
+  private static <T extends Params & MLWritable> T saveAndLoad(T stage, String path, Function<String, T> load)
+      throws IOException {
+    stage.write().save(path);
+    T loaded = load.apply(path);
+    assertEquals(stage.uid(), loaded.uid());
+    assertEquals(paramValues(stage), paramValues(loaded));
+    return loaded;
+  }
+
   static Map<String, String> paramValues(Params stage) {
     Map<String, String> values = new TreeMap<>();
     for (Param<?> param : stage.params()) {

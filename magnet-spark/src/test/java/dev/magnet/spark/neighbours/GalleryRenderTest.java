@@ -2,25 +2,20 @@ package dev.magnet.spark.neighbours;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.magnet.spark.HeadlessChromium;
 import dev.magnet.spark.SparkTestSession;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
-import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -36,8 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
  * The pages stay in {@code target/gallery-render/}.
  */
 class GalleryRenderTest {
-  private static final long CHROMIUM_TIMEOUT_SECONDS = 90;
-  private static final Pattern CHECKED = Pattern.compile("<pre id=\"image-check\">(.*?)</pre>", Pattern.DOTALL);
   private static SparkSession spark;
   private static Path out;
   @TempDir
@@ -88,73 +81,26 @@ class GalleryRenderTest {
     Path report = gallery("neighbours", null);
     String page = Files.readString(report.resolve(Gallery.INDEX));
     assertTrue(page.contains("class=\"same\""), "a neighbour of the query's colour is marked");
-    List<int[]> sizes = loadedImages(report);
-    assertEquals(Gallery.QUERIES * 6, sizes.size(), "each sampled query and its 5 neighbours");
-    for (int[] size : sizes) {
-      assertTrue(size[0] > 0 && size[1] > 0, "every thumbnail loaded (0 = broken image)");
+    List<HeadlessChromium.LoadedImage> images = loadedImages(report);
+    assertEquals(Gallery.QUERIES * 6, images.size(), "each sampled query and its 5 neighbours");
+    for (HeadlessChromium.LoadedImage image : images) {
+      assertTrue(image.width() > 0 && image.height() > 0, "every thumbnail loaded (0 = broken image): " + image);
     }
   }
 
   @Test
   void nearDuplicatePairsRenderSideBySide() throws Exception {
     Path report = gallery("pairs", 0.05);
-    List<int[]> sizes = loadedImages(report);
-    assertEquals(2, sizes.size(), "the one pair within 0.05, side by side");
-    for (int[] size : sizes) {
-      assertTrue(size[0] > 0 && size[1] > 0, "every thumbnail loaded");
+    List<HeadlessChromium.LoadedImage> images = loadedImages(report);
+    assertEquals(2, images.size(), "the one pair within 0.05, side by side");
+    for (HeadlessChromium.LoadedImage image : images) {
+      assertTrue(image.width() > 0 && image.height() > 0, "every thumbnail loaded: " + image);
     }
   }
 
-  /** Each image's loaded size, as Chromium reports it after loading a copy of the page with a check script. */
-  private static List<int[]> loadedImages(Path report) throws IOException, InterruptedException {
-    String page = Files.readString(report.resolve(Gallery.INDEX));
-    String script = "<script>window.addEventListener('load', () => {"
-        + " const pre = document.createElement('pre'); pre.id = 'image-check';"
-        + " pre.textContent = Array.from(document.images).map(i => i.naturalWidth + ' ' + i.naturalHeight)"
-        + ".join('\\n'); document.body.appendChild(pre); });</script>";
-    Path check = report.resolve("render-check.html");
-    Files.writeString(check, page.replace("</body>", script + "\n</body>"));
-    try {
-      String dom = chromium(report, "--dump-dom", "--virtual-time-budget=5000", check.toUri().toString());
-      Matcher matcher = CHECKED.matcher(dom);
-      assertTrue(matcher.find(), "Chromium ran the check script; its DOM:\n" + dom);
-      List<int[]> sizes = new ArrayList<>();
-      for (String line : matcher.group(1).strip().split("\n")) {
-        String[] parts = line.strip().split(" ");
-        sizes.add(new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])});
-      }
-      return sizes;
-    } finally {
-      Files.delete(check);
-    }
-  }
-
-  private static String chromium(Path report, String... args) throws IOException, InterruptedException {
-    Path binary = null;
-    for (String d : System.getenv().getOrDefault("PATH", "/usr/bin").split(File.pathSeparator)) {
-      for (String name : List.of("chromium", "chromium-browser")) {
-        if (Files.isExecutable(Paths.get(d, name))) {
-          binary = Paths.get(d, name);
-        }
-      }
-    }
-    if (binary == null) {
-      fail("the gallery's render check needs headless Chromium: install it with 'apt-get install chromium'"
-          + " (./run-tests installs it when missing)");
-    }
-    List<String> command = new ArrayList<>(List.of(binary.toString(), "--headless", "--no-sandbox", "--disable-gpu",
-        "--no-first-run", "--user-data-dir=" + dir.resolve("profile-" + report.getFileName())));
-    command.addAll(List.of(args));
-    Path stdout = out.resolve(report.getFileName() + ".out");
-    Path stderr = out.resolve(report.getFileName() + ".err");
-    Process process = new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-    if (!process.waitFor(CHROMIUM_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-      process.descendants().forEach(ProcessHandle::destroyForcibly);
-      process.destroyForcibly();
-      fail("Chromium did not finish within " + CHROMIUM_TIMEOUT_SECONDS + " s: " + command);
-    }
-    assertEquals(0, process.exitValue(), "Chromium's exit status: " + command + "\n" + Files.readString(stderr));
-    return Files.readString(stdout, StandardCharsets.UTF_8);
+  /** Each image's loaded size, as Chromium reports it. */
+  private static List<HeadlessChromium.LoadedImage> loadedImages(Path report) throws IOException, InterruptedException {
+    return HeadlessChromium.find("the gallery's render check", dir, out)
+        .loadedImages(report.getFileName().toString(), report.resolve(Gallery.INDEX));
   }
 }

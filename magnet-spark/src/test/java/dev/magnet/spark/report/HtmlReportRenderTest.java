@@ -3,24 +3,17 @@ package dev.magnet.spark.report;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.magnet.spark.HeadlessChromium;
 import java.awt.image.BufferedImage;
-import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,13 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>The screenshot and the rendered page stay in {@code target/report-render/} to look at.
  */
 class HtmlReportRenderTest {
-  /** Seconds one Chromium run may take on a loaded 2-core machine (about 5 when idle). */
-  private static final long CHROMIUM_TIMEOUT_SECONDS = 90;
   /** Tall enough for every section of a 3-epoch report at 1280 px wide. */
   private static final String WINDOW = "1280,3200";
-  private static final Pattern CHECKED = Pattern.compile("<pre id=\"image-check\">(.*?)</pre>", Pattern.DOTALL);
 
-  private static Path chromium;
+  private static HeadlessChromium chromium;
   private static Path out;
   private static Path report;
 
@@ -50,8 +40,8 @@ class HtmlReportRenderTest {
 
   @BeforeAll
   static void writeTheReport() throws IOException {
-    chromium = chromium();
     out = Paths.get("target", "report-render").toAbsolutePath();
+    chromium = HeadlessChromium.find("the report's render check", profiles, out);
     report = out.resolve("report");
     Files.createDirectories(out);
     HtmlReport.write(ReportFixtures.training(3), report.toString(), new Configuration());
@@ -59,32 +49,15 @@ class HtmlReportRenderTest {
 
   @Test
   void everyPlotImageLoadsAtItsSize() throws IOException, InterruptedException {
-    // A copy of the page beside it, with a script that lists each image's loaded size: the
-    // report itself runs no script.
-    String page = Files.readString(report.resolve(HtmlReport.INDEX));
-    String script = "<script>window.addEventListener('load', () => {"
-        + " const pre = document.createElement('pre'); pre.id = 'image-check';"
-        + " pre.textContent = Array.from(document.images).map(i => i.getAttribute('src') + ' '"
-        + " + i.naturalWidth + ' ' + i.naturalHeight).join('\\n'); document.body.appendChild(pre); });</script>";
-    Path check = report.resolve("render-check.html");
-    Files.writeString(check, page.replace("</body>", script + "\n</body>"));
-    try {
-      String dom = run("dump-dom", "--dump-dom", "--virtual-time-budget=5000", check.toUri().toString());
-      Matcher matcher = CHECKED.matcher(dom);
-      assertTrue(matcher.find(), "Chromium ran the check script; its DOM:\n" + dom);
-      Map<String, int[]> loaded = new HashMap<>();
-      for (String line : matcher.group(1).strip().split("\n")) {
-        String[] parts = line.strip().split(" ");
-        loaded.put(parts[0], new int[] {Integer.parseInt(parts[1]), Integer.parseInt(parts[2])});
-      }
-      assertEquals(Set.of("loss.png", "validation.png", "phases.png", "projection.png"), loaded.keySet());
-      for (Plot plot : Plot.values()) {
-        int[] size = loaded.get(plot.fileName());
-        assertEquals(plot.width(), size[0], plot + " loaded with its width (0 = broken image)");
-        assertEquals(plot.height(), size[1], plot + " loaded with its height");
-      }
-    } finally {
-      Files.delete(check);
+    Map<String, int[]> loaded = new HashMap<>();
+    for (HeadlessChromium.LoadedImage image : chromium.loadedImages("dump-dom", report.resolve(HtmlReport.INDEX))) {
+      loaded.put(image.src(), new int[] {image.width(), image.height()});
+    }
+    assertEquals(Set.of("loss.png", "validation.png", "phases.png", "projection.png"), loaded.keySet());
+    for (Plot plot : Plot.values()) {
+      int[] size = loaded.get(plot.fileName());
+      assertEquals(plot.width(), size[0], plot + " loaded with its width (0 = broken image)");
+      assertEquals(plot.height(), size[1], plot + " loaded with its height");
     }
   }
 
@@ -92,7 +65,7 @@ class HtmlReportRenderTest {
   void aScreenshotOfThePageShowsThePlots() throws IOException, InterruptedException {
     Path screenshot = out.resolve("screenshot.png");
     Files.deleteIfExists(screenshot);
-    run("screenshot", "--screenshot=" + screenshot, "--window-size=" + WINDOW, "--hide-scrollbars",
+    chromium.run("screenshot", "--screenshot=" + screenshot, "--window-size=" + WINDOW, "--hide-scrollbars",
         report.resolve(HtmlReport.INDEX).toUri().toString());
     BufferedImage image = ImageIO.read(screenshot.toFile());
     assertNotNull(image, "Chromium wrote a PNG screenshot to " + screenshot);
@@ -117,38 +90,5 @@ class HtmlReportRenderTest {
     for (int c = 0; c < 2; c++) {
       assertTrue(colours.contains(ReportCharts.classColour(c).getRGB() & 0xFFFFFF), "class " + c + "'s colour is on screen");
     }
-  }
-
-  /** Runs headless Chromium on the page; returns its standard output. */
-  private static String run(String name, String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
-        "--no-first-run", "--user-data-dir=" + profiles.resolve(name)));
-    command.addAll(List.of(args));
-    Path stdout = out.resolve(name + ".out");
-    Path stderr = out.resolve(name + ".err");
-    Process process = new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-    if (!process.waitFor(CHROMIUM_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-      process.descendants().forEach(ProcessHandle::destroyForcibly);
-      process.destroyForcibly();
-      fail("Chromium did not finish within " + CHROMIUM_TIMEOUT_SECONDS + " s: " + command + "\n" + Files.readString(stderr));
-    }
-    assertEquals(0, process.exitValue(), "Chromium's exit status: " + command + "\n" + Files.readString(stderr));
-    return Files.readString(stdout, StandardCharsets.UTF_8);
-  }
-
-  /** Debian's chromium on the PATH, or a failure saying how to install it. */
-  private static Path chromium() {
-    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(File.pathSeparator)) {
-      for (String name : List.of("chromium", "chromium-browser")) {
-        Path candidate = Paths.get(dir, name);
-        if (Files.isExecutable(candidate)) {
-          return candidate;
-        }
-      }
-    }
-    return fail("the report's render check needs headless Chromium, which is not on the PATH ("
-        + System.getenv("PATH") + "): install it with 'apt-get install chromium' (Debian's package; ./run-tests"
-        + " installs it when missing)");
   }
 }

@@ -1,7 +1,6 @@
 package dev.magnet.spark.data.image;
 
 import java.io.IOException;
-import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.FileSystemException;
@@ -53,7 +52,7 @@ import org.apache.hadoop.fs.RemoteIterator;
  * there are at least {@code minSplits} splits (enough tasks for every core and for progress lines)
  * and no split costs more than {@link #MAX_SPLIT_BYTES} or holds more than {@link #MAX_SPLIT_FILES}.
  */
-public final class ImageFiles implements Serializable {
+public final class ImageFiles extends ListedFiles {
   private static final long serialVersionUID = 1L;
   /** What opening a file costs next to reading it, in bytes: a small file's read is mostly its open. */
   public static final long OPEN_COST_BYTES = 64 * 1024;
@@ -68,17 +67,10 @@ public final class ImageFiles implements Serializable {
    */
   public static final long MAX_FILE_BYTES = 256L * 1024 * 1024;
 
-  private final String root;
-  private final String[] paths;
-  private final long[] sizes;
-  private final long[] modified;
   private final List<String> loops;
 
   private ImageFiles(String root, String[] paths, long[] sizes, long[] modified, List<String> loops) {
-    this.root = root;
-    this.paths = paths;
-    this.sizes = sizes;
-    this.modified = modified;
+    super(root, paths, sizes, modified);
     this.loops = List.copyOf(loops);
   }
 
@@ -195,26 +187,9 @@ public final class ImageFiles implements Serializable {
     return path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
   }
 
-  /** Files listed. */
-  public int size() {
-    return paths.length;
-  }
-
   /** Bytes in all files. */
   public long bytes() {
     return Arrays.stream(sizes).sum();
-  }
-
-  public String path(int i) {
-    return paths[i];
-  }
-
-  public long fileSize(int i) {
-    return sizes[i];
-  }
-
-  public long modified(int i) {
-    return modified[i];
   }
 
   /** The root's path (no scheme, no trailing slash), against which folders are found. */
@@ -296,43 +271,20 @@ public final class ImageFiles implements Serializable {
    *
    * <p>A plain class: Spark's serialisers set fields reflectively.
    */
-  public static final class Split implements Serializable {
+  public static final class Split extends ListedFiles {
     private static final long serialVersionUID = 1L;
-    private String root;
     private long firstId;
-    private String[] paths;
-    private long[] sizes;
-    private long[] modified;
 
     /** For serialisers. */
     public Split() {}
 
     Split(String root, long firstId, String[] paths, long[] sizes, long[] modified) {
-      this.root = root;
+      super(root, paths, sizes, modified);
       this.firstId = firstId;
-      this.paths = paths;
-      this.sizes = sizes;
-      this.modified = modified;
-    }
-
-    public int size() {
-      return paths.length;
     }
 
     public long id(int i) {
       return firstId + i;
-    }
-
-    public String path(int i) {
-      return paths[i];
-    }
-
-    public long fileSize(int i) {
-      return sizes[i];
-    }
-
-    public long modified(int i) {
-      return modified[i];
     }
 
     /** The class folder of file i, or null when it lies directly in the root. */
