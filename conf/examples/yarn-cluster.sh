@@ -24,7 +24,8 @@
 # driver's log says more (yarn logs -applicationId <id>).
 #
 # Resuming: the checkpoints of run $RUN go to $CHECKPOINT_ROOT/$RUN, and training always passes
-# --resume (a new run finds no checkpoint and starts at epoch 1). After a failure, run the script
+# --resume-if-present (a new run finds no checkpoint and starts at epoch 1; plain --resume would
+# refuse a directory without one). After a failure, run the script
 # again with the same RUN: it continues after the last complete epoch.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -84,7 +85,7 @@ submit train \
   --data "idx:$DATA/train-images-idx3-ubyte.gz,$DATA/train-labels-idx1-ubyte.gz" \
   --validation "idx:$DATA/t10k-images-idx3-ubyte.gz,$DATA/t10k-labels-idx1-ubyte.gz" \
   --epochs "$EPOCHS" --workers "$WORKERS" \
-  --checkpoint-dir "$CHECKPOINT_ROOT/$RUN" --resume \
+  --checkpoint-dir "$CHECKPOINT_ROOT/$RUN" --resume-if-present \
   --output "$MODEL" \
   --min-metric "$MIN_METRIC"
 

@@ -197,7 +197,7 @@ class ConfTest {
           "conf/train.args does not name " + option);
     }
     Set<String> perRun = Set.of("--data", "--validation", "--limit", "--labels", "--image-size", "--channels",
-        "--coarse", "--checkpoint-dir", "--resume", "--init-from", "--pretrained", "--output", "--publish-to",
+        "--coarse", "--checkpoint-dir", "--resume", "--resume-if-present", "--init-from", "--pretrained", "--output", "--publish-to",
         "--run-id", "--no-worse-than", "--compare-metric", "--overwrite", "--metrics", "--min-metric", "--no-report",
         "--master", "--help", "--version");
     for (OptionSpec option : new CommandLine(new TrainCommand()).getCommandSpec().options()) {

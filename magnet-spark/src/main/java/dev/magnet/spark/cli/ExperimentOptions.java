@@ -29,7 +29,8 @@ final class ExperimentOptions {
   static final List<String> SET_BY_EXPERIMENT = List.of(TrainArgs.DATA, TrainArgs.VALIDATION, TrainArgs.COARSE,
       TrainArgs.LOSS, TrainArgs.NETWORK, TrainArgs.EPOCHS, TrainArgs.SEED, TrainArgs.LIMIT, TrainArgs.OUTPUT,
       TrainArgs.OVERWRITE, TrainArgs.METRICS, TrainArgs.PUBLISH_TO, TrainArgs.RUN_ID, TrainArgs.NO_WORSE_THAN,
-      TrainArgs.COMPARE_METRIC, TrainArgs.MIN_METRIC, TrainArgs.INIT_FROM, TrainArgs.CHECKPOINT_DIR, TrainArgs.RESUME);
+      TrainArgs.COMPARE_METRIC, TrainArgs.MIN_METRIC, TrainArgs.INIT_FROM, TrainArgs.CHECKPOINT_DIR, TrainArgs.RESUME,
+      TrainArgs.RESUME_IF_PRESENT);
 
   @Option(names = "--data", converter = Converters.Data.class, paramLabel = "SOURCE", defaultValue = "fashion-mnist",
       description = "Training data of every run, in the forms of 'train --data' (default: ${DEFAULT-VALUE}).")

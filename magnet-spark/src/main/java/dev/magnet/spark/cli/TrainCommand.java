@@ -141,6 +141,10 @@ public final class TrainCommand implements Callable<Integer> {
       + " --learning-rate may differ).")
   boolean resume;
 
+  @Option(names = TrainArgs.RESUME_IF_PRESENT, description = "As " + TrainArgs.RESUME + ", but start at epoch 1"
+      + " when --checkpoint-dir holds no checkpoint yet: for a scheduled run that passes it every time.")
+  boolean resumeIfPresent;
+
   @Option(names = TrainArgs.INIT_FROM, paramLabel = "MODEL|PUBLISHDIR",
       description = "Continue from a model directory, or from the latest version of a publish directory: its network"
           + " (weights, optimiser state, architecture) and cluster index. K-means warm-starts for known classes; new"
@@ -213,8 +217,12 @@ public final class TrainCommand implements Callable<Integer> {
   /** How the job runs: {@link TrainingOptions#defaults()} with the options given. */
   TrainingOptions trainingOptions() {
     TrainingOptions d = TrainingOptions.defaults();
-    return new TrainingOptions(checkpointDir, resume, or(averagingFrequency, d.averagingFrequency()),
-        or(workers, d.workers()), d.smallClassLimit());
+    if (resume && resumeIfPresent) {
+      throw new IllegalArgumentException(TrainArgs.RESUME + " and " + TrainArgs.RESUME_IF_PRESENT
+          + " exclude each other");
+    }
+    return new TrainingOptions(checkpointDir, resume || resumeIfPresent, resumeIfPresent,
+        or(averagingFrequency, d.averagingFrequency()), or(workers, d.workers()), d.smallClassLimit());
   }
 
   /** The request the options state, unchecked; {@link IllegalArgumentException} naming a value out of range. */

@@ -39,6 +39,7 @@ public final class TrainArgs {
   public static final String WORKERS = "--workers";
   public static final String CHECKPOINT_DIR = "--checkpoint-dir";
   public static final String RESUME = "--resume";
+  public static final String RESUME_IF_PRESENT = "--resume-if-present";
   public static final String INIT_FROM = "--init-from";
   public static final String PRETRAINED = "--pretrained";
   public static final String OUTPUT = "--output";

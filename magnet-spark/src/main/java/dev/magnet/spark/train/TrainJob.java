@@ -230,10 +230,11 @@ public final class TrainJob {
    * {@code --resume} asks to continue a run: without a checkpoint to continue from (an empty or
    * mistyped directory) it is an argument error, not a fresh start. (A publishing run with a run id
    * resumes its own checkpoints when they exist, and starts fresh when they do not: its options
-   * come from {@link Publishing#trainingOptions}, not from the request checked here.)
+   * come from {@link Publishing#trainingOptions}, not from the request checked here; so does
+   * {@code --resume-if-present}, for a scheduled run that passes it every time.)
    */
   private static void checkResume(TrainingOptions options, Configuration conf) {
-    if (!options.resume()) {
+    if (!options.resume() || options.startIfNone()) {
       return;
     }
     CheckpointStore store = new CheckpointStore(options.checkpointDir(), conf);
@@ -241,7 +242,8 @@ public final class TrainJob {
     if (epochs.isEmpty()) {
       throw new JobException(ExitCodes.BAD_ARGUMENTS, TrainArgs.RESUME + ": no checkpoint in "
           + options.checkpointDir() + " (no epoch-NNNN directory: it is empty, missing or another directory);"
-          + " give the directory the run wrote its checkpoints to, or train without " + TrainArgs.RESUME);
+          + " give the directory the run wrote its checkpoints to, train without " + TrainArgs.RESUME + ", or pass "
+          + TrainArgs.RESUME_IF_PRESENT + " to start at epoch 1 when there is none");
     }
   }
 

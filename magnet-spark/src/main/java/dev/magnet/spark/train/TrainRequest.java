@@ -320,7 +320,8 @@ public record TrainRequest(DataSource data, DataSource validation, Integer limit
     args.changed(TrainArgs.AVERAGING_FREQUENCY, options.averagingFrequency(), o.averagingFrequency());
     args.changed(TrainArgs.WORKERS, options.workers(), o.workers());
     args.option(TrainArgs.CHECKPOINT_DIR, options.checkpointDir());
-    args.flag(TrainArgs.RESUME, options.resume());
+    args.flag(TrainArgs.RESUME, options.resume() && !options.startIfNone());
+    args.flag(TrainArgs.RESUME_IF_PRESENT, options.startIfNone());
     args.option(TrainArgs.INIT_FROM, initFrom);
     args.option(TrainArgs.PRETRAINED, pretrained);
     args.option(TrainArgs.OUTPUT, output);

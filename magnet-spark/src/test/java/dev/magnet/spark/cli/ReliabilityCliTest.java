@@ -136,6 +136,19 @@ class ReliabilityCliTest {
         "--resume");
     assertOneLine(mistyped, ExitCodes.BAD_ARGUMENTS, "magnet train: --resume: no checkpoint in ");
     assertFalse(Files.exists(tmp.resolve("model")));
+
+    // a scheduled run that always asks to resume starts at epoch 1, then resumes its own checkpoint
+    Path fresh = tmp.resolve("scheduled");
+    CliRun first = train(DATA, tmp.resolve("model"), "--checkpoint-dir", fresh.toString(), "--resume-if-present");
+    assertEquals(ExitCodes.SUCCESS, first.status(), first.toString());
+    assertTrue(Files.isDirectory(fresh.resolve("epoch-0001")), first.toString());
+    CliRun again = train(DATA, tmp.resolve("model2"), "--epochs", "2", "--checkpoint-dir", fresh.toString(),
+        "--resume-if-present");
+    assertEquals(ExitCodes.SUCCESS, again.status(), again.toString());
+    assertTrue(Files.isDirectory(fresh.resolve("epoch-0002")), again.toString());
+    CliRun both = train(DATA, tmp.resolve("model3"), "--checkpoint-dir", fresh.toString(), "--resume",
+        "--resume-if-present");
+    assertOneLine(both, ExitCodes.BAD_ARGUMENTS, "magnet train: --resume and --resume-if-present exclude each other");
   }
 
   /** Resuming on other data used to continue training silently on it. */

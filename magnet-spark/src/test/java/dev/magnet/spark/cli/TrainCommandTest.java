@@ -63,7 +63,8 @@ class TrainCommandTest {
     NetworkSpec spec = r.network().resolve(InputShape.image(3, 32, 32), r.params().seed());
     assertEquals(new NetworkSpec(Architecture.RESNET_SMALL, InputShape.image(3, 32, 32), 32, List.of(64, 48), 99, 0.01,
         DataType.FLOAT), spec);
-    assertEquals(new TrainingOptions("/tmp/ckpt", true, 3, 4, TrainingOptions.DEFAULT_SMALL_CLASS_LIMIT), r.options());
+    assertEquals(new TrainingOptions("/tmp/ckpt", true, false, 3, 4, TrainingOptions.DEFAULT_SMALL_CLASS_LIMIT),
+        r.options());
     assertEquals(DataSource.Kind.SYNTHETIC, r.data().kind());
     assertEquals(Map.of("classes", 4, "dim", 16), r.data().settings());
     assertEquals(Map.of("per", 10), r.validation().settings());
@@ -164,7 +165,8 @@ class TrainCommandTest {
         "-K", "--clusters-per-class", "-M", "--clusters-per-batch", "-D", "--examples-per-cluster", "--alpha", "-L",
         "--nearest-clusters", "--refresh-every", "--batches-per-epoch", "--triplet-margin", "--kmeans-iterations",
         "--embedding-dim", "--hidden-sizes", "--learning-rate", "--seed",
-        "--averaging-frequency", "--workers", "--checkpoint-dir", "--resume", "--init-from", "--pretrained", "--output",
+        "--averaging-frequency", "--workers", "--checkpoint-dir", "--resume", "--resume-if-present", "--init-from",
+        "--pretrained", "--output",
         "--publish-to", "--run-id", "--no-worse-than", "--compare-metric", "--overwrite", "--master",
         "--metrics", "--min-metric", "--no-report", "-h", "--help", "-V", "--version")), train);
     Set<String> evaluate = new TreeSet<>(new CommandLine(new EvaluateCommand()).getCommandSpec().optionsMap().keySet());
