@@ -275,9 +275,7 @@ public final class ImageDatasets {
               + " is none of the training data's (or the model's) classes", size, modified)));
           continue;
         }
-        ImageFiles.Contents contents = ImageFiles.contents(path, size == null ? 0 : size, conf);
-        DecodeResult result = contents.rejected() != null ? contents.rejected()
-            : ImageDecoder.decode(contents.bytes(), preprocessing);
+        DecodeResult result = ImageFiles.decode(path, size, conf, preprocessing);
         out.add(result instanceof DecodedImage image
             ? Decoded.of(new Example(files.id(i), label, -1, FeatureEncoding.UINT8, image.pixels()))
             : Decoded.rejected(rejection(path, (DecodeResult.Rejected) result, size, modified)));

@@ -6,7 +6,6 @@ import dev.magnet.core.nn.InputShape;
 import dev.magnet.spark.data.Example;
 import dev.magnet.spark.data.image.DecodeResult;
 import dev.magnet.spark.data.image.DecodedImage;
-import dev.magnet.spark.data.image.ImageDecoder;
 import dev.magnet.spark.data.image.ImageFiles;
 import dev.magnet.spark.executor.BatchEmbedder;
 import dev.magnet.spark.executor.ExecutorModel;
@@ -194,9 +193,7 @@ final class PartitionEmbedder implements Serializable {
     if (item.example() != null) {
       return new Prepared(item, null);
     }
-    ImageFiles.Contents contents = ImageFiles.contents(item.path(), item.size(), hadoop.value().value());
-    return new Prepared(item, contents.rejected() != null ? contents.rejected()
-        : ImageDecoder.decode(contents.bytes(), preprocessing));
+    return new Prepared(item, ImageFiles.decode(item.path(), item.size(), hadoop.value().value(), preprocessing));
   }
 
   private static InternalRow embeddingRow(EmbedItem item, float[] embedding, String prediction, int predicted,

@@ -1,5 +1,6 @@
 package dev.magnet.spark.data.image;
 
+import dev.magnet.core.data.ImagePreprocessing;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
@@ -328,6 +329,18 @@ public final class ImageFiles extends ListedFiles {
     } catch (IOException e) {
       return new Contents(null, new DecodeResult.Rejected(RejectReason.UNREADABLE, unreadable(path, e)));
     }
+  }
+
+  /**
+   * A listed file decoded with {@code preprocessing}, or the reject that says why it is not: the
+   * one path from a file to pixels, for training and embedding alike.
+   *
+   * @param listedSize the size the listing saw
+   */
+  public static DecodeResult decode(String path, long listedSize, Configuration conf,
+      ImagePreprocessing preprocessing) {
+    Contents contents = contents(path, listedSize, conf);
+    return contents.rejected() != null ? contents.rejected() : ImageDecoder.decode(contents.bytes(), preprocessing);
   }
 
   /** Why a file cannot be read: the file system's reason; for a folder, why it cannot be listed. */
