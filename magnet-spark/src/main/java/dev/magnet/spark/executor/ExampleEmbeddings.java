@@ -73,6 +73,12 @@ public final class ExampleEmbeddings {
    * @param fineLabels the fine labels, or null unless every example has one
    */
   public record Collected(long[] ids, INDArray embeddings, int[] labels, int[] fineLabels) {
+    /** The bytes of its arrays: ids, embeddings, labels and fine labels. */
+    public long bytes() {
+      return (long) ids.length * Long.BYTES + embeddings.length() * embeddings.dataType().width()
+          + (long) labels.length * Integer.BYTES + (fineLabels == null ? 0 : (long) fineLabels.length * Integer.BYTES);
+    }
+
     /** The same rows in id order, the order a loaded data set numbers its examples in. */
     public Collected sortedById() {
       int[] order = IntStream.range(0, ids.length).boxed().sorted(Comparator.comparingLong(i -> ids[i]))

@@ -20,12 +20,19 @@ import scala.collection.JavaConverters;
  *
  * @param driverRssBytes the driver JVM's peak resident set size, or null off Linux
  * @param executors by executor id
+ * @param breakdown the driver JVM's memory by part ({@link MemorySampler}), or null where not sampled
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record PeakMemory(@JsonProperty("driver_rss_bytes") Long driverRssBytes,
-    @JsonProperty("executors") Map<String, Executor> executors) {
+    @JsonProperty("executors") Map<String, Executor> executors,
+    @JsonProperty("breakdown") MemoryBreakdown breakdown) {
   public PeakMemory {
     executors = executors == null ? Map.of() : Map.copyOf(executors);
+  }
+
+  /** Peaks without a breakdown. */
+  public PeakMemory(Long driverRssBytes, Map<String, Executor> executors) {
+    this(driverRssBytes, executors, null);
   }
 
   /**
@@ -40,6 +47,11 @@ public record PeakMemory(@JsonProperty("driver_rss_bytes") Long driverRssBytes,
 
   /** The peaks now: call it at the end of the job, before the context stops. */
   public static PeakMemory measure(SparkContext sc) {
+    return measure(sc, null);
+  }
+
+  /** The peaks now, with the driver's breakdown (or null). */
+  public static PeakMemory measure(SparkContext sc, MemoryBreakdown breakdown) {
     Map<String, Executor> executors = new LinkedHashMap<>();
     for (ExecutorSummary summary : JavaConverters.seqAsJavaList(sc.statusStore().executorList(true))) {
       if (summary.peakMemoryMetrics().isDefined()) {
@@ -52,7 +64,7 @@ public record PeakMemory(@JsonProperty("driver_rss_bytes") Long driverRssBytes,
       }
     }
     OptionalLong rss = ProcStatus.selfPeakRssBytes();
-    return new PeakMemory(rss.isPresent() ? rss.getAsLong() : null, executors);
+    return new PeakMemory(rss.isPresent() ? rss.getAsLong() : null, executors, breakdown);
   }
 
   /** Spark's value, or null for 0: the peaks start at 0 and stay there until the first heartbeat. */

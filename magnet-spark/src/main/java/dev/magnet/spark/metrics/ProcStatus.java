@@ -15,6 +15,7 @@ import java.util.OptionalLong;
  */
 public final class ProcStatus {
   private static final String HWM = "VmHWM:";
+  private static final String RSS = "VmRSS:";
   private static final long BYTES_PER_KB = 1024;
 
   private ProcStatus() {}
@@ -22,6 +23,15 @@ public final class ProcStatus {
   /** This JVM's peak RSS. */
   public static OptionalLong selfPeakRssBytes() {
     return peakRssBytes(Path.of("/proc/self/status"));
+  }
+
+  /** This JVM's resident set size now ({@code VmRSS}). */
+  public static OptionalLong selfRssBytes() {
+    try {
+      return parseKb(Files.readString(Path.of("/proc/self/status"), StandardCharsets.UTF_8), RSS);
+    } catch (IOException | RuntimeException e) {
+      return OptionalLong.empty();
+    }
   }
 
   /** The peak RSS of process {@code pid}. */
@@ -40,11 +50,17 @@ public final class ProcStatus {
 
   /** The {@code VmHWM:   123456 kB} line of a status file's text, in bytes. */
   public static OptionalLong parsePeakRssBytes(String status) {
+    return parseKb(status, HWM);
+  }
+
+  /** The {@code <name>   123456 kB} line of a status file's text, in bytes. */
+  static OptionalLong parseKb(String status, String name) {
     for (String line : status.split("\n")) {
-      if (line.startsWith(HWM)) {
-        String[] words = line.substring(HWM.length()).trim().split("\\s+");
+      if (line.startsWith(name)) {
+        String[] words = line.substring(name.length()).trim().split("\\s+");
         if (words.length != 2 || !words[1].equals("kB")) {
-          throw new IllegalArgumentException("VmHWM must be '<number> kB'; line=" + line);
+          throw new IllegalArgumentException(name.substring(0, name.length() - 1) + " must be '<number> kB'; line="
+              + line);
         }
         return OptionalLong.of(Long.parseLong(words[0]) * BYTES_PER_KB);
       }

@@ -77,6 +77,8 @@ public final class SparkMagnetTrainer {
   /** A network whose body starts the fresh one, or null for the spec's initialisation. */
   private final MultiLayerNetwork pretrained;
   private final Objective objective;
+  /** The most bytes of embeddings one validation brought to the driver; set by {@link #validate}. */
+  private long validationCollectBytes;
 
   public SparkMagnetTrainer(JavaSparkContext spark, MagnetParams params, NetworkSpec spec, TrainingOptions options) {
     this(spark, params, spec, options, null, null, LOG::warn);
@@ -129,8 +131,12 @@ public final class SparkMagnetTrainer {
     return network;
   }
 
-  /** The trained model, every epoch's metrics (resumed ones included), and where this run began. */
-  public record Outcome(ModelArtifact model, List<SparkEpochMetrics> epochs, int firstEpochRun) {}
+  /**
+   * The trained model, every epoch's metrics (resumed ones included), where this run began, and
+   * the most bytes of embeddings validation brought to the driver at once (null without validation).
+   */
+  public record Outcome(ModelArtifact model, List<SparkEpochMetrics> epochs, int firstEpochRun,
+      Long validationCollectBytes) {}
 
   /** What the loop carries from one epoch to the next; also what a checkpoint restores. */
   record State(MultiLayerNetwork network, ClusterIndex index, int completedEpochs, List<SparkEpochMetrics> history) {}
@@ -294,7 +300,7 @@ public final class SparkMagnetTrainer {
     byClass.unpersist(false);
     ModelArtifact model = new ModelArtifact(network, finalIndex, train.labelNames(), params, spec,
         train.preprocessing(), Provenance.now(train.description(), n, params.epochs()));
-    return new Outcome(model, history, firstEpoch);
+    return new Outcome(model, history, firstEpoch, validation == null ? null : validationCollectBytes);
   }
 
   /**
@@ -369,6 +375,7 @@ public final class SparkMagnetTrainer {
       SparkDataset validation, int numClasses) {
     ExampleEmbeddings.Collected trainSet = ExampleEmbeddings.collect(spark, examples, shape, network);
     ExampleEmbeddings.Collected testSet = ExampleEmbeddings.collect(spark, validation.examples(), shape, network);
+    validationCollectBytes = Math.max(validationCollectBytes, trainSet.bytes() + testSet.bytes());
     Map<String, Double> metrics = new LinkedHashMap<>();
     KnnClassifier knn = new KnnClassifier(trainSet.embeddings(), trainSet.labels());
     metrics.put(Metric.KNN1_ACCURACY.key(), KnnClassifier.accuracy(knn.predict(testSet.embeddings(), 1), testSet.labels()));

@@ -20,6 +20,7 @@ import dev.magnet.spark.io.PublishDirectory;
 import dev.magnet.spark.io.RejectsTable;
 import dev.magnet.spark.io.StagedOutput;
 import dev.magnet.spark.metrics.MetricGates;
+import dev.magnet.spark.metrics.MemorySampler;
 import dev.magnet.spark.metrics.PeakMemory;
 import dev.magnet.spark.metrics.SparkEpochMetrics;
 import dev.magnet.spark.report.TextSummary;
@@ -103,6 +104,7 @@ public final class TrainJob {
         : JobException.argument(() -> request.network().resolve(sets.train().inputShape(), params.seed()));
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(session.sparkContext());
     SparkMagnetTrainer.Outcome outcome;
+    MemorySampler memory = MemorySampler.start(session.sparkContext());
     try {
       SparkMagnetTrainer trainer = new SparkMagnetTrainer(jsc, params, network, options)
           .warnTo(message -> err.println("magnet train: warning: " + message));
@@ -118,6 +120,8 @@ public final class TrainJob {
         throw new JobException(ExitCodes.BAD_INPUT, "cannot read the data: " + JobException.describe(e), e);
       }
       throw new JobException(ExitCodes.TRAINING_FAILED, "training failed: " + JobException.describe(e), e);
+    } finally {
+      memory.close();
     }
     Map<String, Double> finalMetrics = outcome.epochs().isEmpty() ? Map.of()
         : outcome.epochs().get(outcome.epochs().size() - 1).validation();
@@ -129,7 +133,8 @@ public final class TrainJob {
         RejectsTable.write(session, sets.rejects(), rejects);
       }
       MetricsJson.write(request.metricsPath(modelDir), conf, outcome.epochs(), summary(outcome, finalMetrics, sets),
-          PeakMemory.measure(session.sparkContext()));
+          PeakMemory.measure(session.sparkContext(),
+              memory.breakdown().withValidationCollectBytes(outcome.validationCollectBytes())));
     } catch (IOException e) {
       throw new JobException(ExitCodes.TRAINING_FAILED, "cannot save the results: " + JobException.describe(e), e);
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.magnet.spark.metrics.MemoryBreakdown;
 import dev.magnet.spark.metrics.PeakMemory;
 import dev.magnet.spark.metrics.SparkEpochMetrics;
 import java.io.FileNotFoundException;
@@ -50,6 +51,15 @@ class MetricsJsonTest {
     String text = Files.readString(Path.of(path));
     assertTrue(text.contains("\"peak_memory\" : {") && text.contains("\"driver_rss_bytes\" : 2147483648")
         && text.contains("\"jvm_heap_bytes\" : 812345678") && !text.contains("jvm_off_heap_bytes"), text);
+
+    MemoryBreakdown.Parts parts = MemoryBreakdown.Parts.of(1_500_000_000L, 300_000_000L, 500_000_000L, 90_000_000L,
+        10_000_000L, 0L, 4_000_000L, 60_000_000L);
+    PeakMemory broken = new PeakMemory(1_600_000_000L, Map.of(), new MemoryBreakdown(42, parts, parts, 19_000_000L));
+    MetricsJson.write(path, CONF, List.of(CheckpointStoreTest.epoch(1)), Map.of(), broken);
+    assertEquals(broken, MetricsJson.read(path, CONF).peakMemory());
+    text = Files.readString(Path.of(path));
+    assertTrue(text.contains("\"breakdown\" : {") && text.contains("\"other_native_bytes\" : 900000000")
+        && text.contains("\"validation_collect_bytes\" : 19000000"), text);
 
     MetricsJson.write(path, CONF, List.of(), Map.of());
     assertEquals(null, MetricsJson.read(path, CONF).peakMemory());

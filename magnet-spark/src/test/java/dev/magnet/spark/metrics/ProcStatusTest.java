@@ -47,5 +47,8 @@ class ProcStatusTest {
     assertTrue(self > 16L << 20, "a JVM holds more than 16 MiB: " + self);
     assertEquals(self, ProcStatus.peakRssBytes(ProcessHandle.current().pid()).orElseThrow(), self / 10.0,
         "by pid and as self, the same process");
+    long now = ProcStatus.selfRssBytes().orElseThrow();
+    assertTrue(now > 16L << 20 && now <= ProcStatus.selfPeakRssBytes().orElseThrow(),
+        "the RSS now is at most the peak: " + now);
   }
 }
