@@ -19,6 +19,8 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  */
 public final class WorkerClock implements TrainingHook {
   private static final long serialVersionUID = 1L;
+  /** The name of the accumulator the seconds go to (Spark's task events carry it by name). */
+  public static final String ACCUMULATOR = "magnet mini-batch update seconds";
 
   private final DoubleAccumulator seconds;
   private transient ThreadLocal<Long> start;

@@ -20,12 +20,21 @@ import java.util.Map;
  *     averaging rounds, collecting and averaging parameters and updater state ({@code fitSeconds}
  *     minus the workers' update time divided by the tasks that ran at once); 0 in metrics
  *     written before it was recorded
+ * @param averaging the averaging rounds' costs by part, or null where not measured
  */
 public record SparkEpochMetrics(int epoch, double loss, int batches, double embedSeconds, double indexSeconds,
     double planSeconds, double materialiseSeconds, double fitSeconds, double examplesPerSecond,
-    Map<String, Double> validation, double averagingSeconds) {
+    Map<String, Double> validation, double averagingSeconds, AveragingCost averaging) {
   public SparkEpochMetrics {
     validation = Map.copyOf(validation);
+  }
+
+  /** An epoch whose averaging rounds were not broken down. */
+  public SparkEpochMetrics(int epoch, double loss, int batches, double embedSeconds, double indexSeconds,
+      double planSeconds, double materialiseSeconds, double fitSeconds, double examplesPerSecond,
+      Map<String, Double> validation, double averagingSeconds) {
+    this(epoch, loss, batches, embedSeconds, indexSeconds, planSeconds, materialiseSeconds, fitSeconds,
+        examplesPerSecond, validation, averagingSeconds, null);
   }
 
   /** An epoch whose averaging time was not measured. */

@@ -28,6 +28,7 @@ import dev.magnet.spark.executor.TaskFaults;
 import dev.magnet.spark.executor.WorkerClock;
 import dev.magnet.spark.index.PartitionSums;
 import dev.magnet.spark.index.SparkIndexBuilder;
+import dev.magnet.spark.metrics.AveragingCost;
 import dev.magnet.spark.metrics.SparkEpochMetrics;
 import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
@@ -177,9 +178,11 @@ public final class SparkMagnetTrainer {
       LOG.info("resuming after epoch {} from {}", firstEpoch - 1, options.checkpointDir());
     }
     int rowsPerBatch = objective.rowsPerBatch(classCounts);
-    WorkerClock workerClock = new WorkerClock(spark.sc().doubleAccumulator("magnet mini-batch update seconds"));
+    WorkerClock workerClock = new WorkerClock(spark.sc().doubleAccumulator(WorkerClock.ACCUMULATOR));
+    AveragingRounds rounds = new AveragingRounds(WorkerClock.ACCUMULATOR);
+    spark.sc().addSparkListener(rounds);
     int concurrentTasks = Math.max(1, Math.min(partitions, spark.defaultParallelism()));
-    ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(rowsPerBatch)
+    ParameterAveragingTrainingMaster.Builder averaging = new ParameterAveragingTrainingMaster.Builder(rowsPerBatch)
         .batchSizePerWorker(rowsPerBatch)
         .averagingFrequency(options.averagingFrequency())
         .workerPrefetchNumBatches(0)
@@ -189,14 +192,14 @@ public final class SparkMagnetTrainer {
         // The master persists the batches itself; the same level lets us count them first.
         .storageLevel(StorageLevel.MEMORY_AND_DISK())
         .trainingHooks(workerClock, new LossGuard())
-        .rngSeed(params.seed())
-        .build();
-    SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(spark, state.network(), master);
+        .rngSeed(params.seed());
+    SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(spark, state.network(), new AveragingMaster(averaging, rounds));
 
     int batchesPerEpoch = params.batchesPerEpoch(n);
     int chunk = params.refreshEveryBatches() > 0 ? Math.min(params.refreshEveryBatches(), batchesPerEpoch) : batchesPerEpoch;
     ClusterIndex index = state.index();
     List<SparkEpochMetrics> history = new ArrayList<>(state.history());
+    AveragingCost roundsBefore = AveragingCost.NONE;
     for (int epoch = firstEpoch; epoch <= params.epochs(); epoch++) {
       Phases time = new Phases();
       double lossSum = 0;
@@ -277,9 +280,12 @@ public final class SparkMagnetTrainer {
       Map<String, Double> validationMetrics = validation == null ? Map.of()
           : validate(network, index, examples, shape, validation, numClasses);
       double seconds = time.total();
+      AveragingCost roundsNow = rounds.total(spark.sc());
+      AveragingCost epochRounds = roundsNow.minus(roundsBefore);
+      roundsBefore = roundsNow;
       SparkEpochMetrics metrics = new SparkEpochMetrics(epoch, lossSum / chunks, batchesPerEpoch, time.embed, time.index,
           time.plan, time.materialise, time.fit, batchesPerEpoch * (double) rowsPerBatch / seconds, validationMetrics,
-          time.averaging);
+          time.averaging, epochRounds);
       history.add(metrics);
       double eta = seconds * (params.epochs() - epoch);
       LOG.info("epoch {}/{}: loss {} | embed {}s index {}s plan {}s materialise {}s fit {}s (averaging {}s, cpu {}s)"
@@ -288,11 +294,20 @@ public final class SparkMagnetTrainer {
           Format.decimals(time.materialise, 2), Format.decimals(time.fit, 2), Format.decimals(time.averaging, 2),
           Format.decimals(time.fitCpu, 2), Format.decimals(metrics.examplesPerSecond(), 2), describe(validationMetrics),
           Format.decimals(eta, 2));
+      LOG.info("epoch {}: {} averaging rounds, {}s: broadcast {}s | per task: launch {}s deserialise {}s setup {}s"
+          + " updates {}s result {}s wait for the slowest {}s | results to the driver {}s, driver averaging {}s", epoch,
+          epochRounds.rounds(), Format.decimals(epochRounds.roundSeconds(), 2),
+          Format.decimals(epochRounds.broadcastSeconds(), 2), Format.decimals(epochRounds.launchSeconds(), 2),
+          Format.decimals(epochRounds.deserialiseSeconds(), 2), Format.decimals(epochRounds.workerSetupSeconds(), 2),
+          Format.decimals(epochRounds.updateSeconds(), 2), Format.decimals(epochRounds.resultSerialiseSeconds(), 2),
+          Format.decimals(epochRounds.waitForSlowestSeconds(), 2), Format.decimals(epochRounds.resultsToDriverSeconds(), 2),
+          Format.decimals(epochRounds.driverAveragingSeconds(), 2));
       listener.accept(metrics);
       ClusterIndex epochIndex = index;
       checkpoints.save(epoch, network,
           () -> epochIndex != null ? epochIndex : finalIndex(network, examples, shape, numClasses, null), history, train, data);
     }
+    spark.sc().removeSparkListener(rounds);
     MultiLayerNetwork network = sparkNet.getNetwork();
     ClusterIndex finalIndex = finalIndex(network, examples, shape, numClasses, index);
     examples.unpersist(false);

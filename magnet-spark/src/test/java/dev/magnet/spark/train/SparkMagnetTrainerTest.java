@@ -13,6 +13,7 @@ import dev.magnet.core.params.MagnetParams;
 import dev.magnet.spark.SparkTestSession;
 import dev.magnet.spark.data.Example;
 import dev.magnet.spark.data.SparkDataset;
+import dev.magnet.spark.metrics.AveragingCost;
 import dev.magnet.spark.metrics.SparkEpochMetrics;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,7 +77,14 @@ class SparkMagnetTrainerTest {
       // The fit phase splits into the workers' loops and the averaging around them.
       assertTrue(epoch.averagingSeconds() > 0 && epoch.averagingSeconds() < epoch.fitSeconds(),
           "averaging " + epoch.averagingSeconds() + " s of a " + epoch.fitSeconds() + " s fit");
+      // Each round is one Spark job, seen from the driver and from Spark's task events.
+      AveragingCost rounds = epoch.averaging();
+      assertTrue(rounds.rounds() > 0 && rounds.roundSeconds() > 0 && rounds.roundSeconds() <= epoch.fitSeconds() + 0.01,
+          rounds + " in a " + epoch.fitSeconds() + " s fit");
+      assertTrue(rounds.broadcastSeconds() > 0 && rounds.updateSeconds() > 0, rounds.toString());
     }
+    // ids (8 bytes), 8 floats, a label and a fine label a row, train and held-out sets
+    assertEquals((long) data.size() * (8 + 8 * 4 + 4 + 4), outcome.validationCollectBytes());
     assertEquals(8, outcome.model().index().numClusters());
   }
 }
