@@ -157,6 +157,24 @@ final class BenchReport {
     return thrN / (n * thr1);
   }
 
+  /**
+   * The parts of the averaging rounds the phase table lists, by their metrics.json name
+   * ({@code AveragingCost}); the per-task ones are the mean over a round's tasks, which run side by side.
+   */
+  private static final Map<String, String> ROUND_PARTS = new LinkedHashMap<>();
+
+  static {
+    ROUND_PARTS.put("broadcast_s", "broadcast of the parameters (driver)");
+    ROUND_PARTS.put("task_launch_s", "task launch (per task)");
+    ROUND_PARTS.put("task_deserialise_s", "task deserialisation (per task)");
+    ROUND_PARTS.put("worker_setup_s", "worker setup: fetch, rebuild the network, copy out (per task)");
+    ROUND_PARTS.put("worker_updates_s", "mini-batch updates (per task)");
+    ROUND_PARTS.put("result_serialise_s", "result serialisation (per task)");
+    ROUND_PARTS.put("wait_for_slowest_s", "wait for the slowest worker (per task)");
+    ROUND_PARTS.put("results_to_driver_s", "results to the driver and summed");
+    ROUND_PARTS.put("driver_averaging_s", "driver averaging");
+  }
+
   /** The mean epoch's phases with their share, then the averaging part of fit when metrics.json has it, then the total. */
   static List<List<String>> phaseRows(MagnetRunMetrics metrics) {
     MagnetRunMetrics.Epoch e = metrics.meanEpoch();
@@ -171,6 +189,16 @@ final class BenchReport {
     phases.forEach((name, s) -> rows.add(List.of(name, Measure.number(s, 2), share(s, total))));
     e.averaging().ifPresent(s -> rows.add(List.of("of which averaging (fit outside the workers' updates)",
         Measure.number(s, 2), share(s, total))));
+    Map<String, Double> rounds = e.rounds();
+    if (rounds.containsKey("round_s")) {
+      rows.add(List.of("averaging rounds (" + Measure.number(rounds.getOrDefault("rounds", 0.0), 0) + "), wall",
+          Measure.number(rounds.get("round_s"), 2), share(rounds.get("round_s"), total)));
+      ROUND_PARTS.forEach((key, name) -> {
+        if (rounds.containsKey(key)) {
+          rows.add(List.of("round: " + name, Measure.number(rounds.get(key), 2), share(rounds.get(key), total)));
+        }
+      });
+    }
     rows.add(List.of("epoch", Measure.number(total, 2), "100%"));
     return rows;
   }

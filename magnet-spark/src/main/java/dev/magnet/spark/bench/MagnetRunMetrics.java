@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,6 +23,8 @@ import java.util.OptionalDouble;
 public record MagnetRunMetrics(List<Epoch> epochs, long trainExamples) {
   /** The per-epoch key of the averaging seconds: {@code SparkEpochMetrics#averagingSeconds}'s name. */
   public static final String AVERAGING_KEY = "averagingSeconds";
+  /** The per-epoch key of the averaging rounds' parts: {@code SparkEpochMetrics#averaging}'s name. */
+  public static final String ROUNDS_KEY = "averaging";
 
   public MagnetRunMetrics {
     epochs = List.copyOf(epochs);
@@ -36,11 +39,20 @@ public record MagnetRunMetrics(List<Epoch> epochs, long trainExamples) {
    * @param averaging the part of {@code fit} outside the workers' updates, when metrics.json has
    *     {@value #AVERAGING_KEY}
    * @param validation held-out metrics by name (empty without a validation set)
+   * @param rounds the averaging rounds' costs by part ({@code AveragingCost}'s JSON names, seconds;
+   *     {@code rounds} a count), empty when metrics.json has none
    */
   public record Epoch(int batches, double embed, double index, double plan, double materialise, double fit,
-      OptionalDouble averaging, Map<String, Double> validation) {
+      OptionalDouble averaging, Map<String, Double> validation, Map<String, Double> rounds) {
     public Epoch {
       validation = Map.copyOf(validation);
+      rounds = Collections.unmodifiableMap(new LinkedHashMap<>(rounds));
+    }
+
+    /** An epoch without the rounds' parts. */
+    public Epoch(int batches, double embed, double index, double plan, double materialise, double fit,
+        OptionalDouble averaging, Map<String, Double> validation) {
+      this(batches, embed, index, plan, materialise, fit, averaging, validation, Map.of());
     }
 
     /** Embed + index + plan + materialise + fit: the epoch's training time (not its evaluation). */
@@ -61,11 +73,17 @@ public record MagnetRunMetrics(List<Epoch> epochs, long trainExamples) {
       Map<String, Double> validation = new LinkedHashMap<>();
       e.path("validation").fields().forEachRemaining(f -> validation.put(f.getKey(), f.getValue().asDouble()));
       JsonNode averaging = e.get(AVERAGING_KEY);
+      Map<String, Double> rounds = new LinkedHashMap<>();
+      e.path(ROUNDS_KEY).fields().forEachRemaining(f -> {
+        if (f.getValue().isNumber()) {
+          rounds.put(f.getKey(), f.getValue().asDouble());
+        }
+      });
       epochs.add(new Epoch(e.path("batches").asInt(), number(e, "embedSeconds", source),
           number(e, "indexSeconds", source), number(e, "planSeconds", source),
           number(e, "materialiseSeconds", source), number(e, "fitSeconds", source),
           averaging != null && averaging.isNumber() ? OptionalDouble.of(averaging.asDouble()) : OptionalDouble.empty(),
-          validation));
+          validation, rounds));
     }
     JsonNode examples = root.path("summary").get("train_examples");
     if (examples == null || !examples.isNumber()) {
@@ -107,7 +125,18 @@ public record MagnetRunMetrics(List<Epoch> epochs, long trainExamples) {
         epochs.stream().mapToDouble(Epoch::plan).sum() / n,
         epochs.stream().mapToDouble(Epoch::materialise).sum() / n, epochs.stream().mapToDouble(Epoch::fit).sum() / n,
         averaged ? OptionalDouble.of(epochs.stream().mapToDouble(e -> e.averaging().getAsDouble()).sum() / n)
-            : OptionalDouble.empty(), Map.of());
+            : OptionalDouble.empty(), Map.of(), meanRounds());
+  }
+
+  /** Each part of the averaging rounds, the mean over epochs; empty unless every epoch has the same parts. */
+  private Map<String, Double> meanRounds() {
+    Map<String, Double> first = epochs.get(0).rounds();
+    if (first.isEmpty() || !epochs.stream().allMatch(e -> e.rounds().keySet().equals(first.keySet()))) {
+      return Map.of();
+    }
+    Map<String, Double> mean = new LinkedHashMap<>();
+    first.keySet().forEach(k -> mean.put(k, epochs.stream().mapToDouble(e -> e.rounds().get(k)).sum() / epochs.size()));
+    return mean;
   }
 
   /**

@@ -30,6 +30,18 @@ class BenchReportTest {
     assertEquals(7, withAveraging.size());
     assertTrue(withAveraging.get(5).get(0).startsWith("of which averaging"), withAveraging.toString());
     assertEquals(List.of("1.50", "15.0%"), withAveraging.get(5).subList(1, 3));
+    Map<String, Double> parts = new java.util.LinkedHashMap<>();
+    parts.put("rounds", 20.0);
+    parts.put("round_s", 1.4);
+    parts.put("broadcast_s", 0.1);
+    parts.put("wait_for_slowest_s", 0.3);
+    MagnetRunMetrics.Epoch withRounds = new MagnetRunMetrics.Epoch(10, 1.0, 2.0, 0.0, 1.0, 6.0, OptionalDouble.of(1.5),
+        Map.of(), parts);
+    List<List<String>> roundRows = BenchReport.phaseRows(new MagnetRunMetrics(List.of(withRounds), 480));
+    assertEquals(List.of("averaging rounds (20), wall", "1.40", "14.0%"), roundRows.get(6));
+    assertEquals(List.of("round: broadcast of the parameters (driver)", "0.10", "1.0%"), roundRows.get(7));
+    assertEquals(List.of("round: wait for the slowest worker (per task)", "0.30", "3.0%"), roundRows.get(8));
+    assertEquals("epoch", roundRows.get(9).get(0));
     assertEquals(0.75, BenchReport.scalingEfficiency(400, 600, 2), 1e-12);
   }
 }

@@ -44,6 +44,16 @@ class MagnetRunMetricsTest {
         epoch(2, 40.0, ", \"averagingSeconds\": 6.0", 0.8));
     assertEquals(OptionalDouble.of(5.0), m.meanEpoch().averaging());
     assertEquals(OptionalDouble.of(4.0), m.epochs().get(0).averaging());
+    assertTrue(m.meanEpoch().rounds().isEmpty(), "no parts when metrics.json has none");
+  }
+
+  @Test
+  void theRoundsPartsAreTheMeanOverEpochs() throws Exception {
+    MagnetRunMetrics m = metrics(epoch(1, 40.0, ", \"averaging\": {\"rounds\": 20, \"round_s\": 3.0, \"broadcast_s\": 0.2}", 0.8),
+        epoch(2, 40.0, ", \"averaging\": {\"rounds\": 20, \"round_s\": 5.0, \"broadcast_s\": 0.4}", 0.8));
+    assertEquals(java.util.Map.of("rounds", 20.0, "round_s", 4.0, "broadcast_s", 0.30000000000000004),
+        m.meanEpoch().rounds());
+    assertEquals(3.0, m.epochs().get(0).rounds().get("round_s"));
   }
 
   /** Cumulative training seconds up to the first epoch at the target: 58 + 78. */
