@@ -195,6 +195,8 @@ public final class BenchRunner {
     announce(name, String.join(" ", command), out);
     Map<String, String> env = new HashMap<>();
     env.put("OMP_NUM_THREADS", null);
+    // glibc's defaults for the peer, whatever ./spark-submit set for Magnet's JVMs
+    env.put("MALLOC_ARENA_MAX", null);
     ChildRun run = ChildRun.run(command, env, Path.of("").toAbsolutePath(), dir.resolve(name + ".out"),
         dir.resolve(name + ".err"));
     String stdout = Files.readString(run.stdout(), StandardCharsets.UTF_8);

@@ -252,6 +252,7 @@ public final class CorpusBench {
     out.flush();
     Map<String, String> env = new HashMap<>();
     env.put("OMP_NUM_THREADS", null);
+    env.put("MALLOC_ARENA_MAX", null);
     ChildRun run = ChildRun.run(command, env, Path.of("").toAbsolutePath(), dir.resolve(name + ".out"),
         dir.resolve(name + ".err"));
     if (run.exitCode() != 0) {
