@@ -2,6 +2,9 @@ package dev.magnet.spark.metrics;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Where a driver JVM's memory went, for {@code metrics.json} ({@code peak_memory.breakdown}; the
@@ -15,14 +18,25 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param peaks each part's highest value over the run
  * @param validationCollectBytes the largest set of embeddings (with ids and labels) validation brought
  *     to the driver at once, or null without validation
+ * @param storageAtPeakRss Spark's cached RDDs in memory at the sample with the highest RSS, bytes by
+ *     "name (id)", largest first (at most {@code MemorySampler.STORAGE_ENTRIES})
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record MemoryBreakdown(@JsonProperty("samples") int samples, @JsonProperty("at_peak_rss") Parts atPeakRss,
-    @JsonProperty("peaks") Parts peaks, @JsonProperty("validation_collect_bytes") Long validationCollectBytes) {
+    @JsonProperty("peaks") Parts peaks, @JsonProperty("validation_collect_bytes") Long validationCollectBytes,
+    @JsonProperty("storage_at_peak_rss") Map<String, Long> storageAtPeakRss) {
+  public MemoryBreakdown {
+    storageAtPeakRss = storageAtPeakRss == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(storageAtPeakRss));
+  }
+
+  /** A breakdown without Spark's storage by RDD. */
+  public MemoryBreakdown(int samples, Parts atPeakRss, Parts peaks, Long validationCollectBytes) {
+    this(samples, atPeakRss, peaks, validationCollectBytes, Map.of());
+  }
 
   /** This breakdown with the validation collect's size (null: none). */
   public MemoryBreakdown withValidationCollectBytes(Long bytes) {
-    return new MemoryBreakdown(samples, atPeakRss, peaks, bytes);
+    return new MemoryBreakdown(samples, atPeakRss, peaks, bytes, storageAtPeakRss);
   }
 
   /**

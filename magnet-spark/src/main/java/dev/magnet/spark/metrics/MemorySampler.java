@@ -4,11 +4,16 @@ import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.lang.management.MemoryUsage;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.apache.spark.SparkContext;
 import org.apache.spark.status.api.v1.ExecutorSummary;
+import org.apache.spark.status.api.v1.RDDStorageInfo;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.memory.AllocationsTracker;
 import org.nd4j.linalg.api.memory.enums.AllocationKind;
@@ -29,7 +34,12 @@ public final class MemorySampler implements AutoCloseable {
   /** Every quarter second: an epoch of the 20k bench run has about 40 samples, a full one about 120. */
   static final long INTERVAL_MS = 250;
 
+  /** The largest cached RDDs the breakdown names at the peak. */
+  static final int STORAGE_ENTRIES = 6;
+
   private final LongSupplier sparkStorage;
+  private final Supplier<Map<String, Long>> storageByRdd;
+  private Map<String, Long> storageAtPeak = Map.of();
   private final Thread thread;
   private final Object lock = new Object();
   private MemoryBreakdown.Parts atPeak;
@@ -37,20 +47,25 @@ public final class MemorySampler implements AutoCloseable {
   private int samples;
   private volatile boolean running = true;
 
-  private MemorySampler(LongSupplier sparkStorage, long intervalMs) {
+  private MemorySampler(LongSupplier sparkStorage, Supplier<Map<String, Long>> storageByRdd, long intervalMs) {
     this.sparkStorage = sparkStorage;
+    this.storageByRdd = storageByRdd;
     this.thread = new Thread(() -> loop(intervalMs), "magnet-memory-sampler");
     this.thread.setDaemon(true);
   }
 
   /** Starts sampling, Spark's storage memory read from {@code sc}'s status store. */
   public static MemorySampler start(SparkContext sc) {
-    return start(() -> sparkStorageBytes(sc), INTERVAL_MS);
+    return start(() -> sparkStorageBytes(sc), () -> storageByRdd(sc), INTERVAL_MS);
   }
 
   /** Starts sampling with the storage figure from {@code sparkStorage}, every {@code intervalMs}. */
   static MemorySampler start(LongSupplier sparkStorage, long intervalMs) {
-    MemorySampler sampler = new MemorySampler(sparkStorage, intervalMs);
+    return start(sparkStorage, Map::of, intervalMs);
+  }
+
+  private static MemorySampler start(LongSupplier sparkStorage, Supplier<Map<String, Long>> byRdd, long intervalMs) {
+    MemorySampler sampler = new MemorySampler(sparkStorage, byRdd, intervalMs);
     sampler.sample();
     sampler.thread.start();
     return sampler;
@@ -60,7 +75,7 @@ public final class MemorySampler implements AutoCloseable {
   public MemoryBreakdown breakdown() {
     sample();
     synchronized (lock) {
-      return new MemoryBreakdown(samples, atPeak, peaks, null);
+      return new MemoryBreakdown(samples, atPeak, peaks, null, storageAtPeak);
     }
   }
 
@@ -95,13 +110,35 @@ public final class MemorySampler implements AutoCloseable {
     } catch (RuntimeException | LinkageError e) {
       return;
     }
+    boolean peak;
     synchronized (lock) {
       samples++;
-      if (atPeak == null || now.rssBytes() > atPeak.rssBytes()) {
+      peak = atPeak == null || now.rssBytes() > atPeak.rssBytes();
+      if (peak) {
         atPeak = now;
       }
       peaks = peaks == null ? now : peaks.max(now);
     }
+    if (peak) {
+      Map<String, Long> byRdd;
+      try {
+        byRdd = storageByRdd.get();
+      } catch (RuntimeException e) {
+        byRdd = Map.of();
+      }
+      synchronized (lock) {
+        storageAtPeak = byRdd;
+      }
+    }
+  }
+
+  /** The largest cached RDDs in memory, "name (id)" to bytes, from Spark's status store. */
+  private static Map<String, Long> storageByRdd(SparkContext sc) {
+    Map<String, Long> out = new LinkedHashMap<>();
+    JavaConverters.seqAsJavaList(sc.statusStore().rddList(true)).stream()
+        .sorted(Comparator.comparingLong(RDDStorageInfo::memoryUsed).reversed()).limit(STORAGE_ENTRIES)
+        .forEach(rdd -> out.put(rdd.name() + " (" + rdd.id() + ")", rdd.memoryUsed()));
+    return out;
   }
 
   private MemoryBreakdown.Parts measure() {

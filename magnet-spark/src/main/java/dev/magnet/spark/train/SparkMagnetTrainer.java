@@ -154,7 +154,8 @@ public final class SparkMagnetTrainer {
     int partitions = options.workers() > 0 ? options.workers() : spark.defaultParallelism();
     nativeThreads = NativeThreads.perTask(spark, partitions);
     NativeThreads.apply(nativeThreads);
-    JavaRDD<Example> examples = train.examples().persist(StorageLevel.MEMORY_AND_DISK());
+    JavaRDD<Example> examples = train.examples().setName("magnet training examples")
+        .persist(StorageLevel.MEMORY_AND_DISK());
     DataFingerprint data = DataFingerprint.of(examples, numClasses);
     long n = data.examples();
     if (n < 2) {
@@ -163,8 +164,10 @@ public final class SparkMagnetTrainer {
     }
     JavaPairRDD<Long, Example> byId = examples.mapToPair(e -> new Tuple2<>(e.id(), e))
         .partitionBy(new HashPartitioner(partitions))
+        .setName("magnet examples by id")
         .persist(StorageLevel.MEMORY_AND_DISK());
     JavaPairRDD<Integer, Long> byClass = examples.mapToPair(e -> new Tuple2<>(e.label(), e.id()))
+        .setName("magnet example ids by class")
         .persist(StorageLevel.MEMORY_AND_DISK());
     Map<Integer, Long> classCounts = byClass.countByKey();
     checkClasses(classCounts, train);
@@ -218,6 +221,7 @@ public final class SparkMagnetTrainer {
           if (objective.sampling() == BatchSampling.NEIGHBOURHOODS) {
             long start = System.nanoTime();
             embedded = ExampleEmbeddings.embed(spark, examples, shape, sparkNet.getNetwork())
+                .setName("magnet training embeddings")
                 .persist(StorageLevel.MEMORY_AND_DISK());
             embedded.count();
             time.embed += Stopwatch.secondsSince(start);
@@ -236,7 +240,7 @@ public final class SparkMagnetTrainer {
               objective.labels(), numClasses, partitions, augmenter);
         }
         long start = System.nanoTime();
-        planned = planned.persist(StorageLevel.MEMORY_AND_DISK());
+        planned = planned.setName("magnet batches").persist(StorageLevel.MEMORY_AND_DISK());
         long made = planned.count();
         time.materialise += Stopwatch.secondsSince(start);
         start = System.nanoTime();
