@@ -91,7 +91,7 @@ public final class ClusterExemplars {
       String name = names.get(index.clusterClass(c));
       List<Member> members = exemplars.getOrDefault(c, List.of());
       html.append("<div class=\"row\" data-cluster=\"").append(c).append("\" data-class=\"")
-          .append(HtmlReport.escape(name)).append("\"><figure class=\"thumb cluster-caption\"><div class=\"missing\">")
+          .append(HtmlReport.escape(name)).append("\"><figure class=\"thumb\"><div class=\"label-box\">")
           .append(HtmlReport.escape(String.format(Locale.ROOT, "%s · cluster %d · %,d members", name, c,
               index.clusterSize(c))))
           .append("</div></figure>");

@@ -48,7 +48,9 @@ public final class ThumbnailSheet {
       + "px;height:" + THUMBNAIL + "px;object-fit:contain;background:#fff;image-rendering:pixelated;max-width:none}"
       + ".missing{display:flex;align-items:center;justify-content:center;word-break:break-all}"
       + "figure.thumb .same{border-color:#2a9d3a}figure.thumb .different{border-color:#d62828}"
-      + "figure.thumb .query{border-color:#1d4ed8}.row{margin-bottom:14px;white-space:nowrap}";
+      + "figure.thumb .query{border-color:#1d4ed8}.row{margin-bottom:14px;white-space:nowrap}"
+      + "figure.thumb .label-box{display:flex;align-items:center;justify-content:center;width:" + THUMBNAIL
+      + "px;height:" + THUMBNAIL + "px;border:4px solid transparent;white-space:normal;font-size:12px}";
 
   /** What a thumbnail's border says. */
   public enum Border {
