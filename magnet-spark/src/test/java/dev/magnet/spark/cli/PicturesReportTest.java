@@ -56,8 +56,7 @@ class PicturesReportTest {
     out = Paths.get("target", "pictures-render").toAbsolutePath();
     Files.createDirectories(out);
     model = out.resolve("model");
-    CliRun trained = CliRun.of("train", "--data", "fashion-mnist", "--validation", "fashion-mnist-test", "--limit",
-        "300", "--network", "mlp", "--embedding-dim", "8", "-K", "2", "-M", "4", "-D", "4", "--epochs", "1",
+    CliRun trained = CliRun.of("train", "--data", "fashion-mnist", "--limit", "300", "--network", "mlp", "--embedding-dim", "8", "-K", "2", "-M", "4", "-D", "4", "--epochs", "1",
         "--seed", "3", "--output", model.toString(), "--overwrite");
     assertEquals(ExitCodes.SUCCESS, trained.status(), trained.toString());
   }
@@ -100,7 +99,7 @@ class PicturesReportTest {
   void evaluateShowsImageFilesAsTheModelReadThem() throws Exception {
     Path corpus = tmp.resolve("corpus");
     CliRun written = CliRun.of("generate-corpus", "--output", corpus.toString(), "--format", "jpeg96", "--count",
-        "120", "--damaged", "0", "--split", "test");
+        "60", "--damaged", "0", "--split", "test");
     assertEquals(ExitCodes.SUCCESS, written.status(), written.toString());
     // The folders are the class names made safe for a file system; the CSV gives the model's names.
     List<String> names = List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
