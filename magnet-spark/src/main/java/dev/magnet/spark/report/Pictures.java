@@ -23,7 +23,8 @@ public record Pictures(String id, String html, Map<String, byte[]> files) {
 
   /** A section that says why it has no pictures. */
   static Pictures none(String id, String heading, String why) {
-    return new Pictures(id, "<section id=\"" + id + "\"><h2>" + HtmlReport.escape(heading) + "</h2>\n<p class=\"no-pictures\">"
+    return new Pictures(id, "<section id=\"" + id + "\"><h2>" + HtmlReport.escape(heading)
+        + "</h2>\n<p class=\"no-pictures\">"
         + HtmlReport.escape(why) + "</p></section>\n", Map.of());
   }
 }

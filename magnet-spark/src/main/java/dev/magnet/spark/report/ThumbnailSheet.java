@@ -109,7 +109,8 @@ public final class ThumbnailSheet {
     }
     String escapedTitle = HtmlReport.escape(title);
     String picture = file == null
-        ? "<div class=\"missing " + border.css() + "\" title=\"" + escapedTitle + "\">" + HtmlReport.escape(id) + "</div>"
+        ? "<div class=\"missing " + border.css() + "\" title=\"" + escapedTitle + "\">" + HtmlReport.escape(id)
+            + "</div>"
         : "<img class=\"" + border.css() + "\" src=\"" + file + "\" alt=\"" + escapedTitle + "\" title=\""
             + escapedTitle + "\">";
     return "<figure class=\"thumb\">" + picture + "<figcaption>" + HtmlReport.escape(caption)

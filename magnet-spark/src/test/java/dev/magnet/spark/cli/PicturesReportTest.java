@@ -41,7 +41,8 @@ class PicturesReportTest {
   private static final Pattern ROW = Pattern.compile("<div class=\"row\" ([^>]*)>(.*?)</div>\n");
   /** A figure's image class, and its label under the caption. */
   private static final Pattern FIGURE = Pattern.compile(
-      "<figure class=\"thumb\"><img class=\"([a-z]*)\" src=\"([^\"]+)\"[^>]*><figcaption>([^<]*)<br>([^<]*)</figcaption>");
+      "<figure class=\"thumb\"><img class=\"([a-z]*)\" src=\"([^\"]+)\"[^>]*>"
+          + "<figcaption>([^<]*)<br>([^<]*)</figcaption>");
 
   private static SparkSession session;
   private static Path out;
@@ -56,7 +57,8 @@ class PicturesReportTest {
     out = Paths.get("target", "pictures-render").toAbsolutePath();
     Files.createDirectories(out);
     model = out.resolve("model");
-    CliRun trained = CliRun.of("train", "--data", "fashion-mnist", "--limit", "300", "--network", "mlp", "--embedding-dim", "8", "-K", "2", "-M", "4", "-D", "4", "--epochs", "1",
+    CliRun trained = CliRun.of("train", "--data", "fashion-mnist", "--limit", "300", "--network", "mlp",
+        "--embedding-dim", "8", "-K", "2", "-M", "4", "-D", "4", "--epochs", "1",
         "--seed", "3", "--output", model.toString(), "--overwrite");
     assertEquals(ExitCodes.SUCCESS, trained.status(), trained.toString());
   }

@@ -65,7 +65,8 @@ class ReportCliTest {
     }
     assertTrue(page.contains("of the validation set"), "the sample is of the validation set");
     assertTrue(page.contains("<td>knn1_accuracy</td>"), "the final held-out metrics");
-    assertTrue(page.contains("No pictures: the examples are vectors"), "vectors have no cluster exemplars, and it says so");
+    assertTrue(page.contains("No pictures: the examples are vectors"),
+        "vectors have no cluster exemplars, and it says so");
 
     Path evaluation = tmp.resolve("evaluation");
     CliRun evaluated = CliRun.of("evaluate", "--model", model.toString(), "--data", DATA, "--report",

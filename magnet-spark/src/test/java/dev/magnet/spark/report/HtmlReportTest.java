@@ -152,7 +152,8 @@ class HtmlReportTest {
     ModelArtifact model = new ModelArtifact(tiny.network(),
         ClusterIndex.of(classes, centroids, clusterClass, sizes, 0.1, null), names,
         tiny.params(), tiny.networkSpec(), tiny.provenance());
-    ReportInput input = ReportInput.ofEvaluation("many", Map.of(), model, new EmbeddingSample(embeddings, labels, "t"), List.of());
+    ReportInput input = ReportInput.ofEvaluation("many", Map.of(), model, new EmbeddingSample(embeddings, labels, "t"),
+        List.of());
     XYChart chart = ReportCharts.projection(Projection.of(input.sample(), model.index()), names);
     assertFalse(chart.getStyler().isLegendVisible());
     assertEquals(classes + 1, chart.getSeriesMap().size(), "a series per class, and the centroids");
