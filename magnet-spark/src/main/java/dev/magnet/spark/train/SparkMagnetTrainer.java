@@ -47,6 +47,7 @@ import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.Repartition;
+import org.deeplearning4j.spark.api.TrainingMaster;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.nd4j.linalg.dataset.DataSet;
@@ -173,7 +174,9 @@ public final class SparkMagnetTrainer {
     int rowsPerBatch = objective.rowsPerBatch(classCounts);
     WorkerClock workerClock = new WorkerClock(spark.sc().doubleAccumulator("magnet mini-batch update seconds"));
     int concurrentTasks = Math.max(1, Math.min(partitions, spark.defaultParallelism()));
-    ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(rowsPerBatch)
+    TrainingMaster<?, ?> master = options.trainingMaster() == TrainingMasterKind.SHARING
+        ? GradientSharing.master(spark, rowsPerBatch, params.seed())
+        : new ParameterAveragingTrainingMaster.Builder(rowsPerBatch)
         .batchSizePerWorker(rowsPerBatch)
         .averagingFrequency(options.averagingFrequency())
         .workerPrefetchNumBatches(0)
@@ -251,7 +254,9 @@ public final class SparkMagnetTrainer {
         time.fit += fitSeconds;
         time.fitCpu += (processCpuNanos() - cpuStart) / 1e9;
         // The workers' updates ran side by side, at most one task per core (or per worker) at a time.
-        time.averaging += Math.max(0, fitSeconds - (workerClock.seconds() - updatesBefore) / concurrentTasks);
+        if (options.trainingMaster() == TrainingMasterKind.AVERAGING) { // sharing calls no hooks: not measured
+          time.averaging += Math.max(0, fitSeconds - (workerClock.seconds() - updatesBefore) / concurrentTasks);
+        }
         start = System.nanoTime();
         double chunkLoss = trainingLoss(sparkNet.getNetwork(), planned, made, chunkSeed);
         Divergence.checkLoss(chunkLoss, epoch, done + batches, batchesPerEpoch);

@@ -1,0 +1,68 @@
+package dev.magnet.spark.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.magnet.core.data.LabelledDataset;
+import dev.magnet.core.data.SyntheticData;
+import dev.magnet.core.nn.Architecture;
+import dev.magnet.core.nn.InputShape;
+import dev.magnet.core.nn.NetworkSpec;
+import dev.magnet.core.params.MagnetParams;
+import dev.magnet.spark.SparkTestSession;
+import dev.magnet.spark.data.SparkDataset;
+import dev.magnet.spark.metrics.SparkEpochMetrics;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link TrainingMasterKind#SHARING} in local mode: DL4J's gradient sharing runs Magnet's loop
+ * unchanged (index refreshed on the driver between splits, neighbourhood batches planned there, the
+ * Magnet loss layer on the workers), several fits per epoch on one master.
+ */
+class GradientSharingTest {
+  private static JavaSparkContext spark;
+
+  @BeforeAll
+  static void start() {
+    spark = JavaSparkContext.fromSparkContext(SparkTestSession.start("gradient-sharing-test").sparkContext());
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  @Test
+  void magnetTrainsWithGradientSharingOverSeveralSplitsPerEpoch() {
+    LabelledDataset data = SyntheticData.vectors(4, 2, 80, 8, 3.0, 1.0, 17);
+    int half = data.size() / 2;
+    SparkDataset train = SparkMagnetTrainerTest.dataset(spark, data, 0, half, 0);
+    SparkDataset test = SparkMagnetTrainerTest.dataset(spark, data, half, data.size(), 0);
+    // 320 examples in batches of 4·4 = 16 rows: 20 batches an epoch, refreshed every 5, so 4 splits.
+    MagnetParams params = MagnetParams.defaults().withClusters(2, 4, 4).withEpochs(3).withSeed(5)
+        .withRefreshEveryBatches(5);
+    NetworkSpec spec = NetworkSpec.of(Architecture.MLP, InputShape.vector(8)).withEmbeddingDim(8)
+        .withHiddenSizes(List.of(32)).withLearningRate(3e-3);
+    List<SparkEpochMetrics> seen = new ArrayList<>();
+    SparkMagnetTrainer.Outcome outcome = new SparkMagnetTrainer(spark, params, spec,
+        TrainingOptions.defaults().withTrainingMaster(TrainingMasterKind.SHARING)).fit(train, test, seen::add);
+    assertEquals(3, seen.size());
+    double first = seen.get(0).loss();
+    double last = seen.get(2).loss();
+    assertTrue(last < first, "loss falls: " + first + " -> " + last);
+    double accuracy = seen.get(2).validation().get("knn1_accuracy");
+    // Four classes: chance is 0.25.
+    assertTrue(accuracy > 0.8, "held-out 1-NN accuracy " + accuracy);
+    for (SparkEpochMetrics epoch : seen) {
+      assertEquals(0.0, epoch.averagingSeconds(), "sharing has no averaging rounds to time");
+      assertTrue(epoch.fitSeconds() > 0);
+    }
+    assertNotEquals(0.0, outcome.model().network().params().sumNumber().doubleValue());
+  }
+}
