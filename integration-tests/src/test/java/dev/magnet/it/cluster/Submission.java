@@ -47,11 +47,20 @@ final class Submission {
 
   /** Waits for the driver to exit; its status. */
   int await() throws InterruptedException {
-    if (!process.waitFor(LIMIT_MINUTES, TimeUnit.MINUTES)) {
+    return await(LIMIT_MINUTES);
+  }
+
+  /** Waits at most {@code minutes} for the driver to exit (then kills it and fails); its status. */
+  int await(long minutes) throws InterruptedException {
+    if (!process.waitFor(minutes, TimeUnit.MINUTES)) {
       StandaloneCluster.kill(process);
-      throw new IllegalStateException("./spark-submit did not finish within " + LIMIT_MINUTES + " minutes\n" + this);
+      throw new IllegalStateException("./spark-submit did not finish within " + minutes + " minutes\n" + this);
     }
     return process.exitValue();
+  }
+
+  String stderr() throws IOException {
+    return Files.readString(err, StandardCharsets.UTF_8);
   }
 
   String stdout() throws IOException {

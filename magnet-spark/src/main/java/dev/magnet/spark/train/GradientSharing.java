@@ -78,6 +78,19 @@ final class GradientSharing {
         .build();
   }
 
+  /**
+   * A failed sharing fit as a training failure (exit 4) that says how to continue. The epoch's
+   * updates were applied as they arrived, so the network is part-way through the split; what is
+   * safe to continue from is the last checkpoint.
+   */
+  static JobException fitFailed(Exception e, int epoch, String checkpointDir) {
+    String next = checkpointDir != null
+        ? "continue from the last complete epoch with --resume --checkpoint-dir " + checkpointDir
+        : "run with --checkpoint-dir to be able to continue with --resume";
+    return new JobException(ExitCodes.TRAINING_FAILED, "gradient sharing failed in epoch " + epoch + ": "
+        + JobException.describe(e) + "; " + next, e);
+  }
+
   private static String controllerAddress(String driverHost) {
     try {
       return InetAddress.getByName(driverHost).getHostAddress();

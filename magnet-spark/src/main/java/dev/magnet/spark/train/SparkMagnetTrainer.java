@@ -245,6 +245,9 @@ public final class SparkMagnetTrainer {
           if (diverged.isPresent()) {
             throw diverged.get();
           }
+          if (options.trainingMaster() == TrainingMasterKind.SHARING) {
+            throw GradientSharing.fitFailed(e, epoch, options.checkpointDir());
+          }
           throw e;
         } finally {
           fitted.unpersist(false);

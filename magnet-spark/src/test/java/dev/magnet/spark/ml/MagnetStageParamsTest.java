@@ -52,6 +52,8 @@ class MagnetStageParamsTest {
         bad(e -> e.setInputShape(new int[] {0}), "inputShape", "channels"),
         bad(e -> e.setAveragingFrequency(0), "averagingFrequency", "averagingFrequency=0"),
         bad(e -> e.setWorkers(-1), "workers", "workers=-1"),
+        bad(e -> e.setTrainingMaster("allreduce"), "trainingMaster",
+            "trainingMaster must be one of averaging, sharing; trainingMaster=allreduce"),
         bad(e -> e.setFeaturesCol(""), "featuresCol", "featuresCol=''"),
         bad(e -> e.setLabelCol(" "), "labelCol", "labelCol=' '"));
   }

@@ -13,6 +13,8 @@ import dev.magnet.core.params.MagnetParams;
 import dev.magnet.spark.SparkTestSession;
 import dev.magnet.spark.data.SparkDataset;
 import dev.magnet.spark.metrics.SparkEpochMetrics;
+import dev.magnet.spark.util.ExitCodes;
+import dev.magnet.spark.util.JobException;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -64,5 +66,36 @@ class GradientSharingTest {
       assertTrue(epoch.fitSeconds() > 0);
     }
     assertNotEquals(0.0, outcome.model().network().params().sumNumber().doubleValue());
+  }
+
+  @Test
+  void aFailedSharingFitSaysHowToContinue() {
+    JobException withCheckpoints = GradientSharing.fitFailed(new IllegalStateException("executor 1 lost"), 2, "/ckpt");
+    assertEquals(ExitCodes.TRAINING_FAILED, withCheckpoints.exitCode());
+    assertEquals("gradient sharing failed in epoch 2: executor 1 lost; continue from the last complete epoch with"
+        + " --resume --checkpoint-dir /ckpt", withCheckpoints.getMessage());
+    assertTrue(GradientSharing.fitFailed(new IllegalStateException("x"), 1, null).getMessage()
+        .endsWith("run with --checkpoint-dir to be able to continue with --resume"));
+  }
+
+  /** Each JVM that gets the supplier (a copy, as a broadcast delivers it) picks a port of its own, once. */
+  @Test
+  void theFreePortIsChosenOncePerCopy() throws Exception {
+    GradientSharing.FreePort supplier = new GradientSharing.FreePort();
+    int port = supplier.getPort();
+    assertTrue(port > 0 && port < 65536, "port " + port);
+    assertEquals(port, supplier.getPort());
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+      out.writeObject(supplier);
+    }
+    GradientSharing.FreePort copy;
+    try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(
+        new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+      copy = (GradientSharing.FreePort) in.readObject();
+    }
+    int copyPort = copy.getPort();
+    assertTrue(copyPort > 0 && copyPort == copy.getPort(), "port " + copyPort);
+    assertEquals(GradientSharing.UNBLOCK_TIMEOUT_NS, System.getProperty("aeron.publication.unblock.timeout"));
   }
 }
