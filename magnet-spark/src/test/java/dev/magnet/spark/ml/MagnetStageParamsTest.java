@@ -110,6 +110,8 @@ class MagnetStageParamsTest {
     assertEquals(TrainingOptions.defaults(), MagnetParamDefinitions.trainingOptions(estimator));
     assertFalse(estimator.isDefined(estimator.network()), "the network follows the input unless set");
     assertFalse(estimator.isDefined(estimator.inputShape()), "the shape is inferred unless set");
+    assertEquals(TrainingOptions.defaults().withTrainingMaster(dev.magnet.spark.train.TrainingMasterKind.SHARING),
+        MagnetParamDefinitions.trainingOptions(estimator.setTrainingMaster("sharing")));
   }
 
   @Test
