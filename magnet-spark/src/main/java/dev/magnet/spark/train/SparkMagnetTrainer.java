@@ -59,7 +59,7 @@ import scala.Tuple2;
  * The distributed training loop (docs/design.md, "One epoch, as data flows"): embed the cached
  * training set on the executors, refresh the cluster index there, sample the neighbourhoods on
  * the driver, materialise the batches on the executors, and fit them with DL4J's parameter
- * averaging. The two baselines (softmax, triplet) run through the same loop, network and data.
+ * averaging or gradient sharing ({@link TrainingMasterKind}). The two baselines (softmax, triplet) run through the same loop, network and data.
  */
 public final class SparkMagnetTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(SparkMagnetTrainer.class);

@@ -12,15 +12,18 @@ import dev.magnet.core.nn.NetworkSpec;
 import dev.magnet.core.params.MagnetParams;
 import dev.magnet.spark.SparkTestSession;
 import dev.magnet.spark.data.SparkDataset;
+import dev.magnet.spark.io.CheckpointStore;
 import dev.magnet.spark.metrics.SparkEpochMetrics;
 import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link TrainingMasterKind#SHARING} in local mode: DL4J's gradient sharing runs Magnet's loop
@@ -66,6 +69,35 @@ class GradientSharingTest {
       assertTrue(epoch.fitSeconds() > 0);
     }
     assertNotEquals(0.0, outcome.model().network().params().sumNumber().doubleValue());
+  }
+
+  /**
+   * A second sharing run in the same JVM (DL4J's parameter server and worker are per-JVM
+   * singletons, which a new master must take over) that resumes the first's checkpoint.
+   */
+  @Test
+  void aSharingRunResumesFromTheCheckpointOfAnotherInTheSameJvm(@TempDir Path tmp) throws Exception {
+    LabelledDataset data = SyntheticData.vectors(3, 2, 40, 6, 3.0, 1.0, 23);
+    SparkDataset train = SparkMagnetTrainerTest.dataset(spark, data, 0, data.size(), 0);
+    NetworkSpec spec = NetworkSpec.of(Architecture.MLP, InputShape.vector(6)).withEmbeddingDim(6)
+        .withHiddenSizes(List.of(16));
+    MagnetParams params = MagnetParams.defaults().withClusters(2, 3, 4).withSeed(9);
+    String dir = tmp.resolve("checkpoints").toUri().toString();
+    TrainingOptions options = TrainingOptions.defaults().withTrainingMaster(TrainingMasterKind.SHARING)
+        .withCheckpoints(dir, true).startingIfNone();
+    SparkMagnetTrainer.Outcome first = new SparkMagnetTrainer(spark, params.withEpochs(2), spec, options)
+        .fit(train, null, m -> { });
+    CheckpointStore store = new CheckpointStore(dir, spark.hadoopConfiguration());
+    assertEquals(first.model().network().params(), store.latest().orElseThrow().model().network().params());
+
+    SparkMagnetTrainer.Outcome resumed = new SparkMagnetTrainer(spark, params.withEpochs(3), spec, options)
+        .fit(train, null, m -> { });
+    assertEquals(3, resumed.firstEpochRun());
+    assertEquals(3, resumed.epochs().size());
+    double fresh = first.epochs().get(0).loss();
+    double continued = resumed.epochs().get(2).loss();
+    assertTrue(Double.isFinite(continued) && continued < fresh, "continued from the trained network: epoch 1 loss "
+        + fresh + ", epoch 3 loss " + continued);
   }
 
   @Test
