@@ -16,6 +16,9 @@ import java.util.function.Consumer;
  * @param alpha the Magnet loss margin α
  * @param nearestClusters L: clusters that vote in the classification rule
  * @param refreshEveryBatches refresh the index every this many batches; 0 = once per epoch
+ * @param refreshesPerEpoch refresh the index this many times an epoch, at even intervals, whatever
+ *     the epoch's length; 0 = as {@code refreshEveryBatches} says. The interval a tuned
+ *     configuration carries from a small tuning set to the full one (docs/results.md, "Protocol").
  * @param epochs passes over the training set
  * @param batchesPerEpoch mini-batches per epoch; 0 = training set size / (M·D), rounded up
  * @param tripletMargin margin of the batch-hard triplet baseline
@@ -30,6 +33,7 @@ public record MagnetParams(
     double alpha,
     int nearestClusters,
     int refreshEveryBatches,
+    int refreshesPerEpoch,
     int epochs,
     int batchesPerEpoch,
     double tripletMargin,
@@ -73,6 +77,14 @@ public record MagnetParams(
       throw new IllegalArgumentException(
           "refreshEveryBatches must be >= 0 (0 = once per epoch); refreshEveryBatches=" + refreshEveryBatches);
     }
+    if (refreshesPerEpoch < 0) {
+      throw new IllegalArgumentException(
+          "refreshesPerEpoch must be >= 0 (0 = as refreshEveryBatches says); refreshesPerEpoch=" + refreshesPerEpoch);
+    }
+    if (refreshesPerEpoch > 0 && refreshEveryBatches > 0) {
+      throw new IllegalArgumentException("give the refresh interval one way, refreshEveryBatches or refreshesPerEpoch;"
+          + " refreshEveryBatches=" + refreshEveryBatches + ", refreshesPerEpoch=" + refreshesPerEpoch);
+    }
     positive("epochs", epochs);
     if (batchesPerEpoch < 0) {
       throw new IllegalArgumentException(
@@ -93,7 +105,7 @@ public record MagnetParams(
   /** Every default (docs/design.md, "The algorithm"). */
   public static MagnetParams defaults() {
     return new MagnetParams(LossKind.MAGNET, DEFAULT_K, DEFAULT_M, DEFAULT_D, DEFAULT_ALPHA, DEFAULT_L,
-        DEFAULT_REFRESH_EVERY_BATCHES, DEFAULT_EPOCHS, 0, DEFAULT_TRIPLET_MARGIN,
+        DEFAULT_REFRESH_EVERY_BATCHES, 0, DEFAULT_EPOCHS, 0, DEFAULT_TRIPLET_MARGIN,
         DEFAULT_KMEANS_ITERATIONS, DEFAULT_SEED);
   }
 
@@ -109,6 +121,18 @@ public record MagnetParams(
       return batchesPerEpoch;
     }
     return (int) Math.max(1, (trainingExamples + batchSize() - 1) / batchSize());
+  }
+
+  /**
+   * Batches between two refreshes of the index in an epoch over {@code trainingExamples} examples;
+   * 0 = once per epoch. {@code refreshesPerEpoch} R splits the epoch's batches into R equal runs
+   * (the last takes the remainder); one refresh a run.
+   */
+  public int refreshEvery(long trainingExamples) {
+    if (refreshesPerEpoch == 0) {
+      return refreshEveryBatches;
+    }
+    return refreshesPerEpoch == 1 ? 0 : Math.max(1, batchesPerEpoch(trainingExamples) / refreshesPerEpoch);
   }
 
   public MagnetParams withLoss(LossKind value) {
@@ -131,8 +155,20 @@ public record MagnetParams(
     return with(c -> c.nearestClusters = value);
   }
 
+  /** Refresh every {@code value} batches (0: once per epoch), in place of any refreshes per epoch. */
   public MagnetParams withRefreshEveryBatches(int value) {
-    return with(c -> c.refreshEveryBatches = value);
+    return with(c -> {
+      c.refreshEveryBatches = value;
+      c.refreshesPerEpoch = 0;
+    });
+  }
+
+  /** Refresh {@code value} times an epoch (0: as refreshEveryBatches says), in place of any interval in batches. */
+  public MagnetParams withRefreshesPerEpoch(int value) {
+    return with(c -> {
+      c.refreshesPerEpoch = value;
+      c.refreshEveryBatches = 0;
+    });
   }
 
   public MagnetParams withEpochs(int value) {
@@ -167,6 +203,7 @@ public record MagnetParams(
     double alpha;
     int nearestClusters;
     int refreshEveryBatches;
+    int refreshesPerEpoch;
     int epochs;
     int batchesPerEpoch;
     double tripletMargin;
@@ -181,6 +218,7 @@ public record MagnetParams(
       alpha = p.alpha;
       nearestClusters = p.nearestClusters;
       refreshEveryBatches = p.refreshEveryBatches;
+      refreshesPerEpoch = p.refreshesPerEpoch;
       epochs = p.epochs;
       batchesPerEpoch = p.batchesPerEpoch;
       tripletMargin = p.tripletMargin;
@@ -190,7 +228,7 @@ public record MagnetParams(
 
     MagnetParams build() {
       return new MagnetParams(loss, clustersPerClass, clustersPerBatch, examplesPerCluster, alpha, nearestClusters,
-          refreshEveryBatches, epochs, batchesPerEpoch, tripletMargin, kmeansIterations, seed);
+          refreshEveryBatches, refreshesPerEpoch, epochs, batchesPerEpoch, tripletMargin, kmeansIterations, seed);
     }
   }
 }

@@ -60,6 +60,7 @@ public final class LocalMagnetTrainer {
     MultiLayerNetwork net = NetworkFactory.build(spec, objective.head(numClasses));
     SplittableRandom random = new SplittableRandom(params.seed());
     int batches = params.batchesPerEpoch(data.size());
+    int refreshEvery = params.refreshEvery(data.size());
     boolean byIndex = objective.sampling() == BatchSampling.NEIGHBOURHOODS;
     // Grouped batches draw from groups: classes (triplet), or the index's clusters once it exists.
     int[][] groupMembers = membersOf(labels, numClasses);
@@ -70,7 +71,7 @@ public final class LocalMagnetTrainer {
       Timer timer = new Timer();
       double lossSum = 0;
       for (int b = 0; b < batches; b++) {
-        if (byIndex && (b == 0 || refreshDue(b))) {
+        if (byIndex && (b == 0 || refreshDue(b, refreshEvery))) {
           index = refresh(net, features, labels, numClasses, index, random.nextLong(), timer);
           planner = objective.planner(index, classCounts);
           groupMembers = membersOf(index.assignment().orElseThrow(), index.numClusters());
@@ -98,8 +99,8 @@ public final class LocalMagnetTrainer {
     return new Result(new ModelArtifact(net, index, data.labelNames(), params, spec, provenance), history);
   }
 
-  private boolean refreshDue(int batch) {
-    return params.refreshEveryBatches() > 0 && batch % params.refreshEveryBatches() == 0;
+  private static boolean refreshDue(int batch, int refreshEvery) {
+    return refreshEvery > 0 && batch % refreshEvery == 0;
   }
 
   private ClusterIndex refresh(MultiLayerNetwork net, INDArray features, int[] labels, int numClasses,

@@ -39,7 +39,7 @@ import picocli.CommandLine.Parameters;
 public final class ExperimentCommand implements Callable<Integer> {
   /** What the ablation varies (and adjusts, for K=1): --train-args may not set them there. */
   static final List<String> SET_BY_ABLATION = List.of(TrainArgs.K, TrainArgs.M, TrainArgs.D, TrainArgs.ALPHA,
-      TrainArgs.REFRESH_EVERY, TrainArgs.LEARNING_RATE);
+      TrainArgs.REFRESH_EVERY, TrainArgs.REFRESHES_PER_EPOCH, TrainArgs.LEARNING_RATE);
 
   /** The experiments the command line names. */
   enum Selection {

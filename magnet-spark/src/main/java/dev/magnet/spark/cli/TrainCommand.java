@@ -94,6 +94,12 @@ public final class TrainCommand implements Callable<Integer> {
       description = "Refresh the cluster index every this many batches; 0 = once per epoch (default).")
   Integer refreshEvery;
 
+  @Option(names = TrainArgs.REFRESHES_PER_EPOCH, paramLabel = "R",
+      description = "Refresh the cluster index R times an epoch, at even intervals, whatever the data's size (so a"
+          + " configuration tuned on a sample keeps its meaning on the full set); instead of "
+          + TrainArgs.REFRESH_EVERY + ".")
+  Integer refreshesPerEpoch;
+
   @Option(names = TrainArgs.BATCHES_PER_EPOCH, paramLabel = "N",
       description = "Mini-batches per epoch; 0 = the training set's size / (M*D), rounded up (default).")
   Integer batchesPerEpoch;
@@ -214,7 +220,8 @@ public final class TrainCommand implements Callable<Integer> {
     MagnetParams d = MagnetParams.defaults();
     return new MagnetParams(or(loss, d.loss()), or(clustersPerClass, d.clustersPerClass()),
         or(clustersPerBatch, d.clustersPerBatch()), or(examplesPerCluster, d.examplesPerCluster()), or(alpha, d.alpha()),
-        or(nearestClusters, d.nearestClusters()), or(refreshEvery, d.refreshEveryBatches()), or(epochs, d.epochs()),
+        or(nearestClusters, d.nearestClusters()), or(refreshEvery, d.refreshEveryBatches()),
+        or(refreshesPerEpoch, d.refreshesPerEpoch()), or(epochs, d.epochs()),
         or(batchesPerEpoch, d.batchesPerEpoch()), or(tripletMargin, d.tripletMargin()),
         or(kmeansIterations, d.kmeansIterations()), or(seed, d.seed()));
   }

@@ -28,7 +28,8 @@ final class TunedFiles {
   /** What a tuned configuration may set: the loss and its hyper-parameters, nothing about data, runs or outputs. */
   static final Set<String> HYPER_PARAMETERS = Set.of(TrainArgs.LOSS, TrainArgs.K, TrainArgs.CLUSTERS_PER_CLASS,
       TrainArgs.M, TrainArgs.CLUSTERS_PER_BATCH, TrainArgs.D, TrainArgs.EXAMPLES_PER_CLUSTER, TrainArgs.ALPHA,
-      TrainArgs.L, TrainArgs.NEAREST_CLUSTERS, TrainArgs.REFRESH_EVERY, TrainArgs.TRIPLET_MARGIN,
+      TrainArgs.L, TrainArgs.NEAREST_CLUSTERS, TrainArgs.REFRESH_EVERY, TrainArgs.REFRESHES_PER_EPOCH,
+      TrainArgs.TRIPLET_MARGIN,
       TrainArgs.KMEANS_ITERATIONS, TrainArgs.EMBEDDING_DIM, TrainArgs.HIDDEN_SIZES, TrainArgs.LEARNING_RATE);
 
   private TunedFiles() {}

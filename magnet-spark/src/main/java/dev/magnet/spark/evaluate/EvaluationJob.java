@@ -21,7 +21,9 @@ import dev.magnet.spark.io.MetricsJson;
 import dev.magnet.spark.metrics.MetricGates;
 import dev.magnet.spark.report.EmbeddingSample;
 import dev.magnet.spark.report.HtmlReport;
+import dev.magnet.spark.report.Pictures;
 import dev.magnet.spark.report.ReportInput;
+import dev.magnet.spark.report.RetrievalGallery;
 import dev.magnet.spark.report.TextSummary;
 import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
@@ -61,10 +63,11 @@ public final class EvaluationJob {
   }
 
   /**
-   * A data set's embeddings, its fine labels when every example has one (else null), and the
-   * classes the model's output layer predicts, for a model that has one (else null).
+   * A data set's embeddings, in id order with their ids, its fine labels when every example has
+   * one (else null), and the classes the model's output layer predicts, for a model that has one
+   * (else null).
    */
-  record Embeddings(LabelledEmbeddings embeddings, int[] fineLabels, int[] argmax) {}
+  record Embeddings(long[] ids, LabelledEmbeddings embeddings, int[] fineLabels, int[] argmax) {}
 
   /** Runs one request; returns {@link ExitCodes#SUCCESS} or throws a {@link JobException}. */
   public int run(EvaluateRequest request) {
@@ -123,8 +126,15 @@ public final class EvaluationJob {
       LabelledEmbeddings embedded = test.embeddings();
       EmbeddingSample sample = EmbeddingSample.draw(Matrices.toFloatRows(embedded.embeddings()), embedded.labels(),
           EmbeddingSample.MAX_POINTS, artifact.params().seed(), request.data().toString());
+      Pictures gallery = JobException.input(() -> RetrievalGallery.of(testData, test.ids(), embedded.embeddings(),
+          embedded.labels(), trainData, train.ids(), train.embeddings().embeddings(), train.embeddings().labels(),
+          artifact.labelNames(), artifact.params().seed()));
+      if (gallery.files().isEmpty()) {
+        out.println("report: no pictures: the examples of " + request.data() + " are vectors ("
+            + testData.inputShape() + "), not images");
+      }
       ReportInput input = ReportInput.ofEvaluation("Magnet evaluation of " + request.model() + " on " + request.data(),
-          report.values(), artifact, sample);
+          report.values(), artifact, sample, List.of(gallery));
       JobException.input(() -> HtmlReport.write(input, request.reportDir(), conf));
       out.println("report: " + new Path(request.reportDir(), HtmlReport.INDEX));
     }
@@ -212,7 +222,7 @@ public final class EvaluationJob {
         artifact.network()).sortedById();
     int[] argmax = Objective.of(artifact.params()).predictsClasses()
         ? artifact.predictClassesOfEmbeddings(collected.embeddings()) : null;
-    return new Embeddings(new LabelledEmbeddings(collected.embeddings(), collected.labels()), collected.fineLabels(),
-        argmax);
+    return new Embeddings(collected.ids(), new LabelledEmbeddings(collected.embeddings(), collected.labels()),
+        collected.fineLabels(), argmax);
   }
 }

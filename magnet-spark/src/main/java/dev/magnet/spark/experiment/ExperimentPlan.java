@@ -119,8 +119,8 @@ public record ExperimentPlan(Experiment experiment, ExperimentSetup setup, List<
     factors.put("M", Integer.toString(params.clustersPerBatch()));
     factors.put("D", Integer.toString(params.examplesPerCluster()));
     factors.put("α", Arguments.plain(params.alpha()));
-    factors.put("refresh", params.refreshEveryBatches() == 0 ? "once per epoch"
-        : "every " + params.refreshEveryBatches() + " batches");
+    factors.put("refresh", params.refreshesPerEpoch() > 1 ? params.refreshesPerEpoch() + " times per epoch"
+        : params.refreshEveryBatches() == 0 ? "once per epoch" : "every " + params.refreshEveryBatches() + " batches");
     factors.put("learning rate", Arguments.plain(network.learningRate() != null ? network.learningRate()
         : NetworkSpec.DEFAULT_LEARNING_RATE));
     return new RunSpec(name, label, params, network, factors);

@@ -111,6 +111,7 @@ public final class MagnetEstimator extends Estimator<MagnetModel> implements Mag
         .setClustersPerClass(params.clustersPerClass()).setClustersPerBatch(params.clustersPerBatch())
         .setExamplesPerCluster(params.examplesPerCluster()).setAlpha(params.alpha())
         .setNearestClusters(params.nearestClusters()).setRefreshEveryBatches(params.refreshEveryBatches())
+        .setRefreshesPerEpoch(params.refreshesPerEpoch())
         .setEpochs(params.epochs()).setBatchesPerEpoch(params.batchesPerEpoch())
         .setTripletMargin(params.tripletMargin()).setKmeansIterations(params.kmeansIterations())
         .setSeed(params.seed()).setAveragingFrequency(options.averagingFrequency()).setWorkers(options.workers())
@@ -197,6 +198,10 @@ public final class MagnetEstimator extends Estimator<MagnetModel> implements Mag
 
   public MagnetEstimator setRefreshEveryBatches(int value) {
     return (MagnetEstimator) set(refreshEveryBatches(), value);
+  }
+
+  public MagnetEstimator setRefreshesPerEpoch(int value) {
+    return (MagnetEstimator) set(refreshesPerEpoch(), value);
   }
 
   public MagnetEstimator setEpochs(int value) {

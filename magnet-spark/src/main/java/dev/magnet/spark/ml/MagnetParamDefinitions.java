@@ -49,6 +49,7 @@ public final class MagnetParamDefinitions implements Serializable {
   final DoubleParam alpha;
   final IntParam nearestClusters;
   final IntParam refreshEveryBatches;
+  final IntParam refreshesPerEpoch;
   final IntParam epochs;
   final IntParam batchesPerEpoch;
   final DoubleParam tripletMargin;
@@ -91,6 +92,9 @@ public final class MagnetParamDefinitions implements Serializable {
         + " all clusters if fewer)", rule((Integer v) -> PARAMS.withNearestClusters(v)));
     refreshEveryBatches = new IntParam(owner, "refreshEveryBatches", "refresh the cluster index every this many"
         + " batches (>= 0; 0 = once per epoch)", rule((Integer v) -> PARAMS.withRefreshEveryBatches(v)));
+    refreshesPerEpoch = new IntParam(owner, "refreshesPerEpoch", "refresh the cluster index this many times an"
+        + " epoch, at even intervals, whatever the data's size (>= 0; 0 = as refreshEveryBatches says; not both)",
+        rule((Integer v) -> PARAMS.withRefreshesPerEpoch(v)));
     epochs = new IntParam(owner, "epochs", "passes over the training set (>= 1)", rule((Integer v) -> PARAMS.withEpochs(v)));
     batchesPerEpoch = new IntParam(owner, "batchesPerEpoch", "mini-batches per epoch (>= 0; 0 = training set size"
         + " / (M * D), rounded up)", rule((Integer v) -> PARAMS.withBatchesPerEpoch(v)));
@@ -99,7 +103,7 @@ public final class MagnetParamDefinitions implements Serializable {
     kmeansIterations = new IntParam(owner, "kmeansIterations", "most Lloyd iterations of one K-means refresh (>= 1)",
         rule((Integer v) -> new MagnetParams(PARAMS.loss(), PARAMS.clustersPerClass(), PARAMS.clustersPerBatch(),
             PARAMS.examplesPerCluster(), PARAMS.alpha(), PARAMS.nearestClusters(), PARAMS.refreshEveryBatches(),
-            PARAMS.epochs(), PARAMS.batchesPerEpoch(), PARAMS.tripletMargin(), v, PARAMS.seed())));
+            PARAMS.refreshesPerEpoch(), PARAMS.epochs(), PARAMS.batchesPerEpoch(), PARAMS.tripletMargin(), v, PARAMS.seed())));
     seed = new LongParam(owner, "seed", "seed of every random choice: weights, sampling, K-means");
     network = new Param<>(owner, "network", "the network body: " + String.join(", ", EnumSpelling.all(Architecture.class))
         + "; default: fmnist-cnn for images, mlp for vectors", rule((String v) -> enumValue(Architecture.class, "network", v)));
@@ -146,6 +150,7 @@ public final class MagnetParamDefinitions implements Serializable {
     owner.setDefault(alpha, PARAMS.alpha());
     owner.setDefault(nearestClusters, PARAMS.nearestClusters());
     owner.setDefault(refreshEveryBatches, PARAMS.refreshEveryBatches());
+    owner.setDefault(refreshesPerEpoch, PARAMS.refreshesPerEpoch());
     owner.setDefault(epochs, PARAMS.epochs());
     owner.setDefault(batchesPerEpoch, PARAMS.batchesPerEpoch());
     owner.setDefault(tripletMargin, PARAMS.tripletMargin());
@@ -223,7 +228,7 @@ public final class MagnetParamDefinitions implements Serializable {
   static MagnetParams magnetParams(MagnetStageParams stage) {
     return new MagnetParams(enumValue(LossKind.class, "loss", stage.getLoss()), stage.getClustersPerClass(),
         stage.getClustersPerBatch(), stage.getExamplesPerCluster(), stage.getAlpha(), stage.getNearestClusters(),
-        stage.getRefreshEveryBatches(), stage.getEpochs(), stage.getBatchesPerEpoch(), stage.getTripletMargin(),
+        stage.getRefreshEveryBatches(), stage.getRefreshesPerEpoch(), stage.getEpochs(), stage.getBatchesPerEpoch(), stage.getTripletMargin(),
         stage.getKmeansIterations(), stage.getSeed());
   }
 

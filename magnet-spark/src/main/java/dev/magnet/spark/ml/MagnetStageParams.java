@@ -79,6 +79,14 @@ public interface MagnetStageParams extends Params {
     return (Integer) getOrDefault(refreshEveryBatches());
   }
 
+  default IntParam refreshesPerEpoch() {
+    return magnetParamDefinitions().refreshesPerEpoch;
+  }
+
+  default int getRefreshesPerEpoch() {
+    return (Integer) getOrDefault(refreshesPerEpoch());
+  }
+
   default IntParam epochs() {
     return magnetParamDefinitions().epochs;
   }

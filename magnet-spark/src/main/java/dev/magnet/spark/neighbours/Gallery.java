@@ -1,15 +1,13 @@
 package dev.magnet.spark.neighbours;
 
+import dev.magnet.spark.report.ThumbnailSheet;
 import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -27,7 +25,7 @@ import org.apache.spark.sql.functions;
  * distances, and a border that marks a neighbour of the query's label (green), of another label
  * (red) or unlabelled (grey); for near-duplicate pairs, the pairs side by side. Thumbnails are
  * read from the rows' {@code path} on any Hadoop file system and written beside the page as PNG
- * (at most {@value #THUMBNAIL} px a side), so the page needs no network and no access to the
+ * ({@link ThumbnailSheet}, the one thumbnail renderer), so the page needs no network and no access to the
  * corpus; a row without a readable image shows its id in a box instead, and the page counts them.
  * Only the sampled rows reach the driver.
  */
@@ -35,9 +33,6 @@ public final class Gallery {
   public static final String INDEX = "index.html";
   /** Queries (or pairs) shown: a screenful to scan, not a census. */
   static final int QUERIES = 12;
-  /** Thumbnail side in pixels. */
-  static final int THUMBNAIL = 96;
-  static final String THUMBNAILS = "thumbnails";
   /** The page's generator tag, which marks a directory this class may replace. */
   static final String GENERATOR = "Magnet neighbour gallery";
 
@@ -75,27 +70,24 @@ public final class Gallery {
     if (fs.exists(root)) {
       fs.delete(root, true);
     }
-    fs.mkdirs(new Path(root, THUMBNAILS));
-    Thumbnails thumbnails = new Thumbnails(fs, root, conf);
+    fs.mkdirs(new Path(root, ThumbnailSheet.DIRECTORY));
+    ThumbnailSheet sheet = new ThumbnailSheet();
     StringBuilder html = new StringBuilder();
     html.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
         .append("<meta name=\"generator\" content=\"").append(GENERATOR).append("\">")
         .append("<title>").append(pairs ? "Near-duplicate pairs" : "Nearest neighbours").append("</title><style>")
-        .append("body{font-family:sans-serif;margin:1.5em;color:#222}figure{display:inline-block;margin:4px;")
-        .append("text-align:center;font-size:11px;vertical-align:top}img,.missing{border:4px solid #aaa;width:")
-        .append(THUMBNAIL).append("px;height:").append(THUMBNAIL).append("px;object-fit:contain;background:#fff}")
-        .append(".missing{display:flex;align-items:center;justify-content:center;word-break:break-all}")
-        .append(".same{border-color:#2a9d3a}.different{border-color:#d62828}.query{border-color:#1d4ed8}")
-        .append(".row{margin-bottom:14px;white-space:nowrap}</style></head><body>\n");
+        .append("body{font-family:sans-serif;margin:1.5em;color:#222}").append(ThumbnailSheet.STYLE)
+        .append("</style></head><body>\n");
     if (pairs) {
       html.append("<h1>Near-duplicate pairs</h1>\n<p>").append(sample.size())
           .append(" pairs sampled; each pair side by side with its distance.</p>\n");
       for (Row row : sample) {
         html.append("<div class=\"row\">")
-            .append(figure(thumbnails, row.getLong(0), row.getString(1), row.getString(2), null, "query"))
-            .append(figure(thumbnails, row.getLong(3), row.getString(4), row.getString(5),
+            .append(figure(sheet, conf, row.getLong(0), row.getString(1), row.getString(2), null,
+                ThumbnailSheet.Border.QUERY))
+            .append(figure(sheet, conf, row.getLong(3), row.getString(4), row.getString(5),
                 String.format(Locale.ROOT, "d=%.4g", row.getDouble(6)),
-                cssClass(row.getString(2), row.getString(5))))
+                ThumbnailSheet.Border.of(row.getString(2), row.getString(5))))
             .append("</div>\n");
       }
     } else {
@@ -106,103 +98,48 @@ public final class Gallery {
       for (Row row : sample) {
         String label = row.getString(2);
         html.append("<div class=\"row\">")
-            .append(figure(thumbnails, row.getLong(0), row.getString(1), label, "query", "query"));
+            .append(figure(sheet, conf, row.getLong(0), row.getString(1), label, "query", ThumbnailSheet.Border.QUERY));
         List<Long> ids = row.getList(3);
         List<String> paths = row.getList(4);
         List<String> labels = row.getList(5);
         List<Double> distances = row.getList(6);
         for (int i = 0; i < ids.size(); i++) {
-          html.append(figure(thumbnails, ids.get(i), paths.get(i), labels.get(i),
-              String.format(Locale.ROOT, "#%d d=%.4g", i + 1, distances.get(i)), cssClass(label, labels.get(i))));
+          html.append(figure(sheet, conf, ids.get(i), paths.get(i), labels.get(i),
+              String.format(Locale.ROOT, "#%d d=%.4g", i + 1, distances.get(i)),
+              ThumbnailSheet.Border.of(label, labels.get(i))));
         }
         html.append("</div>\n");
       }
     }
-    html.append("<p>").append(thumbnails.written).append(" thumbnails, ").append(thumbnails.missing)
+    html.append("<p>").append(sheet.written()).append(" thumbnails, ").append(sheet.missing())
         .append(" items without a readable image (shown as their id).</p>\n</body></html>\n");
+    for (Map.Entry<String, byte[]> file : sheet.files().entrySet()) {
+      try (OutputStream out = fs.create(new Path(root, file.getKey()), true)) {
+        out.write(file.getValue());
+      }
+    }
     try (OutputStream out = fs.create(new Path(root, INDEX), true)) {
       out.write(html.toString().getBytes(StandardCharsets.UTF_8));
     }
   }
 
-  private static String cssClass(String queryLabel, String label) {
-    if (queryLabel == null || label == null) {
-      return "";
-    }
-    return queryLabel.equals(label) ? "same" : "different";
+  /** An item's figure: its image read from {@code path}, or its id in a box when unreadable. */
+  private static String figure(ThumbnailSheet sheet, Configuration conf, long id, String path, String label,
+      String caption, ThumbnailSheet.Border border) {
+    String title = "id " + id + (label == null ? "" : ", label " + label) + (path == null ? "" : ", " + path);
+    return sheet.figure(Long.toString(id), Long.toString(id), path == null ? null : read(path, conf), label,
+        caption == null ? "id " + id : caption, border, title);
   }
 
-  private static String figure(Thumbnails thumbnails, long id, String path, String label, String caption,
-      String css) throws IOException {
-    String file = thumbnails.of(id, path);
-    String title = escape("id " + id + (label == null ? "" : ", label " + label) + (path == null ? "" : ", " + path));
-    String picture = file == null
-        ? "<div class=\"missing " + css + "\" title=\"" + title + "\">" + id + "</div>"
-        : "<img class=\"" + css + "\" src=\"" + file + "\" alt=\"" + title + "\" title=\"" + title + "\">";
-    return "<figure>" + picture + "<figcaption>" + escape(caption == null ? "id " + id : caption)
-        + (label == null ? "" : "<br>" + escape(label)) + "</figcaption></figure>";
-  }
-
-  private static String escape(String s) {
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
-  }
-
-  /** Reads each item's image once and writes its thumbnail. */
-  private static final class Thumbnails {
-    private final FileSystem fs;
-    private final Path root;
-    private final Configuration conf;
-    private final Map<Long, String> done = new HashMap<>();
-    private int written;
-    private int missing;
-
-    Thumbnails(FileSystem fs, Path root, Configuration conf) {
-      this.fs = fs;
-      this.root = root;
-      this.conf = conf;
-    }
-
-    /** The thumbnail's relative path, or null when the item has no readable image. */
-    String of(long id, String path) throws IOException {
-      if (done.containsKey(id)) {
-        return done.get(id);
+  /** The image at {@code path}, or null when it cannot be read as one. */
+  private static BufferedImage read(String path, Configuration conf) {
+    try {
+      Path p = new Path(path);
+      try (InputStream in = p.getFileSystem(conf).open(p)) {
+        return ImageIO.read(in);
       }
-      String file = null;
-      BufferedImage image = path == null ? null : read(path);
-      if (image != null) {
-        file = THUMBNAILS + "/" + id + ".png";
-        try (OutputStream out = fs.create(new Path(root, file), true)) {
-          ImageIO.write(scaled(image), "png", out);
-        }
-        written++;
-      } else {
-        missing++;
-      }
-      done.put(id, file);
-      return file;
-    }
-
-    private BufferedImage read(String path) {
-      try {
-        Path p = new Path(path);
-        try (InputStream in = p.getFileSystem(conf).open(p)) {
-          return ImageIO.read(in);
-        }
-      } catch (IOException | RuntimeException e) {
-        return null;
-      }
-    }
-
-    private static BufferedImage scaled(BufferedImage image) {
-      double scale = Math.min(1.0, (double) THUMBNAIL / Math.max(image.getWidth(), image.getHeight()));
-      int w = Math.max(1, (int) Math.round(image.getWidth() * scale));
-      int h = Math.max(1, (int) Math.round(image.getHeight() * scale));
-      BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-      Graphics2D g = out.createGraphics();
-      g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-      g.drawImage(image, 0, 0, w, h, null);
-      g.dispose();
-      return out;
+    } catch (IOException | RuntimeException e) {
+      return null;
     }
   }
 }

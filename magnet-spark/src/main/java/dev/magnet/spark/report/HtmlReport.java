@@ -30,7 +30,8 @@ import org.knowm.xchart.internal.chartpart.Chart;
  * A run's report as a directory on any Hadoop file system: {@code index.html} and the PNG plots
  * it shows ({@link Plot}): loss and held-out metrics per epoch, time per phase per epoch, and a
  * PCA projection of a sample of embeddings coloured by class with the model's cluster centroids
- * marked; then tables of the final metrics, every epoch, the parameters, the network and the
+ * marked; the thumbnail sections of {@link Pictures} (an evaluation's retrieval gallery, a
+ * training run's cluster exemplars); then tables of the final metrics, every epoch, the parameters, the network and the
  * provenance. The page needs no network: no scripts, no fonts, images by relative path.
  *
  * <p>The directory is written like a model directory ({@link HadoopModelDirectory#write}):
@@ -139,6 +140,7 @@ public final class HtmlReport {
     for (Map.Entry<Plot, Chart<?, ?>> chart : charts.entrySet()) {
       files.put(chart.getKey().fileName(), ReportCharts.png(chart.getValue()));
     }
+    input.pictures().forEach(section -> files.putAll(section.files()));
     return files;
   }
 
@@ -178,6 +180,7 @@ public final class HtmlReport {
     figure(html, Plot.PROJECTION, "The first two principal components of " + escape(input.sample().source())
         + ", coloured by class; black crosses: the " + model.index().numClusters()
         + " cluster centroids of the model's index, projected with the same transform." + legend);
+    input.pictures().forEach(section -> html.append(section.html()));
 
     html.append("<h2>Parameters</h2>\n");
     recordTable(html, "params", model.params());
@@ -207,6 +210,7 @@ public final class HtmlReport {
         .append("td.num{text-align:right;font-variant-numeric:tabular-nums}\n")
         .append("figure{margin:1em 0}figcaption{color:#555;font-size:0.9em}\n")
         .append("img{max-width:100%;height:auto;border:1px solid #eee}\n")
+        .append(ThumbnailSheet.STYLE).append("\n")
         .append("</style>\n</head>\n<body>\n");
     html.append("<h1>").append(escape(title)).append("</h1>\n");
   }

@@ -19,10 +19,12 @@ import java.util.Objects;
  * @param finalMetrics named final metrics, shown in their order
  * @param model the trained model
  * @param sample embeddings of the model's space, labelled with the model's classes
+ * @param pictures sections of thumbnails, shown after the embedding space in their order
  */
 public record ReportInput(String title, List<SparkEpochMetrics> epochs, Map<String, Double> finalMetrics,
-    ModelArtifact model, EmbeddingSample sample) {
+    ModelArtifact model, EmbeddingSample sample, List<Pictures> pictures) {
   public ReportInput {
+    pictures = List.copyOf(pictures);
     if (title == null || title.isBlank()) {
       throw new IllegalArgumentException("a report needs a title; title='" + title + "'");
     }
@@ -42,9 +44,15 @@ public record ReportInput(String title, List<SparkEpochMetrics> epochs, Map<Stri
     }
   }
 
-  /** The report of an evaluation: no epochs, the evaluation's metrics. */
+  /** A report without thumbnails. */
+  public ReportInput(String title, List<SparkEpochMetrics> epochs, Map<String, Double> finalMetrics,
+      ModelArtifact model, EmbeddingSample sample) {
+    this(title, epochs, finalMetrics, model, sample, List.of());
+  }
+
+  /** The report of an evaluation: no epochs, the evaluation's metrics and its pictures. */
   public static ReportInput ofEvaluation(String title, Map<String, Double> metrics, ModelArtifact model,
-      EmbeddingSample sample) {
-    return new ReportInput(title, List.of(), metrics, model, sample);
+      EmbeddingSample sample, List<Pictures> pictures) {
+    return new ReportInput(title, List.of(), metrics, model, sample, pictures);
   }
 }

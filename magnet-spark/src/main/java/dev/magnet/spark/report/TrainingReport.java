@@ -19,20 +19,23 @@ public final class TrainingReport {
   private TrainingReport() {}
 
   /**
-   * Writes the report: the run's epochs and final metrics, and a projection of up to
-   * {@link EmbeddingSample#MAX_POINTS} embeddings sampled from {@code sampled}.
+   * Writes the report: the run's epochs and final metrics, a projection of up to
+   * {@link EmbeddingSample#MAX_POINTS} embeddings sampled from {@code sampled}, and the
+   * {@link ClusterExemplars} of the training data {@code train}.
    *
    * @param heldOut whether {@code sampled} is the validation set (else the training set)
    * @return the page's path
    */
   public static String write(ModelArtifact model, List<SparkEpochMetrics> epochs, Map<String, Double> finalMetrics,
-      SparkDataset sampled, boolean heldOut, MagnetParams params, String modelDir, Configuration conf)
-      throws IOException {
+      SparkDataset sampled, boolean heldOut, SparkDataset train, MagnetParams params, String modelDir,
+      Configuration conf) throws IOException {
     EmbeddingSample sample = EmbeddingSample.embed(sampled, model, EmbeddingSample.MAX_POINTS, params.seed(),
         heldOut ? "the validation set" : "the training set");
     String title = "Magnet training: " + EnumSpelling.of(params.loss()) + " loss, " + epochs.size() + " epochs";
     Path report = new Path(modelDir, DIRECTORY);
-    HtmlReport.write(new ReportInput(title, epochs, finalMetrics, model, sample), report.toString(), conf);
+    Pictures exemplars = ClusterExemplars.of(model, train, params.seed());
+    HtmlReport.write(new ReportInput(title, epochs, finalMetrics, model, sample, List.of(exemplars)),
+        report.toString(), conf);
     return new Path(report, HtmlReport.INDEX).toString();
   }
 }

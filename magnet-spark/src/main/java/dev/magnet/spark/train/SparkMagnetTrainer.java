@@ -191,7 +191,8 @@ public final class SparkMagnetTrainer {
     SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(spark, state.network(), master);
 
     int batchesPerEpoch = params.batchesPerEpoch(n);
-    int chunk = params.refreshEveryBatches() > 0 ? Math.min(params.refreshEveryBatches(), batchesPerEpoch) : batchesPerEpoch;
+    int refreshEvery = params.refreshEvery(n);
+    int chunk = refreshEvery > 0 ? Math.min(refreshEvery, batchesPerEpoch) : batchesPerEpoch;
     ClusterIndex index = state.index();
     List<SparkEpochMetrics> history = new ArrayList<>(state.history());
     for (int epoch = firstEpoch; epoch <= params.epochs(); epoch++) {

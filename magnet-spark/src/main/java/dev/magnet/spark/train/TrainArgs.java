@@ -28,6 +28,7 @@ public final class TrainArgs {
   public static final String L = "-L";
   public static final String NEAREST_CLUSTERS = "--nearest-clusters";
   public static final String REFRESH_EVERY = "--refresh-every";
+  public static final String REFRESHES_PER_EPOCH = "--refreshes-per-epoch";
   public static final String BATCHES_PER_EPOCH = "--batches-per-epoch";
   public static final String TRIPLET_MARGIN = "--triplet-margin";
   public static final String KMEANS_ITERATIONS = "--kmeans-iterations";

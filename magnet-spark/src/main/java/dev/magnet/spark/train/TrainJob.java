@@ -167,8 +167,8 @@ public final class TrainJob {
       MagnetParams params, Configuration conf, String modelDir) {
     try {
       return TrainingReport.write(outcome.model(), outcome.epochs(), finalMetrics,
-          sets.validation() != null ? sets.validation() : sets.train(), sets.validation() != null, params, modelDir,
-          conf);
+          sets.validation() != null ? sets.validation() : sets.train(), sets.validation() != null, sets.train(),
+          params, modelDir, conf);
     } catch (IOException | RuntimeException e) {
       err.println("magnet train: warning: report not written: "
           + (e instanceof IOException || e instanceof IllegalArgumentException ? "" : e.getClass().getName() + ": ")

@@ -309,6 +309,7 @@ public record TrainRequest(DataSource data, DataSource validation, Integer limit
     args.changed(TrainArgs.ALPHA, params.alpha(), d.alpha());
     args.changed(TrainArgs.L, params.nearestClusters(), d.nearestClusters());
     args.changed(TrainArgs.REFRESH_EVERY, params.refreshEveryBatches(), d.refreshEveryBatches());
+    args.changed(TrainArgs.REFRESHES_PER_EPOCH, params.refreshesPerEpoch(), d.refreshesPerEpoch());
     args.changed(TrainArgs.BATCHES_PER_EPOCH, params.batchesPerEpoch(), d.batchesPerEpoch());
     args.changed(TrainArgs.TRIPLET_MARGIN, params.tripletMargin(), d.tripletMargin());
     args.changed(TrainArgs.KMEANS_ITERATIONS, params.kmeansIterations(), d.kmeansIterations());

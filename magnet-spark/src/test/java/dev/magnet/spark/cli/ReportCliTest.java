@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.magnet.spark.SparkTestSession;
 import dev.magnet.spark.report.HtmlReport;
 import dev.magnet.spark.report.Plot;
+import dev.magnet.spark.report.ThumbnailSheet;
 import dev.magnet.spark.util.ExitCodes;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -64,6 +65,8 @@ class ReportCliTest {
     }
     assertTrue(page.contains("of the validation set"), "the sample is of the validation set");
     assertTrue(page.contains("<td>knn1_accuracy</td>"), "the final held-out metrics");
+    assertTrue(page.contains("No pictures: the examples are vectors"),
+        "vectors have no cluster exemplars, and it says so");
 
     Path evaluation = tmp.resolve("evaluation");
     CliRun evaluated = CliRun.of("evaluate", "--model", model.toString(), "--data", DATA, "--report",
@@ -75,6 +78,10 @@ class ReportCliTest {
     String evaluationPage = Files.readString(evaluation.resolve(HtmlReport.INDEX));
     assertTrue(evaluationPage.contains("<td>map_at_r</td>"), "the evaluation's metrics");
     assertTrue(evaluationPage.contains("120 of 120 examples of " + DATA), "every example, fewer than 2,000");
+    assertTrue(evaluated.out().contains("report: no pictures: the examples of " + DATA + " are vectors"),
+        evaluated.toString());
+    assertTrue(evaluationPage.contains("No pictures: the examples are vectors"), "the gallery says why it is empty");
+    assertFalse(Files.exists(evaluation.resolve(ThumbnailSheet.DIRECTORY)), "no thumbnails");
 
     // Evaluate never replaces what is not a report, and says so before any work.
     CliRun refused = CliRun.of("evaluate", "--model", model.toString(), "--data", DATA, "--report", model.toString());

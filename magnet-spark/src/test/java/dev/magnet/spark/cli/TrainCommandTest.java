@@ -59,7 +59,7 @@ class TrainCommandTest {
         "--output", "/tmp/model", "--overwrite", "--master", "local[2]", "--metrics", "/tmp/m.json",
         "--min-metric", "knn1_accuracy=0.8", "--min-metric", "nmi=0.5", "--no-report");
     TrainRequest r = c.request().check();
-    assertEquals(new MagnetParams(LossKind.TRIPLET, 3, 6, 5, 0.5, 20, 50, 7, 40, 0.3, 12, 99), r.params());
+    assertEquals(new MagnetParams(LossKind.TRIPLET, 3, 6, 5, 0.5, 20, 50, 0, 7, 40, 0.3, 12, 99), r.params());
     NetworkSpec spec = r.network().resolve(InputShape.image(3, 32, 32), r.params().seed());
     assertEquals(new NetworkSpec(Architecture.RESNET_SMALL, InputShape.image(3, 32, 32), 32, List.of(64, 48), 99, 0.01,
         DataType.FLOAT), spec);
@@ -121,7 +121,8 @@ class TrainCommandTest {
             "/photos/labels.csv", "--image-size", "96x128", "--channels", "3", "--augment", "crop-flip", "--network",
             "resnet-small", "--output", "/m").request().check(),
         parse("--data", "parquet:/t,image=jpeg,label=species", "--image-size", "64", "--augment", "flip", "--output",
-            "/m").request().check());
+            "/m").request().check(),
+        parse("--data", "fashion-mnist", "--output", "out/m", "--refreshes-per-epoch", "5").request().check());
     for (TrainRequest request : requests) {
       List<String> args = request.toArgs();
       assertEquals(TrainArgs.COMMAND, args.get(0));
@@ -167,9 +168,10 @@ class TrainCommandTest {
     assertEquals(new TreeSet<>(Set.of("--data", "--validation", "--limit", "--labels", "--image-size", "--channels",
         "--augment", "--coarse", "--loss", "--network", "--epochs",
         "-K", "--clusters-per-class", "-M", "--clusters-per-batch", "-D", "--examples-per-cluster", "--alpha", "-L",
-        "--nearest-clusters", "--refresh-every", "--batches-per-epoch", "--triplet-margin", "--kmeans-iterations",
-        "--embedding-dim", "--hidden-sizes", "--learning-rate", "--seed",
-        "--averaging-frequency", "--workers", "--training-master", "--checkpoint-dir", "--resume", "--resume-if-present", "--init-from",
+        "--nearest-clusters", "--refresh-every", "--refreshes-per-epoch", "--batches-per-epoch", "--triplet-margin",
+        "--kmeans-iterations", "--embedding-dim", "--hidden-sizes", "--learning-rate", "--seed",
+        "--averaging-frequency", "--workers", "--training-master", "--checkpoint-dir", "--resume", "--resume-if-present",
+        "--init-from",
         "--pretrained", "--output",
         "--publish-to", "--run-id", "--no-worse-than", "--compare-metric", "--overwrite", "--master",
         "--metrics", "--min-metric", "--no-report", "-h", "--help", "-V", "--version")), train);
@@ -234,6 +236,11 @@ class TrainCommandTest {
         "train", "--data", "fashion-mnist", "--output", "o", "--epochs", "0");
     assertBadArgument("clustersPerBatch (M) must be at least 2", "train", "--data", "fashion-mnist", "--output", "o",
         "-M", "1");
+    assertBadArgument("give the refresh interval one way, refreshEveryBatches or refreshesPerEpoch; refreshEveryBatches=50,"
+        + " refreshesPerEpoch=2", "train", "--data", "fashion-mnist", "--output", "o", "--refresh-every", "50",
+        "--refreshes-per-epoch", "2");
+    assertBadArgument("refreshesPerEpoch must be >= 0", "train", "--data", "fashion-mnist", "--output", "o",
+        "--refreshes-per-epoch", "-1");
     assertBadArgument("resume needs a checkpoint directory; checkpointDir=null",
         "train", "--data", "fashion-mnist", "--output", "o", "--resume");
     assertBadArgument("--limit must be positive; limit=0", "train", "--data", "fashion-mnist", "--output", "o",

@@ -142,7 +142,7 @@ class TuneCommandTest {
     List<String> words = TunedFiles.words(text);
     assertEquals(List.of("--loss", "magnet"), words.subList(0, 2), text);
     for (String option : List.of("--learning-rate", "--embedding-dim", "--alpha", "--clusters-per-class",
-        "--clusters-per-batch", "--examples-per-cluster", "--refresh-every")) {
+        "--clusters-per-batch", "--examples-per-cluster", "--refreshes-per-epoch")) {
       assertTrue(words.contains(option), option + " in\n" + text);
     }
     JsonNode values = record.get("chosen").get("values");
@@ -153,6 +153,9 @@ class TuneCommandTest {
     assertEquals(LossKind.MAGNET, request.params().loss());
     assertEquals(values.get("alpha").asDouble(), request.params().alpha());
     assertEquals(values.get("clustersPerClass").asInt(), request.params().clustersPerClass());
+    assertEquals(values.get("refreshesPerEpoch").asInt(), request.params().refreshesPerEpoch(),
+        "refreshes per epoch, which hold on data of any size, not an interval in the tuning split's batches");
+    assertEquals(0, request.params().refreshEveryBatches());
     assertEquals(values.get("learningRate").asDouble(), request.network().learningRate());
     assertEquals(values.get("embeddingDim").asInt(), request.network().embeddingDim());
 

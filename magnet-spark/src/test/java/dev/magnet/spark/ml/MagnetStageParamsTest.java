@@ -39,6 +39,7 @@ class MagnetStageParamsTest {
         bad(e -> e.setAlpha(Double.NaN), "alpha", "alpha=NaN"),
         bad(e -> e.setNearestClusters(0), "nearestClusters", "nearestClusters (L)=0"),
         bad(e -> e.setRefreshEveryBatches(-1), "refreshEveryBatches", "refreshEveryBatches=-1"),
+        bad(e -> e.setRefreshesPerEpoch(-1), "refreshesPerEpoch", "refreshesPerEpoch=-1"),
         bad(e -> e.setEpochs(0), "epochs", "epochs=0"),
         bad(e -> e.setBatchesPerEpoch(-2), "batchesPerEpoch", "batchesPerEpoch=-2"),
         bad(e -> e.setTripletMargin(Double.POSITIVE_INFINITY), "tripletMargin", "tripletMargin=Infinity"),

@@ -87,7 +87,7 @@ class HtmlReportTest {
   void anEvaluationReportHasTheProjectionAndTheMetricsOnly() throws IOException {
     ModelArtifact model = TestModels.tiny();
     ReportInput input = ReportInput.ofEvaluation("evaluation", Map.of("nmi", 0.75), model,
-        ReportFixtures.sample(model, 40));
+        ReportFixtures.sample(model, 40), List.of());
     Path dir = tmp.resolve("eval-report");
     HtmlReport.Written written = HtmlReport.write(input, dir.toString(), new Configuration());
     assertEquals(List.of(HtmlReport.INDEX, Plot.PROJECTION.fileName()), written.files());
@@ -152,7 +152,8 @@ class HtmlReportTest {
     ModelArtifact model = new ModelArtifact(tiny.network(),
         ClusterIndex.of(classes, centroids, clusterClass, sizes, 0.1, null), names,
         tiny.params(), tiny.networkSpec(), tiny.provenance());
-    ReportInput input = ReportInput.ofEvaluation("many", Map.of(), model, new EmbeddingSample(embeddings, labels, "t"));
+    ReportInput input = ReportInput.ofEvaluation("many", Map.of(), model, new EmbeddingSample(embeddings, labels, "t"),
+        List.of());
     XYChart chart = ReportCharts.projection(Projection.of(input.sample(), model.index()), names);
     assertFalse(chart.getStyler().isLegendVisible());
     assertEquals(classes + 1, chart.getSeriesMap().size(), "a series per class, and the centroids");
@@ -168,14 +169,14 @@ class HtmlReportTest {
     HtmlReport.write(ReportFixtures.training(2), dir.toString(), conf);
     assertTrue(HtmlReport.isReport(dir.toString(), conf));
     ModelArtifact model = TestModels.tiny();
-    HtmlReport.write(ReportInput.ofEvaluation("second", Map.of(), model, ReportFixtures.sample(model, 10)),
+    HtmlReport.write(ReportInput.ofEvaluation("second", Map.of(), model, ReportFixtures.sample(model, 10), List.of()),
         dir.toString(), conf);
     assertEquals(new TreeSet<>(List.of(HtmlReport.INDEX, Plot.PROJECTION.fileName(), OutputMarker.FILE_NAME)),
         listing(dir), "the earlier report's plots are gone with it");
     assertTrue(Files.readString(dir.resolve(HtmlReport.INDEX)).contains("<h1>second</h1>"));
     // a report written before output markers is still recognised (by its page) and replaced
     Files.delete(dir.resolve(OutputMarker.FILE_NAME));
-    HtmlReport.write(ReportInput.ofEvaluation("third", Map.of(), model, ReportFixtures.sample(model, 10)),
+    HtmlReport.write(ReportInput.ofEvaluation("third", Map.of(), model, ReportFixtures.sample(model, 10), List.of()),
         dir.toString(), conf);
     assertTrue(Files.readString(dir.resolve(HtmlReport.INDEX)).contains("<h1>third</h1>"));
 
@@ -196,11 +197,11 @@ class HtmlReportTest {
     ModelArtifact model = TestModels.tiny();
     EmbeddingSample wide = new EmbeddingSample(new float[][] {{1, 2, 3, 4}, {4, 3, 2, 1}}, new int[] {0, 1}, "wide");
     IllegalArgumentException dims = assertThrows(IllegalArgumentException.class,
-        () -> ReportInput.ofEvaluation("t", Map.of(), model, wide));
+        () -> ReportInput.ofEvaluation("t", Map.of(), model, wide, List.of()));
     assertEquals("embedding dimensions differ: 4!=3", dims.getMessage());
     EmbeddingSample unknown = new EmbeddingSample(new float[][] {{1, 2, 3}, {3, 2, 1}}, new int[] {0, 2}, "unknown");
     IllegalArgumentException classes = assertThrows(IllegalArgumentException.class,
-        () -> ReportInput.ofEvaluation("t", Map.of(), model, unknown));
+        () -> ReportInput.ofEvaluation("t", Map.of(), model, unknown, List.of()));
     assertEquals("sample labels must be classes of the model, in [0, 2); row 1 has 2", classes.getMessage());
   }
 

@@ -58,7 +58,8 @@ public record SearchPoint(Map<String, Object> values, ParamMap map, Integer refr
 
   /** The params to fit with, for epochs of {@code batchesPerEpoch}. */
   public ParamMap paramMap(MagnetEstimator estimator, int batchesPerEpoch) {
-    return map.copy().put(estimator.refreshEveryBatches(), refreshEvery(batchesPerEpoch));
+    return map.copy().put(estimator.refreshEveryBatches(), refreshEvery(batchesPerEpoch))
+        .put(estimator.refreshesPerEpoch(), 0);
   }
 
   /** "name=value" pairs, for a line of progress. */

@@ -32,9 +32,10 @@ import org.apache.spark.ml.tuning.ParamGridBuilder;
  *   <li>triplet: the margin {@link #TRIPLET_MARGINS}.
  * </ul>
  *
- * <p>Refreshes per epoch become {@code refreshEveryBatches} for the number of batches of an epoch
- * of the data trained on, so that a configuration means the same on the tuning split and on the
- * whole training set ({@link #trainOptions}).
+ * <p>Refreshes per epoch are what a chosen configuration states ({@code --refreshes-per-epoch},
+ * {@link #trainOptions}), so that it means the same on the tuning split and on the whole training
+ * set: an interval in batches would refresh six times as often an epoch on 60,000 examples as on
+ * the 10,000 it was tuned on.
  */
 public final class SearchSpace {
   public static final double[] LEARNING_RATES = {3e-4, 1e-3, 3e-3};
@@ -106,7 +107,8 @@ public final class SearchSpace {
       map.put(estimator.alpha(), estimator.getAlpha()).put(estimator.clustersPerClass(), estimator.getClustersPerClass())
           .put(estimator.clustersPerBatch(), estimator.getClustersPerBatch())
           .put(estimator.examplesPerCluster(), estimator.getExamplesPerCluster());
-      refreshes = estimator.getRefreshEveryBatches() == 0 ? 1 : null;
+      refreshes = estimator.getRefreshesPerEpoch() > 0 ? Integer.valueOf(estimator.getRefreshesPerEpoch())
+          : estimator.getRefreshEveryBatches() == 0 ? Integer.valueOf(1) : null;
     } else if (loss == LossKind.TRIPLET) {
       map.put(estimator.tripletMargin(), estimator.getTripletMargin());
     }
@@ -134,12 +136,11 @@ public final class SearchSpace {
 
   /**
    * The train options that state a point's hyper-parameters, every one explicitly (a file that
-   * left out a default would change meaning if the default changed).
-   *
-   * @param batchesPerEpoch the batches of one epoch of the data the options will train on, which
-   *     turns refreshes per epoch into {@code --refresh-every}
+   * left out a default would change meaning if the default changed). Magnet's refresh interval is
+   * stated as {@code --refreshes-per-epoch} when it was searched, which holds whatever the size of
+   * the data trained on.
    */
-  public static List<String> trainOptions(SearchPoint point, LossKind loss, int batchesPerEpoch) {
+  public static List<String> trainOptions(SearchPoint point, LossKind loss) {
     Map<String, String> options = new LinkedHashMap<>();
     options.put(TrainArgs.LOSS, EnumSpelling.of(loss));
     point.values().forEach((name, value) -> {
@@ -149,7 +150,11 @@ public final class SearchSpace {
       }
     });
     if (loss == LossKind.MAGNET) {
-      options.put(TrainArgs.REFRESH_EVERY, Integer.toString(point.refreshEvery(batchesPerEpoch)));
+      if (point.refreshesPerEpoch() != null) {
+        options.put(TrainArgs.REFRESHES_PER_EPOCH, Integer.toString(point.refreshesPerEpoch()));
+      } else {
+        options.put(TrainArgs.REFRESH_EVERY, Integer.toString(point.ownRefreshEvery()));
+      }
     }
     List<String> words = new ArrayList<>();
     options.forEach((option, value) -> {

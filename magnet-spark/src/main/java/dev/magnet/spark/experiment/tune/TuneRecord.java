@@ -43,8 +43,8 @@ final class TuneRecord {
         o.best().index() + 1, o.trials().size(), r.metric(), o.best().metric(), held(o), r.template().data(),
         r.limit() == null ? "all examples" : "at most " + r.limit() + " examples", r.epochs(), r.seed()));
     if (o.best().point().refreshesPerEpoch() != null) {
-      file.append("# --refresh-every counts batches of an epoch of all ").append(o.split().ids().length)
-          .append(" examples: ").append(o.best().point().refreshesPerEpoch()).append(" refresh(es) per epoch.\n");
+      file.append("# --refreshes-per-epoch holds whatever the data's size (the search fitted ").append(o.batchesPerEpochFit())
+          .append(" batches an epoch).\n");
     }
     file.append("# Use: ./spark-submit train @FILE --data ... --output ...  or  ./spark-submit experiment ")
         .append(r.task().spelling()).append(" --tuned FILE\n");

@@ -124,7 +124,7 @@ public final class Tuner {
           .orElseThrow(() -> new JobException(ExitCodes.TRAINING_FAILED, "every trial failed; the first: "
               + trials.get(0).failure()));
       int allBatches = batches(estimator, n, batchRows);
-      List<String> options = SearchSpace.trainOptions(best.point(), request.loss(), allBatches);
+      List<String> options = SearchSpace.trainOptions(best.point(), request.loss());
       Confirmation confirmation = request.seeds() >= 2 && best.index() != 0
           ? confirm(frame, estimator, evaluator, best.point(), points.get(0), request, fitBatches) : null;
       Outcome outcome = new Outcome(request, split, fitRows, fitBatches, allBatches, trials, best, options,

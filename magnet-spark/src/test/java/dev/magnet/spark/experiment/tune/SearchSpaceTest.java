@@ -55,7 +55,7 @@ class SearchSpaceTest {
   }
 
   @Test
-  void aPointsOptionsStateEveryValueAndTheRefreshForTheDataTrainedOn() {
+  void aPointsOptionsStateEveryValueAndTheRefreshesPerEpochWhateverTheDataTrainedOn() {
     MagnetEstimator magnet = estimator(LossKind.MAGNET);
     SearchPoint point = new SearchSpace(magnet, 10).grid().stream()
         .filter(p -> p.values().equals(Map.of("learningRate", 3e-3, "embeddingDim", 32, "alpha", 0.25,
@@ -64,11 +64,11 @@ class SearchSpaceTest {
     assertEquals(200, point.refreshEvery(1000), "5 refreshes in 1000 batches");
     assertEquals(0, new SearchSpace(magnet, 10).own().refreshEvery(1000), "once per epoch is 0");
     assertEquals(List.of("--loss", "magnet", "--learning-rate", "0.003", "--embedding-dim", "32", "--alpha", "0.25",
-        "--clusters-per-class", "4", "--clusters-per-batch", "8", "--examples-per-cluster", "6", "--refresh-every",
-        "250"), SearchSpace.trainOptions(point, LossKind.MAGNET, 1250));
+        "--clusters-per-class", "4", "--clusters-per-batch", "8", "--examples-per-cluster", "6",
+        "--refreshes-per-epoch", "5"), SearchSpace.trainOptions(point, LossKind.MAGNET));
     assertEquals(200, (Integer) point.paramMap(magnet, 1000).apply(magnet.refreshEveryBatches()));
     SearchPoint triplet = new SearchSpace(estimator(LossKind.TRIPLET), 10).own();
     assertEquals(List.of("--loss", "triplet", "--learning-rate", "0.001", "--embedding-dim", "64",
-        "--triplet-margin", "0.2"), SearchSpace.trainOptions(triplet, LossKind.TRIPLET, 1250));
+        "--triplet-margin", "0.2"), SearchSpace.trainOptions(triplet, LossKind.TRIPLET));
   }
 }
