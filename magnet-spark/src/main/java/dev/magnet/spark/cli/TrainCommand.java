@@ -143,8 +143,9 @@ public final class TrainCommand implements Callable<Integer> {
       completionCandidates = EnumOption.Master.class, paramLabel = "averaging|sharing",
       description = "How the workers' updates meet: averaging (parameter averaging through the driver every"
           + " --averaging-frequency batches; default) or sharing (DL4J's gradient sharing: threshold-encoded updates"
-          + " between the workers over UDP, for many workers or large networks; no per-update timing or worker-side"
-          + " divergence guard; on multi-host clusters set spark.magnet.sharing.networkMask). See docs/scaling.md.")
+          + " between the executors over UDP, one training thread each, for many workers or large networks; no"
+          + " per-update timing or worker-side divergence guard; on multi-host clusters set"
+          + " spark.magnet.sharing.networkMask). See docs/scaling.md.")
   TrainingMasterKind trainingMaster;
 
   @Option(names = TrainArgs.CHECKPOINT_DIR, paramLabel = "DIR", description = "Write a checkpoint after every epoch"
