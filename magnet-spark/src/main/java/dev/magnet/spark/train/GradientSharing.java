@@ -65,7 +65,7 @@ final class GradientSharing {
     VoidConfiguration network = VoidConfiguration.builder()
         .controllerAddress(controllerAddress(conf.get("spark.driver.host", "127.0.0.1")))
         .portSupplier(new FreePort())
-        .networkMask(conf.get(NETWORK_MASK_CONF, null))
+        .networkMask(networkMask(conf.get(NETWORK_MASK_CONF, null)))
         .build();
     return new SharedTrainingMaster.Builder(network, rowsPerBatch)
         .batchSizePerWorker(rowsPerBatch)
@@ -89,6 +89,15 @@ final class GradientSharing {
         : "run with --checkpoint-dir to be able to continue with --resume";
     return new JobException(ExitCodes.TRAINING_FAILED, "gradient sharing failed in epoch " + epoch + ": "
         + JobException.describe(e) + "; " + next, e);
+  }
+
+  /** The executors' network as given, checked here rather than by DL4J on each executor; null for none. */
+  static String networkMask(String mask) {
+    if (mask != null && !mask.matches("(\\d{1,3}\\.){3}\\d{1,3}/\\d{1,2}")) {
+      throw new JobException(ExitCodes.BAD_ARGUMENTS, NETWORK_MASK_CONF + " must be an IPv4 network in CIDR form such"
+          + " as 10.0.0.0/16; " + NETWORK_MASK_CONF + "=" + mask);
+    }
+    return mask;
   }
 
   private static String controllerAddress(String driverHost) {

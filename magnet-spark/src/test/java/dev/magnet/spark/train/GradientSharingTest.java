@@ -110,6 +110,17 @@ class GradientSharingTest {
         .endsWith("run with --checkpoint-dir to be able to continue with --resume"));
   }
 
+  @Test
+  void theExecutorsNetworkIsACidrOrAClearError() {
+    assertEquals("10.0.0.0/16", GradientSharing.networkMask("10.0.0.0/16"));
+    assertEquals(null, GradientSharing.networkMask(null));
+    JobException bad = org.junit.jupiter.api.Assertions.assertThrows(JobException.class,
+        () -> GradientSharing.networkMask("10.0.0.0"));
+    assertEquals(ExitCodes.BAD_ARGUMENTS, bad.exitCode());
+    assertEquals("spark.magnet.sharing.networkMask must be an IPv4 network in CIDR form such as 10.0.0.0/16;"
+        + " spark.magnet.sharing.networkMask=10.0.0.0", bad.getMessage());
+  }
+
   /** Each JVM that gets the supplier (a copy, as a broadcast delivers it) picks a port of its own, once. */
   @Test
   void theFreePortIsChosenOncePerCopy() throws Exception {
