@@ -33,11 +33,17 @@ final class Submission {
 
   /** Starts {@code ./spark-submit command --master <cluster> args}; output goes to files in {@code logs}. */
   static Submission start(StandaloneCluster cluster, Path logs, String command, List<String> args) throws IOException {
+    return start(cluster.masterUrl(), cluster.environment(), logs, command, args);
+  }
+
+  /** Starts {@code ./spark-submit command --master master args} with a SPARK_HOME's {@code environment}. */
+  static Submission start(String master, java.util.Map<String, String> environment, Path logs, String command,
+      List<String> args) throws IOException {
     List<String> line = new ArrayList<>(List.of(ROOT.resolve("spark-submit").toString(), command,
-        "--master", cluster.masterUrl(), "--executor-memory", "768m", "--driver-memory", "1g"));
+        "--master", master, "--executor-memory", "768m", "--driver-memory", "1g"));
     line.addAll(args);
     ProcessBuilder builder = new ProcessBuilder(line).directory(ROOT.toFile());
-    builder.environment().putAll(cluster.environment());
+    builder.environment().putAll(environment);
     builder.environment().put("MAGNET_NO_BUILD", "1");
     Files.createDirectories(logs);
     Path out = Files.createTempFile(logs, command + "-", ".out");
@@ -47,11 +53,20 @@ final class Submission {
 
   /** Waits for the driver to exit; its status. */
   int await() throws InterruptedException {
-    if (!process.waitFor(LIMIT_MINUTES, TimeUnit.MINUTES)) {
+    return await(LIMIT_MINUTES);
+  }
+
+  /** Waits at most {@code minutes} for the driver to exit (then kills it and fails); its status. */
+  int await(long minutes) throws InterruptedException {
+    if (!process.waitFor(minutes, TimeUnit.MINUTES)) {
       StandaloneCluster.kill(process);
-      throw new IllegalStateException("./spark-submit did not finish within " + LIMIT_MINUTES + " minutes\n" + this);
+      throw new IllegalStateException("./spark-submit did not finish within " + minutes + " minutes\n" + this);
     }
     return process.exitValue();
+  }
+
+  String stderr() throws IOException {
+    return Files.readString(err, StandardCharsets.UTF_8);
   }
 
   String stdout() throws IOException {

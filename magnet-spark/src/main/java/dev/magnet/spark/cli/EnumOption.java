@@ -4,6 +4,7 @@ import dev.magnet.core.data.ImagePreprocessing.Augmentation;
 import dev.magnet.core.nn.Architecture;
 import dev.magnet.core.params.EnumSpelling;
 import dev.magnet.core.params.LossKind;
+import dev.magnet.spark.train.TrainingMasterKind;
 import java.util.Iterator;
 import picocli.CommandLine;
 
@@ -52,6 +53,13 @@ abstract class EnumOption<E extends Enum<E>> implements CommandLine.ITypeConvert
   static final class Network extends EnumOption<Architecture> {
     Network() {
       super(Architecture.class);
+    }
+  }
+
+  /** {@code --training-master}: averaging, sharing. */
+  static final class Master extends EnumOption<TrainingMasterKind> {
+    Master() {
+      super(TrainingMasterKind.class);
     }
   }
 }

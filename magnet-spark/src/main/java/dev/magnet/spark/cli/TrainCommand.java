@@ -10,6 +10,7 @@ import dev.magnet.spark.train.NoWorseThan;
 import dev.magnet.spark.train.TrainArgs;
 import dev.magnet.spark.train.TrainJob;
 import dev.magnet.spark.train.TrainRequest;
+import dev.magnet.spark.train.TrainingMasterKind;
 import dev.magnet.spark.train.TrainingOptions;
 import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
@@ -138,6 +139,15 @@ public final class TrainCommand implements Callable<Integer> {
       description = "Data-parallel workers; 0 = Spark's default parallelism (default).")
   Integer workers;
 
+  @Option(names = TrainArgs.TRAINING_MASTER, converter = EnumOption.Master.class,
+      completionCandidates = EnumOption.Master.class, paramLabel = "averaging|sharing",
+      description = "How the workers' updates meet: averaging (parameter averaging through the driver every"
+          + " --averaging-frequency batches; default) or sharing (DL4J's gradient sharing: threshold-encoded updates"
+          + " between the executors over UDP, one training thread each, for many workers or large networks; no"
+          + " per-update timing or worker-side divergence guard; on multi-host clusters set"
+          + " spark.magnet.sharing.networkMask). See docs/scaling.md.")
+  TrainingMasterKind trainingMaster;
+
   @Option(names = TrainArgs.CHECKPOINT_DIR, paramLabel = "DIR", description = "Write a checkpoint after every epoch"
       + " here.")
   String checkpointDir;
@@ -228,8 +238,14 @@ public final class TrainCommand implements Callable<Integer> {
       throw new IllegalArgumentException(TrainArgs.RESUME + " and " + TrainArgs.RESUME_IF_PRESENT
           + " exclude each other");
     }
+    if (trainingMaster == TrainingMasterKind.SHARING && averagingFrequency != null) {
+      throw new IllegalArgumentException(TrainArgs.AVERAGING_FREQUENCY + " applies to " + TrainArgs.TRAINING_MASTER
+          + " averaging; gradient sharing has no averaging rounds: training-master=sharing, averaging-frequency="
+          + averagingFrequency);
+    }
     return new TrainingOptions(checkpointDir, resume || resumeIfPresent, resumeIfPresent,
-        or(averagingFrequency, d.averagingFrequency()), or(workers, d.workers()), d.smallClassLimit());
+        or(averagingFrequency, d.averagingFrequency()), or(workers, d.workers()), d.smallClassLimit(),
+        or(trainingMaster, d.trainingMaster()));
   }
 
   /** The request the options state, unchecked; {@link IllegalArgumentException} naming a value out of range. */

@@ -19,8 +19,8 @@ import java.util.Map;
  *     updates: broadcasting the parameters, rebuilding each worker's network, scheduling the
  *     averaging rounds, collecting and averaging parameters and updater state ({@code fitSeconds}
  *     minus the workers' update time divided by the tasks that ran at once); 0 in metrics
- *     written before it was recorded
- * @param averaging the averaging rounds' costs by part, or null where not measured
+ *     written before it was recorded, and with gradient sharing, which has no rounds to time
+ * @param averaging the averaging rounds' costs by part, or null where not measured (gradient sharing)
  */
 public record SparkEpochMetrics(int epoch, double loss, int batches, double embedSeconds, double indexSeconds,
     double planSeconds, double materialiseSeconds, double fitSeconds, double examplesPerSecond,

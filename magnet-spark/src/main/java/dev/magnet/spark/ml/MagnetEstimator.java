@@ -114,7 +114,8 @@ public final class MagnetEstimator extends Estimator<MagnetModel> implements Mag
         .setRefreshesPerEpoch(params.refreshesPerEpoch())
         .setEpochs(params.epochs()).setBatchesPerEpoch(params.batchesPerEpoch())
         .setTripletMargin(params.tripletMargin()).setKmeansIterations(params.kmeansIterations())
-        .setSeed(params.seed()).setAveragingFrequency(options.averagingFrequency()).setWorkers(options.workers());
+        .setSeed(params.seed()).setAveragingFrequency(options.averagingFrequency()).setWorkers(options.workers())
+        .setTrainingMaster(EnumSpelling.of(options.trainingMaster()));
     if (network.architecture() != null) {
       e.setNetwork(EnumSpelling.of(network.architecture()));
     }
@@ -250,6 +251,11 @@ public final class MagnetEstimator extends Estimator<MagnetModel> implements Mag
 
   public MagnetEstimator setAveragingFrequency(int value) {
     return (MagnetEstimator) set(averagingFrequency(), value);
+  }
+
+  /** averaging or sharing: how the workers' updates meet (docs/scaling.md). */
+  public MagnetEstimator setTrainingMaster(String value) {
+    return (MagnetEstimator) set(trainingMaster(), value);
   }
 
   public MagnetEstimator setWorkers(int value) {

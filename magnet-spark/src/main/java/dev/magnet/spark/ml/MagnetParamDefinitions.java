@@ -8,6 +8,7 @@ import dev.magnet.core.nn.NetworkSpec;
 import dev.magnet.core.params.EnumSpelling;
 import dev.magnet.core.params.LossKind;
 import dev.magnet.core.params.MagnetParams;
+import dev.magnet.spark.train.TrainingMasterKind;
 import dev.magnet.spark.train.TrainingOptions;
 import java.io.Serializable;
 import java.util.Arrays;
@@ -63,6 +64,7 @@ public final class MagnetParamDefinitions implements Serializable {
   final IntArrayParam inputShape;
   // How the job runs (TrainingOptions).
   final IntParam averagingFrequency;
+  final Param<String> trainingMaster;
   final IntParam workers;
   // Columns.
   final Param<String> featuresCol;
@@ -120,6 +122,10 @@ public final class MagnetParamDefinitions implements Serializable {
         rule((int[] v) -> shape(v)));
     averagingFrequency = new IntParam(owner, "averagingFrequency", "batches each worker fits between parameter"
         + " averagings (>= 1)", rule((Integer v) -> OPTIONS.withAveragingFrequency(v)));
+    trainingMaster = new Param<>(owner, "trainingMaster", "how the workers' updates meet: "
+        + String.join(", ", EnumSpelling.all(TrainingMasterKind.class)) + " (parameter averaging through the driver,"
+        + " or DL4J's gradient sharing between the executors; docs/scaling.md)",
+        rule((String v) -> enumValue(TrainingMasterKind.class, "trainingMaster", v)));
     workers = new IntParam(owner, "workers", "data-parallel workers (>= 0; 0 = Spark's default parallelism)",
         rule((Integer v) -> OPTIONS.withWorkers(v)));
     featuresCol = new Param<>(owner, "featuresCol", "features column: ML Vector, array<float>, array<double>, an"
@@ -155,6 +161,7 @@ public final class MagnetParamDefinitions implements Serializable {
     owner.setDefault(learningRate, SPEC.learningRate());
     owner.setDefault(averagingFrequency, OPTIONS.averagingFrequency());
     owner.setDefault(workers, OPTIONS.workers());
+    owner.setDefault(trainingMaster, EnumSpelling.of(OPTIONS.trainingMaster()));
     owner.setDefault(featuresCol, "features");
     owner.setDefault(labelCol, "label");
     owner.setDefault(embeddingCol, "embedding");
@@ -239,7 +246,8 @@ public final class MagnetParamDefinitions implements Serializable {
   }
 
   static TrainingOptions trainingOptions(MagnetStageParams stage) {
-    return TrainingOptions.defaults().withAveragingFrequency(stage.getAveragingFrequency()).withWorkers(stage.getWorkers());
+    return TrainingOptions.defaults().withAveragingFrequency(stage.getAveragingFrequency()).withWorkers(stage.getWorkers())
+        .withTrainingMaster(enumValue(TrainingMasterKind.class, "trainingMaster", stage.getTrainingMaster()));
   }
 
   /** Every output column name of the stage that is not empty. */

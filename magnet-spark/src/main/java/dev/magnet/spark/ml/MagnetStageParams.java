@@ -183,6 +183,14 @@ public interface MagnetStageParams extends Params {
     return (Integer) getOrDefault(averagingFrequency());
   }
 
+  default Param<String> trainingMaster() {
+    return magnetParamDefinitions().trainingMaster;
+  }
+
+  default String getTrainingMaster() {
+    return getOrDefault(trainingMaster());
+  }
+
   default IntParam workers() {
     return magnetParamDefinitions().workers;
   }

@@ -48,6 +48,7 @@ import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.Repartition;
+import org.deeplearning4j.spark.api.TrainingMaster;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.nd4j.linalg.dataset.DataSet;
@@ -59,7 +60,7 @@ import scala.Tuple2;
  * The distributed training loop (docs/design.md, "One epoch, as data flows"): embed the cached
  * training set on the executors, refresh the cluster index there, sample the neighbourhoods on
  * the driver, materialise the batches on the executors, and fit them with DL4J's parameter
- * averaging. The two baselines (softmax, triplet) run through the same loop, network and data.
+ * averaging or gradient sharing ({@link TrainingMasterKind}). The two baselines (softmax, triplet) run through the same loop, network and data.
  */
 public final class SparkMagnetTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(SparkMagnetTrainer.class);
@@ -185,18 +186,20 @@ public final class SparkMagnetTrainer {
     AveragingRounds rounds = new AveragingRounds(WorkerClock.ACCUMULATOR);
     spark.sc().addSparkListener(rounds);
     int concurrentTasks = Math.max(1, Math.min(partitions, spark.defaultParallelism()));
-    ParameterAveragingTrainingMaster.Builder averaging = new ParameterAveragingTrainingMaster.Builder(rowsPerBatch)
-        .batchSizePerWorker(rowsPerBatch)
-        .averagingFrequency(options.averagingFrequency())
-        .workerPrefetchNumBatches(0)
-        .saveUpdater(true)
-        .rddTrainingApproach(RDDTrainingApproach.Direct)
-        .repartionData(Repartition.Never)
-        // The master persists the batches itself; the same level lets us count them first.
-        .storageLevel(StorageLevel.MEMORY_AND_DISK())
-        .trainingHooks(workerClock, new LossGuard())
-        .rngSeed(params.seed());
-    SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(spark, state.network(), new AveragingMaster(averaging, rounds));
+    TrainingMaster<?, ?> master = options.trainingMaster() == TrainingMasterKind.SHARING
+        ? GradientSharing.master(spark, rowsPerBatch, params.seed())
+        : new AveragingMaster(new ParameterAveragingTrainingMaster.Builder(rowsPerBatch)
+            .batchSizePerWorker(rowsPerBatch)
+            .averagingFrequency(options.averagingFrequency())
+            .workerPrefetchNumBatches(0)
+            .saveUpdater(true)
+            .rddTrainingApproach(RDDTrainingApproach.Direct)
+            .repartionData(Repartition.Never)
+            // The master persists the batches itself; the same level lets us count them first.
+            .storageLevel(StorageLevel.MEMORY_AND_DISK())
+            .trainingHooks(workerClock, new LossGuard())
+            .rngSeed(params.seed()), rounds);
+    SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(spark, state.network(), master);
 
     int batchesPerEpoch = params.batchesPerEpoch(n);
     int refreshEvery = params.refreshEvery(n);
@@ -256,6 +259,9 @@ public final class SparkMagnetTrainer {
           if (diverged.isPresent()) {
             throw diverged.get();
           }
+          if (options.trainingMaster() == TrainingMasterKind.SHARING) {
+            throw GradientSharing.fitFailed(e, epoch, options.checkpointDir());
+          }
           throw e;
         } finally {
           fitted.unpersist(false);
@@ -265,7 +271,9 @@ public final class SparkMagnetTrainer {
         time.fit += fitSeconds;
         time.fitCpu += (processCpuNanos() - cpuStart) / 1e9;
         // The workers' updates ran side by side, at most one task per core (or per worker) at a time.
-        time.averaging += Math.max(0, fitSeconds - (workerClock.seconds() - updatesBefore) / concurrentTasks);
+        if (options.trainingMaster() == TrainingMasterKind.AVERAGING) { // sharing calls no hooks: not measured
+          time.averaging += Math.max(0, fitSeconds - (workerClock.seconds() - updatesBefore) / concurrentTasks);
+        }
         start = System.nanoTime();
         double chunkLoss = trainingLoss(sparkNet.getNetwork(), planned, made, chunkSeed);
         Divergence.checkLoss(chunkLoss, epoch, done + batches, batchesPerEpoch);
@@ -290,7 +298,7 @@ public final class SparkMagnetTrainer {
       roundsBefore = roundsNow;
       SparkEpochMetrics metrics = new SparkEpochMetrics(epoch, lossSum / chunks, batchesPerEpoch, time.embed, time.index,
           time.plan, time.materialise, time.fit, batchesPerEpoch * (double) rowsPerBatch / seconds, validationMetrics,
-          time.averaging, epochRounds);
+          time.averaging, options.trainingMaster() == TrainingMasterKind.AVERAGING ? epochRounds : null);
       history.add(metrics);
       double eta = seconds * (params.epochs() - epoch);
       LOG.info("epoch {}/{}: loss {} | embed {}s index {}s plan {}s materialise {}s fit {}s (averaging {}s, cpu {}s)"
@@ -299,14 +307,17 @@ public final class SparkMagnetTrainer {
           Format.decimals(time.materialise, 2), Format.decimals(time.fit, 2), Format.decimals(time.averaging, 2),
           Format.decimals(time.fitCpu, 2), Format.decimals(metrics.examplesPerSecond(), 2), describe(validationMetrics),
           Format.decimals(eta, 2));
-      LOG.info("epoch {}: {} averaging rounds, {}s: broadcast {}s | per task: launch {}s deserialise {}s setup {}s"
-          + " updates {}s result {}s wait for the slowest {}s | results to the driver {}s, driver averaging {}s", epoch,
-          epochRounds.rounds(), Format.decimals(epochRounds.roundSeconds(), 2),
-          Format.decimals(epochRounds.broadcastSeconds(), 2), Format.decimals(epochRounds.launchSeconds(), 2),
-          Format.decimals(epochRounds.deserialiseSeconds(), 2), Format.decimals(epochRounds.workerSetupSeconds(), 2),
-          Format.decimals(epochRounds.updateSeconds(), 2), Format.decimals(epochRounds.resultSerialiseSeconds(), 2),
-          Format.decimals(epochRounds.waitForSlowestSeconds(), 2), Format.decimals(epochRounds.resultsToDriverSeconds(), 2),
-          Format.decimals(epochRounds.driverAveragingSeconds(), 2));
+      if (epochRounds.rounds() > 0) {
+        LOG.info("epoch {}: {} averaging rounds, {}s: broadcast {}s | per task: launch {}s deserialise {}s setup {}s"
+            + " updates {}s result {}s wait for the slowest {}s | results to the driver {}s, driver averaging {}s",
+            epoch, epochRounds.rounds(), Format.decimals(epochRounds.roundSeconds(), 2),
+            Format.decimals(epochRounds.broadcastSeconds(), 2), Format.decimals(epochRounds.launchSeconds(), 2),
+            Format.decimals(epochRounds.deserialiseSeconds(), 2), Format.decimals(epochRounds.workerSetupSeconds(), 2),
+            Format.decimals(epochRounds.updateSeconds(), 2), Format.decimals(epochRounds.resultSerialiseSeconds(), 2),
+            Format.decimals(epochRounds.waitForSlowestSeconds(), 2),
+            Format.decimals(epochRounds.resultsToDriverSeconds(), 2),
+            Format.decimals(epochRounds.driverAveragingSeconds(), 2));
+      }
       listener.accept(metrics);
       ClusterIndex epochIndex = index;
       checkpoints.save(epoch, network,

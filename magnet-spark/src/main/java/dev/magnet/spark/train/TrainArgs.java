@@ -38,6 +38,7 @@ public final class TrainArgs {
   public static final String SEED = "--seed";
   public static final String AVERAGING_FREQUENCY = "--averaging-frequency";
   public static final String WORKERS = "--workers";
+  public static final String TRAINING_MASTER = "--training-master";
   public static final String CHECKPOINT_DIR = "--checkpoint-dir";
   public static final String RESUME = "--resume";
   public static final String RESUME_IF_PRESENT = "--resume-if-present";

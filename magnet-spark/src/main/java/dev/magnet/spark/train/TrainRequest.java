@@ -320,6 +320,8 @@ public record TrainRequest(DataSource data, DataSource validation, Integer limit
     TrainingOptions o = TrainingOptions.defaults();
     args.changed(TrainArgs.AVERAGING_FREQUENCY, options.averagingFrequency(), o.averagingFrequency());
     args.changed(TrainArgs.WORKERS, options.workers(), o.workers());
+    args.changed(TrainArgs.TRAINING_MASTER, EnumSpelling.of(options.trainingMaster()),
+        EnumSpelling.of(o.trainingMaster()));
     args.option(TrainArgs.CHECKPOINT_DIR, options.checkpointDir());
     args.flag(TrainArgs.RESUME, options.resume() && !options.startIfNone());
     args.flag(TrainArgs.RESUME_IF_PRESENT, options.startIfNone());

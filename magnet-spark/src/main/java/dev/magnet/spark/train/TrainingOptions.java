@@ -11,9 +11,11 @@ package dev.magnet.spark.train;
  * @param workers data-parallel workers; 0 = Spark's default parallelism
  * @param smallClassLimit classes with at most this many examples are clustered together in one
  *     stage; larger ones get MLlib's distributed K-means, one job each
+ * @param trainingMaster how the workers' updates meet: parameter averaging through the driver, or
+ *     gradient sharing between the workers
  */
 public record TrainingOptions(String checkpointDir, boolean resume, boolean startIfNone, int averagingFrequency,
-    int workers, long smallClassLimit) {
+    int workers, long smallClassLimit, TrainingMasterKind trainingMaster) {
   /**
    * Averaging every 10 batches: on Fashion-MNIST (3 epochs, 2 workers) as accurate as every 5
    * (test 1-NN 0.8662 against 0.8664), with half the averaging rounds (docs/benchmarks.md).
@@ -35,33 +37,44 @@ public record TrainingOptions(String checkpointDir, boolean resume, boolean star
     if (startIfNone && !resume) {
       throw new IllegalArgumentException("startIfNone applies to a resumed run; resume=false");
     }
+    if (trainingMaster == null) {
+      throw new IllegalArgumentException("trainingMaster must be averaging or sharing; trainingMaster=null");
+    }
     if (resume && checkpointDir == null) {
       throw new IllegalArgumentException("resume needs a checkpoint directory; checkpointDir=null");
     }
   }
 
   public static TrainingOptions defaults() {
-    return new TrainingOptions(null, false, false, DEFAULT_AVERAGING_FREQUENCY, 0, DEFAULT_SMALL_CLASS_LIMIT);
+    return new TrainingOptions(null, false, false, DEFAULT_AVERAGING_FREQUENCY, 0, DEFAULT_SMALL_CLASS_LIMIT,
+        TrainingMasterKind.AVERAGING);
   }
 
   public TrainingOptions withCheckpoints(String dir, boolean resumeFromThem) {
-    return new TrainingOptions(dir, resumeFromThem, false, averagingFrequency, workers, smallClassLimit);
+    return new TrainingOptions(dir, resumeFromThem, false, averagingFrequency, workers, smallClassLimit,
+        trainingMaster);
   }
 
   /** These options, starting at epoch 1 when the checkpoint directory holds no checkpoint. */
   public TrainingOptions startingIfNone() {
-    return new TrainingOptions(checkpointDir, true, true, averagingFrequency, workers, smallClassLimit);
+    return new TrainingOptions(checkpointDir, true, true, averagingFrequency, workers, smallClassLimit,
+        trainingMaster);
   }
 
   public TrainingOptions withAveragingFrequency(int value) {
-    return new TrainingOptions(checkpointDir, resume, startIfNone, value, workers, smallClassLimit);
+    return new TrainingOptions(checkpointDir, resume, startIfNone, value, workers, smallClassLimit, trainingMaster);
   }
 
   public TrainingOptions withWorkers(int value) {
-    return new TrainingOptions(checkpointDir, resume, startIfNone, averagingFrequency, value, smallClassLimit);
+    return new TrainingOptions(checkpointDir, resume, startIfNone, averagingFrequency, value, smallClassLimit,
+        trainingMaster);
   }
 
   public TrainingOptions withSmallClassLimit(long value) {
-    return new TrainingOptions(checkpointDir, resume, startIfNone, averagingFrequency, workers, value);
+    return new TrainingOptions(checkpointDir, resume, startIfNone, averagingFrequency, workers, value, trainingMaster);
+  }
+
+  public TrainingOptions withTrainingMaster(TrainingMasterKind value) {
+    return new TrainingOptions(checkpointDir, resume, startIfNone, averagingFrequency, workers, smallClassLimit, value);
   }
 }

@@ -63,7 +63,8 @@ class TrainCommandTest {
     NetworkSpec spec = r.network().resolve(InputShape.image(3, 32, 32), r.params().seed());
     assertEquals(new NetworkSpec(Architecture.RESNET_SMALL, InputShape.image(3, 32, 32), 32, List.of(64, 48), 99, 0.01,
         DataType.FLOAT), spec);
-    assertEquals(new TrainingOptions("/tmp/ckpt", true, false, 3, 4, TrainingOptions.DEFAULT_SMALL_CLASS_LIMIT),
+    assertEquals(new TrainingOptions("/tmp/ckpt", true, false, 3, 4, TrainingOptions.DEFAULT_SMALL_CLASS_LIMIT,
+        dev.magnet.spark.train.TrainingMasterKind.AVERAGING),
         r.options());
     assertEquals(DataSource.Kind.SYNTHETIC, r.data().kind());
     assertEquals(Map.of("classes", 4, "dim", 16), r.data().settings());
@@ -111,6 +112,8 @@ class TrainCommandTest {
             "64,48", "--learning-rate", "0.0001", "--seed", "99", "--averaging-frequency", "3", "--workers", "4",
             "--checkpoint-dir", "/tmp/ckpt", "--resume", "--output", "/tmp/model", "--overwrite", "--metrics",
             "/tmp/m.json", "--min-metric", "knn1_accuracy=0.8", "--no-report").request().check(),
+        parse("--data", "synthetic:classes=4", "--training-master", "sharing", "--workers", "3", "--output", "/m")
+            .request().check(),
         parse("--data", "synthetic:classes=4", "--validation", "synthetic:per=3", "--publish-to", "/p", "--run-id",
             "day-1", "--no-worse-than", "latest:0.005", "--compare-metric", "nmi", "--init-from", "/p")
             .request().check(),
@@ -160,13 +163,15 @@ class TrainCommandTest {
   void cliSpellingsAreExactlyThese() {
     assertEquals(List.of("magnet", "softmax", "triplet"), spellings(new EnumOption.Loss()));
     assertEquals(List.of("fmnist-cnn", "mlp", "resnet-small"), spellings(new EnumOption.Network()));
+    assertEquals(List.of("averaging", "sharing"), spellings(new EnumOption.Master()));
     Set<String> train = new TreeSet<>(new CommandLine(new TrainCommand()).getCommandSpec().optionsMap().keySet());
     assertEquals(new TreeSet<>(Set.of("--data", "--validation", "--limit", "--labels", "--image-size", "--channels",
         "--augment", "--coarse", "--loss", "--network", "--epochs",
         "-K", "--clusters-per-class", "-M", "--clusters-per-batch", "-D", "--examples-per-cluster", "--alpha", "-L",
         "--nearest-clusters", "--refresh-every", "--refreshes-per-epoch", "--batches-per-epoch", "--triplet-margin",
         "--kmeans-iterations", "--embedding-dim", "--hidden-sizes", "--learning-rate", "--seed",
-        "--averaging-frequency", "--workers", "--checkpoint-dir", "--resume", "--resume-if-present", "--init-from",
+        "--averaging-frequency", "--workers", "--training-master", "--checkpoint-dir", "--resume", "--resume-if-present",
+        "--init-from",
         "--pretrained", "--output",
         "--publish-to", "--run-id", "--no-worse-than", "--compare-metric", "--overwrite", "--master",
         "--metrics", "--min-metric", "--no-report", "-h", "--help", "-V", "--version")), train);
@@ -253,6 +258,11 @@ class TrainCommandTest {
         "--init-from", "m");
     assertBadArgument("--network, --embedding-dim and --hidden-sizes come from the --pretrained model; leave them out",
         "train", "--data", "fashion-mnist", "--output", "o", "--pretrained", "m", "--embedding-dim", "32");
+    assertBadArgument("Invalid value for option '--training-master': 'shared' is not one of averaging, sharing",
+        "train", "--data", "fashion-mnist", "--output", "o", "--training-master", "shared");
+    assertBadArgument("--averaging-frequency applies to --training-master averaging; gradient sharing has no averaging"
+        + " rounds: training-master=sharing, averaging-frequency=5", "train", "--data", "fashion-mnist", "--output", "o",
+        "--training-master", "sharing", "--averaging-frequency", "5");
     assertBadArgument("Missing required subcommand", new String[0]);
     assertBadArgument("Possible solutions: --epochs", "train", "--data", "fashion-mnist", "--output", "o",
         "--epoch", "3");

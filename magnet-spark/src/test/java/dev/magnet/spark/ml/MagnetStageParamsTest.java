@@ -39,6 +39,7 @@ class MagnetStageParamsTest {
         bad(e -> e.setAlpha(Double.NaN), "alpha", "alpha=NaN"),
         bad(e -> e.setNearestClusters(0), "nearestClusters", "nearestClusters (L)=0"),
         bad(e -> e.setRefreshEveryBatches(-1), "refreshEveryBatches", "refreshEveryBatches=-1"),
+        bad(e -> e.setRefreshesPerEpoch(-1), "refreshesPerEpoch", "refreshesPerEpoch=-1"),
         bad(e -> e.setEpochs(0), "epochs", "epochs=0"),
         bad(e -> e.setBatchesPerEpoch(-2), "batchesPerEpoch", "batchesPerEpoch=-2"),
         bad(e -> e.setTripletMargin(Double.POSITIVE_INFINITY), "tripletMargin", "tripletMargin=Infinity"),
@@ -52,6 +53,8 @@ class MagnetStageParamsTest {
         bad(e -> e.setInputShape(new int[] {0}), "inputShape", "channels"),
         bad(e -> e.setAveragingFrequency(0), "averagingFrequency", "averagingFrequency=0"),
         bad(e -> e.setWorkers(-1), "workers", "workers=-1"),
+        bad(e -> e.setTrainingMaster("allreduce"), "trainingMaster",
+            "trainingMaster must be one of averaging, sharing; trainingMaster=allreduce"),
         bad(e -> e.setFeaturesCol(""), "featuresCol", "featuresCol=''"),
         bad(e -> e.setLabelCol(" "), "labelCol", "labelCol=' '"));
   }
@@ -108,6 +111,8 @@ class MagnetStageParamsTest {
     assertEquals(TrainingOptions.defaults(), MagnetParamDefinitions.trainingOptions(estimator));
     assertFalse(estimator.isDefined(estimator.network()), "the network follows the input unless set");
     assertFalse(estimator.isDefined(estimator.inputShape()), "the shape is inferred unless set");
+    assertEquals(TrainingOptions.defaults().withTrainingMaster(dev.magnet.spark.train.TrainingMasterKind.SHARING),
+        MagnetParamDefinitions.trainingOptions(estimator.setTrainingMaster("sharing")));
   }
 
   @Test

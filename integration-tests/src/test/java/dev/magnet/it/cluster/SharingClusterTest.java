@@ -1,0 +1,165 @@
+package dev.magnet.it.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.magnet.core.model.ModelArtifact;
+import dev.magnet.spark.io.CheckpointStore;
+import dev.magnet.spark.io.HadoopModelDirectory;
+import dev.magnet.spark.io.MetricsJson;
+import dev.magnet.spark.util.ExitCodes;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code train --training-master sharing} (DL4J's gradient sharing over Aeron UDP) on a standalone
+ * master and two one-core workers, each a separate JVM ({@link StandaloneCluster}): the driver
+ * and the two executors form the sharing mesh on this host.
+ *
+ * <ol>
+ *   <li>a sharing run completes, with the held-out metrics of a model that learnt;
+ *   <li>a worker JVM and its executor killed while a fit stage of epoch 2 or later runs: the run
+ *       either completes on the other worker, or fails with the training-failed status and a
+ *       message, leaving complete checkpoints that {@code --resume} continues to a model.
+ * </ol>
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SharingClusterTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** A faulted run gets this long before it counts as hung; the unfaulted one takes about a minute. */
+  private static final long FAULTED_LIMIT_MINUTES = 8;
+  /**
+   * 600 training examples in batches of 12: 50 batches, one fit stage, per epoch, long enough for
+   * the fault test's polling to land in one.
+   */
+  private static final List<String> JOB = List.of("--data", "synthetic:classes=3,sub=2,per=100,size=8",
+      "--validation", "synthetic:per=20", "--network", "mlp", "--embedding-dim", "4", "-K", "2", "-M", "3",
+      "-D", "4", "--seed", "17", "--workers", "2", "--epochs", "3", "--training-master", "sharing");
+
+  @TempDir
+  static Path tmp;
+  private static StandaloneCluster cluster;
+
+  @BeforeAll
+  static void start() throws IOException {
+    List<String> options;
+    try (Stream<String> lines = Files.lines(Submission.ROOT.resolve("conf/java17-options"))) {
+      options = lines.map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+    }
+    cluster = StandaloneCluster.start(tmp.resolve("spark-home"), options, 2);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  private static List<String> job(String... more) {
+    List<String> args = new ArrayList<>(JOB);
+    args.addAll(List.of(more));
+    return args;
+  }
+
+  private static MetricsJson.Document metrics(Path model) throws IOException {
+    return MetricsJson.read(model.resolve(MetricsJson.FILE_NAME).toString(), new Configuration());
+  }
+
+  @Test
+  @Order(1)
+  void sharingTrainsOnTwoExecutors() throws Exception {
+    Path model = tmp.resolve("model");
+    Submission train = Submission.start(cluster, tmp.resolve("logs"), "train", job("--output", model.toString()));
+    assertEquals(ExitCodes.SUCCESS, train.await(), train.toString());
+    assertTrue(train.stdout().contains("epoch 3: loss"), train.toString());
+    MetricsJson.Document metrics = metrics(model);
+    Map<String, Double> last = metrics.epochs().get(2).validation();
+    // 3 classes: chance is 1/3.
+    assertTrue(last.get("knn1_accuracy") >= 0.6, "held-out 1-NN accuracy " + last);
+    assertTrue(metrics.epochs().get(2).loss() < metrics.epochs().get(0).loss(), "loss falls: " + metrics.epochs());
+    JsonNode master = JSON.readTree(new URL(cluster.masterUi() + "/json"));
+    assertEquals(2, master.path("aliveworkers").asInt(), "both workers took part: " + master);
+  }
+
+  @Test
+  @Order(2)
+  void aWorkerKilledDuringASharingFitFinishesOrFailsResumably() throws Exception {
+    Path model = tmp.resolve("survivor-model");
+    String checkpoints = tmp.resolve("survivor-checkpoints").toString();
+    CheckpointStore store = new CheckpointStore(checkpoints, new Configuration());
+    int uiPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      uiPort = socket.getLocalPort();
+    }
+    Submission train = Submission.start(cluster, tmp.resolve("logs"), "train", job("--checkpoint-dir", checkpoints,
+        "--output", model.toString(), "--conf", "spark.ui.port=" + uiPort, "--conf", "spark.port.maxRetries=0"));
+    String api = "http://127.0.0.1:" + uiPort + "/api/v1/applications";
+    StandaloneCluster.await(() -> !train.process.isAlive() || epochOneDone(store) && fitting(api),
+        "a fit stage after epoch 1 in " + api);
+    assertTrue(train.process.isAlive(), "the job was still running when the worker was killed: " + train);
+    StandaloneCluster.kill(cluster.workers().get(1));
+
+    int status = train.await(FAULTED_LIMIT_MINUTES);
+    // Which of the two outcomes this run had, for the build log.
+    System.out.println("sharing run with a worker killed: exit status " + status + "\n" + train);
+    assertTrue(train.stderr().contains("Lost executor"), "the driver saw the executor go: " + train);
+    if (status == ExitCodes.SUCCESS) {
+      assertEquals(3, metrics(model).epochs().size(), train.toString());
+      return;
+    }
+    assertEquals(ExitCodes.TRAINING_FAILED, status, "finished, or failed as training: " + train);
+    assertTrue(train.stderr().contains("gradient sharing failed in epoch") && train.stderr().contains("--resume"),
+        "the message says what failed and how to continue: " + train);
+    List<Integer> left = store.epochs();
+    assertTrue(!left.isEmpty(), "complete checkpoints left: " + left);
+    Submission resumed = Submission.start(cluster, tmp.resolve("logs"), "train", job("--checkpoint-dir", checkpoints,
+        "--resume", "--output", model.toString(), "--overwrite"));
+    assertEquals(ExitCodes.SUCCESS, resumed.await(FAULTED_LIMIT_MINUTES), resumed.toString());
+    ModelArtifact trained = HadoopModelDirectory.load(model.toString(), new Configuration());
+    assertEquals(3, trained.provenance().epochs());
+  }
+
+  private static boolean epochOneDone(CheckpointStore store) {
+    try {
+      return !store.epochs().isEmpty();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Whether the driver's REST API shows an active stage of DL4J's gradient sharing. */
+  private static boolean fitting(String api) {
+    try {
+      JsonNode apps = JSON.readTree(new URL(api));
+      String id = apps.path(0).path("id").asText();
+      JsonNode stages = JSON.readTree(new URL(api + "/" + id + "/stages?status=active"));
+      for (JsonNode stage : stages) {
+        if (stage.path("name").asText().contains("SharedTrainingMaster")) {
+          return true;
+        }
+      }
+      return false;
+    } catch (IOException e) {
+      return false; // the UI is not up yet, or the application just ended
+    }
+  }
+}

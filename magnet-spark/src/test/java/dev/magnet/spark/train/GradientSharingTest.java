@@ -1,0 +1,144 @@
+package dev.magnet.spark.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.magnet.core.data.LabelledDataset;
+import dev.magnet.core.data.SyntheticData;
+import dev.magnet.core.nn.Architecture;
+import dev.magnet.core.nn.InputShape;
+import dev.magnet.core.nn.NetworkSpec;
+import dev.magnet.core.params.MagnetParams;
+import dev.magnet.spark.SparkTestSession;
+import dev.magnet.spark.data.SparkDataset;
+import dev.magnet.spark.io.CheckpointStore;
+import dev.magnet.spark.metrics.SparkEpochMetrics;
+import dev.magnet.spark.util.ExitCodes;
+import dev.magnet.spark.util.JobException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link TrainingMasterKind#SHARING} in local mode: DL4J's gradient sharing runs Magnet's loop
+ * unchanged (index refreshed on the driver between splits, neighbourhood batches planned there, the
+ * Magnet loss layer on the workers), several fits per epoch on one master.
+ */
+class GradientSharingTest {
+  private static JavaSparkContext spark;
+
+  @BeforeAll
+  static void start() {
+    spark = JavaSparkContext.fromSparkContext(SparkTestSession.start("gradient-sharing-test").sparkContext());
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  @Test
+  void magnetTrainsWithGradientSharingOverSeveralSplitsPerEpoch() {
+    LabelledDataset data = SyntheticData.vectors(4, 2, 80, 8, 3.0, 1.0, 17);
+    int half = data.size() / 2;
+    SparkDataset train = SparkMagnetTrainerTest.dataset(spark, data, 0, half, 0);
+    SparkDataset test = SparkMagnetTrainerTest.dataset(spark, data, half, data.size(), 0);
+    // 320 examples in batches of 4·4 = 16 rows: 20 batches an epoch, refreshed every 5, so 4 splits.
+    MagnetParams params = MagnetParams.defaults().withClusters(2, 4, 4).withEpochs(3).withSeed(5)
+        .withRefreshEveryBatches(5);
+    NetworkSpec spec = NetworkSpec.of(Architecture.MLP, InputShape.vector(8)).withEmbeddingDim(8)
+        .withHiddenSizes(List.of(32)).withLearningRate(3e-3);
+    List<SparkEpochMetrics> seen = new ArrayList<>();
+    SparkMagnetTrainer.Outcome outcome = new SparkMagnetTrainer(spark, params, spec,
+        TrainingOptions.defaults().withTrainingMaster(TrainingMasterKind.SHARING)).fit(train, test, seen::add);
+    assertEquals(3, seen.size());
+    double first = seen.get(0).loss();
+    double last = seen.get(2).loss();
+    assertTrue(last < first, "loss falls: " + first + " -> " + last);
+    double accuracy = seen.get(2).validation().get("knn1_accuracy");
+    // Four classes: chance is 0.25.
+    assertTrue(accuracy > 0.8, "held-out 1-NN accuracy " + accuracy);
+    for (SparkEpochMetrics epoch : seen) {
+      assertEquals(0.0, epoch.averagingSeconds(), "sharing has no averaging rounds to time");
+      assertTrue(epoch.fitSeconds() > 0);
+    }
+    assertNotEquals(0.0, outcome.model().network().params().sumNumber().doubleValue());
+  }
+
+  /**
+   * A second sharing run in the same JVM (DL4J's parameter server and worker are per-JVM
+   * singletons, which a new master must take over) that resumes the first's checkpoint.
+   */
+  @Test
+  void aSharingRunResumesFromTheCheckpointOfAnotherInTheSameJvm(@TempDir Path tmp) throws Exception {
+    LabelledDataset data = SyntheticData.vectors(3, 2, 40, 6, 3.0, 1.0, 23);
+    SparkDataset train = SparkMagnetTrainerTest.dataset(spark, data, 0, data.size(), 0);
+    NetworkSpec spec = NetworkSpec.of(Architecture.MLP, InputShape.vector(6)).withEmbeddingDim(6)
+        .withHiddenSizes(List.of(16));
+    MagnetParams params = MagnetParams.defaults().withClusters(2, 3, 4).withSeed(9);
+    String dir = tmp.resolve("checkpoints").toUri().toString();
+    TrainingOptions options = TrainingOptions.defaults().withTrainingMaster(TrainingMasterKind.SHARING)
+        .withCheckpoints(dir, true).startingIfNone();
+    SparkMagnetTrainer.Outcome first = new SparkMagnetTrainer(spark, params.withEpochs(2), spec, options)
+        .fit(train, null, m -> { });
+    CheckpointStore store = new CheckpointStore(dir, spark.hadoopConfiguration());
+    assertEquals(first.model().network().params(), store.latest().orElseThrow().model().network().params());
+
+    SparkMagnetTrainer.Outcome resumed = new SparkMagnetTrainer(spark, params.withEpochs(3), spec, options)
+        .fit(train, null, m -> { });
+    assertEquals(3, resumed.firstEpochRun());
+    assertEquals(3, resumed.epochs().size());
+    double fresh = first.epochs().get(0).loss();
+    double continued = resumed.epochs().get(2).loss();
+    assertTrue(Double.isFinite(continued) && continued < fresh, "continued from the trained network: epoch 1 loss "
+        + fresh + ", epoch 3 loss " + continued);
+  }
+
+  @Test
+  void aFailedSharingFitSaysHowToContinue() {
+    JobException withCheckpoints = GradientSharing.fitFailed(new IllegalStateException("executor 1 lost"), 2, "/ckpt");
+    assertEquals(ExitCodes.TRAINING_FAILED, withCheckpoints.exitCode());
+    assertEquals("gradient sharing failed in epoch 2: executor 1 lost; continue from the last complete epoch with"
+        + " --resume --checkpoint-dir /ckpt", withCheckpoints.getMessage());
+    assertTrue(GradientSharing.fitFailed(new IllegalStateException("x"), 1, null).getMessage()
+        .endsWith("run with --checkpoint-dir to be able to continue with --resume"));
+  }
+
+  @Test
+  void theExecutorsNetworkIsACidrOrAClearError() {
+    assertEquals("10.0.0.0/16", GradientSharing.networkMask("10.0.0.0/16"));
+    assertEquals(null, GradientSharing.networkMask(null));
+    JobException bad = org.junit.jupiter.api.Assertions.assertThrows(JobException.class,
+        () -> GradientSharing.networkMask("10.0.0.0"));
+    assertEquals(ExitCodes.BAD_ARGUMENTS, bad.exitCode());
+    assertEquals("spark.magnet.sharing.networkMask must be an IPv4 network in CIDR form such as 10.0.0.0/16;"
+        + " spark.magnet.sharing.networkMask=10.0.0.0", bad.getMessage());
+  }
+
+  /** Each JVM that gets the supplier (a copy, as a broadcast delivers it) picks a port of its own, once. */
+  @Test
+  void theFreePortIsChosenOncePerCopy() throws Exception {
+    GradientSharing.FreePort supplier = new GradientSharing.FreePort();
+    int port = supplier.getPort();
+    assertTrue(port > 0 && port < 65536, "port " + port);
+    assertEquals(port, supplier.getPort());
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+      out.writeObject(supplier);
+    }
+    GradientSharing.FreePort copy;
+    try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(
+        new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+      copy = (GradientSharing.FreePort) in.readObject();
+    }
+    int copyPort = copy.getPort();
+    assertTrue(copyPort > 0 && copyPort == copy.getPort(), "port " + copyPort);
+    assertEquals(GradientSharing.UNBLOCK_TIMEOUT_NS, System.getProperty("aeron.publication.unblock.timeout"));
+  }
+}
