@@ -182,7 +182,7 @@ class ClusterTest {
         "--output", model.toString(), "--conf", "spark.ui.port=" + uiPort, "--conf", "spark.port.maxRetries=0"));
     String api = "http://127.0.0.1:" + uiPort + "/api/v1/applications";
     // After epoch 1, the first fit stage (DL4J's ParameterAveragingTrainingMaster) that runs.
-    StandaloneCluster.await(() -> !train.process.isAlive() || epochOneDone(store) && fitting(api),
+    StandaloneCluster.await(() -> !train.process.isAlive() || FitProgress.epochOneDone(store) && FitProgress.fitting(api, "ParameterAveragingTrainingMaster"),
         "a fit stage after epoch 1 in " + api);
     assertTrue(train.process.isAlive(), "the job was still running when the worker was killed: " + train);
     Process victim = cluster.workers().get(1);
@@ -196,30 +196,5 @@ class ClusterTest {
     }
     JsonNode master = JSON.readTree(new URL(cluster.masterUi() + "/json"));
     assertEquals(1, master.path("aliveworkers").asInt(), "one worker was lost: " + master);
-  }
-
-  private static boolean epochOneDone(CheckpointStore store) {
-    try {
-      return !store.epochs().isEmpty();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** Whether the driver's REST API shows an active stage of DL4J's parameter averaging. */
-  private static boolean fitting(String api) {
-    try {
-      JsonNode apps = JSON.readTree(new URL(api));
-      String id = apps.path(0).path("id").asText();
-      JsonNode stages = JSON.readTree(new URL(api + "/" + id + "/stages?status=active"));
-      for (JsonNode stage : stages) {
-        if (stage.path("name").asText().contains("ParameterAveragingTrainingMaster")) {
-          return true;
-        }
-      }
-      return false;
-    } catch (IOException e) {
-      return false; // the UI is not up yet, or the application just ended
-    }
   }
 }

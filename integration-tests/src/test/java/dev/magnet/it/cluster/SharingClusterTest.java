@@ -11,7 +11,6 @@ import dev.magnet.spark.io.HadoopModelDirectory;
 import dev.magnet.spark.io.MetricsJson;
 import dev.magnet.spark.util.ExitCodes;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URL;
 import java.nio.file.Files;
@@ -113,7 +112,7 @@ class SharingClusterTest {
     Submission train = Submission.start(cluster, tmp.resolve("logs"), "train", job("--checkpoint-dir", checkpoints,
         "--output", model.toString(), "--conf", "spark.ui.port=" + uiPort, "--conf", "spark.port.maxRetries=0"));
     String api = "http://127.0.0.1:" + uiPort + "/api/v1/applications";
-    StandaloneCluster.await(() -> !train.process.isAlive() || epochOneDone(store) && fitting(api),
+    StandaloneCluster.await(() -> !train.process.isAlive() || FitProgress.epochOneDone(store) && FitProgress.fitting(api, "SharedTrainingMaster"),
         "a fit stage after epoch 1 in " + api);
     assertTrue(train.process.isAlive(), "the job was still running when the worker was killed: " + train);
     StandaloneCluster.kill(cluster.workers().get(1));
@@ -136,30 +135,5 @@ class SharingClusterTest {
     assertEquals(ExitCodes.SUCCESS, resumed.await(FAULTED_LIMIT_MINUTES), resumed.toString());
     ModelArtifact trained = HadoopModelDirectory.load(model.toString(), new Configuration());
     assertEquals(3, trained.provenance().epochs());
-  }
-
-  private static boolean epochOneDone(CheckpointStore store) {
-    try {
-      return !store.epochs().isEmpty();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** Whether the driver's REST API shows an active stage of DL4J's gradient sharing. */
-  private static boolean fitting(String api) {
-    try {
-      JsonNode apps = JSON.readTree(new URL(api));
-      String id = apps.path(0).path("id").asText();
-      JsonNode stages = JSON.readTree(new URL(api + "/" + id + "/stages?status=active"));
-      for (JsonNode stage : stages) {
-        if (stage.path("name").asText().contains("SharedTrainingMaster")) {
-          return true;
-        }
-      }
-      return false;
-    } catch (IOException e) {
-      return false; // the UI is not up yet, or the application just ended
-    }
   }
 }
