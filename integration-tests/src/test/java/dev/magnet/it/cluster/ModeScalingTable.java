@@ -67,14 +67,15 @@ class ModeScalingTable {
     int epochs = Integer.getInteger("magnet.scaling.epochs", 3);
     Path home = SparkHome.create(tmp.resolve("spark-home"));
     List<Row> rows = new ArrayList<>();
+    Path out = SparkHome.REPOSITORY.resolve("integration-tests/target/mode-scaling.md");
+    String table = "";
     for (String mode : List.of("averaging", "sharing")) {
       for (int w : ws) {
         rows.add(run(home, mode, w, limit, epochs));
+        table = table(rows, limit, epochs);
+        Files.writeString(out, table); // after every run: a sitting cut short keeps the rows it has
       }
     }
-    String table = table(rows, limit, epochs);
-    Path out = SparkHome.REPOSITORY.resolve("integration-tests/target/mode-scaling.md");
-    Files.writeString(out, table);
     System.out.println(table);
     for (Row row : rows) {
       assertTrue(row.knn1() > 0.5, "10 classes, chance is 0.1: " + row);
