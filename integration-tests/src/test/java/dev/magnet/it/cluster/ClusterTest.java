@@ -69,11 +69,7 @@ class ClusterTest {
 
   @BeforeAll
   static void start() throws IOException {
-    List<String> options;
-    try (Stream<String> lines = Files.lines(Submission.ROOT.resolve("conf/java17-options"))) {
-      options = lines.map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
-    }
-    cluster = StandaloneCluster.start(tmp.resolve("spark-home"), options, 2);
+    cluster = StandaloneCluster.startWithRepositoryOptions(tmp.resolve("spark-home"), 2);
   }
 
   @AfterAll

@@ -13,12 +13,10 @@ import dev.magnet.spark.util.ExitCodes;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URL;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -59,11 +57,7 @@ class SharingClusterTest {
 
   @BeforeAll
   static void start() throws IOException {
-    List<String> options;
-    try (Stream<String> lines = Files.lines(Submission.ROOT.resolve("conf/java17-options"))) {
-      options = lines.map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
-    }
-    cluster = StandaloneCluster.start(tmp.resolve("spark-home"), options, 2);
+    cluster = StandaloneCluster.startWithRepositoryOptions(tmp.resolve("spark-home"), 2);
   }
 
   @AfterAll

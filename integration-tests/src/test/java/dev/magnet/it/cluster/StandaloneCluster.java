@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * A Spark standalone cluster on 127.0.0.1 for the tests: a master and workers, each a separate
@@ -41,6 +42,20 @@ public final class StandaloneCluster implements AutoCloseable {
     this.master = master;
     this.masterUrl = masterUrl;
     this.masterUi = masterUi;
+  }
+
+  /**
+   * Starts a master and {@code workers} workers with the repository's conf/java17-options (whole
+   * lines, # comments left out), as the cluster tests run them.
+   *
+   * @param home an empty directory to become SPARK_HOME
+   */
+  static StandaloneCluster startWithRepositoryOptions(Path home, int workers) throws IOException {
+    List<String> options;
+    try (Stream<String> lines = Files.lines(Submission.ROOT.resolve("conf/java17-options"))) {
+      options = lines.map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+    }
+    return start(home, options, workers);
   }
 
   /**
