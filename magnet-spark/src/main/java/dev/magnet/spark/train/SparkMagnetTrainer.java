@@ -184,7 +184,6 @@ public final class SparkMagnetTrainer {
     int rowsPerBatch = objective.rowsPerBatch(classCounts);
     WorkerClock workerClock = new WorkerClock(spark.sc().doubleAccumulator(WorkerClock.ACCUMULATOR));
     AveragingRounds rounds = new AveragingRounds(WorkerClock.ACCUMULATOR);
-    spark.sc().addSparkListener(rounds);
     int concurrentTasks = Math.max(1, Math.min(partitions, spark.defaultParallelism()));
     TrainingMaster<?, ?> master = options.trainingMaster() == TrainingMasterKind.SHARING
         ? GradientSharing.master(spark, rowsPerBatch, params.seed())
@@ -207,123 +206,128 @@ public final class SparkMagnetTrainer {
     ClusterIndex index = state.index();
     List<SparkEpochMetrics> history = new ArrayList<>(state.history());
     AveragingCost roundsBefore = AveragingCost.NONE;
-    for (int epoch = firstEpoch; epoch <= params.epochs(); epoch++) {
-      Phases time = new Phases();
-      double lossSum = 0;
-      int chunks = 0;
-      for (int done = 0; done < batchesPerEpoch; done += chunk) {
-        int batches = Math.min(chunk, batchesPerEpoch - done);
-        long chunkSeed = Seeds.mix(params.seed(), epoch, done);
-        JavaRDD<DataSet> planned;
-        JavaRDD<EmbeddedExample> embedded = null;
-        SparkIndexBuilder.Refresh refresh = null;
-        if (objective.sampling() == BatchSampling.SHUFFLED) {
-          planned = BatchMaterialiser.shuffled(examples, rowsPerBatch, (int) Math.min(batches, n / rowsPerBatch),
-              numClasses, chunkSeed, partitions, augmenter);
-        } else {
-          JavaPairRDD<Integer, Long> members = byClass;
-          if (objective.sampling() == BatchSampling.NEIGHBOURHOODS) {
+    // registered only while the loop runs: a failed fit (a trial of a search, say) must not leave it on the context
+    spark.sc().addSparkListener(rounds);
+    try {
+      for (int epoch = firstEpoch; epoch <= params.epochs(); epoch++) {
+        Phases time = new Phases();
+        double lossSum = 0;
+        int chunks = 0;
+        for (int done = 0; done < batchesPerEpoch; done += chunk) {
+          int batches = Math.min(chunk, batchesPerEpoch - done);
+          long chunkSeed = Seeds.mix(params.seed(), epoch, done);
+          JavaRDD<DataSet> planned;
+          JavaRDD<EmbeddedExample> embedded = null;
+          SparkIndexBuilder.Refresh refresh = null;
+          if (objective.sampling() == BatchSampling.SHUFFLED) {
+            planned = BatchMaterialiser.shuffled(examples, rowsPerBatch, (int) Math.min(batches, n / rowsPerBatch),
+                numClasses, chunkSeed, partitions, augmenter);
+          } else {
+            JavaPairRDD<Integer, Long> members = byClass;
+            if (objective.sampling() == BatchSampling.NEIGHBOURHOODS) {
+              long start = System.nanoTime();
+              embedded = ExampleEmbeddings.embed(spark, examples, shape, sparkNet.getNetwork())
+                  .setName("magnet training embeddings")
+                  .persist(StorageLevel.MEMORY_AND_DISK());
+              embedded.count();
+              time.embed += Stopwatch.secondsSince(start);
+              start = System.nanoTime();
+              refresh = SparkIndexBuilder.refresh(spark, embedded, classCounts, numClasses, params.clustersPerClass(), index,
+                  chunkSeed, params.alpha(), params.kmeansIterations(), options.smallClassLimit());
+              index = refresh.index();
+              members = refresh.members();
+              time.index += Stopwatch.secondsSince(start);
+            }
             long start = System.nanoTime();
-            embedded = ExampleEmbeddings.embed(spark, examples, shape, sparkNet.getNetwork())
-                .setName("magnet training embeddings")
-                .persist(StorageLevel.MEMORY_AND_DISK());
-            embedded.count();
-            time.embed += Stopwatch.secondsSince(start);
-            start = System.nanoTime();
-            refresh = SparkIndexBuilder.refresh(spark, embedded, classCounts, numClasses, params.clustersPerClass(), index,
-                chunkSeed, params.alpha(), params.kmeansIterations(), options.smallClassLimit());
-            index = refresh.index();
-            members = refresh.members();
-            time.index += Stopwatch.secondsSince(start);
+            GroupPlanner planner = objective.planner(index, classCounts);
+            int[][] plan = planner.plan(batches, new SplittableRandom(chunkSeed));
+            time.plan += Stopwatch.secondsSince(start);
+            planned = BatchMaterialiser.planned(spark, byId, members, plan, planner.draws(), chunkSeed,
+                objective.labels(), numClasses, partitions, augmenter);
           }
           long start = System.nanoTime();
-          GroupPlanner planner = objective.planner(index, classCounts);
-          int[][] plan = planner.plan(batches, new SplittableRandom(chunkSeed));
-          time.plan += Stopwatch.secondsSince(start);
-          planned = BatchMaterialiser.planned(spark, byId, members, plan, planner.draws(), chunkSeed,
-              objective.labels(), numClasses, partitions, augmenter);
-        }
-        long start = System.nanoTime();
-        planned = planned.setName("magnet batches").persist(StorageLevel.MEMORY_AND_DISK());
-        long made = planned.count();
-        time.materialise += Stopwatch.secondsSince(start);
-        start = System.nanoTime();
-        long cpuStart = processCpuNanos();
-        // DL4J persists what it fits (references to the cached batches) and never unpersists it.
-        JavaRDD<DataSet> fitted = planned.mapPartitions(TaskFaults::check);
-        double updatesBefore = workerClock.seconds();
-        try {
-          sparkNet.fit(fitted);
-        } catch (Exception e) {
-          Optional<JobException> diverged = Divergence.ofFit(e, epoch, done, batchesPerEpoch);
-          if (diverged.isPresent()) {
-            throw diverged.get();
+          planned = planned.setName("magnet batches").persist(StorageLevel.MEMORY_AND_DISK());
+          long made = planned.count();
+          time.materialise += Stopwatch.secondsSince(start);
+          start = System.nanoTime();
+          long cpuStart = processCpuNanos();
+          // DL4J persists what it fits (references to the cached batches) and never unpersists it.
+          JavaRDD<DataSet> fitted = planned.mapPartitions(TaskFaults::check);
+          double updatesBefore = workerClock.seconds();
+          try {
+            sparkNet.fit(fitted);
+          } catch (Exception e) {
+            Optional<JobException> diverged = Divergence.ofFit(e, epoch, done, batchesPerEpoch);
+            if (diverged.isPresent()) {
+              throw diverged.get();
+            }
+            if (options.trainingMaster() == TrainingMasterKind.SHARING) {
+              throw GradientSharing.fitFailed(e, epoch, options.checkpointDir());
+            }
+            throw e;
+          } finally {
+            fitted.unpersist(false);
           }
-          if (options.trainingMaster() == TrainingMasterKind.SHARING) {
-            throw GradientSharing.fitFailed(e, epoch, options.checkpointDir());
+          Divergence.checkParameters(sparkNet.getNetwork(), epoch, done + batches, batchesPerEpoch);
+          double fitSeconds = Stopwatch.secondsSince(start);
+          time.fit += fitSeconds;
+          time.fitCpu += (processCpuNanos() - cpuStart) / 1e9;
+          // The workers' updates ran side by side, at most one task per core (or per worker) at a time.
+          if (options.trainingMaster() == TrainingMasterKind.AVERAGING) { // sharing calls no hooks: not measured
+            time.averaging += Math.max(0, fitSeconds - (workerClock.seconds() - updatesBefore) / concurrentTasks);
           }
-          throw e;
-        } finally {
-          fitted.unpersist(false);
+          start = System.nanoTime();
+          double chunkLoss = trainingLoss(sparkNet.getNetwork(), planned, made, chunkSeed);
+          Divergence.checkLoss(chunkLoss, epoch, done + batches, batchesPerEpoch);
+          lossSum += chunkLoss;
+          time.score += Stopwatch.secondsSince(start);
+          chunks++;
+          planned.unpersist(false);
+          if (refresh != null) {
+            refresh.members().unpersist(false);
+          }
+          if (embedded != null) {
+            embedded.unpersist(false);
+          }
+          LOG.debug("epoch {}: fitted {} batches", epoch, made);
         }
-        Divergence.checkParameters(sparkNet.getNetwork(), epoch, done + batches, batchesPerEpoch);
-        double fitSeconds = Stopwatch.secondsSince(start);
-        time.fit += fitSeconds;
-        time.fitCpu += (processCpuNanos() - cpuStart) / 1e9;
-        // The workers' updates ran side by side, at most one task per core (or per worker) at a time.
-        if (options.trainingMaster() == TrainingMasterKind.AVERAGING) { // sharing calls no hooks: not measured
-          time.averaging += Math.max(0, fitSeconds - (workerClock.seconds() - updatesBefore) / concurrentTasks);
+        MultiLayerNetwork network = sparkNet.getNetwork();
+        Map<String, Double> validationMetrics = validation == null ? Map.of()
+            : validate(network, index, examples, shape, validation, numClasses);
+        double seconds = time.total();
+        AveragingCost roundsNow = rounds.total(spark.sc());
+        AveragingCost epochRounds = roundsNow.minus(roundsBefore);
+        roundsBefore = roundsNow;
+        SparkEpochMetrics metrics = new SparkEpochMetrics(epoch, lossSum / chunks, batchesPerEpoch, time.embed, time.index,
+            time.plan, time.materialise, time.fit, batchesPerEpoch * (double) rowsPerBatch / seconds, validationMetrics,
+            time.averaging, options.trainingMaster() == TrainingMasterKind.AVERAGING ? epochRounds : null);
+        history.add(metrics);
+        double eta = seconds * (params.epochs() - epoch);
+        LOG.info("epoch {}/{}: loss {} | embed {}s index {}s plan {}s materialise {}s fit {}s (averaging {}s, cpu {}s)"
+            + " | {} examples/s | {}| ETA {}s", epoch, params.epochs(), Format.decimals(metrics.loss(), 2),
+            Format.decimals(time.embed, 2), Format.decimals(time.index, 2), Format.decimals(time.plan, 2),
+            Format.decimals(time.materialise, 2), Format.decimals(time.fit, 2), Format.decimals(time.averaging, 2),
+            Format.decimals(time.fitCpu, 2), Format.decimals(metrics.examplesPerSecond(), 2), describe(validationMetrics),
+            Format.decimals(eta, 2));
+        if (epochRounds.rounds() > 0) {
+          LOG.info("epoch {}: {} averaging rounds, {}s: broadcast {}s | per task: launch {}s deserialise {}s setup {}s"
+              + " updates {}s result {}s wait for the slowest {}s | results to the driver {}s, driver averaging {}s",
+              epoch, epochRounds.rounds(), Format.decimals(epochRounds.roundSeconds(), 2),
+              Format.decimals(epochRounds.broadcastSeconds(), 2), Format.decimals(epochRounds.launchSeconds(), 2),
+              Format.decimals(epochRounds.deserialiseSeconds(), 2), Format.decimals(epochRounds.workerSetupSeconds(), 2),
+              Format.decimals(epochRounds.updateSeconds(), 2), Format.decimals(epochRounds.resultSerialiseSeconds(), 2),
+              Format.decimals(epochRounds.waitForSlowestSeconds(), 2),
+              Format.decimals(epochRounds.resultsToDriverSeconds(), 2),
+              Format.decimals(epochRounds.driverAveragingSeconds(), 2));
         }
-        start = System.nanoTime();
-        double chunkLoss = trainingLoss(sparkNet.getNetwork(), planned, made, chunkSeed);
-        Divergence.checkLoss(chunkLoss, epoch, done + batches, batchesPerEpoch);
-        lossSum += chunkLoss;
-        time.score += Stopwatch.secondsSince(start);
-        chunks++;
-        planned.unpersist(false);
-        if (refresh != null) {
-          refresh.members().unpersist(false);
-        }
-        if (embedded != null) {
-          embedded.unpersist(false);
-        }
-        LOG.debug("epoch {}: fitted {} batches", epoch, made);
+        listener.accept(metrics);
+        ClusterIndex epochIndex = index;
+        checkpoints.save(epoch, network,
+            () -> epochIndex != null ? epochIndex : finalIndex(network, examples, shape, numClasses, null), history, train, data);
       }
-      MultiLayerNetwork network = sparkNet.getNetwork();
-      Map<String, Double> validationMetrics = validation == null ? Map.of()
-          : validate(network, index, examples, shape, validation, numClasses);
-      double seconds = time.total();
-      AveragingCost roundsNow = rounds.total(spark.sc());
-      AveragingCost epochRounds = roundsNow.minus(roundsBefore);
-      roundsBefore = roundsNow;
-      SparkEpochMetrics metrics = new SparkEpochMetrics(epoch, lossSum / chunks, batchesPerEpoch, time.embed, time.index,
-          time.plan, time.materialise, time.fit, batchesPerEpoch * (double) rowsPerBatch / seconds, validationMetrics,
-          time.averaging, options.trainingMaster() == TrainingMasterKind.AVERAGING ? epochRounds : null);
-      history.add(metrics);
-      double eta = seconds * (params.epochs() - epoch);
-      LOG.info("epoch {}/{}: loss {} | embed {}s index {}s plan {}s materialise {}s fit {}s (averaging {}s, cpu {}s)"
-          + " | {} examples/s | {}| ETA {}s", epoch, params.epochs(), Format.decimals(metrics.loss(), 2),
-          Format.decimals(time.embed, 2), Format.decimals(time.index, 2), Format.decimals(time.plan, 2),
-          Format.decimals(time.materialise, 2), Format.decimals(time.fit, 2), Format.decimals(time.averaging, 2),
-          Format.decimals(time.fitCpu, 2), Format.decimals(metrics.examplesPerSecond(), 2), describe(validationMetrics),
-          Format.decimals(eta, 2));
-      if (epochRounds.rounds() > 0) {
-        LOG.info("epoch {}: {} averaging rounds, {}s: broadcast {}s | per task: launch {}s deserialise {}s setup {}s"
-            + " updates {}s result {}s wait for the slowest {}s | results to the driver {}s, driver averaging {}s",
-            epoch, epochRounds.rounds(), Format.decimals(epochRounds.roundSeconds(), 2),
-            Format.decimals(epochRounds.broadcastSeconds(), 2), Format.decimals(epochRounds.launchSeconds(), 2),
-            Format.decimals(epochRounds.deserialiseSeconds(), 2), Format.decimals(epochRounds.workerSetupSeconds(), 2),
-            Format.decimals(epochRounds.updateSeconds(), 2), Format.decimals(epochRounds.resultSerialiseSeconds(), 2),
-            Format.decimals(epochRounds.waitForSlowestSeconds(), 2),
-            Format.decimals(epochRounds.resultsToDriverSeconds(), 2),
-            Format.decimals(epochRounds.driverAveragingSeconds(), 2));
-      }
-      listener.accept(metrics);
-      ClusterIndex epochIndex = index;
-      checkpoints.save(epoch, network,
-          () -> epochIndex != null ? epochIndex : finalIndex(network, examples, shape, numClasses, null), history, train, data);
+    } finally {
+      spark.sc().removeSparkListener(rounds);
     }
-    spark.sc().removeSparkListener(rounds);
     MultiLayerNetwork network = sparkNet.getNetwork();
     ClusterIndex finalIndex = finalIndex(network, examples, shape, numClasses, index);
     examples.unpersist(false);
