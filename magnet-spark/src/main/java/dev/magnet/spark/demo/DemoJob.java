@@ -17,6 +17,7 @@ import dev.magnet.spark.train.TrainRequest;
 import dev.magnet.spark.util.Arguments;
 import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
+import dev.magnet.spark.util.SparkJob;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -51,7 +52,7 @@ import org.apache.spark.sql.SparkSession;
  * (it holds {@value #MARKER}); anything else there is refused, so the demo never overwrites a
  * user's files.
  */
-public final class DemoJob {
+public final class DemoJob extends SparkJob {
   /** The file that marks a directory as the demo's own. */
   public static final String MARKER = ".magnet-demo";
   /** Coarse classes and hidden sub-classes per class of the generated data. */
@@ -62,13 +63,10 @@ public final class DemoJob {
   /** Damaged files planted in each folder tree: truncated, not an image, empty. */
   static final int DAMAGED = 3;
 
-  private final SparkSession session;
-  private final PrintWriter out;
   private final PrintWriter err;
 
   public DemoJob(SparkSession session, PrintWriter out, PrintWriter err) {
-    this.session = session;
-    this.out = out;
+    super(session, out);
     this.err = err;
   }
 

@@ -12,6 +12,7 @@ import dev.magnet.spark.io.PublishDirectory;
 import dev.magnet.spark.io.StagedOutput;
 import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
+import dev.magnet.spark.util.SparkJob;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.Locale;
@@ -36,9 +37,7 @@ import org.apache.spark.sql.SparkSession;
  * neither existing table holds with the same size and modification time, and appends them
  * ({@link Incremental}).
  */
-public final class EmbedJob {
-  private final SparkSession session;
-  private final PrintWriter out;
+public final class EmbedJob extends SparkJob {
   private final PrintWriter err;
 
   /**
@@ -46,8 +45,7 @@ public final class EmbedJob {
    * @param err where the progress lines go
    */
   public EmbedJob(SparkSession session, PrintWriter out, PrintWriter err) {
-    this.session = session;
-    this.out = out;
+    super(session, out);
     this.err = err;
   }
 

@@ -27,6 +27,7 @@ import dev.magnet.spark.report.RetrievalGallery;
 import dev.magnet.spark.report.TextSummary;
 import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
+import dev.magnet.spark.util.SparkJob;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.FileAlreadyExistsException;
@@ -36,7 +37,6 @@ import java.util.Locale;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -50,16 +50,12 @@ import org.apache.spark.sql.SparkSession;
  * driver, beyond it on the executors ({@link DistributedEvaluation}). A softmax model's own
  * predictions come from its head applied to the collected embeddings.
  */
-public final class EvaluationJob {
+public final class EvaluationJob extends SparkJob {
   /** Rejected image files listed by name; the rest are counted. */
   static final int MAX_REJECTS_LISTED = 20;
 
-  private final SparkSession session;
-  private final PrintWriter out;
-
   public EvaluationJob(SparkSession session, PrintWriter out) {
-    this.session = session;
-    this.out = out;
+    super(session, out);
   }
 
   /**
@@ -153,8 +149,8 @@ public final class EvaluationJob {
       SparkDataset trainData, Set<Metric> metrics, long examples, MetricGates gates, Configuration conf) {
     Set<Metric> computed = EnumSet.copyOf(metrics);
     computed.removeAll(EnumSet.of(Metric.NMI, Metric.ARGMAX_ACCURACY));
-    java.util.Map<String, Double> values = JobException.input(() -> DistributedEvaluation.evaluate(
-        JavaSparkContext.fromSparkContext(session.sparkContext()), artifact, testData, trainData, computed));
+    java.util.Map<String, Double> values = JobException.input(() -> DistributedEvaluation.evaluate(spark, artifact,
+        testData, trainData, computed));
     out.println(String.format(Locale.ROOT, "evaluated %d examples of %s%s on the executors (%d examples exceed the"
         + " driver budget of %d; NMI and argmax accuracy are computed on the driver's path only)",
         testData.examples().count(), request.data(), trainData == null ? "" : " against the training examples of "
@@ -217,8 +213,7 @@ public final class EvaluationJob {
 
   /** Embeds the examples on the executors ({@link ExampleEmbeddings}) and collects them, in id order. */
   Embeddings embed(ModelArtifact artifact, SparkDataset dataset) {
-    ExampleEmbeddings.Collected collected = ExampleEmbeddings.collect(
-        JavaSparkContext.fromSparkContext(session.sparkContext()), dataset.examples(), dataset.inputShape(),
+    ExampleEmbeddings.Collected collected = ExampleEmbeddings.collect(spark, dataset.examples(), dataset.inputShape(),
         artifact.network()).sortedById();
     int[] argmax = Objective.of(artifact.params()).predictsClasses()
         ? artifact.predictClassesOfEmbeddings(collected.embeddings()) : null;

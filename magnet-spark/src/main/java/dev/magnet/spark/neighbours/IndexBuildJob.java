@@ -5,6 +5,7 @@ import dev.magnet.core.params.EnumSpelling;
 import dev.magnet.spark.io.StagedOutput;
 import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
+import dev.magnet.spark.util.SparkJob;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Instant;
@@ -22,7 +23,6 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.mllib.clustering.KMeans;
 import org.apache.spark.mllib.clustering.KMeansModel;
@@ -52,20 +52,14 @@ import scala.Tuple2;
  * {@code InitializedHnswGraphBuilder}); lists that gain nothing are copied. The new directory
  * replaces the old one only when complete.
  */
-public final class IndexBuildJob {
+public final class IndexBuildJob extends SparkJob {
   /** Rows K-means trains on at most: FAISS's rule of thumb is 39-256 per centroid; this covers 780 lists at 256. */
   static final int KMEANS_SAMPLE = 200_000;
   /** Lloyd iterations of the coarse K-means: the lists need not be optimal, only balanced and local. */
   static final int KMEANS_ITERATIONS = 20;
 
-  private final SparkSession session;
-  private final JavaSparkContext spark;
-  private final PrintWriter out;
-
   public IndexBuildJob(SparkSession session, PrintWriter out) {
-    this.session = session;
-    this.spark = JavaSparkContext.fromSparkContext(session.sparkContext());
-    this.out = out;
+    super(session, out);
   }
 
   /** Runs one request; returns {@link ExitCodes#SUCCESS} or throws a {@link JobException}. */

@@ -3,6 +3,7 @@ package dev.magnet.spark.neighbours;
 import dev.magnet.spark.io.StagedOutput;
 import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
+import dev.magnet.spark.util.SparkJob;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +12,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -27,7 +27,7 @@ import scala.Tuple2;
  * {@code --exact} by the blocked brute-force search ({@link ExactSearch}) instead of the index.
  * The driver holds the index's metadata and, with {@code --report}, the gallery's few sampled rows.
  */
-public final class IndexQueryJob {
+public final class IndexQueryJob extends SparkJob {
   /** The neighbour table. */
   public static final StructType NEIGHBOURS = new StructType()
       .add("query_id", DataTypes.LongType, false)
@@ -47,14 +47,8 @@ public final class IndexQueryJob {
       .add("label_b", DataTypes.StringType, true)
       .add("distance", DataTypes.DoubleType, false);
 
-  private final SparkSession session;
-  private final JavaSparkContext spark;
-  private final PrintWriter out;
-
   public IndexQueryJob(SparkSession session, PrintWriter out) {
-    this.session = session;
-    this.spark = JavaSparkContext.fromSparkContext(session.sparkContext());
-    this.out = out;
+    super(session, out);
   }
 
   /** Runs one request; returns {@link ExitCodes#SUCCESS} or throws a {@link JobException}. */

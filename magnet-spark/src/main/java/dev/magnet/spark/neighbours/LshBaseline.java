@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
+import dev.magnet.spark.util.SparkJob;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -17,7 +18,6 @@ import java.util.Set;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.feature.BucketedRandomProjectionLSH;
 import org.apache.spark.ml.feature.BucketedRandomProjectionLSHModel;
 import org.apache.spark.ml.linalg.Vector;
@@ -38,7 +38,7 @@ import org.apache.spark.storage.StorageLevel;
  * queries within {@code --threshold} and keeps each query's k nearest. The caller tunes
  * {@code --bucket-length} and {@code --hash-tables} for recall, one run per setting.
  */
-public final class LshBaseline {
+public final class LshBaseline extends SparkJob {
   /** The two ways of querying the LSH model. */
   public enum Mode { NEAREST, JOIN }
 
@@ -70,14 +70,8 @@ public final class LshBaseline {
     }
   }
 
-  private final SparkSession session;
-  private final JavaSparkContext spark;
-  private final PrintWriter out;
-
   public LshBaseline(SparkSession session, PrintWriter out) {
-    this.session = session;
-    this.spark = JavaSparkContext.fromSparkContext(session.sparkContext());
-    this.out = out;
+    super(session, out);
   }
 
   private Dataset<Row> vectors(JavaRDD<Item> items) {

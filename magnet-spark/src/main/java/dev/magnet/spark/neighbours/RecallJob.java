@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.magnet.spark.metrics.PeakMemory;
 import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
+import dev.magnet.spark.util.SparkJob;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.util.HashSet;
@@ -17,7 +18,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
@@ -28,15 +28,9 @@ import scala.Tuple2;
  * the executors (the smallest seeded hashes of the ids); only the sample's size and the
  * threshold hash reach the driver. It also times both searches over the sample.
  */
-public final class RecallJob {
-  private final SparkSession session;
-  private final JavaSparkContext spark;
-  private final PrintWriter out;
-
+public final class RecallJob extends SparkJob {
   public RecallJob(SparkSession session, PrintWriter out) {
-    this.session = session;
-    this.spark = JavaSparkContext.fromSparkContext(session.sparkContext());
-    this.out = out;
+    super(session, out);
   }
 
   /** A well-mixed 64-bit hash of an id under a seed (SplittableRandom's mix). */

@@ -27,6 +27,7 @@ import dev.magnet.spark.report.TextSummary;
 import dev.magnet.spark.report.TrainingReport;
 import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
+import dev.magnet.spark.util.SparkJob;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Instant;
@@ -39,7 +40,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -52,12 +52,10 @@ import org.apache.spark.sql.SparkSession;
  * <p>Failures are {@link JobException}s with the exit status of their kind: bad arguments (2),
  * unreadable data (3), training or saving failed (4), a gate not met (5, the model is saved).
  */
-public final class TrainJob {
+public final class TrainJob extends SparkJob {
   /** The rejects table of a run on image files, in the model directory. */
   public static final String REJECTS = "rejects";
 
-  private final SparkSession session;
-  private final PrintWriter out;
   private final PrintWriter err;
 
   /**
@@ -65,8 +63,7 @@ public final class TrainJob {
    * @param err where warnings go
    */
   public TrainJob(SparkSession session, PrintWriter out, PrintWriter err) {
-    this.session = session;
-    this.out = out;
+    super(session, out);
     this.err = err;
   }
 
@@ -102,11 +99,10 @@ public final class TrainJob {
     NetworkSpec network = warm != null ? warm.model().networkSpec()
         : pretrained != null ? JobException.argument(() -> pretrainedSpec(pretrained, request, sets.train()))
         : JobException.argument(() -> request.network().resolve(sets.train().inputShape(), params.seed()));
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(session.sparkContext());
     SparkMagnetTrainer.Outcome outcome;
     MemorySampler memory = MemorySampler.start(session.sparkContext());
     try {
-      SparkMagnetTrainer trainer = new SparkMagnetTrainer(jsc, params, network, options)
+      SparkMagnetTrainer trainer = new SparkMagnetTrainer(spark, params, network, options)
           .warnTo(message -> err.println("magnet train: warning: " + message));
       if (pretrained != null) {
         trainer = trainer.startingFrom(pretrained.network());
@@ -337,10 +333,9 @@ public final class TrainJob {
     ImageReport trainImages = null;
     ImageReport heldImages = null;
     if (validation != null && validation.kind() == DataSource.Kind.SYNTHETIC) {
-      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(session.sparkContext());
-      DataSource.Split split = DataSource.heldOut(data, validation, dataSeed);
-      train = SparkDatasets.synthetic(jsc, DataSource.first(split.train(), rows));
-      held = SparkDatasets.synthetic(jsc, DataSource.first(split.validation(), rows));
+        DataSource.Split split = DataSource.heldOut(data, validation, dataSeed);
+      train = SparkDatasets.synthetic(spark, DataSource.first(split.train(), rows));
+      held = SparkDatasets.synthetic(spark, DataSource.first(split.validation(), rows));
     } else {
       ImageOptions images = request.images();
       LoadReport trainReport = data.load(session, rows, dataSeed, null,
