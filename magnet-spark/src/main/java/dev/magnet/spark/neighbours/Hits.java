@@ -204,12 +204,14 @@ public final class Hits implements Serializable {
       double d = squared[a];
       squared[a] = squared[b];
       squared[b] = d;
-      String p = paths[a];
-      paths[a] = paths[b];
-      paths[b] = p;
-      String l = labels[a];
-      labels[a] = labels[b];
-      labels[b] = l;
+      swap(paths, a, b);
+      swap(labels, a, b);
+    }
+
+    private static <T> void swap(T[] array, int a, int b) {
+      T t = array[a];
+      array[a] = array[b];
+      array[b] = t;
     }
   }
 }
