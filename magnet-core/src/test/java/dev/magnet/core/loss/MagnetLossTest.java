@@ -120,10 +120,15 @@ class MagnetLossTest {
     double[][] points = {{0, 0}, {0.01, 0}, {10, 0}, {10.01, 0}};
     int[] clusters = {0, 0, 1, 1};
     int[] classes = {0, 0, 1, 1};
-    MagnetLoss.BatchLoss result = MagnetLoss.compute(points, clusters, classes, 1.0, true);
-    assertArrayEquals(new double[4], result.losses());
+    assertZeroLossAndGradient(MagnetLoss.compute(points, clusters, classes, 1.0, true), 4, 2);
+  }
+
+  /** {@code examples} losses and a gradient of {@code examples} rows of {@code dim}, all exactly 0. */
+  private static void assertZeroLossAndGradient(MagnetLoss.BatchLoss result, int examples, int dim) {
+    assertArrayEquals(new double[examples], result.losses());
+    assertEquals(examples, result.gradient().length);
     for (double[] row : result.gradient()) {
-      assertArrayEquals(new double[2], row);
+      assertArrayEquals(new double[dim], row);
     }
   }
 
@@ -186,11 +191,7 @@ class MagnetLossTest {
   void oneClassOnlyGivesAnExplicitZeroLossAndGradient() {
     double[][] points = circle(1.0);
     int[] oneClass = new int[12];
-    MagnetLoss.BatchLoss result = MagnetLoss.compute(points, CIRCLE_CLUSTERS, oneClass, 1.0, true);
-    assertArrayEquals(new double[12], result.losses());
-    for (double[] row : result.gradient()) {
-      assertArrayEquals(new double[2], row);
-    }
+    assertZeroLossAndGradient(MagnetLoss.compute(points, CIRCLE_CLUSTERS, oneClass, 1.0, true), 12, 2);
   }
 
   @Test
@@ -213,8 +214,7 @@ class MagnetLossTest {
   @Test
   void singleExampleBatchIsZeroNotNaN() {
     MagnetLoss.BatchLoss result = MagnetLoss.compute(new double[][] {{1, 2}}, new int[] {0}, new int[] {0}, 1.0, true);
-    assertArrayEquals(new double[1], result.losses());
-    assertArrayEquals(new double[2], result.gradient()[0]);
+    assertZeroLossAndGradient(result, 1, 2);
   }
 
   @Test
