@@ -54,7 +54,6 @@ public final class EmbedJob extends SparkJob {
     JobException.argument(request::check);
     EmbeddingJob.Settings settings = JobException.argument(() -> new EmbeddingJob.Settings(request.output(),
         request.rejectsPath(), request.batchSize(), request.images() ? "images" : "examples", err::println));
-    Configuration conf = session.sparkContext().hadoopConfiguration();
     checkOutputs(request, conf);
     String resolved = JobException.input(() -> PublishDirectory.resolve(request.model(), conf));
     ModelArtifact artifact = JobException.input(() -> HadoopModelDirectory.load(resolved, conf));

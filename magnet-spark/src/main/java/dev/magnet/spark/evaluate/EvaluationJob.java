@@ -70,7 +70,6 @@ public final class EvaluationJob extends SparkJob {
     JobException.argument(request::check);
     MetricGates gates = request.gates();
     int rows = DataSource.rowLimit(request.limit(), request.data(), request.trainData());
-    Configuration conf = session.sparkContext().hadoopConfiguration();
     if (request.reportDir() != null) {
       try {
         HtmlReport.checkTarget(request.reportDir(), conf); // refuse a wrong path before the work, not after it

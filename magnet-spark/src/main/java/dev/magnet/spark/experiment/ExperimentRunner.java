@@ -14,6 +14,7 @@ import dev.magnet.spark.train.TrainRequest;
 import dev.magnet.spark.util.Arguments;
 import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
+import dev.magnet.spark.util.SparkJob;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -25,7 +26,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.IntSupplier;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
@@ -39,20 +39,15 @@ import org.apache.spark.sql.SparkSession;
  * (also printed) and {@value ExperimentResults#FILE_NAME}, rewritten after every run so that an
  * interrupted experiment shows, and {@code --resume} keeps, what it did.
  */
-public final class ExperimentRunner {
+public final class ExperimentRunner extends SparkJob {
   public static final String TABLE = "table.md";
   public static final String SCRIPT = "commands.sh";
   public static final String REPORT_DIR = "report";
 
-  private final SparkSession session;
-  private final Configuration conf;
-  private final PrintWriter out;
   private final PrintWriter err;
 
   public ExperimentRunner(SparkSession session, PrintWriter out, PrintWriter err) {
-    this.session = session;
-    this.conf = session.sparkContext().hadoopConfiguration();
-    this.out = out;
+    super(session, out);
     this.err = err;
   }
 

@@ -65,7 +65,6 @@ public final class IndexBuildJob extends SparkJob {
   /** Runs one request; returns {@link ExitCodes#SUCCESS} or throws a {@link JobException}. */
   public int run(BuildRequest request) {
     JobException.argument(request::check);
-    Configuration conf = spark.hadoopConfiguration();
     boolean exists = JobException.input(() -> {
       Path target = new Path(request.output());
       return target.getFileSystem(conf).exists(target);

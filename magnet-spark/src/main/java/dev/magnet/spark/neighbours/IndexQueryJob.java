@@ -54,7 +54,6 @@ public final class IndexQueryJob extends SparkJob {
   /** Runs one request; returns {@link ExitCodes#SUCCESS} or throws a {@link JobException}. */
   public int run(QueryRequest request) {
     JobException.argument(request::check);
-    Configuration conf = spark.hadoopConfiguration();
     checkTarget(request.output(), request.overwrite(), conf);
     if (request.reportDir() != null) {
       Gallery.checkTarget(request.reportDir(), conf);

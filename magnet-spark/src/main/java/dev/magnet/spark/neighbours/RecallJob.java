@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
@@ -51,7 +50,6 @@ public final class RecallJob extends SparkJob {
   /** Runs one request; returns {@link ExitCodes#SUCCESS} or throws a {@link JobException}. */
   public int run(RecallRequest request) {
     JobException.argument(request::check);
-    Configuration conf = spark.hadoopConfiguration();
     NeighbourIndex index = NeighbourIndex.open(request.index(), conf);
     boolean self = request.queries() == null;
     long candidates = self ? index.metadata().rows() - 1 : index.metadata().rows();

@@ -73,7 +73,6 @@ public final class TrainJob extends SparkJob {
     MetricGates gates = request.gates();
     int rows = DataSource.rowLimit(request.limit(), request.data(), request.validation());
     MagnetParams params = request.params();
-    Configuration conf = session.sparkContext().hadoopConfiguration();
     Publishing publishing = null;
     String id = null;
     if (request.publication() == null) {

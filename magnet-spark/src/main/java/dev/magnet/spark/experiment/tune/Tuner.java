@@ -17,6 +17,7 @@ import dev.magnet.spark.ml.MagnetEvaluator;
 import dev.magnet.spark.ml.MagnetModel;
 import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
+import dev.magnet.spark.util.SparkJob;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -25,7 +26,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.tuning.CrossValidator;
 import org.apache.spark.ml.tuning.CrossValidatorModel;
@@ -48,7 +48,7 @@ import org.apache.spark.storage.StorageLevel;
  * given train options) are trained again with N seeds other than the search's on the held-out
  * split, and compared paired: whether the chosen one wins over seeds, and by how much, at 95%.
  */
-public final class Tuner {
+public final class Tuner extends SparkJob {
   /** The search's record: every trial's configuration and score, the split, the choice. */
   public static final String RECORD = "tuning.json";
   /** The search's table. */
@@ -56,14 +56,8 @@ public final class Tuner {
   /** The finished trials, one JSON line each, rewritten after every trial: what --resume takes over. */
   public static final String TRIALS = "trials.jsonl";
 
-  private final SparkSession session;
-  private final Configuration conf;
-  private final PrintWriter out;
-
   public Tuner(SparkSession session, PrintWriter out) {
-    this.session = session;
-    this.conf = session.sparkContext().hadoopConfiguration();
-    this.out = out;
+    super(session, out);
   }
 
   /** One configuration tried: its score (the mean over folds) and how long it took; a failed one has a NaN score. */
