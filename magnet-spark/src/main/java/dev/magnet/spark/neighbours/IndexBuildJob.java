@@ -15,6 +15,7 @@ import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -78,7 +79,7 @@ public final class IndexBuildJob extends SparkJob {
     }
     EmbeddingTable table = EmbeddingTable.open(session, request.embeddings());
     long started = System.nanoTime();
-    IndexMetadata metadata = exists && request.incremental() ? addTo(request, table, conf) : build(request, table, conf);
+    IndexMetadata metadata = exists && request.incremental() ? addTo(request, table) : build(request, table);
     if (metadata == null) {
       return ExitCodes.SUCCESS;
     }
@@ -89,7 +90,7 @@ public final class IndexBuildJob extends SparkJob {
     return ExitCodes.SUCCESS;
   }
 
-  private IndexMetadata build(BuildRequest request, EmbeddingTable table, Configuration conf) {
+  private IndexMetadata build(BuildRequest request, EmbeddingTable table) {
     VectorMetric metric = request.metric();
     JavaRDD<Item> items = table.items(metric).persist(StorageLevel.MEMORY_AND_DISK());
     try {
@@ -97,25 +98,37 @@ public final class IndexBuildJob extends SparkJob {
       Broadcast<float[][]> shared = spark.broadcast(centroids);
       JavaPairRDD<Integer, Item> byList = items.mapToPair(
           item -> new Tuple2<>(NeighbourIndex.nearestLists(shared.value(), item.vector(), 1)[0], item));
-      StagedOutput staged = JobException.input(() -> StagedOutput.of(request.output(), conf));
-      try {
-        List<ListFile> lists = writeLists(byList, centroids.length, staged.stagingPath(), null, null,
-            table.dimension(), request.maxConn(), request.beamWidth(), request.seed());
-        IndexMetadata metadata = new IndexMetadata(IndexDirectory.FORMAT, MagnetVersion.get(), table.model(),
-            table.dimension(), EnumSpelling.of(metric), request.maxConn(), request.beamWidth(), request.seed(),
-            table.rows(), 1, table.location(), Instant.now().toString(), centroids, lists);
-        JobException.input(() -> {
-          IndexDirectory.writeMetadata(staged.stagingPath(), metadata, conf);
-          staged.publish();
-          return null;
-        });
-        shared.destroy();
-        return metadata;
-      } finally {
-        staged.discard();
-      }
+      IndexMetadata metadata = publishStaged(request.output(), staging -> {
+        List<ListFile> lists = writeLists(byList, centroids.length, staging, null, null, table.dimension(),
+            request.maxConn(), request.beamWidth(), request.seed());
+        return new IndexMetadata(IndexDirectory.FORMAT, MagnetVersion.get(), table.model(), table.dimension(),
+            EnumSpelling.of(metric), request.maxConn(), request.beamWidth(), request.seed(), table.rows(), 1,
+            table.location(), Instant.now().toString(), centroids, lists);
+      });
+      shared.destroy();
+      return metadata;
     } finally {
       items.unpersist();
+    }
+  }
+
+  /**
+   * Writes an index directory into a staging sibling of {@code output} ({@code write} writes its
+   * lists there and returns its metadata), adds the metadata and publishes the directory whole; a
+   * failure leaves {@code output} as it was.
+   */
+  private IndexMetadata publishStaged(String output, Function<String, IndexMetadata> write) {
+    StagedOutput staged = JobException.input(() -> StagedOutput.of(output, conf));
+    try {
+      IndexMetadata metadata = write.apply(staged.stagingPath());
+      JobException.input(() -> {
+        IndexDirectory.writeMetadata(staged.stagingPath(), metadata, conf);
+        staged.publish();
+        return null;
+      });
+      return metadata;
+    } finally {
+      staged.discard();
     }
   }
 
@@ -158,10 +171,10 @@ public final class IndexBuildJob extends SparkJob {
    */
   private List<ListFile> writeLists(JavaPairRDD<Integer, Item> byList, int lists, String staging,
       String previousIndex, List<ListFile> previous, int dimension, int maxConn, int beamWidth, long seed) {
-    Broadcast<SerializableConfiguration> conf = spark.broadcast(new SerializableConfiguration(spark.hadoopConfiguration()));
+    Broadcast<SerializableConfiguration> shipped = spark.broadcast(new SerializableConfiguration(conf));
     List<Tuple2<Integer, long[]>> written = NeighbourIndex.action(() -> byList.partitionBy(new HashPartitioner(lists))
         .mapPartitionsWithIndex((list, members) -> {
-          Configuration hadoop = conf.value().value();
+          Configuration hadoop = shipped.value().value();
           Path file = IndexDirectory.listPath(staging, IndexDirectory.listName(list));
           ListFile result = previous == null
               ? buildList(members, dimension, maxConn, beamWidth, seed + list).write(file, hadoop)
@@ -169,7 +182,7 @@ public final class IndexBuildJob extends SparkJob {
                   previous.get(list), dimension, maxConn, beamWidth, seed + list, hadoop);
           return List.of(new Tuple2<>(list, new long[] {result.items(), result.bytes(), result.crc32()})).iterator();
         }, true).collect());
-    conf.destroy();
+    shipped.destroy();
     ListFile[] files = new ListFile[lists];
     for (Tuple2<Integer, long[]> w : written) {
       files[w._1()] = new ListFile(IndexDirectory.listName(w._1()), (int) w._2()[0], w._2()[1], w._2()[2]);
@@ -230,7 +243,7 @@ public final class IndexBuildJob extends SparkJob {
   }
 
   /** {@code --incremental}: the rows the index lacks go to their nearest lists; returns null when there are none. */
-  private IndexMetadata addTo(BuildRequest request, EmbeddingTable table, Configuration conf) {
+  private IndexMetadata addTo(BuildRequest request, EmbeddingTable table) {
     NeighbourIndex index = NeighbourIndex.open(request.output(), conf);
     IndexMetadata old = index.metadata();
     if (old.dimension() != table.dimension()) {
@@ -250,25 +263,17 @@ public final class IndexBuildJob extends SparkJob {
       Broadcast<float[][]> shared = spark.broadcast(old.centroids());
       JavaPairRDD<Integer, Item> byList = added.mapToPair(
           item -> new Tuple2<>(NeighbourIndex.nearestLists(shared.value(), item.vector(), 1)[0], item));
-      StagedOutput staged = JobException.input(() -> StagedOutput.of(request.output(), conf));
-      try {
-        List<ListFile> lists = writeLists(byList, old.listCount(), staged.stagingPath(), request.output(), old.lists(),
+      IndexMetadata metadata = publishStaged(request.output(), staging -> {
+        List<ListFile> lists = writeLists(byList, old.listCount(), staging, request.output(), old.lists(),
             old.dimension(), old.maxConn(), old.beamWidth(), old.seed() + 1_000_003L * old.generation());
-        IndexMetadata metadata = new IndexMetadata(IndexDirectory.FORMAT, MagnetVersion.get(),
+        return new IndexMetadata(IndexDirectory.FORMAT, MagnetVersion.get(),
             table.model() != null ? table.model() : old.model(), old.dimension(), old.metric(), old.maxConn(),
             old.beamWidth(), old.seed(), old.rows() + count, old.generation() + 1, table.location(),
             Instant.now().toString(), old.centroids(), lists);
-        JobException.input(() -> {
-          IndexDirectory.writeMetadata(staged.stagingPath(), metadata, conf);
-          staged.publish();
-          return null;
-        });
-        shared.destroy();
-        out.println("added " + count + " rows of " + table.location() + " to " + request.output());
-        return metadata;
-      } finally {
-        staged.discard();
-      }
+      });
+      shared.destroy();
+      out.println("added " + count + " rows of " + table.location() + " to " + request.output());
+      return metadata;
     } finally {
       added.unpersist();
     }
