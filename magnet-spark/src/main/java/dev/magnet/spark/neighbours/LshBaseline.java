@@ -1,11 +1,8 @@
 package dev.magnet.spark.neighbours;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
 import dev.magnet.spark.util.SparkJob;
-import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,7 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.ml.feature.BucketedRandomProjectionLSH;
@@ -171,15 +167,7 @@ public final class LshBaseline extends SparkJob {
         + " hashing %.1f s (%.1f CPU s); queries %.1f s (%.1f CPU s, %.2f queries/s)", figures.get("mode"),
         request.bucketLength(), request.hashTables(), k, recall, sampled, buildSeconds, buildCpu, querySeconds,
         queryCpu, sampled / querySeconds));
-    if (request.json() != null) {
-      JobException.input(() -> {
-        Path path = new Path(request.json());
-        try (OutputStream stream = path.getFileSystem(spark.hadoopConfiguration()).create(path, true)) {
-          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(stream, figures);
-        }
-        return null;
-      });
-    }
+    FiguresJson.write(request.json(), figures, conf);
     hashed.unpersist();
     queries.unpersist();
     items.unpersist();

@@ -1,12 +1,9 @@
 package dev.magnet.spark.neighbours;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.magnet.spark.metrics.PeakMemory;
 import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
 import dev.magnet.spark.util.SparkJob;
-import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -14,7 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.SparkSession;
@@ -111,15 +107,7 @@ public final class RecallJob extends SparkJob {
         + " index search %.1f s (%.1f CPU s, %.0f queries/s), exact search %.1f s (%.1f CPU s)", k, recall, sampled,
         request.nprobe(), index.metadata().listCount(), request.efSearch(), approximateWall, approximateCpu,
         sampled / approximateWall, exactWall, exactCpu));
-    if (request.json() != null) {
-      JobException.input(() -> {
-        Path path = new Path(request.json());
-        try (OutputStream stream = path.getFileSystem(conf).create(path, true)) {
-          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(stream, figures);
-        }
-        return null;
-      });
-    }
+    FiguresJson.write(request.json(), figures, conf);
     approximate.unpersist();
     exact.unpersist();
     queries.unpersist();
