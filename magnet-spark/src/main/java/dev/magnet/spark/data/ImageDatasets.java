@@ -147,19 +147,14 @@ public final class ImageDatasets {
     }
     Dataset<Row> table = session.read().parquet(path);
     StructType schema = table.schema();
-    DataType imageType = SparkDatasets.column(schema, imageCol).dataType();
+    DataType imageType = Columns.column(schema, imageCol).dataType();
     boolean encoded = imageType.equals(DataTypes.BinaryType);
     if (!encoded && !(imageType instanceof StructType s && isSparkImage(s))) {
       throw new IllegalArgumentException("Column " + imageCol + " must be of type binary (encoded JPEG or PNG) or"
           + " struct<origin:string,height:int,width:int,nChannels:int,mode:int,data:binary> (Spark's image source) but"
           + " was actually " + imageType.catalogString() + ".");
     }
-    DataType labelType = SparkDatasets.column(schema, labelCol).dataType();
-    boolean integral = labelType.equals(DataTypes.IntegerType) || labelType.equals(DataTypes.LongType);
-    if (!integral && !labelType.equals(DataTypes.StringType)) {
-      throw new IllegalArgumentException("Column " + labelCol + " must be of type integer or string but was actually "
-          + labelType.catalogString() + ".");
-    }
+    boolean integral = Columns.integralLabels(schema, labelCol);
     List<String> names = labelNames != null ? labelNames : integral
         ? SparkDatasets.integerLabelNames(table, labelCol, path) : SparkDatasets.stringLabelNames(table, labelCol);
     boolean hasPath = List.of(schema.fieldNames()).contains(PATH_COLUMN)

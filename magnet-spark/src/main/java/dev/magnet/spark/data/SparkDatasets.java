@@ -31,7 +31,6 @@ import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -159,7 +158,7 @@ public final class SparkDatasets {
       List<String> classes) {
     Dataset<Row> table = spark.read().parquet(path);
     StructType schema = table.schema();
-    DataType featureType = column(schema, featuresCol).dataType();
+    DataType featureType = Columns.column(schema, featuresCol).dataType();
     boolean vector = featureType.equals(SQLDataTypes.VectorType());
     boolean array = featureType instanceof ArrayType a
         && (a.elementType().equals(DataTypes.FloatType) || a.elementType().equals(DataTypes.DoubleType));
@@ -167,12 +166,7 @@ public final class SparkDatasets {
       throw new IllegalArgumentException("Column " + featuresCol + " must be of type array<float>, array<double>"
           + " or vector but was actually " + featureType.catalogString() + ".");
     }
-    DataType labelType = column(schema, labelCol).dataType();
-    boolean integral = labelType.equals(DataTypes.IntegerType) || labelType.equals(DataTypes.LongType);
-    if (!integral && !labelType.equals(DataTypes.StringType)) {
-      throw new IllegalArgumentException("Column " + labelCol + " must be of type integer or string but was actually "
-          + labelType.catalogString() + ".");
-    }
+    boolean integral = Columns.integralLabels(schema, labelCol);
     List<String> labelNames = classes != null ? matchedLabelNames(table, labelCol, integral, classes, path)
         : integral ? integerLabelNames(table, labelCol, path) : stringLabelNames(table, labelCol);
     HashMap<String, Integer> ids = new HashMap<>();
@@ -316,17 +310,6 @@ public final class SparkDatasets {
     }
     names.sort(null);
     return names;
-  }
-
-  static StructField column(StructType schema, String name) {
-    Objects.requireNonNull(name, "column name");
-    for (StructField field : schema.fields()) {
-      if (field.name().equals(name)) {
-        return field;
-      }
-    }
-    throw new IllegalArgumentException("Column " + name + " does not exist. Available: "
-        + String.join(", ", schema.fieldNames()) + ".");
   }
 
   private static String requirePath(String path, String what) {

@@ -2,6 +2,7 @@ package dev.magnet.spark.ml;
 
 import dev.magnet.core.data.ImagePreprocessing;
 import dev.magnet.core.nn.InputShape;
+import dev.magnet.spark.data.Columns;
 import dev.magnet.spark.data.Example;
 import dev.magnet.spark.data.FeatureEncoding;
 import dev.magnet.spark.data.ImageDatasets;
@@ -79,7 +80,7 @@ final class FeatureColumn implements Serializable {
    *     or of another type
    */
   static FeatureColumn of(StructType schema, String name) {
-    DataType type = MlSchemas.column(schema, name).dataType();
+    DataType type = Columns.column(schema, name).dataType();
     if (type.equals(SQLDataTypes.VectorType())) {
       return new FeatureColumn(name, Kind.VECTOR, null);
     }

@@ -4,6 +4,7 @@ import dev.magnet.core.distance.Distances;
 import dev.magnet.core.eval.KnnClassifier;
 import dev.magnet.core.eval.RetrievalMetrics;
 import dev.magnet.core.eval.RetrievalResult;
+import dev.magnet.spark.data.Columns;
 import java.util.List;
 import org.apache.spark.ml.evaluation.Evaluator;
 import org.apache.spark.ml.linalg.SQLDataTypes;
@@ -114,7 +115,7 @@ public final class MagnetEvaluator extends Evaluator implements DefaultParamsWri
   @Override
   public double evaluate(Dataset<?> dataset) {
     StructType schema = dataset.schema();
-    DataType type = MlSchemas.column(schema, getEmbeddingCol()).dataType();
+    DataType type = Columns.column(schema, getEmbeddingCol()).dataType();
     boolean vector = type.equals(SQLDataTypes.VectorType());
     if (!vector && !(type instanceof ArrayType a
         && (a.elementType().equals(DataTypes.FloatType) || a.elementType().equals(DataTypes.DoubleType)))) {

@@ -1,11 +1,11 @@
 package dev.magnet.spark.ml;
 
+import dev.magnet.spark.data.Columns;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -16,23 +16,12 @@ import org.apache.spark.sql.types.StructType;
 final class MlSchemas {
   private MlSchemas() {}
 
-  /** The column {@code name}, or an error listing the columns there are. */
-  static StructField column(StructType schema, String name) {
-    for (StructField field : schema.fields()) {
-      if (field.name().equals(name)) {
-        return field;
-      }
-    }
-    throw new IllegalArgumentException("Column " + name + " does not exist. Available: "
-        + String.join(", ", schema.fieldNames()) + ".");
-  }
-
   /**
    * Checks that {@code name} holds class ids: an integral type, or a double / float holding
    * integers (what {@code StringIndexer} gives); the values themselves are checked when fitting.
    */
   static void checkLabel(StructType schema, String name) {
-    DataType type = column(schema, name).dataType();
+    DataType type = Columns.column(schema, name).dataType();
     boolean integral = type.equals(DataTypes.IntegerType) || type.equals(DataTypes.LongType)
         || type.equals(DataTypes.ShortType) || type.equals(DataTypes.ByteType);
     boolean floating = type.equals(DataTypes.DoubleType) || type.equals(DataTypes.FloatType);

@@ -12,6 +12,7 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 import dev.magnet.core.nn.InputShape;
+import dev.magnet.spark.data.Columns;
 import dev.magnet.spark.data.Example;
 import dev.magnet.spark.data.SparkDataset;
 import java.util.ArrayList;
@@ -133,7 +134,7 @@ final class TrainingFrame {
   }
 
   private static List<String> labelNames(Dataset<?> dataset, String labelCol, int maxLabel) {
-    Attribute attribute = Attribute.fromStructField(MlSchemas.column(dataset.schema(), labelCol));
+    Attribute attribute = Attribute.fromStructField(Columns.column(dataset.schema(), labelCol));
     if (attribute instanceof NominalAttribute nominal && nominal.values().isDefined()) {
       String[] names = nominal.values().get();
       if (maxLabel >= names.length) {
