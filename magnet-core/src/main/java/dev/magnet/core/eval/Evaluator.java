@@ -143,23 +143,8 @@ public final class Evaluator {
       INDArray embeddings, int[] labels) {
     boolean rankR = metrics.contains(Metric.R_PRECISION) || metrics.contains(Metric.MAP_AT_R);
     if (rankR || metrics.contains(Metric.PRECISION_AT_1) || metrics.contains(Metric.RECALL_AT_K)) {
-      RetrievalResult r = RetrievalMetrics.compute(embeddings, labels, rankR, Distances.DEFAULT_BLOCK_ROWS);
-      if (metrics.contains(Metric.PRECISION_AT_1)) {
-        put(values, prefix, Metric.PRECISION_AT_1, r.precisionAt1());
-      }
-      if (metrics.contains(Metric.RECALL_AT_K)) {
-        double[] recalls = {r.recallAt1(), r.recallAt2(), r.recallAt4(), r.recallAt8()};
-        for (int i = 0; i < recalls.length; i++) {
-          values.put(prefix + Metric.RECALL_AT_K.names().get(i), recalls[i]);
-        }
-      }
-      if (metrics.contains(Metric.R_PRECISION)) {
-        put(values, prefix, Metric.R_PRECISION, r.rPrecision());
-      }
-      if (metrics.contains(Metric.MAP_AT_R)) {
-        put(values, prefix, Metric.MAP_AT_R, r.mapAtR());
-      }
-      values.put(prefix + EXCLUDED_QUERIES, (double) r.excludedQueries());
+      RetrievalMetrics.compute(embeddings, labels, rankR, Distances.DEFAULT_BLOCK_ROWS)
+          .putInto(values, prefix, metrics);
     }
     if (metrics.contains(Metric.NMI)) {
       int classes = (int) Arrays.stream(labels).distinct().count();

@@ -1,5 +1,8 @@
 package dev.magnet.core.eval;
 
+import java.util.Map;
+import java.util.Set;
+
 /**
  * Leave-one-out retrieval scores, each a mean over the evaluated queries. Precision@1 and Recall@1
  * coincide under the metric-learning definition of Recall@K; both are kept for the reports' names.
@@ -18,4 +21,29 @@ package dev.magnet.core.eval;
  */
 public record RetrievalResult(double precisionAt1, double recallAt1, double recallAt2,
     double recallAt4, double recallAt8, double rPrecision, double mapAtR, int evaluatedQueries,
-    int excludedQueries) {}
+    int excludedQueries) {
+
+  /**
+   * Puts the scores of the requested {@code metrics} into {@code values} under their metrics.json
+   * names, each after {@code prefix} ("" or {@link Evaluator#FINE_PREFIX}), then the number of
+   * excluded queries: what both the driver's and the executors' evaluation report.
+   */
+  public void putInto(Map<String, Double> values, String prefix, Set<Metric> metrics) {
+    if (metrics.contains(Metric.PRECISION_AT_1)) {
+      values.put(prefix + Metric.PRECISION_AT_1.names().get(0), precisionAt1);
+    }
+    if (metrics.contains(Metric.RECALL_AT_K)) {
+      double[] recalls = {recallAt1, recallAt2, recallAt4, recallAt8};
+      for (int i = 0; i < recalls.length; i++) {
+        values.put(prefix + Metric.RECALL_AT_K.names().get(i), recalls[i]);
+      }
+    }
+    if (metrics.contains(Metric.R_PRECISION)) {
+      values.put(prefix + Metric.R_PRECISION.names().get(0), rPrecision);
+    }
+    if (metrics.contains(Metric.MAP_AT_R)) {
+      values.put(prefix + Metric.MAP_AT_R.names().get(0), mapAtR);
+    }
+    values.put(prefix + Evaluator.EXCLUDED_QUERIES, (double) excludedQueries);
+  }
+}

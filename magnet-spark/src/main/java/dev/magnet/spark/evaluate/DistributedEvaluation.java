@@ -4,7 +4,6 @@ import dev.magnet.core.eval.ClusterClassifier;
 import dev.magnet.core.eval.Evaluator;
 import dev.magnet.core.eval.Metric;
 import dev.magnet.core.eval.RetrievalMetrics;
-import dev.magnet.core.eval.RetrievalResult;
 import dev.magnet.core.matrix.Matrices;
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.spark.data.EmbeddedExample;
@@ -122,14 +121,14 @@ final class DistributedEvaluation {
         }).reduce((a, b) -> new Tuple2<>(a._1().merge(b._1()), a._2().merge(b._2())));
         boolean rankR = metrics.contains(Metric.R_PRECISION) || metrics.contains(Metric.MAP_AT_R);
         if (retrieval) {
-          putRetrieval(values, "", metrics, totals._1().result(rankR, n));
+          totals._1().result(rankR, n).putInto(values, "", metrics);
         }
         if (fineLeaveOneOut) {
           long[] correct = knnCorrect(found.mapValues(Tuple2::_1), testItems, true);
           putKnn(values, Evaluator.FINE_PREFIX, metrics, correct[2], correct[3], n);
         }
         if (retrieval && withFine) {
-          putRetrieval(values, Evaluator.FINE_PREFIX, metrics, totals._2().result(rankR, n));
+          totals._2().result(rankR, n).putInto(values, Evaluator.FINE_PREFIX, metrics);
         }
         coarseShared.destroy();
         fineShared.destroy();
@@ -243,24 +242,5 @@ final class DistributedEvaluation {
     if (metrics.contains(Metric.KNN10_ACCURACY)) {
       values.put(prefix + Metric.KNN10_ACCURACY.names().get(0), (double) knn10 / n);
     }
-  }
-
-  private static void putRetrieval(Map<String, Double> values, String prefix, Set<Metric> metrics, RetrievalResult r) {
-    if (metrics.contains(Metric.PRECISION_AT_1)) {
-      values.put(prefix + Metric.PRECISION_AT_1.names().get(0), r.precisionAt1());
-    }
-    if (metrics.contains(Metric.RECALL_AT_K)) {
-      double[] recalls = {r.recallAt1(), r.recallAt2(), r.recallAt4(), r.recallAt8()};
-      for (int i = 0; i < recalls.length; i++) {
-        values.put(prefix + Metric.RECALL_AT_K.names().get(i), recalls[i]);
-      }
-    }
-    if (metrics.contains(Metric.R_PRECISION)) {
-      values.put(prefix + Metric.R_PRECISION.names().get(0), r.rPrecision());
-    }
-    if (metrics.contains(Metric.MAP_AT_R)) {
-      values.put(prefix + Metric.MAP_AT_R.names().get(0), r.mapAtR());
-    }
-    values.put(prefix + Evaluator.EXCLUDED_QUERIES, (double) r.excludedQueries());
   }
 }
