@@ -34,6 +34,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -94,7 +95,7 @@ public final class EvaluationJob extends SparkJob {
     long examples = JobException.input(() -> testData.examples().count()
         + (trainData == null ? 0 : trainData.examples().count()));
     if (examples > request.driverBudget()) {
-      return runDistributed(request, artifact, testData, trainData, metrics, examples, gates, conf);
+      return runDistributed(request, artifact, testData, trainData, metrics, examples, gates);
     }
     Embeddings test = JobException.input(() -> embed(artifact, testData));
     Embeddings train = trainData == null ? test : JobException.input(() -> embed(artifact, trainData));
@@ -109,14 +110,7 @@ public final class EvaluationJob extends SparkJob {
             + EvaluateArgs.TRAIN_DATA + ")" : String.format(Locale.ROOT, " against %d training examples of %s",
                 train.embeddings().labels().length, request.trainData())));
     out.print(TextSummary.metrics(report.values()));
-    if (request.json() != null) {
-      try {
-        MetricsJson.write(request.json(), conf, List.of(), report.values());
-      } catch (IOException e) {
-        throw new JobException(ExitCodes.BAD_INPUT, "cannot write " + request.json() + ": " + JobException.describe(e),
-            e);
-      }
-    }
+    writeJson(request, report.values());
     if (request.reportDir() != null) {
       LabelledEmbeddings embedded = test.embeddings();
       EmbeddingSample sample = EmbeddingSample.draw(Matrices.toFloatRows(embedded.embeddings()), embedded.labels(),
@@ -133,11 +127,7 @@ public final class EvaluationJob extends SparkJob {
       JobException.input(() -> HtmlReport.write(input, request.reportDir(), conf));
       out.println("report: " + new Path(request.reportDir(), HtmlReport.INDEX));
     }
-    List<String> failures = gates.failures(report.values());
-    if (!failures.isEmpty()) {
-      throw new JobException(ExitCodes.METRIC_GATE_FAILED, "metric gate failed: " + String.join("; ", failures));
-    }
-    return ExitCodes.SUCCESS;
+    return gated(gates, report.values());
   }
 
   /**
@@ -145,16 +135,26 @@ public final class EvaluationJob extends SparkJob {
    * metrics are printed, written and gated as on the driver's path.
    */
   private int runDistributed(EvaluateRequest request, ModelArtifact artifact, SparkDataset testData,
-      SparkDataset trainData, Set<Metric> metrics, long examples, MetricGates gates, Configuration conf) {
+      SparkDataset trainData, Set<Metric> metrics, long examples, MetricGates gates) {
     Set<Metric> computed = EnumSet.copyOf(metrics);
     computed.removeAll(EnumSet.of(Metric.NMI, Metric.ARGMAX_ACCURACY));
-    java.util.Map<String, Double> values = JobException.input(() -> DistributedEvaluation.evaluate(spark, artifact,
+    Map<String, Double> values = JobException.input(() -> DistributedEvaluation.evaluate(spark, artifact,
         testData, trainData, computed));
     out.println(String.format(Locale.ROOT, "evaluated %d examples of %s%s on the executors (%d examples exceed the"
         + " driver budget of %d; NMI and argmax accuracy are computed on the driver's path only)",
         testData.examples().count(), request.data(), trainData == null ? "" : " against the training examples of "
             + request.trainData(), examples, request.driverBudget()));
     out.print(TextSummary.metrics(values));
+    writeJson(request, values);
+    if (request.reportDir() != null) {
+      out.println("report: not written: its projection needs the embeddings on the driver (raise "
+          + EvaluateArgs.DRIVER_BUDGET + " to write it)");
+    }
+    return gated(gates, values);
+  }
+
+  /** Writes the metrics to {@code --json} when it is given (metrics.json format). */
+  private void writeJson(EvaluateRequest request, Map<String, Double> values) {
     if (request.json() != null) {
       try {
         MetricsJson.write(request.json(), conf, List.of(), values);
@@ -163,10 +163,10 @@ public final class EvaluationJob extends SparkJob {
             e);
       }
     }
-    if (request.reportDir() != null) {
-      out.println("report: not written: its projection needs the embeddings on the driver (raise "
-          + EvaluateArgs.DRIVER_BUDGET + " to write it)");
-    }
+  }
+
+  /** Success when the metrics meet every gate; else the failure naming each one they miss. */
+  private static int gated(MetricGates gates, Map<String, Double> values) {
     List<String> failures = gates.failures(values);
     if (!failures.isEmpty()) {
       throw new JobException(ExitCodes.METRIC_GATE_FAILED, "metric gate failed: " + String.join("; ", failures));
