@@ -23,7 +23,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -193,12 +192,7 @@ public final class BenchRunner {
       command.addAll(List.of("--limit", Integer.toString(peerLimit)));
     }
     announce(name, String.join(" ", command), out);
-    Map<String, String> env = new HashMap<>();
-    env.put("OMP_NUM_THREADS", null);
-    // glibc's defaults for the peer, whatever ./spark-submit set for Magnet's JVMs
-    env.put("MALLOC_ARENA_MAX", null);
-    ChildRun run = ChildRun.run(command, env, Path.of("").toAbsolutePath(), dir.resolve(name + ".out"),
-        dir.resolve(name + ".err"));
+    ChildRun run = ChildRun.peer(command, dir, name);
     String stdout = Files.readString(run.stdout(), StandardCharsets.UTF_8);
     if (run.exitCode() != 0) {
       throw new JobException(ExitCodes.TRAINING_FAILED, "the peer (" + name + ") failed with exit status "

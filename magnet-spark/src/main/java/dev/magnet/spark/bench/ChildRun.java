@@ -3,6 +3,7 @@ package dev.magnet.spark.bench;
 import dev.magnet.spark.metrics.ProcStatus;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -30,6 +31,19 @@ public record ChildRun(List<String> command, int exitCode, double wallSeconds, l
 
   public ChildRun {
     command = List.copyOf(command);
+  }
+
+  /**
+   * Runs a PyTorch yardstick in the working directory to its end, its output in {@code dir/name.out}
+   * and {@code dir/name.err}: without this process's {@code OMP_NUM_THREADS} (the peer sizes its
+   * own thread pools) and {@code MALLOC_ARENA_MAX} (glibc's defaults for the peer, whatever
+   * ./spark-submit set for Magnet's JVMs).
+   */
+  public static ChildRun peer(List<String> command, Path dir, String name) throws IOException, InterruptedException {
+    Map<String, String> unset = new HashMap<>();
+    unset.put("OMP_NUM_THREADS", null);
+    unset.put("MALLOC_ARENA_MAX", null);
+    return run(command, unset, Path.of("").toAbsolutePath(), dir.resolve(name + ".out"), dir.resolve(name + ".err"));
   }
 
   /**

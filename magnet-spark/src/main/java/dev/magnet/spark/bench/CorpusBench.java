@@ -23,7 +23,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -250,11 +249,7 @@ public final class CorpusBench {
         Integer.toString(shape.channels()), "--workers", Integer.toString(s.cores()));
     out.println("bench corpus: " + String.join(" ", command));
     out.flush();
-    Map<String, String> env = new HashMap<>();
-    env.put("OMP_NUM_THREADS", null);
-    env.put("MALLOC_ARENA_MAX", null);
-    ChildRun run = ChildRun.run(command, env, Path.of("").toAbsolutePath(), dir.resolve(name + ".out"),
-        dir.resolve(name + ".err"));
+    ChildRun run = ChildRun.peer(command, dir, name);
     if (run.exitCode() != 0) {
       throw new IllegalStateException("the yardstick (" + name + ") failed with exit status " + run.exitCode()
           + "; see " + run.stderr());
