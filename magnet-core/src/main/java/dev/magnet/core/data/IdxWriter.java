@@ -54,11 +54,7 @@ public final class IdxWriter {
       pixels[i] = (byte) Math.round(v * UBYTE_MAX);
     }
     try (DataOutputStream out = open(file, compression)) {
-      out.writeInt(IdxReader.MAGIC_UBYTE_IMAGES);
-      out.writeInt(n);
-      out.writeInt(rows);
-      out.writeInt(cols);
-      out.write(pixels);
+      putImages(out, n, rows, cols, pixels);
     }
   }
 
@@ -67,9 +63,7 @@ public final class IdxWriter {
       throws IOException {
     byte[] bytes = labelBytes(labels);
     try (DataOutputStream out = open(file, compression)) {
-      out.writeInt(IdxReader.MAGIC_UBYTE_LABELS);
-      out.writeInt(labels.length);
-      out.write(bytes);
+      putLabels(out, bytes);
     }
   }
 
@@ -84,11 +78,7 @@ public final class IdxWriter {
           + cols + " bytes=" + pixels.length);
     }
     try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(stream))) {
-      out.writeInt(IdxReader.MAGIC_UBYTE_IMAGES);
-      out.writeInt(n);
-      out.writeInt(rows);
-      out.writeInt(cols);
-      out.write(pixels);
+      putImages(out, n, rows, cols, pixels);
     }
   }
 
@@ -96,10 +86,24 @@ public final class IdxWriter {
   public static void writeLabels(OutputStream stream, int[] labels) throws IOException {
     byte[] bytes = labelBytes(labels);
     try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(stream))) {
-      out.writeInt(IdxReader.MAGIC_UBYTE_LABELS);
-      out.writeInt(labels.length);
-      out.write(bytes);
+      putLabels(out, bytes);
     }
+  }
+
+  /** An image file: its magic number, the counts, then the pixels. */
+  private static void putImages(DataOutputStream out, int n, int rows, int cols, byte[] pixels) throws IOException {
+    out.writeInt(IdxReader.MAGIC_UBYTE_IMAGES);
+    out.writeInt(n);
+    out.writeInt(rows);
+    out.writeInt(cols);
+    out.write(pixels);
+  }
+
+  /** A label file: its magic number, the count, then the labels. */
+  private static void putLabels(DataOutputStream out, byte[] labels) throws IOException {
+    out.writeInt(IdxReader.MAGIC_UBYTE_LABELS);
+    out.writeInt(labels.length);
+    out.write(labels);
   }
 
   private static byte[] labelBytes(int[] labels) {
