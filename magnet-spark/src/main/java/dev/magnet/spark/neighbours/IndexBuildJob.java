@@ -200,20 +200,8 @@ public final class IndexBuildJob extends SparkJob {
   /** A list of the members, sorted by id, with their graph. */
   static IndexList buildList(Iterator<Tuple2<Integer, Item>> members, int dimension, int maxConn, int beamWidth,
       long seed) throws IOException {
-    List<Item> items = sortedById(members);
-    long[] ids = new long[items.size()];
-    String[] paths = new String[items.size()];
-    String[] labels = new String[items.size()];
-    float[][] vectors = new float[items.size()][];
-    for (int i = 0; i < ids.length; i++) {
-      Item item = items.get(i);
-      ids[i] = item.id();
-      paths[i] = item.path();
-      labels[i] = item.label();
-      vectors[i] = item.vector();
-    }
-    ArrayHnswGraph graph = ids.length == 0 ? null : ListGraphs.build(vectors, dimension, maxConn, beamWidth, seed);
-    return new IndexList(dimension, ids, paths, labels, vectors, graph);
+    return listOf(sortedById(members), dimension,
+        vectors -> vectors.length == 0 ? null : ListGraphs.build(vectors, dimension, maxConn, beamWidth, seed));
   }
 
   private static ListFile extendList(Iterator<Tuple2<Integer, Item>> members, Path previousFile, Path file,
@@ -225,21 +213,35 @@ public final class IndexBuildJob extends SparkJob {
       return previous;
     }
     IndexList old = IndexList.read(previousFile, dimension, conf);
-    int n = old.size() + added.size();
-    long[] ids = new long[n];
-    String[] paths = new String[n];
-    String[] labels = new String[n];
-    float[][] vectors = new float[n][];
-    for (int i = 0; i < n; i++) {
-      Item item = i < old.size() ? old.item(i) : added.get(i - old.size());
+    List<Item> items = new ArrayList<>(old.size() + added.size());
+    for (int i = 0; i < old.size(); i++) {
+      items.add(old.item(i));
+    }
+    items.addAll(added);
+    return listOf(items, dimension, vectors -> old.size() == 0
+        ? ListGraphs.build(vectors, dimension, maxConn, beamWidth, seed)
+        : ListGraphs.extend(old.graph(), vectors, dimension, maxConn, beamWidth, seed)).write(file, conf);
+  }
+
+  /** {@code items}, in their order, as a list's columns, with the graph {@code graph} makes of their vectors. */
+  private static IndexList listOf(List<Item> items, int dimension, GraphOf graph) throws IOException {
+    long[] ids = new long[items.size()];
+    String[] paths = new String[items.size()];
+    String[] labels = new String[items.size()];
+    float[][] vectors = new float[items.size()][];
+    for (int i = 0; i < ids.length; i++) {
+      Item item = items.get(i);
       ids[i] = item.id();
       paths[i] = item.path();
       labels[i] = item.label();
       vectors[i] = item.vector();
     }
-    ArrayHnswGraph graph = old.size() == 0 ? ListGraphs.build(vectors, dimension, maxConn, beamWidth, seed)
-        : ListGraphs.extend(old.graph(), vectors, dimension, maxConn, beamWidth, seed);
-    return new IndexList(dimension, ids, paths, labels, vectors, graph).write(file, conf);
+    return new IndexList(dimension, ids, paths, labels, vectors, graph.of(vectors));
+  }
+
+  /** How a list's graph is made of its vectors: built afresh or extended (Lucene's builders throw IOException). */
+  private interface GraphOf {
+    ArrayHnswGraph of(float[][] vectors) throws IOException;
   }
 
   /** {@code --incremental}: the rows the index lacks go to their nearest lists; returns null when there are none. */
