@@ -121,7 +121,13 @@ abstract class AtomicMoves {
       return new ObjectStore(fs, How.BUILDER);
     }
     if (S3A.equalsIgnoreCase(scheme) && isS3A(fs)) {
-      S3ConditionalPut.checkAvailable(fs, root);
+      try {
+        S3ConditionalPut.checkAvailable(fs, root);
+      } catch (LinkageError e) { // an S3A without the AWS SDK v1 that S3ConditionalPut is compiled against
+        throw new IllegalArgumentException("cannot publish to " + root + ": its S3A offers neither the createFile"
+            + " option " + CONDITIONAL_CREATE + " (Hadoop 3.4.2 and later) nor the AWS SDK v1 client of Hadoop 3.3 ("
+            + e + "); use a Hadoop with either (docs/reliability.md)", e);
+      }
       return new ObjectStore(fs, How.S3A_CLIENT);
     }
     String why = scheme != null && scheme.startsWith("s3")

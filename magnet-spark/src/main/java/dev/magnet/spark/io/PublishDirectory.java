@@ -39,6 +39,7 @@ import org.apache.hadoop.fs.RemoteIterator;
  * dir/LATEST                "v2": the newest promoted version, the one consumers read
  * dir/.staging-RUN-UUID/    a version being written, before it has a number
  * dir/.runs/RUN/            the checkpoints of a run in progress (deleted once it has published)
+ * dir/vN/_COMPLETE          on an object store only: the copy of vN is whole (see below)
  * </pre>
  *
  * <h2>What the caller does</h2>
@@ -82,12 +83,46 @@ import org.apache.hadoop.fs.RemoteIterator;
  * staging directory with its record (a commit interrupted before the rename): {@link #begin}
  * commits such a staged version and reports it as finished.
  *
+ * <h2>On an object store (S3)</h2>
+ *
+ * <p>S3 has no rename (S3A copies each object, then deletes it) and no directories, but it refuses
+ * a PUT with {@code If-None-Match: *} when the key exists, atomically: that create-if-absent is the
+ * compare-and-swap on {@code vN} instead ({@link AtomicMoves}). The layout and the records are the
+ * same; the commit differs:
+ *
+ * <ol>
+ *   <li>the version is staged and its record written into the staging, as above;
+ *   <li>claim: {@code vN/publish.json} is created only if absent, holding the record and the
+ *       staging's name ({@code "stagedIn"}). This is the commit: the run id, the gate's decision
+ *       (against the latest claimed promoted version) and the number are fixed by one conditional
+ *       PUT. A publisher refused it (412) lists again and decides again, as after a refused rename;
+ *   <li>copy: each staged file is copied into {@code vN/}; then {@code vN/}{@value #COMPLETE} is
+ *       written, the last object of a version, and the staging deleted;
+ *   <li>{@code LATEST} names the highest promoted version that is complete, written by one PUT
+ *       (S3 shows the old object or the new, never half), and re-checked as above.
+ * </ol>
+ *
+ * <p>A claimed version may be partial until its {@value #COMPLETE} exists, so {@code LATEST} never
+ * names it before, and readers ({@link #resolve}, {@link #latest}, {@code DIR/latest}) go through
+ * {@code LATEST}. A publisher killed after its claim leaves the claim naming a staging that is
+ * still whole (a staging is deleted only once its version is complete): every {@link #begin}, of
+ * any run id, finishes the copy of each claimed version that is not complete, says so on
+ * {@code messages}, and then repairs {@code LATEST}; so does a publisher that finds its run id
+ * claimed by another attempt. Two processes may copy one version at once (its publisher still
+ * alive, and a begin): they write the same bytes, and an object S3 shows is always whole. A rerun
+ * of a run id whose version is claimed trains nothing, as on HDFS. Versions are numbered without
+ * gaps (a claim of {@code vN} follows a listing that showed {@code vN-1}), so at most one claim
+ * per run id can succeed, and a staging a claim names is never one that another attempt of its run
+ * deletes as a leftover. Publishing to S3 needs an endpoint that honours {@code If-None-Match} on
+ * PUT (AWS S3 since August 2024): one that ignores it would let two publishers claim one number.
+ *
  * <p><b>File systems.</b> Reading ({@link #resolve}, {@link #latest}) works on any Hadoop file
- * system. Publishing needs an atomic rename that refuses an existing target: HDFS and the local
- * file system (or NFS) have it; S3A (s3a://) has not, and is refused with a message saying what to
- * use instead (docs/reliability.md). The protocol is tried under injected faults, a kill between
- * any two file operations included, in {@code FaultInjectionTest}, and with racing publishers on
- * HDFS in {@code HdfsPublishTest}.
+ * system. Publishing needs an atomic rename that refuses an existing target (HDFS, the local file
+ * system or NFS), or an atomic create-if-absent (S3 through S3A); any other file system is refused
+ * with a message saying what to use instead (docs/reliability.md). The protocol is tried under
+ * injected faults, a kill between any two file operations included, in {@code FaultInjectionTest}
+ * (both variants), with racing publishers on HDFS in {@code HdfsPublishTest}, and on S3 through
+ * S3A against an S3 endpoint in {@code S3Test}.
  */
 public final class PublishDirectory {
   /** The pointer file. */
@@ -335,6 +370,9 @@ public final class PublishDirectory {
    * @param validation the held-out data the run measures its metrics on, as it states it
    * @param metric the metric a comparing gate compares
    * @param gate decides at the commit whether the version is promoted
+   * On an object store it first finishes the copy of every claimed version that a killed publisher
+   * left partial.
+   *
    * @throws IllegalArgumentException when the file system cannot hold a publish directory
    *     ({@link AtomicMoves}), or {@code gate} compares with the latest version and that was
    *     measured on other data or with another metric
