@@ -404,21 +404,21 @@ class S3Test {
   }
 
   /**
-   * Two publishers that both list the versions before either commits (each listing answers 300 ms
+   * Two publishers that both list the versions before either commits (each listing answers 200 ms
    * late), so both choose v1 and both send its claim: S3 takes one conditional PUT and refuses the
    * other with 412, whose publisher lists again and commits v2, its record saying it came after v1.
    * Without the refusal both would write v1. Through {@link PublishDirectory} in two threads (each
-   * with its own S3A instance), three rounds.
+   * with its own S3A instance), two rounds.
    */
   @Test
   void publishersThatChooseTheSameVersionAreArbitratedByTheConditionalPut() throws Exception {
     Configuration slow = new Configuration(hadoop());
     slow.set("fs.s3a.impl", FailingS3A.class.getName());
     slow.setBoolean("fs.s3a.impl.disable.cache", true);
-    slow.setInt(FailingS3A.SLOW_LIST_MILLIS, 300);
+    slow.setInt(FailingS3A.SLOW_LIST_MILLIS, 200);
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
-      for (int round = 0; round < 3; round++) {
+      for (int round = 0; round < 2; round++) {
         String published = ROOT + "/raced-" + round;
         List<Attempt> attempts = new ArrayList<>();
         for (String run : List.of("left", "right")) {
