@@ -3,6 +3,7 @@ package dev.magnet.spark.io;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -97,6 +98,19 @@ abstract class AtomicMoves {
    */
   boolean createNoReplace(Path file, byte[] content) throws IOException {
     throw new UnsupportedOperationException("versions are committed by renaming here: " + file);
+  }
+
+  /**
+   * Checks, with a scratch object at {@code probe}, that the store really refuses a second
+   * {@link #createNoReplace} of a key: an S3-compatible endpoint that ignores
+   * {@code If-None-Match} answers every conditional PUT with success, and two publishers would
+   * then both claim one version. The probe is deleted; a kill can leave it, so put it where the
+   * run's leftovers are removed.
+   *
+   * @throws IllegalArgumentException naming {@code root} when the store overwrote the probe
+   */
+  void checkCreateNoReplace(Path probe, Path root) throws IOException {
+    throw new UnsupportedOperationException("versions are committed by renaming here: " + root);
   }
 
   /** Writes {@code file} with {@code content} as one step: a reader sees the old content or the new, whole. */
@@ -298,6 +312,28 @@ abstract class AtomicMoves {
         return holds(fs, file, content);
       }
       return true;
+    }
+
+    @Override
+    void checkCreateNoReplace(Path probe, Path root) throws IOException {
+      byte[] first = ("probe " + UUID.randomUUID() + "\n").getBytes(StandardCharsets.UTF_8);
+      byte[] second = ("probe " + UUID.randomUUID() + "\n").getBytes(StandardCharsets.UTF_8);
+      try {
+        if (!createNoReplace(probe, first)) { // left by a killed attempt of the same run
+          fs.delete(probe, false);
+          if (!createNoReplace(probe, first)) {
+            throw new IOException("cannot create the probe " + probe + " to check conditional writes: it exists");
+          }
+        }
+        if (createNoReplace(probe, second)) {
+          throw new IllegalArgumentException("cannot publish to " + root + ": its store accepted a second"
+              + " create-if-absent (PUT with If-None-Match: *) of " + probe + " and overwrote the first, so two"
+              + " publishers could claim one version; publish to an endpoint with conditional writes (AWS S3 has them"
+              + " since August 2024), to hdfs:// or to a local (or NFS) path (docs/reliability.md)");
+        }
+      } finally {
+        fs.delete(probe, false);
+      }
     }
 
     @Override

@@ -129,6 +129,8 @@ public final class PublishDirectory {
   public static final String LATEST = "LATEST";
   /** {@code DIR/latest} names the latest version of the publish directory DIR. */
   public static final String LATEST_ALIAS = "latest";
+  /** The scratch object that checks an object store's conditional create, in {@code .runs/RUN/}. */
+  static final String PROBE = ".conditional-put-probe";
   /** Each version's publication record. */
   public static final String METADATA = "publish.json";
   /** Where a run's checkpoints go, by run id. */
@@ -370,17 +372,22 @@ public final class PublishDirectory {
    * @param validation the held-out data the run measures its metrics on, as it states it
    * @param metric the metric a comparing gate compares
    * @param gate decides at the commit whether the version is promoted
-   * On an object store it first finishes the copy of every claimed version that a killed publisher
-   * left partial.
+   * On an object store it first checks that the store refuses a second conditional create (two
+   * PUTs of a probe object in the run's checkpoint directory, {@link #PROBE}), then finishes the
+   * copy of every claimed version that a killed publisher left partial.
    *
    * @throws IllegalArgumentException when the file system cannot hold a publish directory
-   *     ({@link AtomicMoves}), or {@code gate} compares with the latest version and that was
+   *     ({@link AtomicMoves}: no atomic rename or create-if-absent, or an object store that
+   *     overwrote the probe), or {@code gate} compares with the latest version and that was
    *     measured on other data or with another metric
    */
   public Attempt begin(String runId, String validation, String metric, Gate gate) throws IOException {
     checkRunId(runId);
     Objects.requireNonNull(gate, "gate");
-    if (!AtomicMoves.of(fs, root, conf).renamesDirectories()) {
+    AtomicMoves moves = AtomicMoves.of(fs, root, conf);
+    if (!moves.renamesDirectories()) {
+      // in the run's own checkpoint directory, which goes with the run's other leftovers
+      moves.checkCreateNoReplace(new Path(new Path(new Path(root, RUNS), runId), PROBE), root);
       finishCopies();
     }
     Optional<Publication> mine = versionOf(runId);

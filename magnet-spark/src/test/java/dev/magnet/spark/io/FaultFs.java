@@ -128,6 +128,8 @@ public final class FaultFs extends FilterFileSystem {
     public volatile boolean exclusiveCreate = true;
     /** True: createFile() takes {@value AtomicMoves#CONDITIONAL_CREATE}, as S3's conditional PUT. */
     public volatile boolean conditionalCreate;
+    /** True: that conditional create overwrites an existing file, as an endpoint that ignores If-None-Match. */
+    public volatile boolean conditionIgnored;
     /** True: a written file appears whole at its close or not at all (a crash there leaves the old one), as a PUT to S3. */
     public volatile boolean wholeObjects;
     /** Slept before every operation. */
@@ -318,11 +320,15 @@ public final class FaultFs extends FilterFileSystem {
     java.nio.file.Path whole = Files.createTempFile(target.getParent(), ".put-", ".tmp");
     try {
       Files.write(whole, content);
+      if (faults.conditionIgnored) {
+        Files.move(whole, target, StandardCopyOption.REPLACE_EXISTING);
+        return;
+      }
       Files.createLink(target, whole); // link(2) refuses an existing name
     } catch (FileAlreadyExistsException e) {
       throw new org.apache.hadoop.fs.FileAlreadyExistsException(path + " already exists");
     } finally {
-      Files.delete(whole);
+      Files.deleteIfExists(whole);
     }
   }
 

@@ -409,6 +409,31 @@ class FaultInjectionTest {
   }
 
   /**
+   * An S3-compatible endpoint that ignores If-None-Match would let two publishers claim one
+   * version: begin's probe finds it out before anything is trained or written, and says so.
+   */
+  @Test
+  void anObjectStoreThatIgnoresConditionalPutsIsRefusedBeforeAnythingIsWritten() throws Exception {
+    Configuration s3 = objectStore();
+    Path root = tmp.resolve("s3-ignores");
+    assertEquals("v1", publishRun(s3, faults, root, "day-1", 0.8, messages::add).latest());
+    faults.conditionIgnored = true;
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+        () -> publishRun(s3, faults, root, "day-2", 0.9, messages::add));
+    assertTrue(refused.getMessage().startsWith("cannot publish to " + faults.uri(root) + ": its store accepted a second"
+        + " create-if-absent (PUT with If-None-Match: *) of "), refused.getMessage());
+    assertTrue(refused.getMessage().endsWith(PublishDirectory.PROBE + " and overwrote the first, so two publishers"
+        + " could claim one version; publish to an endpoint with conditional writes (AWS S3 has them since August"
+        + " 2024), to hdfs:// or to a local (or NFS) path (docs/reliability.md)"), refused.getMessage());
+    assertFalse(Files.exists(root.resolve(PublishDirectory.RUNS).resolve("day-2").resolve(PublishDirectory.PROBE)),
+        "the probe is deleted");
+    assertEquals("v1", Files.readString(root.resolve(PublishDirectory.LATEST)).strip());
+    assertFalse(Files.exists(root.resolve("v2")));
+    faults.conditionIgnored = false;
+    assertEquals("v2", publishRun(s3, faults, root, "day-2", 0.9, messages::add).latest());
+  }
+
+  /**
    * Two publishers on a slow object store (each operation 2 ms): distinct versions, each whole,
    * LATEST at the better, whichever claimed first.
    */
