@@ -2,8 +2,13 @@ package dev.magnet.it.s3;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.amazonaws.services.s3.AmazonS3;
+import com.amazonaws.services.s3.model.AmazonS3Exception;
+import com.amazonaws.services.s3.model.ObjectMetadata;
+import com.amazonaws.services.s3.model.PutObjectRequest;
 import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.it.CliRun;
 import dev.magnet.it.LocalSpark;
@@ -12,7 +17,13 @@ import dev.magnet.it.TestData;
 import dev.magnet.spark.io.CheckpointStore;
 import dev.magnet.spark.io.HadoopModelDirectory;
 import dev.magnet.spark.io.MetricsJson;
+import dev.magnet.spark.io.PublishDirectory;
+import dev.magnet.spark.io.PublishDirectory.Attempt;
+import dev.magnet.spark.io.PublishDirectory.Gate;
+import dev.magnet.spark.io.PublishDirectory.Publication;
 import dev.magnet.spark.util.ExitCodes;
+import java.io.ByteArrayInputStream;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -23,6 +34,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -32,7 +44,11 @@ import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileUtil;
+import org.apache.hadoop.fs.permission.FsPermission;
+import org.apache.hadoop.fs.s3a.S3AFileSystem;
+import org.apache.hadoop.util.Progressable;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -48,9 +64,10 @@ import org.junit.jupiter.api.io.TempDir;
  * and once through {@code ./spark-submit} in embedded mode, whose class path must carry S3A.
  *
  * <p>What an object store changes for Magnet: rename is a copy (the atomic-directory protocol of
- * models and checkpoints must still leave only whole directories, and publishing, which needs an
- * atomic rename, is refused), there are no {@code .crc} files (a damaged model must still be
- * refused, by the model's own digests), and listing shows keys, not directories.
+ * models and checkpoints must still leave only whole directories, and publishing commits a version
+ * by a conditional PUT of its record instead of a rename, then copies it), there are no {@code .crc}
+ * files (a damaged model must still be refused, by the model's own digests), and listing shows
+ * keys, not directories.
  */
 class S3Test {
   private static final String BUCKET = "magnet";
@@ -237,33 +254,237 @@ class S3Test {
   }
 
   /**
-   * Two runs publishing to the same {@code s3a://} directory at once: S3A renames by copying, so
-   * publishing there is refused before anything is read or written (docs/reliability.md); both
-   * exit 2 with that message, and the bucket has nothing under the directory.
+   * The endpoint enforces S3's conditional write, which publishing commits with: a second PUT of a
+   * key with {@code If-None-Match: *} is refused with 412 Precondition Failed and the first object
+   * stays. (Sent by the AWS SDK directly, so this holds of the endpoint whatever Magnet does; on an
+   * endpoint that ignored the header the publishing tests below could pass by luck.)
    */
   @Test
-  void twoConcurrentPublishersToS3AreBothRefusedAndWriteNothing() throws Exception {
+  void theEndpointRefusesASecondPutIfNoneMatchOfAKey() {
+    AmazonS3 client = s3.client();
+    String key = "conditional/claim";
+    client.putObject(putIfAbsent(key, "first"));
+    AmazonS3Exception e = assertThrows(AmazonS3Exception.class, () -> client.putObject(putIfAbsent(key, "second")));
+    assertEquals(412, e.getStatusCode(), e.toString());
+    assertEquals("first", client.getObjectAsString(BUCKET, key));
+  }
+
+  private static PutObjectRequest putIfAbsent(String key, String content) {
+    byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
+    ObjectMetadata metadata = new ObjectMetadata();
+    metadata.setContentLength(bytes.length);
+    PutObjectRequest request = new PutObjectRequest(BUCKET, key, new ByteArrayInputStream(bytes), metadata);
+    request.putCustomRequestHeader("If-None-Match", "*");
+    return request;
+  }
+
+  /**
+   * Two {@code train --publish-to s3a://…} runs at once (the real command, in two threads of this
+   * JVM on its Spark session): two distinct versions, each whole (model, metrics, record, and the
+   * {@code _COMPLETE} object that ends its copy) with its own run's record, {@code LATEST} on v2 (no
+   * gate: the second commit is the latest), nothing left of staging or checkpoints, no {@code .crc}.
+   * The published model loads on its own digests, and a damaged version is refused (exit 3).
+   */
+  @Test
+  void twoConcurrentPublishersToS3GetDistinctWholeVersionsAndLatestEndsOnTheSecond() throws Exception {
     String published = ROOT + "/published";
     ExecutorService pool = Executors.newFixedThreadPool(2);
+    List<CliRun> runs = new ArrayList<>();
     try {
       CyclicBarrier start = new CyclicBarrier(2);
-      List<Future<CliRun>> runs = new ArrayList<>();
+      List<Future<CliRun>> futures = new ArrayList<>();
       for (String run : List.of("day-1", "day-2")) {
-        runs.add(pool.submit(() -> {
+        futures.add(pool.submit(() -> {
           start.await();
           return CliRun.of(args("train", "--data", data, "--epochs", "1", "--publish-to", published, "--run-id", run));
         }));
       }
-      for (Future<CliRun> future : runs) {
+      for (Future<CliRun> future : futures) {
         CliRun run = future.get();
-        assertEquals(ExitCodes.BAD_ARGUMENTS, run.status(), run.toString());
-        assertTrue(run.err().contains("cannot publish to " + published + ": a publish directory needs a file system"
-            + " whose rename is atomic"), run.toString());
+        assertEquals(ExitCodes.SUCCESS, run.status(), run.toString());
+        runs.add(run);
       }
     } finally {
       pool.shutdownNow();
     }
-    assertEquals(List.of(), s3.keys(BUCKET, "published"), "nothing written");
+    PublishDirectory dir = new PublishDirectory(published, hadoop(), message -> {});
+    assertEquals(List.of(1, 2), dir.versions(), runs.toString());
+    Publication day1 = dir.findRun("day-1").orElseThrow();
+    Publication day2 = dir.findRun("day-2").orElseThrow();
+    assertEquals(Set.of(1, 2), Set.of(day1.version(), day2.version()));
+    Publication first = day1.version() == 1 ? day1 : day2;
+    Publication second = day1.version() == 1 ? day2 : day1;
+    assertTrue(first.promoted() && second.promoted(), runs.toString());
+    assertEquals(null, first.previous());
+    assertEquals("v1", second.previous(), "the second commit saw the first");
+    assertEquals(published + "/v2", PublishDirectory.resolve(published + "/latest", hadoop()));
+    assertEquals(published + "/v2", PublishDirectory.resolve(published, hadoop()));
+    assertEquals(second, dir.latest().orElseThrow());
+
+    List<String> keys = s3.keys(BUCKET, "published/");
+    for (String version : List.of("v1", "v2")) {
+      List<String> files = keys.stream().filter(k -> k.startsWith("published/" + version + "/"))
+          .map(k -> k.substring(("published/" + version + "/").length())).filter(k -> !k.isEmpty()).sorted().toList();
+      assertEquals(List.of(PublishDirectory.COMPLETE, "_MAGNET_OUTPUT", "index.bin", "metadata.json",
+          MetricsJson.FILE_NAME, "network.zip", PublishDirectory.METADATA), files, version + ": " + keys);
+    }
+    assertEquals(List.of(), keys.stream().filter(k -> k.endsWith(".crc") || k.contains(".staging-")
+        || k.matches(".*/\\.runs/.+") || k.contains(".tmp-")).toList(), "no checksum, staging or checkpoint is left");
+
+    ModelArtifact latest = HadoopModelDirectory.load(PublishDirectory.resolve(published + "/latest", hadoop()),
+        hadoop());
+    assertEquals(List.of("0", "1", "2"), latest.labelNames());
+    CliRun evaluate = CliRun.of("evaluate", "--model", published + "/v2", "--data", data);
+    assertEquals(ExitCodes.SUCCESS, evaluate.status(), evaluate.toString());
+    org.apache.hadoop.fs.Path network = new org.apache.hadoop.fs.Path(published + "/v1/network.zip");
+    byte[] bytes;
+    try (InputStream in = fs.open(network)) {
+      bytes = in.readAllBytes();
+    }
+    try (OutputStream out = fs.create(network, true)) {
+      out.write(Arrays.copyOf(bytes, bytes.length / 2));
+    }
+    CliRun damaged = CliRun.of("evaluate", "--model", published + "/v1", "--data", data);
+    assertEquals(ExitCodes.BAD_INPUT, damaged.status(), damaged.toString());
+    assertTrue(damaged.err().contains(published + "/v1") && damaged.err().contains("network.zip is corrupt: its"
+        + " SHA-256 is"), damaged.toString());
+  }
+
+  /**
+   * A publisher that fails after claiming v1 and copying part of it (S3A refuses one PUT of the
+   * copy, as if the process died there: nothing after it runs): readers see no version, since
+   * {@code LATEST} is not written; the next run of another id finishes the copy at its begin,
+   * saying so, and points {@code LATEST} at v1; the rerun of the failed run id finds its version
+   * and has nothing to train.
+   */
+  @Test
+  void aPublishFailingBetweenItsClaimAndTheEndOfItsCopyIsFinishedByTheNextBegin() throws IOException {
+    String published = ROOT + "/interrupted";
+    Configuration failing = new Configuration(hadoop());
+    failing.set("fs.s3a.impl", FailingS3A.class.getName());
+    failing.setBoolean("fs.s3a.impl.disable.cache", true);
+    failing.set(FailingS3A.FAIL_PUT, ".*/interrupted/v1/b\\.bin");
+    List<String> messages = new ArrayList<>();
+    Attempt attempt = new PublishDirectory(published, failing, messages::add).begin("day-1", "held-out", "knn1_accuracy",
+        Gate.always());
+    for (String file : List.of("a.bin", "b.bin", "c/d.bin")) {
+      try (OutputStream out = fs.create(new org.apache.hadoop.fs.Path(attempt.stagingPath() + "/" + file), false)) {
+        out.write(("day-1 " + file).getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    IOException e = assertThrows(IOException.class, () -> attempt.publish(Map.of("knn1_accuracy", 0.9)));
+    assertTrue(e.getMessage().contains("injected failure"), e.toString());
+    List<String> keys = s3.keys(BUCKET, "interrupted/");
+    assertTrue(keys.contains("interrupted/v1/" + PublishDirectory.METADATA), "v1 is claimed: " + keys);
+    assertTrue(keys.contains("interrupted/v1/a.bin"), "and partly copied: " + keys);
+    assertFalse(keys.contains("interrupted/v1/b.bin") || keys.contains("interrupted/v1/" + PublishDirectory.COMPLETE),
+        keys.toString());
+    assertFalse(keys.contains("interrupted/" + PublishDirectory.LATEST), keys.toString());
+    FileNotFoundException unresolved = assertThrows(FileNotFoundException.class,
+        () -> PublishDirectory.resolve(published, hadoop()));
+    assertTrue(unresolved.getMessage().endsWith("has no LATEST (no version passed its gate yet)"), unresolved.toString());
+
+    Attempt next = new PublishDirectory(published, hadoop(), messages::add).begin("day-2", "held-out", "knn1_accuracy",
+        Gate.always());
+    assertTrue(next.finished().isEmpty());
+    assertTrue(messages.stream().anyMatch(m -> m.equals(published + "/v1 (run day-1) was claimed but not copied whole"
+        + " (its publisher died, or is copying it now); finishing its copy")), messages.toString());
+    assertEquals(published + "/v1", PublishDirectory.resolve(published + "/latest", hadoop()));
+    keys = s3.keys(BUCKET, "interrupted/");
+    assertEquals(List.of("interrupted/LATEST", "interrupted/v1/" + PublishDirectory.COMPLETE, "interrupted/v1/a.bin",
+        "interrupted/v1/b.bin", "interrupted/v1/c/d.bin", "interrupted/v1/" + PublishDirectory.METADATA),
+        keys.stream().filter(k -> !k.endsWith("/")).sorted().toList(), "v1 whole, its staging deleted");
+    try (InputStream in = fs.open(new org.apache.hadoop.fs.Path(published + "/v1/c/d.bin"))) {
+      assertEquals("day-1 c/d.bin", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    Attempt rerun = new PublishDirectory(published, hadoop(), messages::add).begin("day-1", "held-out", "knn1_accuracy",
+        Gate.always());
+    assertEquals(1, rerun.finished().orElseThrow().publication().version(), "the rerun has nothing to train");
+  }
+
+  /**
+   * Two publishers that both list the versions before either commits (each listing answers 200 ms
+   * late), so both choose v1 and both send its claim: S3 takes one conditional PUT and refuses the
+   * other with 412, whose publisher lists again and commits v2, its record saying it came after v1.
+   * Without the refusal both would write v1. Through {@link PublishDirectory} in two threads (each
+   * with its own S3A instance), two rounds.
+   */
+  @Test
+  void publishersThatChooseTheSameVersionAreArbitratedByTheConditionalPut() throws Exception {
+    Configuration slow = new Configuration(hadoop());
+    slow.set("fs.s3a.impl", FailingS3A.class.getName());
+    slow.setBoolean("fs.s3a.impl.disable.cache", true);
+    slow.setInt(FailingS3A.SLOW_LIST_MILLIS, 200);
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      for (int round = 0; round < 2; round++) {
+        String published = ROOT + "/raced-" + round;
+        List<Attempt> attempts = new ArrayList<>();
+        for (String run : List.of("left", "right")) {
+          Attempt attempt = new PublishDirectory(published, slow, message -> {}).begin(run, "held-out", "knn1_accuracy",
+              Gate.always());
+          try (OutputStream out = fs.create(new org.apache.hadoop.fs.Path(attempt.stagingPath() + "/model.bin"))) {
+            out.write(run.getBytes(StandardCharsets.UTF_8));
+          }
+          attempts.add(attempt);
+        }
+        CyclicBarrier start = new CyclicBarrier(2);
+        List<Future<PublishDirectory.Published>> futures = new ArrayList<>();
+        for (Attempt attempt : attempts) {
+          futures.add(pool.submit(() -> {
+            start.await();
+            return attempt.publish(Map.of("knn1_accuracy", 0.9));
+          }));
+        }
+        Publication a = futures.get(0).get().publication();
+        Publication b = futures.get(1).get().publication();
+        assertEquals(Set.of(1, 2), Set.of(a.version(), b.version()), a + " " + b);
+        Publication second = a.version() == 2 ? a : b;
+        assertEquals("v1", second.previous(), "the loser of v1 listed again: " + second);
+        for (Publication p : List.of(a, b)) {
+          try (InputStream in = fs.open(new org.apache.hadoop.fs.Path(published + "/" + p.name() + "/model.bin"))) {
+            assertEquals(p.runId(), new String(in.readAllBytes(), StandardCharsets.UTF_8), p.name());
+          }
+          assertEquals(p, new PublishDirectory(published, hadoop(), message -> {}).findRun(p.runId()).orElseThrow());
+        }
+        assertEquals(published + "/v2", PublishDirectory.resolve(published, hadoop()));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /**
+   * S3A with faults, set by Hadoop settings: the PUT of the files whose path matches
+   * {@value #FAIL_PUT} (a regular expression) fails before anything of it is sent, and each
+   * listing answers {@value #SLOW_LIST_MILLIS} milliseconds late.
+   */
+  public static final class FailingS3A extends S3AFileSystem {
+    static final String FAIL_PUT = "magnet.it.s3.fail-put";
+    static final String SLOW_LIST_MILLIS = "magnet.it.s3.slow-list-ms";
+
+    @Override
+    public FileStatus[] listStatus(org.apache.hadoop.fs.Path f) throws IOException {
+      FileStatus[] listed = super.listStatus(f);
+      try {
+        Thread.sleep(getConf().getInt(SLOW_LIST_MILLIS, 0));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted listing " + f);
+      }
+      return listed;
+    }
+
+    @Override
+    public FSDataOutputStream create(org.apache.hadoop.fs.Path f, FsPermission permission, boolean overwrite,
+        int bufferSize, short replication, long blockSize, Progressable progress) throws IOException {
+      String fail = getConf().get(FAIL_PUT);
+      if (fail != null && f.toString().matches(fail)) {
+        throw new IOException("injected failure: PUT " + f);
+      }
+      return super.create(f, permission, overwrite, bufferSize, replication, blockSize, progress);
+    }
   }
 
   /**

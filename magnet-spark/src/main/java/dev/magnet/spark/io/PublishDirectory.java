@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -23,7 +25,10 @@ import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.FileUtil;
+import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
 
 /**
  * A directory of published model versions with a {@code LATEST} pointer, for scheduled retraining
@@ -34,6 +39,7 @@ import org.apache.hadoop.fs.Path;
  * dir/LATEST                "v2": the newest promoted version, the one consumers read
  * dir/.staging-RUN-UUID/    a version being written, before it has a number
  * dir/.runs/RUN/            the checkpoints of a run in progress (deleted once it has published)
+ * dir/vN/_COMPLETE          on an object store only: the copy of vN is whole (see below)
  * </pre>
  *
  * <h2>What the caller does</h2>
@@ -77,22 +83,63 @@ import org.apache.hadoop.fs.Path;
  * staging directory with its record (a commit interrupted before the rename): {@link #begin}
  * commits such a staged version and reports it as finished.
  *
+ * <h2>On an object store (S3)</h2>
+ *
+ * <p>S3 has no rename (S3A copies each object, then deletes it) and no directories, but it refuses
+ * a PUT with {@code If-None-Match: *} when the key exists, atomically: that create-if-absent is the
+ * compare-and-swap on {@code vN} instead ({@link AtomicMoves}). The layout and the records are the
+ * same; the commit differs:
+ *
+ * <ol>
+ *   <li>the version is staged and its record written into the staging, as above;
+ *   <li>claim: {@code vN/publish.json} is created only if absent, holding the record and the
+ *       staging's name ({@code "stagedIn"}). This is the commit: the run id, the gate's decision
+ *       (against the latest claimed promoted version) and the number are fixed by one conditional
+ *       PUT. A publisher refused it (412) lists again and decides again, as after a refused rename;
+ *   <li>copy: each staged file is copied into {@code vN/}; then {@code vN/}{@value #COMPLETE} is
+ *       written, the last object of a version, and the staging deleted;
+ *   <li>{@code LATEST} names the highest promoted version that is complete, written by one PUT
+ *       (S3 shows the old object or the new, never half), and re-checked as above.
+ * </ol>
+ *
+ * <p>A claimed version may be partial until its {@value #COMPLETE} exists, so {@code LATEST} never
+ * names it before, and readers ({@link #resolve}, {@link #latest}, {@code DIR/latest}) go through
+ * {@code LATEST}. A publisher killed after its claim leaves the claim naming a staging that is
+ * still whole (a staging is deleted only once its version is complete): every {@link #begin}, of
+ * any run id, finishes the copy of each claimed version that is not complete, says so on
+ * {@code messages}, and then repairs {@code LATEST}; so does a publisher that finds its run id
+ * claimed by another attempt. Two processes may copy one version at once (its publisher still
+ * alive, and a begin): they write the same bytes, and an object S3 shows is always whole. A rerun
+ * of a run id whose version is claimed trains nothing, as on HDFS. Versions are numbered without
+ * gaps (a claim of {@code vN} follows a listing that showed {@code vN-1}), so at most one claim
+ * per run id can succeed, and a staging a claim names is never one that another attempt of its run
+ * deletes as a leftover. Publishing to S3 needs an endpoint that honours {@code If-None-Match} on
+ * PUT (AWS S3 since August 2024): one that ignores it would let two publishers claim one number.
+ *
  * <p><b>File systems.</b> Reading ({@link #resolve}, {@link #latest}) works on any Hadoop file
- * system. Publishing needs an atomic rename that refuses an existing target: HDFS and the local
- * file system (or NFS) have it; S3A (s3a://) has not, and is refused with a message saying what to
- * use instead (docs/reliability.md). The protocol is tried under injected faults, a kill between
- * any two file operations included, in {@code FaultInjectionTest}, and with racing publishers on
- * HDFS in {@code HdfsPublishTest}.
+ * system. Publishing needs an atomic rename that refuses an existing target (HDFS, the local file
+ * system or NFS), or an atomic create-if-absent (S3 through S3A); any other file system is refused
+ * with a message saying what to use instead (docs/reliability.md). The protocol is tried under
+ * injected faults, a kill between any two file operations included, in {@code FaultInjectionTest}
+ * (both variants), with racing publishers on HDFS in {@code HdfsPublishTest}, and on S3 through
+ * S3A against an S3 endpoint in {@code S3Test}.
  */
 public final class PublishDirectory {
   /** The pointer file. */
   public static final String LATEST = "LATEST";
   /** {@code DIR/latest} names the latest version of the publish directory DIR. */
   public static final String LATEST_ALIAS = "latest";
+  /** The scratch object that checks an object store's conditional create, in {@code .runs/RUN/}. */
+  static final String PROBE = ".conditional-put-probe";
   /** Each version's publication record. */
   public static final String METADATA = "publish.json";
   /** Where a run's checkpoints go, by run id. */
   public static final String RUNS = ".runs";
+  /**
+   * On an object store, the last object of a version: written once every file of the version has
+   * been copied into it, so a version without it may be partial and is never named by {@link #LATEST}.
+   */
+  public static final String COMPLETE = "_COMPLETE";
   /** Format of {@link #METADATA}. */
   public static final int FORMAT_VERSION = 1;
   /** Run ids become file names: letters, digits, '.', '_' and '-', at most this long. */
@@ -103,6 +150,8 @@ public final class PublishDirectory {
   private static final Pattern UUID_TEXT = Pattern.compile(
       "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
   private static final String STAGING_PREFIX = ".staging-";
+  /** The field of an object store's claim ({@code vN/publish.json}) naming the staging it is copied from. */
+  private static final String CLAIMED_FROM = "stagedIn";
   private static final int IO_BUFFER_BYTES = 4096;
   /** Failed writes of the pointer tolerated in one move (another publisher's clean-up can cause one). */
   private static final int MAX_POINTER_FAILURES = 3;
@@ -116,6 +165,8 @@ public final class PublishDirectory {
   private final Consumer<String> messages;
   /** Records of committed versions, which never change once committed. */
   private final Map<Integer, Publication> records = new ConcurrentHashMap<>();
+  /** On an object store, versions known to be whole ({@link #COMPLETE}), which they stay. */
+  private final Set<Integer> complete = ConcurrentHashMap.newKeySet();
 
   /**
    * One version's publication record ({@code vN/publish.json}).
@@ -321,14 +372,24 @@ public final class PublishDirectory {
    * @param validation the held-out data the run measures its metrics on, as it states it
    * @param metric the metric a comparing gate compares
    * @param gate decides at the commit whether the version is promoted
+   * On an object store it first checks that the store refuses a second conditional create (two
+   * PUTs of a probe object in the run's checkpoint directory, {@link #PROBE}), then finishes the
+   * copy of every claimed version that a killed publisher left partial.
+   *
    * @throws IllegalArgumentException when the file system cannot hold a publish directory
-   *     ({@link AtomicMoves}), or {@code gate} compares with the latest version and that was
+   *     ({@link AtomicMoves}: no atomic rename or create-if-absent, or an object store that
+   *     overwrote the probe), or {@code gate} compares with the latest version and that was
    *     measured on other data or with another metric
    */
   public Attempt begin(String runId, String validation, String metric, Gate gate) throws IOException {
     checkRunId(runId);
     Objects.requireNonNull(gate, "gate");
-    AtomicMoves.of(fs, root, conf);
+    AtomicMoves moves = AtomicMoves.of(fs, root, conf);
+    if (!moves.renamesDirectories()) {
+      // in the run's own checkpoint directory, which goes with the run's other leftovers
+      moves.checkCreateNoReplace(new Path(new Path(new Path(root, RUNS), runId), PROBE), root);
+      finishCopies();
+    }
     Optional<Publication> mine = versionOf(runId);
     if (mine.isEmpty()) {
       Optional<Published> staged = commitStaged(runId, gate);
@@ -343,7 +404,7 @@ public final class PublishDirectory {
           Optional.of(new Published(mine.get(), versionPath(mine.get().version()).toString(), latest)));
     }
     if (gate.comparesWithLatest()) {
-      Optional<Publication> current = latestPromoted();
+      Optional<Publication> current = latestPromoted(versions(), false);
       if (current.isPresent()) {
         incomparable(current.get(), validation, metric).ifPresent(why -> {
           throw new IllegalArgumentException(why + "; measure on the same validation data with the same metric, or"
@@ -456,7 +517,7 @@ public final class PublishDirectory {
       if (!fs.exists(staging)) {
         throw new FileNotFoundException("staged version not found: " + staging);
       }
-      Optional<Publication> latest = latestPromoted(versions);
+      Optional<Publication> latest = latestPromoted(versions, false);
       List<String> refusals = gate.refusals(candidate, latest);
       int version = versions.isEmpty() ? 1 : versions.get(versions.size() - 1) + 1;
       Publication publication = new Publication(FORMAT_VERSION, version, candidate.runId(), Instant.now().toString(),
@@ -471,7 +532,8 @@ public final class PublishDirectory {
             fs.getDefaultBlockSize(record), null)) {
           JSON.writeValue(out, publication);
         }
-        committed = moves.renameNoReplace(staging, versionPath(version));
+        committed = moves.renamesDirectories() ? moves.renameNoReplace(staging, versionPath(version))
+            : claim(moves, staging, publication);
       } catch (IOException e) {
         if (fs.exists(staging)) {
           throw e;
@@ -487,6 +549,9 @@ public final class PublishDirectory {
   }
 
   private Published finish(Publication publication) throws IOException {
+    if (!AtomicMoves.of(fs, root, conf).renamesDirectories()) {
+      finishCopy(publication.version()); // claimed by another attempt of this run, which may have died copying it
+    }
     String latest = movePointer(false);
     removeLeftovers(publication.runId());
     return new Published(publication, versionPath(publication.version()).toString(), latest);
@@ -528,7 +593,7 @@ public final class PublishDirectory {
     boolean said = false;
     int failures = 0;
     while (true) {
-      Optional<Publication> newest = latestPromoted();
+      Optional<Publication> newest = latestPromoted(versions(), true);
       if (newest.isEmpty()) {
         return null;
       }
@@ -554,19 +619,114 @@ public final class PublishDirectory {
     }
   }
 
-  /** The highest version whose record says promoted. */
-  private Optional<Publication> latestPromoted() throws IOException {
-    return latestPromoted(versions());
-  }
-
-  private Optional<Publication> latestPromoted(List<Integer> versions) throws IOException {
+  /**
+   * The highest of {@code versions} whose record says promoted; with {@code wholeOnly}, the highest
+   * whose copy is also complete (on an object store, a claimed version is committed, and a gate
+   * compares with it, before it is whole enough for {@link #LATEST} to name).
+   */
+  private Optional<Publication> latestPromoted(List<Integer> versions, boolean wholeOnly) throws IOException {
     for (int i = versions.size() - 1; i >= 0; i--) {
       Publication publication = record(versions.get(i));
-      if (publication.promoted()) {
+      if (publication.promoted() && (!wholeOnly || isComplete(publication.version()))) {
         return Optional.of(publication);
       }
     }
     return Optional.empty();
+  }
+
+  // --- The commit on an object store ---------------------------------------------------------------
+
+  /**
+   * Commits the version staged at {@code staging} on an object store: claims {@code vN} by
+   * creating its record {@code vN/publish.json} only if absent, the record naming the staging;
+   * then copies the staged files in and marks the version {@link #COMPLETE}.
+   *
+   * @return false, with nothing written, when another publisher claimed {@code vN} first
+   */
+  private boolean claim(AtomicMoves moves, Path staging, Publication publication) throws IOException {
+    ObjectNode claim = JSON.valueToTree(publication);
+    claim.put(CLAIMED_FROM, staging.toString());
+    if (!moves.createNoReplace(new Path(versionPath(publication.version()), METADATA), JSON.writeValueAsBytes(claim))) {
+      return false;
+    }
+    records.put(publication.version(), publication);
+    copy(publication.version(), staging);
+    return true;
+  }
+
+  /** Finishes the copy of every claimed version that is not complete: its publisher died copying it, or is copying now. */
+  private void finishCopies() throws IOException {
+    for (int version : versions()) {
+      if (!isComplete(version)) {
+        messages.accept(versionPath(version) + " (run " + record(version).runId() + ") was claimed but not copied"
+            + " whole (its publisher died, or is copying it now); finishing its copy");
+        finishCopy(version);
+      }
+    }
+  }
+
+  /** Copies the files of claimed version {@code version} from the staging its claim names, unless it is complete. */
+  private void finishCopy(int version) throws IOException {
+    if (isComplete(version)) {
+      return;
+    }
+    Path claim = new Path(versionPath(version), METADATA);
+    String staging;
+    try (InputStream in = fs.open(claim)) {
+      staging = JSON.readTree(in).path(CLAIMED_FROM).asText("");
+    }
+    if (staging.isEmpty()) {
+      throw new IOException(versionPath(version) + " has no " + COMPLETE + " and its " + METADATA + " names no staging"
+          + " to copy it from: it was not published by Magnet; move it out of " + root);
+    }
+    copy(version, new Path(staging));
+  }
+
+  /**
+   * Copies the staged files into version {@code version} (whose record is there: the claim), then
+   * writes {@link #COMPLETE} and deletes the staging. Several processes may copy one version at
+   * once (its publisher, the next {@link #begin}, another attempt of its run): each copies the same
+   * bytes, and the staging is deleted only once the version is complete.
+   *
+   * <p>Each file goes through this process (S3A 3.3 has no copy but its rename, which would delete
+   * the source that a killed copy must be finished from).
+   */
+  private void copy(int version, Path staging) throws IOException {
+    Path target = versionPath(version);
+    String prefix = staging.toUri().getPath() + "/";
+    try {
+      RemoteIterator<LocatedFileStatus> files = fs.listFiles(staging, true);
+      while (files.hasNext()) {
+        Path file = files.next().getPath();
+        String relative = file.toUri().getPath().substring(prefix.length());
+        if (!relative.equals(METADATA)) {
+          FileUtil.copy(fs, file, fs, new Path(target, relative), false, true, conf);
+        }
+      }
+    } catch (FileNotFoundException e) {
+      if (isComplete(version)) {
+        return; // another process completed it and deleted the staging
+      }
+      throw new FileNotFoundException(target + " was claimed from " + staging + ", whose files are gone before its"
+          + " copy was complete (" + e.getMessage() + "); move " + target + " out of " + root);
+    }
+    try (OutputStream out = fs.create(new Path(target, COMPLETE), true)) {
+      out.write((target.getName() + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+    complete.add(version);
+    fs.delete(staging, true);
+  }
+
+  /** Whether version {@code version} is whole: always, where a version is committed by a rename. */
+  private boolean isComplete(int version) throws IOException {
+    if (complete.contains(version) || AtomicMoves.of(fs, root, conf).renamesDirectories()) {
+      return true;
+    }
+    if (fs.exists(new Path(versionPath(version), COMPLETE))) {
+      complete.add(version);
+      return true;
+    }
+    return false;
   }
 
   private Optional<Publication> versionOf(String runId) throws IOException {

@@ -1,5 +1,6 @@
 package dev.magnet.spark.io;
 
+import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.FileNotFoundException;
 import java.io.FilterOutputStream;
@@ -19,6 +20,7 @@ import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -28,12 +30,16 @@ import org.apache.hadoop.fs.CreateFlag;
 import org.apache.hadoop.fs.DelegateToFileSystem;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FSDataOutputStreamBuilder;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FilterFileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
+import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.hadoop.fs.permission.FsPermission;
 import org.apache.hadoop.util.Progressable;
+import org.apache.hadoop.util.functional.RemoteIterators;
 
 /**
  * A Hadoop file system for fault-injection tests, registered under the scheme {@value #SCHEME}
@@ -46,6 +52,12 @@ import org.apache.hadoop.util.Progressable;
  *       as on HDFS;
  *   <li>{@code create(path, overwrite=false)} that checks and then creates, as S3A does
  *       ({@code exclusiveCreate = false}); otherwise it is exclusive, as on HDFS;
+ *   <li>a create-if-absent as S3 makes it, a PUT with {@code If-None-Match: *}
+ *       ({@code conditionalCreate = true}): the path capability and {@code createFile()} option
+ *       {@value AtomicMoves#CONDITIONAL_CREATE}, the file written whole at {@code close()} only if
+ *       none exists, as one operation;
+ *   <li>files that appear whole at their close or not at all, as objects PUT to S3
+ *       ({@code wholeObjects = true}); otherwise a crash at a close leaves the file torn;
  *   <li>a latency before every operation;
  *   <li>a crash at the k-th mutating operation (create, the close of a written file, mkdirs,
  *       rename, each file a non-atomic rename copies or deletes, delete): that operation does not
@@ -114,6 +126,12 @@ public final class FaultFs extends FilterFileSystem {
     public volatile boolean atomicRename = true;
     /** False: create(overwrite=false) checks, then creates. */
     public volatile boolean exclusiveCreate = true;
+    /** True: createFile() takes {@value AtomicMoves#CONDITIONAL_CREATE}, as S3's conditional PUT. */
+    public volatile boolean conditionalCreate;
+    /** True: that conditional create overwrites an existing file, as an endpoint that ignores If-None-Match. */
+    public volatile boolean conditionIgnored;
+    /** True: a written file appears whole at its close or not at all (a crash there leaves the old one), as a PUT to S3. */
+    public volatile boolean wholeObjects;
     /** Slept before every operation. */
     public volatile long latencyMillis;
     /** The mutating operation (0-based) at which the process dies; -1 for none. */
@@ -236,9 +254,82 @@ public final class FaultFs extends FilterFileSystem {
         throw new org.apache.hadoop.fs.FileAlreadyExistsException(f + " already exists");
       }
       faults.sleep(); // the window between the check and the create
+      if (faults.wholeObjects) {
+        return new FSDataOutputStream(new Put(f, file.toPath()), statistics);
+      }
       out = super.create(f, permission, true, bufferSize, replication, blockSize, progress);
     }
     return new FSDataOutputStream(new Written(out, f, file), statistics);
+  }
+
+  @Override
+  public boolean hasPathCapability(Path path, String capability) throws IOException {
+    if (capability.equals(AtomicMoves.CONDITIONAL_CREATE)) {
+      return faults.conditionalCreate;
+    }
+    return super.hasPathCapability(path, capability);
+  }
+
+  @Override
+  public FSDataOutputStreamBuilder<FSDataOutputStream, ?> createFile(Path path) {
+    return new CreateBuilder(path);
+  }
+
+  /** {@code createFile()}: a plain create, or with {@value AtomicMoves#CONDITIONAL_CREATE} a create-if-absent at close. */
+  private final class CreateBuilder extends FSDataOutputStreamBuilder<FSDataOutputStream, CreateBuilder> {
+    CreateBuilder(Path path) {
+      super(FaultFs.this, path);
+    }
+
+    @Override
+    public CreateBuilder getThisBuilder() {
+      return this;
+    }
+
+    @Override
+    public FSDataOutputStream build() throws IOException {
+      Set<String> mandatory = getMandatoryKeys();
+      if (!mandatory.contains(AtomicMoves.CONDITIONAL_CREATE)) {
+        rejectUnknownMandatoryKeys(Set.of(), "createFile " + getPath());
+        return FaultFs.this.create(getPath(), getFlags().contains(CreateFlag.OVERWRITE));
+      }
+      if (!faults.conditionalCreate || mandatory.size() > 1) {
+        throw new IllegalArgumentException("unsupported createFile options " + mandatory + " for " + getPath());
+      }
+      Path path = getPath();
+      return new FSDataOutputStream(new ByteArrayOutputStream() {
+        private boolean closed;
+
+        @Override
+        public void close() throws IOException {
+          if (closed) {
+            return;
+          }
+          closed = true;
+          putIfAbsent(path, toByteArray());
+        }
+      }, statistics);
+    }
+  }
+
+  /** S3's PUT with If-None-Match: *, one operation: the object appears whole, or the PUT is refused. */
+  private void putIfAbsent(Path path, byte[] content) throws IOException {
+    faults.mutateOrCrash("put-if-absent " + path);
+    java.nio.file.Path target = local(path).toPath();
+    Files.createDirectories(target.getParent());
+    java.nio.file.Path whole = Files.createTempFile(target.getParent(), ".put-", ".tmp");
+    try {
+      Files.write(whole, content);
+      if (faults.conditionIgnored) {
+        Files.move(whole, target, StandardCopyOption.REPLACE_EXISTING);
+        return;
+      }
+      Files.createLink(target, whole); // link(2) refuses an existing name
+    } catch (FileAlreadyExistsException e) {
+      throw new org.apache.hadoop.fs.FileAlreadyExistsException(path + " already exists");
+    } finally {
+      Files.deleteIfExists(whole);
+    }
   }
 
   @Override
@@ -270,6 +361,26 @@ public final class FaultFs extends FilterFileSystem {
   public FileStatus[] listStatus(Path f) throws IOException {
     faults.check("list " + f);
     return super.listStatus(f);
+  }
+
+  /** The files under {@code f}, walked by {@link #listStatus} (the local file system's own walk cannot read this scheme). */
+  @Override
+  public RemoteIterator<LocatedFileStatus> listFiles(Path f, boolean recursive) throws IOException {
+    List<LocatedFileStatus> files = new ArrayList<>();
+    List<Path> directories = new ArrayList<>(List.of(f));
+    while (!directories.isEmpty()) {
+      for (FileStatus status : listStatus(directories.remove(directories.size() - 1))) {
+        if (status.isDirectory()) {
+          if (recursive) {
+            directories.add(status.getPath());
+          }
+        } else {
+          files.add(new LocatedFileStatus(status.getLen(), false, 1, status.getBlockSize(),
+              status.getModificationTime(), 0, FsPermission.getFileDefault(), "", "", null, status.getPath(), null));
+        }
+      }
+    }
+    return RemoteIterators.remoteIteratorFromIterable(files);
   }
 
   @Override
@@ -394,6 +505,31 @@ public final class FaultFs extends FilterFileSystem {
 
   private File local(Path path) {
     return ((RawLocalFileSystem) fs).pathToFile(path);
+  }
+
+  /** A file written as an object PUT: buffered, and put in place whole at its close (a mutating operation). */
+  private final class Put extends ByteArrayOutputStream {
+    private final Path path;
+    private final java.nio.file.Path file;
+    private boolean closed;
+
+    Put(Path path, java.nio.file.Path file) {
+      this.path = path;
+      this.file = file;
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      faults.mutateOrCrash("close " + path);
+      Files.createDirectories(file.getParent());
+      java.nio.file.Path whole = Files.createTempFile(file.getParent(), ".put-", ".tmp");
+      Files.write(whole, toByteArray());
+      Files.move(whole, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
   }
 
   /** An output stream whose close is a mutating operation, and that fails once the process is dead. */

@@ -295,6 +295,178 @@ class FaultInjectionTest {
     }
   }
 
+  // --- Publishing on an object store -------------------------------------------------------------
+
+  /**
+   * The fault scheme as an object store: renames that copy, a create that checks and then
+   * creates, files that appear whole at their close, and S3's create-if-absent (a PUT with
+   * If-None-Match: *), with no atomic rename allowed: a publish directory there commits by
+   * claiming its version's record and copying.
+   */
+  private Configuration objectStore() {
+    faults.atomicRename = false;
+    faults.exclusiveCreate = false;
+    faults.wholeObjects = true;
+    faults.conditionalCreate = true;
+    return FaultFs.configure(new Configuration());
+  }
+
+  /**
+   * What a consumer may rely on at any moment on an object store: {@code LATEST}, when present,
+   * names a complete, promoted version; a version being copied holds its claim and some of its
+   * run's files, never another run's.
+   */
+  static void checkObjectStoreDirectory(Path root) throws IOException {
+    Set<String> versions = new TreeSet<>();
+    if (Files.isDirectory(root)) {
+      try (Stream<Path> entries = Files.list(root)) {
+        entries.map(p -> p.getFileName().toString()).filter(n -> n.matches("v\\d+")).forEach(versions::add);
+      }
+    }
+    for (String version : versions) {
+      Path dir = root.resolve(version);
+      String runId = JSON.readTree(dir.resolve(PublishDirectory.METADATA).toFile()).get("runId").asText();
+      boolean whole = Files.exists(dir.resolve(PublishDirectory.COMPLETE));
+      for (String file : MODEL_FILES) {
+        if (whole || Files.exists(dir.resolve(file))) {
+          assertEquals(runId, Files.readString(dir.resolve(file)), version + "/" + file + " is another run's or torn");
+        }
+      }
+      try (Stream<Path> files = Files.list(dir)) {
+        long count = files.count();
+        assertTrue(whole ? count == MODEL_FILES.length + 2 : count <= MODEL_FILES.length + 1,
+            version + " holds " + count + " files");
+      }
+    }
+    Path pointer = root.resolve(PublishDirectory.LATEST);
+    if (Files.exists(pointer)) {
+      String latest = Files.readString(pointer).strip();
+      assertTrue(Files.exists(root.resolve(latest).resolve(PublishDirectory.COMPLETE)), "LATEST names " + latest
+          + ", which is not a complete version");
+      assertTrue(JSON.readTree(root.resolve(latest).resolve(PublishDirectory.METADATA).toFile()).get("promoted")
+          .asBoolean(), "LATEST names the refused " + latest);
+    }
+  }
+
+  /**
+   * Day 2's run killed at every operation on an object store, the claim of v2 and each file of its
+   * copy included. After each kill, the next run of another id (day 3, better) finishes a claimed
+   * v2 at its begin and publishes v3; the rerun of day 2 then finds its version without training
+   * again when it had claimed one, and is otherwise published and refused by the gate (v3 is
+   * better). Nothing is left behind.
+   */
+  @Test
+  void aPublishToAnObjectStoreKilledAtAnyOperationIsFinishedByTheNextRunOfAnyId() throws Exception {
+    Configuration s3 = objectStore();
+    int points = killAtEveryOperation(new Sweep() {
+      @Override
+      public void setUp(int k) throws IOException {
+        assertEquals("v1", publishRun(s3, faults, dir("s3", k), "day-1", 0.8, messages::add).latest());
+      }
+
+      @Override
+      public void act(int k) throws IOException {
+        publishRun(s3, faults, dir("s3", k), "day-2", 0.9, messages::add);
+      }
+
+      @Override
+      public void checkAfterKill(int k) throws IOException {
+        checkObjectStoreDirectory(dir("s3", k));
+        assertTrue(Files.exists(dir("s3", k).resolve(PublishDirectory.LATEST)), "LATEST vanished");
+      }
+
+      @Override
+      public void rerunAndCheck(int k) throws IOException {
+        Path root = dir("s3", k);
+        boolean claimed = Files.exists(root.resolve("v2").resolve(PublishDirectory.METADATA));
+        boolean copied = Files.exists(root.resolve("v2").resolve(PublishDirectory.COMPLETE));
+        messages.clear();
+        Published other = publishRun(s3, faults, root, "day-3", 0.95, messages::add);
+        assertEquals(claimed ? 3 : 2, other.publication().version(), other.toString());
+        assertEquals(other.publication().name(), other.latest());
+        assertEquals(claimed && !copied, messages.stream().anyMatch(m -> m.contains("v2 (run day-2) was claimed but"
+            + " not copied whole")), messages.toString());
+        checkObjectStoreDirectory(root);
+
+        Published rerun = publishRun(s3, faults, root, "day-2", 0.9, messages::add);
+        assertEquals(claimed ? 2 : 3, rerun.publication().version(), rerun.toString());
+        assertEquals(claimed, rerun.publication().promoted(), "promoted over v1 when claimed first; else refused");
+        assertEquals(other.publication().name(), rerun.latest());
+        checkObjectStoreDirectory(root);
+        for (String version : List.of("v1", "v2", "v3")) {
+          assertTrue(Files.exists(root.resolve(version).resolve(PublishDirectory.COMPLETE)), version + " is whole");
+        }
+        try (Stream<Path> entries = Files.list(root)) {
+          assertEquals(List.of(".runs", "LATEST", "v1", "v2", "v3"), entries.map(p -> p.getFileName().toString())
+              .sorted().toList(), "no staging or temporary file is left");
+        }
+        try (Stream<Path> runs = Files.list(root.resolve(PublishDirectory.RUNS))) {
+          assertEquals(List.of(), runs.toList(), "the published runs' checkpoints are deleted");
+        }
+      }
+    });
+    assertTrue(points >= 10, points + " kill points");
+  }
+
+  /**
+   * An S3-compatible endpoint that ignores If-None-Match would let two publishers claim one
+   * version: begin's probe finds it out before anything is trained or written, and says so.
+   */
+  @Test
+  void anObjectStoreThatIgnoresConditionalPutsIsRefusedBeforeAnythingIsWritten() throws Exception {
+    Configuration s3 = objectStore();
+    Path root = tmp.resolve("s3-ignores");
+    assertEquals("v1", publishRun(s3, faults, root, "day-1", 0.8, messages::add).latest());
+    faults.conditionIgnored = true;
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+        () -> publishRun(s3, faults, root, "day-2", 0.9, messages::add));
+    assertTrue(refused.getMessage().startsWith("cannot publish to " + faults.uri(root) + ": its store accepted a second"
+        + " create-if-absent (PUT with If-None-Match: *) of "), refused.getMessage());
+    assertTrue(refused.getMessage().endsWith(PublishDirectory.PROBE + " and overwrote the first, so two publishers"
+        + " could claim one version; publish to an endpoint with conditional writes (AWS S3 has them since August"
+        + " 2024), to hdfs:// or to a local (or NFS) path (docs/reliability.md)"), refused.getMessage());
+    assertFalse(Files.exists(root.resolve(PublishDirectory.RUNS).resolve("day-2").resolve(PublishDirectory.PROBE)),
+        "the probe is deleted");
+    assertEquals("v1", Files.readString(root.resolve(PublishDirectory.LATEST)).strip());
+    assertFalse(Files.exists(root.resolve("v2")));
+    faults.conditionIgnored = false;
+    assertEquals("v2", publishRun(s3, faults, root, "day-2", 0.9, messages::add).latest());
+  }
+
+  /**
+   * Two publishers on a slow object store (each operation 2 ms): distinct versions, each whole,
+   * LATEST at the better, whichever claimed first.
+   */
+  @Test
+  void racingPublishersOnAnObjectStoreGetDistinctWholeVersions() throws Exception {
+    Configuration s3 = objectStore();
+    faults.latencyMillis = 2;
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      for (int round = 0; round < 3; round++) {
+        Path root = tmp.resolve("s3-race-" + round);
+        CyclicBarrier start = new CyclicBarrier(2);
+        Future<Published> good = pool.submit(() -> {
+          start.await();
+          return publishRun(s3, faults, root, "good", 0.9, messages::add);
+        });
+        Future<Published> bad = pool.submit(() -> {
+          start.await();
+          return publishRun(s3, faults, root, "bad", 0.6, messages::add);
+        });
+        assertTrue(good.get().publication().promoted());
+        assertTrue(good.get().publication().version() != bad.get().publication().version());
+        checkObjectStoreDirectory(root);
+        assertEquals(good.get().publication().name(), Files.readString(root.resolve(PublishDirectory.LATEST)).strip());
+        for (String version : List.of("v1", "v2")) {
+          assertTrue(Files.exists(root.resolve(version).resolve(PublishDirectory.COMPLETE)), version + " is whole");
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   // --- Checkpoints ------------------------------------------------------------------------------
 
   private static List<SparkEpochMetrics> history(int epochs) {

@@ -367,11 +367,13 @@ class PublishDirectoryTest {
   }
 
   /**
-   * S3A renames by copying: the directory is refused for publishing, saying why and what to use; it
-   * is still read ({@code --init-from}, {@code embed --model DIR/latest}).
+   * An object store whose client has no create-if-absent (S3's scheme served by a file system that
+   * is not S3A and declares no conditional create) is refused for publishing, saying why and what
+   * to use; it is still read ({@code --init-from}, {@code embed --model DIR/latest}). S3A itself
+   * publishes: {@code FaultInjectionTest} (the protocol) and {@code S3Test} (S3A against s3proxy).
    */
   @Test
-  void anObjectStoreIsRefusedForPublishingSayingWhatToUseInstead() throws IOException {
+  void anObjectStoreWithoutCreateIfAbsentIsRefusedForPublishingSayingWhatToUseInstead() throws IOException {
     FaultFs.Faults s3 = FaultFs.scenario();
     s3.atomicRename = false;
     s3.exclusiveCreate = false;
@@ -380,10 +382,11 @@ class PublishDirectoryTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> new PublishDirectory(root, s3conf, messages::add).begin("day-1", VALIDATION, METRIC, Gate.always()));
     assertEquals("cannot publish to " + root + ": a publish directory needs a file system whose rename is atomic and"
-        + " refuses an existing target; s3a:// renames by copying each file, so two publishers could both write one"
-        + " version, or a killed one leave half a version; publish to hdfs:// or a local (or NFS) path and copy"
-        + " versions to the object store for serving, or, for a file system whose rename is atomic, add its scheme to"
-        + " the Hadoop setting magnet.publish.atomic-schemes (docs/reliability.md)", e.getMessage());
+        + " refuses an existing target, or whose create can refuse an existing file atomically (S3 through s3a://);"
+        + " s3a:// renames by copying each file, and this file system (dev.magnet.spark.io.FaultFs) offers no"
+        + " create-if-absent (S3A does, through a conditional PUT); publish to hdfs://, s3a:// or a local (or NFS)"
+        + " path, or, for a file system whose rename is atomic, add its scheme to the Hadoop setting"
+        + " magnet.publish.atomic-schemes (docs/reliability.md)", e.getMessage());
     assertFalse(Files.exists(tmp.resolve("bucket")), "nothing was written");
 
     Files.createDirectories(tmp.resolve("bucket/v1"));
