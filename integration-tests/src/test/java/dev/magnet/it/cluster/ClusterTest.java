@@ -12,7 +12,6 @@ import dev.magnet.spark.io.MetricsJson;
 import dev.magnet.spark.util.ExitCodes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -170,19 +169,9 @@ class ClusterTest {
     Path model = tmp.resolve("survivor-model");
     String checkpoints = tmp.resolve("survivor-checkpoints").toString();
     CheckpointStore store = new CheckpointStore(checkpoints, new Configuration());
-    int uiPort;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      uiPort = socket.getLocalPort();
-    }
-    Submission train = Submission.start(cluster, tmp.resolve("logs"), "train", job("--checkpoint-dir", checkpoints,
-        "--output", model.toString(), "--conf", "spark.ui.port=" + uiPort, "--conf", "spark.port.maxRetries=0"));
-    String api = "http://127.0.0.1:" + uiPort + "/api/v1/applications";
     // After epoch 1, the first fit stage (DL4J's ParameterAveragingTrainingMaster) that runs.
-    StandaloneCluster.await(() -> !train.process.isAlive() || FitProgress.epochOneDone(store) && FitProgress.fitting(api, "ParameterAveragingTrainingMaster"),
-        "a fit stage after epoch 1 in " + api);
-    assertTrue(train.process.isAlive(), "the job was still running when the worker was killed: " + train);
-    Process victim = cluster.workers().get(1);
-    StandaloneCluster.kill(victim);
+    Submission train = FitProgress.killAWorkerDuringAFit(cluster, tmp.resolve("logs"),
+        job("--checkpoint-dir", checkpoints, "--output", model.toString()), store, "ParameterAveragingTrainingMaster").train();
 
     assertEquals(ExitCodes.SUCCESS, train.await(), train.toString());
     Map<String, Double> survived = finalValidation(model);

@@ -327,6 +327,9 @@ public final class SparkMagnetTrainer {
       }
     } finally {
       spark.sc().removeSparkListener(rounds);
+      if (options.trainingMaster() == TrainingMasterKind.SHARING) {
+        GradientSharing.release(spark.sc().applicationId());
+      }
     }
     MultiLayerNetwork network = sparkNet.getNetwork();
     ClusterIndex finalIndex = finalIndex(network, examples, shape, numClasses, index);
