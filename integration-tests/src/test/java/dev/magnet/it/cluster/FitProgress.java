@@ -38,10 +38,10 @@ final class FitProgress {
     String api = "http://127.0.0.1:" + uiPort + "/api/v1/applications";
     StandaloneCluster.await(() -> !train.process.isAlive() || epochOneDone(store) && fitting(api, master),
         "a fit stage of " + master + " after epoch 1 in " + api);
-    String applicationId = JSON.readTree(new URL(api)).path(0).path("id").asText();
     if (!train.process.isAlive()) {
       throw new AssertionError("the job ended before the worker was killed: " + train);
     }
+    String applicationId = JSON.readTree(new URL(api)).path(0).path("id").asText();
     StandaloneCluster.kill(cluster.workers().get(1));
     return new KilledWorker(train, applicationId);
   }
