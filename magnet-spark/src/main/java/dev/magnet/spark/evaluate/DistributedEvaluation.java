@@ -233,7 +233,6 @@ final class DistributedEvaluation {
     } finally {
       shared.destroy();
     }
-    shared.destroy();
     return correct;
   }
 

@@ -184,7 +184,6 @@ public final class IndexBuildJob {
     } finally {
       conf.destroy();
     }
-    conf.destroy();
     ListFile[] files = new ListFile[lists];
     for (Tuple2<Integer, long[]> w : written) {
       files[w._1()] = new ListFile(IndexDirectory.listName(w._1()), (int) w._2()[0], w._2()[1], w._2()[2]);
