@@ -15,18 +15,14 @@ import java.io.UncheckedIOException;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Magnet where its users run it: the repository's {@code ./spark-submit} (with {@code SPARK_HOME}
@@ -45,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * </ol>
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ClusterTest {
+class ClusterTest extends ClusterSuite {
   /** Largest difference of a final validation accuracy from the unfaulted run's: 6 of 60 held-out examples. */
   static final double TOLERANCE = 0.1;
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -60,28 +56,11 @@ class ClusterTest {
       "--validation", "synthetic:per=10", "--network", "mlp", "--embedding-dim", "4", "-K", "2", "-M", "3",
       "-D", "4", "--seed", "17", "--workers", "2", "--epochs", "3", "--averaging-frequency", "1");
 
-  @TempDir
-  static Path tmp;
-  private static StandaloneCluster cluster;
   /** Run 1's final validation metrics, the unfaulted reference of run 3. */
   private static Map<String, Double> reference;
 
-  @BeforeAll
-  static void start() throws IOException {
-    cluster = StandaloneCluster.startWithRepositoryOptions(tmp.resolve("spark-home"), 2);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
-
   private static List<String> job(String... more) {
-    List<String> args = new ArrayList<>(JOB);
-    args.addAll(List.of(more));
-    return args;
+    return args(JOB, more);
   }
 
   private static Map<String, Double> finalValidation(Path model) throws IOException {

@@ -13,19 +13,15 @@ import dev.magnet.spark.util.ExitCodes;
 import java.io.IOException;
 import java.net.URL;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code train --training-master sharing} (DL4J's gradient sharing over Aeron UDP) on a standalone
@@ -42,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * executor's included ({@link AeronDirectories}).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class SharingClusterTest {
+class SharingClusterTest extends ClusterSuite {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** A faulted run gets this long before it counts as hung; the unfaulted one takes about a minute. */
   private static final long FAULTED_LIMIT_MINUTES = 8;
@@ -54,26 +50,9 @@ class SharingClusterTest {
       "--validation", "synthetic:per=20", "--network", "mlp", "--embedding-dim", "4", "-K", "2", "-M", "3",
       "-D", "4", "--seed", "17", "--workers", "2", "--epochs", "3", "--training-master", "sharing");
 
-  @TempDir
-  static Path tmp;
-  private static StandaloneCluster cluster;
-
-  @BeforeAll
-  static void start() throws IOException {
-    cluster = StandaloneCluster.startWithRepositoryOptions(tmp.resolve("spark-home"), 2);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   private static List<String> job(String... more) {
-    List<String> args = new ArrayList<>(JOB);
-    args.addAll(List.of(more));
-    return args;
+    return args(JOB, more);
   }
 
   private static MetricsJson.Document metrics(Path model) throws IOException {
