@@ -94,9 +94,10 @@ public final class ClusterIndexBuilder {
     ClusterIndex index = ClusterIndex.of(numClasses, centroidArray,
         clusterClass.stream().mapToInt(Integer::intValue).toArray(),
         sizes.stream().mapToLong(Long::longValue).toArray(), sigma2, assignment);
+    double[] losses = new ExampleLosses(index, alpha).of(data, assignment);
     double[] lossSum = new double[index.numClusters()];
     for (int i = 0; i < n; i++) {
-      lossSum[assignment[i]] += index.exampleLoss(rowsArray[i], assignment[i], alpha);
+      lossSum[assignment[i]] += losses[i];
     }
     for (int j = 0; j < lossSum.length; j++) {
       lossSum[j] /= index.clusterSize(j);

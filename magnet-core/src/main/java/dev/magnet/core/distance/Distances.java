@@ -43,25 +43,70 @@ public final class Distances {
     Matrices.checkMatrix(queries, "queries");
     Matrices.checkMatrix(references, "references");
     checkSameDimension(queries, references);
-    if (blockRows <= 0) {
-      throw new IllegalArgumentException("blockRows must be positive; blockRows=" + blockRows);
-    }
-    int q = Math.toIntExact(queries.rows());
-    int n = Math.toIntExact(references.rows());
-    if (n == 0) {
+    checkBlockRows(blockRows);
+    prepare(references).forEachBlock(queries, blockRows, consumer);
+  }
+
+  /**
+   * The references in the form every block needs (double precision, transposed, squared norms),
+   * for a caller that searches the same references with many batches of queries.
+   */
+  public static References prepare(INDArray references) {
+    Matrices.checkMatrix(references, "references");
+    if (references.rows() == 0) {
       throw new IllegalArgumentException("references must have at least one row; rows=0");
     }
-    INDArray refs = references.castTo(DataType.DOUBLE);
-    INDArray refsT = refs.transpose();
-    INDArray refNorms = refs.mul(refs).sum(1).reshape(1, n);
-    for (int start = 0; start < q; start += blockRows) {
-      int end = Math.min(q, start + blockRows);
-      INDArray block = queries.get(NDArrayIndex.interval(start, end), NDArrayIndex.all())
-          .castTo(DataType.DOUBLE);
-      INDArray blockNorms = block.mul(block).sum(1).reshape(end - start, 1);
-      INDArray d2 = block.mmul(refsT).muli(-2.0).addiColumnVector(blockNorms).addiRowVector(refNorms);
-      consumer.accept(clampedRows(d2, end - start, n), start);
-      d2.close();
+    return new References(references);
+  }
+
+  /** Reference rows prepared once for {@link References#forEachBlock}; read-only, so shareable. */
+  public static final class References {
+    private final int n;
+    private final long dimension;
+    private final INDArray transposed;
+    private final INDArray norms;
+
+    private References(INDArray references) {
+      this.n = Math.toIntExact(references.rows());
+      this.dimension = references.columns();
+      INDArray refs = references.castTo(DataType.DOUBLE);
+      this.transposed = refs.transpose();
+      this.norms = refs.mul(refs).sum(1).reshape(1, n);
+    }
+
+    /** How many reference rows. */
+    public int rows() {
+      return n;
+    }
+
+    /** {@link Distances#forEachBlock} against these references. */
+    public void forEachBlock(INDArray queries, int blockRows, ObjIntConsumer<double[][]> consumer) {
+      Matrices.checkMatrix(queries, "queries");
+      if (queries.columns() != dimension) {
+        throw new IllegalArgumentException("embedding dimensions differ: " + queries.columns() + "!=" + dimension);
+      }
+      checkBlockRows(blockRows);
+      int q = Math.toIntExact(queries.rows());
+      for (int start = 0; start < q; start += blockRows) {
+        int end = Math.min(q, start + blockRows);
+        INDArray d2 = squaredDistances(queries.get(NDArrayIndex.interval(start, end), NDArrayIndex.all()));
+        consumer.accept(clampedRows(d2, end - start, n), start);
+        d2.close();
+      }
+    }
+
+    /**
+     * The [q, n] double matrix of squared distances from {@code queries} to these references, by
+     * the expansion, not clamped: rounding can leave a coincident pair slightly below 0. For
+     * callers that keep working in ND4J; bound q yourself ({@link #forEachBlock} does).
+     */
+    public INDArray squaredDistances(INDArray queries) {
+      if (queries.columns() != dimension) {
+        throw new IllegalArgumentException("embedding dimensions differ: " + queries.columns() + "!=" + dimension);
+      }
+      INDArray block = queries.castTo(DataType.DOUBLE);
+      INDArray blockNorms = block.mul(block).sum(1).reshape(block.rows(), 1);
+      return block.mmul(transposed).muli(-2.0).addiColumnVector(blockNorms).addiRowVector(norms);
     }
   }
 
@@ -157,6 +202,12 @@ public final class Distances {
       }
     }
     return out;
+  }
+
+  private static void checkBlockRows(int blockRows) {
+    if (blockRows <= 0) {
+      throw new IllegalArgumentException("blockRows must be positive; blockRows=" + blockRows);
+    }
   }
 
   /** Fails with the shared message unless both matrices have the same number of columns. */

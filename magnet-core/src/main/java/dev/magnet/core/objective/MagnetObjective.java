@@ -24,10 +24,20 @@ public final class MagnetObjective extends Objective {
     return Head.embedding(new MagnetLoss(params().alpha()));
   }
 
-  /** Every seed needs M-1 clusters of other classes: K per class gives (classes with examples - 1) * K. */
+  /**
+   * Every seed needs M-1 clusters of other classes: K per class gives (classes with examples - 1) * K.
+   * And some class needs more than K examples: otherwise K-means makes every example its own
+   * cluster, σ² is 0 and the loss is 0 for every batch — a run that would train nothing.
+   */
   @Override
   public void checkData(Map<Integer, Long> classCounts, int numClasses) {
     super.checkData(classCounts, numClasses);
+    long largest = classCounts.values().stream().mapToLong(Long::longValue).max().orElse(0);
+    if (!classCounts.isEmpty() && largest <= params().clustersPerClass()) {
+      throw new IllegalArgumentException("every class has at most K=" + params().clustersPerClass()
+          + " examples (the largest has " + largest + "), so each example would be a cluster of its own, σ² 0 and"
+          + " the Magnet loss 0 for every batch; choose K below the class sizes");
+    }
     long present = classCounts.size();
     long impostors = (present - 1) * params().clustersPerClass();
     if (impostors < params().clustersPerBatch() - 1) {

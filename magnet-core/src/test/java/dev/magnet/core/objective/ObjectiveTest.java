@@ -98,6 +98,21 @@ class ObjectiveTest {
   }
 
   @Test
+  void magnetRefusesDataWhereEveryExampleWouldBeItsOwnCluster() {
+    MagnetParams params = DEFAULTS.withClusters(8, 6, 2);
+    Map<Integer, Long> fivePerClass = new java.util.HashMap<>();
+    for (int c = 0; c < 20; c++) {
+      fivePerClass.put(c, 5L);
+    }
+    assertEquals("every class has at most K=8 examples (the largest has 5), so each example would be a cluster of its"
+        + " own, σ² 0 and the Magnet loss 0 for every batch; choose K below the class sizes",
+        assertThrows(IllegalArgumentException.class, () -> Objective.of(params).checkData(fivePerClass, 20)).getMessage());
+    fivePerClass.put(3, 9L); // one class with more than K examples gives a cluster with spread
+    Objective.of(params).checkData(fivePerClass, 20);
+    Objective.of(DEFAULTS.withClusters(2, 6, 2)).checkData(Map.of(0, 5L, 1, 5L, 2, 5L, 3, 5L), 4);
+  }
+
+  @Test
   void labelEncodingsMatchTheLossesOwnLabels() {
     int[] groups = {4, 4, 9};
     int[] classes = {0, 0, 2};

@@ -1,6 +1,7 @@
 package dev.magnet.spark.index;
 
 import dev.magnet.core.cluster.ClusterIndex;
+import dev.magnet.core.cluster.ExampleLosses;
 import dev.magnet.core.cluster.KMeans;
 import dev.magnet.core.cluster.KMeansResult;
 import dev.magnet.core.matrix.Matrices;
@@ -34,12 +35,16 @@ import scala.Tuple2;
  *       index's centroids of the class when it has as many.
  *   <li>One pass assigns every example to the nearest centroid of its class and sums cluster
  *       sizes and squared distances: σ² = Σ‖r − μ‖² / (N − 1).
- *   <li>One pass sums every example's full-data Magnet loss per cluster: the clusters' losses.
+ *   <li>One pass sums every example's full-data Magnet loss per cluster: the clusters' losses,
+ *       a chunk of examples per matrix product ({@link ExampleLosses}).
  * </ol>
  *
  * <p>The driver receives only centroids and per-cluster sums; the assignment stays an RDD.
  */
 public final class SparkIndexBuilder {
+  /** Examples per matrix product in the loss pass: bounds a task's rows held at once. */
+  private static final int LOSS_CHUNK_ROWS = 1024;
+
   private SparkIndexBuilder() {}
 
   /**
@@ -180,10 +185,21 @@ public final class SparkIndexBuilder {
     double[] lossSums = PartitionSums.of(assigned
         .mapPartitions(partition -> {
           double[] acc = new double[keptClusters];
-          partition.forEachRemaining(t -> {
-            int cluster = renumbering.value()[t._1()];
-            acc[cluster] += broadcastIndex.value().exampleLoss(e(t), cluster, alpha);
-          });
+          ExampleLosses losses = new ExampleLosses(broadcastIndex.value(), alpha);
+          float[][] rows = new float[LOSS_CHUNK_ROWS][];
+          int[] own = new int[LOSS_CHUNK_ROWS];
+          while (partition.hasNext()) {
+            int count = 0;
+            while (count < LOSS_CHUNK_ROWS && partition.hasNext()) {
+              Tuple2<Integer, EmbeddedExample> t = partition.next();
+              own[count] = renumbering.value()[t._1()];
+              rows[count++] = t._2().embedding();
+            }
+            double[] chunk = losses.of(java.util.Arrays.copyOf(rows, count), java.util.Arrays.copyOf(own, count));
+            for (int i = 0; i < count; i++) {
+              acc[own[i]] += chunk[i];
+            }
+          }
           return java.util.List.of(acc).iterator();
         }), keptClusters);
     double[] losses = new double[keptClusters];
