@@ -12,22 +12,17 @@ import dev.magnet.spark.io.MetricsJson;
 import dev.magnet.spark.util.ExitCodes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Magnet where its users run it: the repository's {@code ./spark-submit} (with {@code SPARK_HOME}
@@ -46,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * </ol>
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ClusterTest {
+class ClusterTest extends ClusterSuite {
   /** Largest difference of a final validation accuracy from the unfaulted run's: 6 of 60 held-out examples. */
   static final double TOLERANCE = 0.1;
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -61,28 +56,11 @@ class ClusterTest {
       "--validation", "synthetic:per=10", "--network", "mlp", "--embedding-dim", "4", "-K", "2", "-M", "3",
       "-D", "4", "--seed", "17", "--workers", "2", "--epochs", "3", "--averaging-frequency", "1");
 
-  @TempDir
-  static Path tmp;
-  private static StandaloneCluster cluster;
   /** Run 1's final validation metrics, the unfaulted reference of run 3. */
   private static Map<String, Double> reference;
 
-  @BeforeAll
-  static void start() throws IOException {
-    cluster = StandaloneCluster.startWithRepositoryOptions(tmp.resolve("spark-home"), 2);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
-
   private static List<String> job(String... more) {
-    List<String> args = new ArrayList<>(JOB);
-    args.addAll(List.of(more));
-    return args;
+    return args(JOB, more);
   }
 
   private static Map<String, Double> finalValidation(Path model) throws IOException {
@@ -170,19 +148,9 @@ class ClusterTest {
     Path model = tmp.resolve("survivor-model");
     String checkpoints = tmp.resolve("survivor-checkpoints").toString();
     CheckpointStore store = new CheckpointStore(checkpoints, new Configuration());
-    int uiPort;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      uiPort = socket.getLocalPort();
-    }
-    Submission train = Submission.start(cluster, tmp.resolve("logs"), "train", job("--checkpoint-dir", checkpoints,
-        "--output", model.toString(), "--conf", "spark.ui.port=" + uiPort, "--conf", "spark.port.maxRetries=0"));
-    String api = "http://127.0.0.1:" + uiPort + "/api/v1/applications";
     // After epoch 1, the first fit stage (DL4J's ParameterAveragingTrainingMaster) that runs.
-    StandaloneCluster.await(() -> !train.process.isAlive() || FitProgress.epochOneDone(store) && FitProgress.fitting(api, "ParameterAveragingTrainingMaster"),
-        "a fit stage after epoch 1 in " + api);
-    assertTrue(train.process.isAlive(), "the job was still running when the worker was killed: " + train);
-    Process victim = cluster.workers().get(1);
-    StandaloneCluster.kill(victim);
+    Submission train = FitProgress.killAWorkerDuringAFit(cluster, tmp.resolve("logs"),
+        job("--checkpoint-dir", checkpoints, "--output", model.toString()), store, "ParameterAveragingTrainingMaster").train();
 
     assertEquals(ExitCodes.SUCCESS, train.await(), train.toString());
     Map<String, Double> survived = finalValidation(model);

@@ -5,13 +5,46 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.magnet.spark.io.CheckpointStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.net.URL;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Where a training run on the cluster stands, for the tests that kill a worker in a fit stage. */
 final class FitProgress {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private FitProgress() {}
+
+  /** A training run whose second worker was killed during a fit stage: the run, still going, and its application. */
+  record KilledWorker(Submission train, String applicationId) {}
+
+  /**
+   * Starts {@code ./spark-submit train args} on {@code cluster} (its UI on a free port), waits
+   * until epoch 1 is checkpointed into {@code store} and a fit stage of the training master named
+   * {@code master} runs, and then kills the cluster's second worker and its executor outright.
+   * Fails if the run ended before that.
+   */
+  static KilledWorker killAWorkerDuringAFit(StandaloneCluster cluster, Path logs, List<String> args,
+      CheckpointStore store, String master) throws IOException {
+    int uiPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      uiPort = socket.getLocalPort();
+    }
+    List<String> withUi = new ArrayList<>(args);
+    withUi.addAll(List.of("--conf", "spark.ui.port=" + uiPort, "--conf", "spark.port.maxRetries=0"));
+    Submission train = Submission.start(cluster, logs, "train", withUi);
+    String api = "http://127.0.0.1:" + uiPort + "/api/v1/applications";
+    StandaloneCluster.await(() -> !train.process.isAlive() || epochOneDone(store) && fitting(api, master),
+        "a fit stage of " + master + " after epoch 1 in " + api);
+    if (!train.process.isAlive()) {
+      throw new AssertionError("the job ended before the worker was killed: " + train);
+    }
+    String applicationId = JSON.readTree(new URL(api)).path(0).path("id").asText();
+    StandaloneCluster.kill(cluster.workers().get(1));
+    return new KilledWorker(train, applicationId);
+  }
 
   /** Whether the run has checkpointed at least one epoch into {@code store}. */
   static boolean epochOneDone(CheckpointStore store) {

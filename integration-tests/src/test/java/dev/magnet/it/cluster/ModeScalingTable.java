@@ -47,8 +47,9 @@ import org.junit.jupiter.api.io.TempDir;
  * profile); run it for figures in a quiet sitting, as docs/scaling.md says:
  * {@code mvn -B -ntp -Pcluster-it -pl integration-tests -am package -Dtest=ModeScalingTable
  * -Dsurefire.failIfNoSpecifiedTests=false}. It writes {@code integration-tests/target/mode-scaling.md}.
- * System properties: {@code magnet.scaling.workers} (default 1,2,4,8), {@code magnet.scaling.limit}
- * (examples of each set, default 10000), {@code magnet.scaling.epochs} (default 3).
+ * System properties: {@code magnet.scaling.modes} (default averaging,sharing),
+ * {@code magnet.scaling.workers} (default 1,2,4,8), {@code magnet.scaling.limit} (examples of each
+ * set, default 10000), {@code magnet.scaling.epochs} (default 3).
  */
 class ModeScalingTable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -69,7 +70,9 @@ class ModeScalingTable {
     List<Row> rows = new ArrayList<>();
     Path out = SparkHome.REPOSITORY.resolve("integration-tests/target/mode-scaling.md");
     String table = "";
-    for (String mode : List.of("averaging", "sharing")) {
+    List<String> modes = Arrays.stream(System.getProperty("magnet.scaling.modes", "averaging,sharing").split(","))
+        .map(String::strip).toList();
+    for (String mode : modes) {
       for (int w : ws) {
         rows.add(run(home, mode, w, limit, epochs));
         table = table(rows, limit, epochs);

@@ -11,20 +11,17 @@ import dev.magnet.spark.io.HadoopModelDirectory;
 import dev.magnet.spark.io.MetricsJson;
 import dev.magnet.spark.util.ExitCodes;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URL;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code train --training-master sharing} (DL4J's gradient sharing over Aeron UDP) on a standalone
@@ -37,9 +34,11 @@ import org.junit.jupiter.api.io.TempDir;
  *       either completes on the other worker, or fails with the training-failed status and a
  *       message, leaving complete checkpoints that {@code --resume} continues to a model.
  * </ol>
+ * After each, no Aeron directory of the test's applications is left in shared memory, the killed
+ * executor's included ({@link AeronDirectories}).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class SharingClusterTest {
+class SharingClusterTest extends ClusterSuite {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** A faulted run gets this long before it counts as hung; the unfaulted one takes about a minute. */
   private static final long FAULTED_LIMIT_MINUTES = 8;
@@ -51,35 +50,35 @@ class SharingClusterTest {
       "--validation", "synthetic:per=20", "--network", "mlp", "--embedding-dim", "4", "-K", "2", "-M", "3",
       "-D", "4", "--seed", "17", "--workers", "2", "--epochs", "3", "--training-master", "sharing");
 
-  @TempDir
-  static Path tmp;
-  private static StandaloneCluster cluster;
-
-  @BeforeAll
-  static void start() throws IOException {
-    cluster = StandaloneCluster.startWithRepositoryOptions(tmp.resolve("spark-home"), 2);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   private static List<String> job(String... more) {
-    List<String> args = new ArrayList<>(JOB);
-    args.addAll(List.of(more));
-    return args;
+    return args(JOB, more);
   }
 
   private static MetricsJson.Document metrics(Path model) throws IOException {
     return MetricsJson.read(model.resolve(MetricsJson.FILE_NAME).toString(), new Configuration());
   }
 
+  /** The ids of the applications the cluster's master has seen, running or ended. */
+  private static Set<String> applications() throws IOException {
+    JsonNode master = JSON.readTree(new URL(cluster.masterUi() + "/json"));
+    Set<String> ids = new HashSet<>();
+    for (String list : List.of("activeapps", "completedapps")) {
+      master.path(list).forEach(app -> ids.add(app.path("id").asText()));
+    }
+    return ids;
+  }
+
+  private static Set<String> since(Set<String> before) throws IOException {
+    Set<String> added = new HashSet<>(applications());
+    added.removeAll(before);
+    return added;
+  }
+
   @Test
   @Order(1)
   void sharingTrainsOnTwoExecutors() throws Exception {
+    Set<String> before = applications();
     Path model = tmp.resolve("model");
     Submission train = Submission.start(cluster, tmp.resolve("logs"), "train", job("--output", model.toString()));
     assertEquals(ExitCodes.SUCCESS, train.await(), train.toString());
@@ -91,25 +90,24 @@ class SharingClusterTest {
     assertTrue(metrics.epochs().get(2).loss() < metrics.epochs().get(0).loss(), "loss falls: " + metrics.epochs());
     JsonNode master = JSON.readTree(new URL(cluster.masterUi() + "/json"));
     assertEquals(2, master.path("aliveworkers").asInt(), "both workers took part: " + master);
+    Set<String> runs = since(before);
+    assertEquals(1, runs.size(), "one application: " + runs);
+    AeronDirectories.assertNoneLeft(runs);
   }
 
   @Test
   @Order(2)
   void aWorkerKilledDuringASharingFitFinishesOrFailsResumably() throws Exception {
+    Set<String> before = applications();
     Path model = tmp.resolve("survivor-model");
     String checkpoints = tmp.resolve("survivor-checkpoints").toString();
     CheckpointStore store = new CheckpointStore(checkpoints, new Configuration());
-    int uiPort;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      uiPort = socket.getLocalPort();
-    }
-    Submission train = Submission.start(cluster, tmp.resolve("logs"), "train", job("--checkpoint-dir", checkpoints,
-        "--output", model.toString(), "--conf", "spark.ui.port=" + uiPort, "--conf", "spark.port.maxRetries=0"));
-    String api = "http://127.0.0.1:" + uiPort + "/api/v1/applications";
-    StandaloneCluster.await(() -> !train.process.isAlive() || FitProgress.epochOneDone(store) && FitProgress.fitting(api, "SharedTrainingMaster"),
-        "a fit stage after epoch 1 in " + api);
-    assertTrue(train.process.isAlive(), "the job was still running when the worker was killed: " + train);
-    StandaloneCluster.kill(cluster.workers().get(1));
+    FitProgress.KilledWorker killed = FitProgress.killAWorkerDuringAFit(cluster, tmp.resolve("logs"),
+        job("--checkpoint-dir", checkpoints, "--output", model.toString()), store, "SharedTrainingMaster");
+    Submission train = killed.train();
+    // The driver's and both executors' media drivers are named for the application, the killed one's included.
+    List<Path> live = AeronDirectories.of(killed.applicationId());
+    assertTrue(AeronDirectories.processes(live).size() >= 2, "the application's Aeron directories: " + live);
 
     int status = train.await(FAULTED_LIMIT_MINUTES);
     // Which of the two outcomes this run had, for the build log.
@@ -117,6 +115,7 @@ class SharingClusterTest {
     assertTrue(train.stderr().contains("Lost executor"), "the driver saw the executor go: " + train);
     if (status == ExitCodes.SUCCESS) {
       assertEquals(3, metrics(model).epochs().size(), train.toString());
+      AeronDirectories.assertNoneLeft(since(before));
       return;
     }
     assertEquals(ExitCodes.TRAINING_FAILED, status, "finished, or failed as training: " + train);
@@ -129,5 +128,6 @@ class SharingClusterTest {
     assertEquals(ExitCodes.SUCCESS, resumed.await(FAULTED_LIMIT_MINUTES), resumed.toString());
     ModelArtifact trained = HadoopModelDirectory.load(model.toString(), new Configuration());
     assertEquals(3, trained.provenance().epochs());
+    AeronDirectories.assertNoneLeft(since(before));
   }
 }

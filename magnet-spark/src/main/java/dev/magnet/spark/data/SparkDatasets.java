@@ -363,6 +363,8 @@ public final class SparkDatasets {
    */
   private static JavaRDD<Example> parallelise(JavaSparkContext spark, List<Example> examples) {
     int slices = Math.max(1, spark.defaultParallelism() * SLICES_PER_CORE);
+    // Not destroyed: the data set's lineage reads it for as long as the data set is used; Spark's
+    // cleaner drops it with the RDD.
     Broadcast<List<Example>> shared = spark.broadcast(new ArrayList<>(examples));
     List<Integer> indices = java.util.stream.IntStream.range(0, slices).boxed().toList();
     int n = examples.size();

@@ -64,12 +64,14 @@ final class DistributedEvaluation {
    */
   static Map<String, Double> evaluate(JavaSparkContext spark, ModelArtifact artifact, SparkDataset test,
       SparkDataset train, Set<Metric> metrics) {
-    JavaRDD<EmbeddedExample> testEmbedded = ExampleEmbeddings.embed(spark, test.examples(), test.inputShape(),
-        artifact.network())
-        .persist(StorageLevel.MEMORY_AND_DISK());
-    JavaRDD<EmbeddedExample> trainEmbedded = train == null ? null
-        : ExampleEmbeddings.embed(spark, train.examples(), train.inputShape(), artifact.network()).persist(StorageLevel.MEMORY_AND_DISK());
+    ExampleEmbeddings.Embedded testEmbeddings = ExampleEmbeddings.embed(spark, test.examples(), test.inputShape(),
+        artifact.network()).persist("magnet test embeddings", StorageLevel.MEMORY_AND_DISK());
+    ExampleEmbeddings.Embedded trainEmbeddings = null;
     try {
+      trainEmbeddings = train == null ? null : ExampleEmbeddings.embed(spark, train.examples(), train.inputShape(),
+          artifact.network()).persist("magnet training embeddings", StorageLevel.MEMORY_AND_DISK());
+      JavaRDD<EmbeddedExample> testEmbedded = testEmbeddings.rdd();
+      JavaRDD<EmbeddedExample> trainEmbedded = trainEmbeddings == null ? null : trainEmbeddings.rdd();
       long n = testEmbedded.count();
       boolean fineTest = testEmbedded.filter(e -> e.fineLabel() < 0).isEmpty();
       boolean fineTrain = trainEmbedded != null && trainEmbedded.filter(e -> e.fineLabel() < 0).isEmpty();
@@ -97,48 +99,51 @@ final class DistributedEvaluation {
         Map<Integer, Long> fineCounts = fineTest ? testEmbedded.map(EmbeddedExample::fineLabel).countByValue() : Map.of();
         Broadcast<HashMap<Integer, Long>> coarseShared = spark.broadcast(new HashMap<>(coarseCounts));
         Broadcast<HashMap<Integer, Long>> fineShared = spark.broadcast(new HashMap<>(fineCounts));
-        boolean withFine = fineTest;
-        ExactSearch.Depth depth = item -> {
-          int d = RetrievalMetrics.depth((int) (coarseShared.value().get(coarse(item.label())) - 1));
-          if (withFine) {
-            d = Math.max(d, RetrievalMetrics.depth((int) (fineShared.value().get(fine(item.label())) - 1)));
+        try {
+          boolean withFine = fineTest;
+          ExactSearch.Depth depth = item -> {
+            int d = RetrievalMetrics.depth((int) (coarseShared.value().get(coarse(item.label())) - 1));
+            if (withFine) {
+              d = Math.max(d, RetrievalMetrics.depth((int) (fineShared.value().get(fine(item.label())) - 1)));
+            }
+            return Math.max(d, KNN_DEPTH);
+          };
+          JavaPairRDD<Long, Tuple2<Hits, String>> found = ExactSearch.nearest(testItems, testItems, depth, true,
+              ExactSearch.DEFAULT_BLOCK_ROWS, partitions)
+              .join(testItems.mapToPair(i -> new Tuple2<>(i.id(), i.label())));
+          Tuple2<RetrievalMetrics.Totals, RetrievalMetrics.Totals> totals = found.map(q -> {
+            Hits hits = q._2()._1();
+            String labels = q._2()._2();
+            RetrievalMetrics.Totals c = new RetrievalMetrics.Totals();
+            RetrievalMetrics.Totals f = new RetrievalMetrics.Totals();
+            add(c, hits, coarse(labels), (int) (coarseShared.value().get(coarse(labels)) - 1), true);
+            if (withFine) {
+              add(f, hits, fine(labels), (int) (fineShared.value().get(fine(labels)) - 1), false);
+            }
+            return new Tuple2<>(c, f);
+          }).reduce((a, b) -> new Tuple2<>(a._1().merge(b._1()), a._2().merge(b._2())));
+          boolean rankR = metrics.contains(Metric.R_PRECISION) || metrics.contains(Metric.MAP_AT_R);
+          if (retrieval) {
+            totals._1().result(rankR, n).putInto(values, "", metrics);
           }
-          return Math.max(d, KNN_DEPTH);
-        };
-        JavaPairRDD<Long, Tuple2<Hits, String>> found = ExactSearch.nearest(testItems, testItems, depth, true,
-            ExactSearch.DEFAULT_BLOCK_ROWS, partitions)
-            .join(testItems.mapToPair(i -> new Tuple2<>(i.id(), i.label())));
-        Tuple2<RetrievalMetrics.Totals, RetrievalMetrics.Totals> totals = found.map(q -> {
-          Hits hits = q._2()._1();
-          String labels = q._2()._2();
-          RetrievalMetrics.Totals c = new RetrievalMetrics.Totals();
-          RetrievalMetrics.Totals f = new RetrievalMetrics.Totals();
-          add(c, hits, coarse(labels), (int) (coarseShared.value().get(coarse(labels)) - 1), true);
-          if (withFine) {
-            add(f, hits, fine(labels), (int) (fineShared.value().get(fine(labels)) - 1), false);
+          if (fineLeaveOneOut) {
+            long[] correct = knnCorrect(found.mapValues(Tuple2::_1), testItems, true);
+            putKnn(values, Evaluator.FINE_PREFIX, metrics, correct[2], correct[3], n);
           }
-          return new Tuple2<>(c, f);
-        }).reduce((a, b) -> new Tuple2<>(a._1().merge(b._1()), a._2().merge(b._2())));
-        boolean rankR = metrics.contains(Metric.R_PRECISION) || metrics.contains(Metric.MAP_AT_R);
-        if (retrieval) {
-          totals._1().result(rankR, n).putInto(values, "", metrics);
+          if (retrieval && withFine) {
+            totals._2().result(rankR, n).putInto(values, Evaluator.FINE_PREFIX, metrics);
+          }
+        } finally {
+          coarseShared.destroy();
+          fineShared.destroy();
         }
-        if (fineLeaveOneOut) {
-          long[] correct = knnCorrect(found.mapValues(Tuple2::_1), testItems, true);
-          putKnn(values, Evaluator.FINE_PREFIX, metrics, correct[2], correct[3], n);
-        }
-        if (retrieval && withFine) {
-          totals._2().result(rankR, n).putInto(values, Evaluator.FINE_PREFIX, metrics);
-        }
-        coarseShared.destroy();
-        fineShared.destroy();
       }
       testItems.unpersist();
       return values;
     } finally {
-      testEmbedded.unpersist();
-      if (trainEmbedded != null) {
-        trainEmbedded.unpersist();
+      testEmbeddings.close();
+      if (trainEmbeddings != null) {
+        trainEmbeddings.close();
       }
     }
   }
@@ -202,27 +207,31 @@ final class DistributedEvaluation {
     double sigma2 = artifact.index().sigma2();
     int l = artifact.params().nearestClusters();
     Broadcast<float[][]> shared = spark.broadcast(centroids);
-    long correct = embedded.mapPartitions(partition -> {
-      List<EmbeddedExample> rows = new ArrayList<>();
-      partition.forEachRemaining(rows::add);
-      if (rows.isEmpty()) {
-        return List.of(0L).iterator();
-      }
-      float[][] vectors = new float[rows.size()][];
-      for (int i = 0; i < vectors.length; i++) {
-        vectors[i] = rows.get(i).embedding();
-      }
-      float[][] c = shared.value();
-      INDArray centroidMatrix = Matrices.fromFloats(flatten(c), c.length, c[0].length);
-      INDArray queries = Matrices.fromFloats(flatten(vectors), vectors.length, vectors[0].length);
-      int[] predicted = new ClusterClassifier(centroidMatrix, classes, numClasses, sigma2, l).predict(queries);
-      long right = 0;
-      for (int i = 0; i < predicted.length; i++) {
-        right += predicted[i] == rows.get(i).label() ? 1 : 0;
-      }
-      return List.of(right).iterator();
-    }).reduce(Long::sum);
-    shared.destroy();
+    long correct;
+    try {
+      correct = embedded.mapPartitions(partition -> {
+        List<EmbeddedExample> rows = new ArrayList<>();
+        partition.forEachRemaining(rows::add);
+        if (rows.isEmpty()) {
+          return List.of(0L).iterator();
+        }
+        float[][] vectors = new float[rows.size()][];
+        for (int i = 0; i < vectors.length; i++) {
+          vectors[i] = rows.get(i).embedding();
+        }
+        float[][] c = shared.value();
+        INDArray centroidMatrix = Matrices.fromFloats(flatten(c), c.length, c[0].length);
+        INDArray queries = Matrices.fromFloats(flatten(vectors), vectors.length, vectors[0].length);
+        int[] predicted = new ClusterClassifier(centroidMatrix, classes, numClasses, sigma2, l).predict(queries);
+        long right = 0;
+        for (int i = 0; i < predicted.length; i++) {
+          right += predicted[i] == rows.get(i).label() ? 1 : 0;
+        }
+        return List.of(right).iterator();
+      }).reduce(Long::sum);
+    } finally {
+      shared.destroy();
+    }
     return correct;
   }
 

@@ -14,6 +14,7 @@ import java.util.stream.IntStream;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -39,14 +40,40 @@ public final class ExampleEmbeddings {
     };
   }
 
-  /** The embeddings of {@code examples} of shape {@code shape}; the caller persists and unpersists the result. */
-  public static JavaRDD<EmbeddedExample> embed(JavaSparkContext spark, JavaRDD<Example> examples, InputShape shape,
+  /**
+   * The embeddings of {@code examples} of shape {@code shape}, with the broadcast network they are
+   * computed with. The caller may persist {@link Embedded#rdd}, and closes the result where its use
+   * ends (in a finally): that unpersists the embeddings and destroys the broadcast, which Spark
+   * would otherwise keep on the driver (and count in its storage) until its cleaner happens to
+   * collect it.
+   */
+  public static Embedded embed(JavaSparkContext spark, JavaRDD<Example> examples, InputShape shape,
       MultiLayerNetwork network) {
     int tasks = Math.max(1, Math.min(examples.getNumPartitions(), spark.defaultParallelism()));
     Broadcast<ExecutorModel> model = spark.broadcast(ExecutorModel.embedding(
         new NetworkSnapshot(network, NativeThreads.perTask(spark, tasks)), shape));
     int size = Math.toIntExact(shape.size());
-    return examples.mapPartitions(partition -> embedPartition(model.value(), TaskFaults.check(partition), size));
+    return new Embedded(examples.mapPartitions(partition -> embedPartition(model.value(), TaskFaults.check(partition), size)),
+        model);
+  }
+
+  /**
+   * Embeddings computed on the executors ({@code rdd}) and the broadcast network that computes
+   * them; usable until closed (a lost cached partition is recomputed with the broadcast).
+   */
+  public record Embedded(JavaRDD<EmbeddedExample> rdd, Broadcast<ExecutorModel> model) implements AutoCloseable {
+    /** Persists the embeddings under {@code name} at {@code level}; this, for chaining. */
+    public Embedded persist(String name, StorageLevel level) {
+      rdd.setName(name).persist(level);
+      return this;
+    }
+
+    /** Unpersists the embeddings and destroys the broadcast network. */
+    @Override
+    public void close() {
+      rdd.unpersist(false);
+      model.destroy(false);
+    }
   }
 
   private static Iterator<EmbeddedExample> embedPartition(ExecutorModel model, Iterator<Example> partition, int size) {
@@ -96,7 +123,10 @@ public final class ExampleEmbeddings {
    */
   public static Collected collect(JavaSparkContext spark, JavaRDD<Example> examples, InputShape shape,
       MultiLayerNetwork network) {
-    List<EmbeddedExample> rows = embed(spark, examples, shape, network).collect();
+    List<EmbeddedExample> rows;
+    try (Embedded embedded = embed(spark, examples, shape, network)) {
+      rows = embedded.rdd().collect();
+    }
     long[] ids = new long[rows.size()];
     float[][] values = new float[rows.size()][];
     int[] labels = new int[rows.size()];

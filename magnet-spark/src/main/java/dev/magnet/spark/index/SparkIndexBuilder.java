@@ -49,12 +49,21 @@ public final class SparkIndexBuilder {
 
   /**
    * The refreshed index (without an in-memory assignment) and the assignment as an RDD of
-   * (cluster id, example id), persisted; unpersist it when the epoch is done.
+   * (cluster id, example id), persisted, with the broadcasts in its lineage (a lost partition is
+   * recomputed with them); close it where the assignment's use ends (in a finally), which
+   * unpersists the assignment and destroys the broadcasts.
    *
    * @param smallClassJobs how many classes went through the grouped stage
    * @param largeClassJobs how many MLlib K-means jobs ran
    */
-  public record Refresh(ClusterIndex index, JavaPairRDD<Integer, Long> members, int smallClassJobs, int largeClassJobs) {}
+  public record Refresh(ClusterIndex index, JavaPairRDD<Integer, Long> members, int smallClassJobs, int largeClassJobs,
+      List<Broadcast<?>> lineage) implements AutoCloseable {
+    @Override
+    public void close() {
+      members.unpersist(false);
+      lineage.forEach(b -> b.destroy(false));
+    }
+  }
 
   public static Refresh refresh(JavaSparkContext spark, JavaRDD<EmbeddedExample> embeddings, int numClasses, int k,
       ClusterIndex previous, long seed, double alpha, int maxIterations, long smallClassLimit) {
@@ -86,21 +95,24 @@ public final class SparkIndexBuilder {
     counts.forEach((label, count) -> (count <= smallClassLimit ? small : large).add(label));
 
     Broadcast<double[][][]> warm = spark.broadcast(warmStarts(previous, numClasses, k, counts));
-    if (!small.isEmpty()) {
-      java.util.Set<Integer> smallSet = new java.util.HashSet<>(small);
-      List<Tuple2<Integer, double[][]>> clustered = embeddings
-          .filter(e -> smallSet.contains(e.label()))
-          .mapToPair(e -> new Tuple2<>(e.label(), new Tuple2<>(e.id(), e.embedding())))
-          .groupByKey(Math.max(1, Math.min(small.size(), spark.defaultParallelism() * 2)))
-          .map(group -> new Tuple2<>(group._1(),
-              clusterClass(group._2(), k, warm.value()[group._1()], classSeeds[group._1()], maxIterations)))
-          .collect();
-      clustered.forEach(t -> centroidsByClass.put(t._1(), t._2()));
+    try {
+      if (!small.isEmpty()) {
+        java.util.Set<Integer> smallSet = new java.util.HashSet<>(small);
+        List<Tuple2<Integer, double[][]>> clustered = embeddings
+            .filter(e -> smallSet.contains(e.label()))
+            .mapToPair(e -> new Tuple2<>(e.label(), new Tuple2<>(e.id(), e.embedding())))
+            .groupByKey(Math.max(1, Math.min(small.size(), spark.defaultParallelism() * 2)))
+            .map(group -> new Tuple2<>(group._1(),
+                clusterClass(group._2(), k, warm.value()[group._1()], classSeeds[group._1()], maxIterations)))
+            .collect();
+        clustered.forEach(t -> centroidsByClass.put(t._1(), t._2()));
+      }
+      for (int label : large) {
+        centroidsByClass.put(label, clusterLargeClass(embeddings, label, k, warm.value()[label], classSeeds[label], maxIterations));
+      }
+    } finally {
+      warm.destroy();
     }
-    for (int label : large) {
-      centroidsByClass.put(label, clusterLargeClass(embeddings, label, k, warm.value()[label], classSeeds[label], maxIterations));
-    }
-    warm.destroy();
 
     List<double[]> centroids = new ArrayList<>();
     List<Integer> clusterClass = new ArrayList<>();
@@ -113,6 +125,20 @@ public final class SparkIndexBuilder {
     double[][] centroidArray = centroids.toArray(new double[0][]);
     int[] classOfCluster = clusterClass.stream().mapToInt(Integer::intValue).toArray();
     Broadcast<Centroids> shared = spark.broadcast(new Centroids(centroidArray, classOfCluster, numClasses));
+    List<Broadcast<?>> lineage = new ArrayList<>(List.of(shared));
+    try {
+      return assign(spark, embeddings, shared, lineage, centroidArray, classOfCluster, numClasses, total, alpha,
+          small.size(), large.size());
+    } catch (RuntimeException | Error e) {
+      lineage.forEach(b -> b.destroy(false));
+      throw e;
+    }
+  }
+
+  /** The assignment to the centroids in {@code shared} and the index it gives; adds its broadcasts to {@code lineage}. */
+  private static Refresh assign(JavaSparkContext spark, JavaRDD<EmbeddedExample> embeddings, Broadcast<Centroids> shared,
+      List<Broadcast<?>> lineage, double[][] centroidArray, int[] classOfCluster, int numClasses, long total,
+      double alpha, int smallClassJobs, int largeClassJobs) {
 
     JavaPairRDD<Integer, EmbeddedExample> assigned = embeddings
         .mapToPair(e -> new Tuple2<>(shared.value().nearestOfClass(e.embeddingAsDoubles(), e.label()), e))
@@ -128,7 +154,7 @@ public final class SparkIndexBuilder {
           return java.util.List.of(acc).iterator();
         }), clusters + 1);
     // `shared` and `renumbering` stay alive: they are in the lineage of the members RDD, whose
-    // later jobs serialise those closures again. Spark's cleaner drops them with the RDD.
+    // later jobs serialise those closures again; Refresh.close destroys them.
 
     // Drop clusters that lost every member to a neighbour (possible after MLlib or a warm start).
     List<Integer> kept = new ArrayList<>();
@@ -154,6 +180,7 @@ public final class SparkIndexBuilder {
 
     Broadcast<ClusterIndex> broadcastIndex = spark.broadcast(index);
     Broadcast<int[]> renumbering = spark.broadcast(renumber);
+    lineage.add(renumbering);
     int keptClusters = kept.size();
     double[] lossSums = PartitionSums.of(assigned
         .mapPartitions(partition -> {
@@ -182,10 +209,13 @@ public final class SparkIndexBuilder {
     JavaPairRDD<Integer, Long> members = assigned
         .mapToPair(t -> new Tuple2<>(renumbering.value()[t._1()], t._2().id()))
         .persist(StorageLevel.MEMORY_AND_DISK());
-    members.count();
-    assigned.unpersist(false);
-    broadcastIndex.destroy(false);
-    return new Refresh(index.withLosses(losses), members, small.size(), large.size());
+    try {
+      members.count();
+    } finally {
+      assigned.unpersist(false);
+      broadcastIndex.destroy(false);
+    }
+    return new Refresh(index.withLosses(losses), members, smallClassJobs, largeClassJobs, List.copyOf(lineage));
   }
 
   private static double[] e(Tuple2<Integer, EmbeddedExample> t) {

@@ -129,6 +129,8 @@ public final class MagnetModel extends Model<MagnetModel> implements MagnetStage
     FeatureColumn features = FeatureColumn.of(dataset.schema(), getFeaturesCol()).shaped(artifact.networkSpec().input(),
         artifact.preprocessing());
     ClusterIndex index = artifact.index();
+    // Not destroyed: the frame returned is lazy and reads it whenever it is computed; Spark's cleaner
+    // drops it with the frame.
     Broadcast<ExecutorModel> model = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext()).broadcast(
         ExecutorModel.classifying(new NetworkSnapshot(artifact.network(), 0), artifact.networkSpec().input(), index,
             index.numClasses(), getNearestClusters()));

@@ -96,17 +96,19 @@ public final class IndexBuildJob extends SparkJob {
     try {
       float[][] centroids = centroids(items, table.rows(), request.listsFor(table.rows()), request.seed());
       Broadcast<float[][]> shared = spark.broadcast(centroids);
-      JavaPairRDD<Integer, Item> byList = items.mapToPair(
-          item -> new Tuple2<>(NeighbourIndex.nearestLists(shared.value(), item.vector(), 1)[0], item));
-      IndexMetadata metadata = publishStaged(request.output(), staging -> {
-        List<ListFile> lists = writeLists(byList, centroids.length, staging, null, null, table.dimension(),
-            request.maxConn(), request.beamWidth(), request.seed());
-        return new IndexMetadata(IndexDirectory.FORMAT, MagnetVersion.get(), table.model(), table.dimension(),
-            EnumSpelling.of(metric), request.maxConn(), request.beamWidth(), request.seed(), table.rows(), 1,
-            table.location(), Instant.now().toString(), centroids, lists);
-      });
-      shared.destroy();
-      return metadata;
+      try {
+        JavaPairRDD<Integer, Item> byList = items.mapToPair(
+            item -> new Tuple2<>(NeighbourIndex.nearestLists(shared.value(), item.vector(), 1)[0], item));
+        return publishStaged(request.output(), staging -> {
+          List<ListFile> lists = writeLists(byList, centroids.length, staging, null, null, table.dimension(),
+              request.maxConn(), request.beamWidth(), request.seed());
+          return new IndexMetadata(IndexDirectory.FORMAT, MagnetVersion.get(), table.model(), table.dimension(),
+              EnumSpelling.of(metric), request.maxConn(), request.beamWidth(), request.seed(), table.rows(), 1,
+              table.location(), Instant.now().toString(), centroids, lists);
+        });
+      } finally {
+        shared.destroy();
+      }
     } finally {
       items.unpersist();
     }
@@ -172,17 +174,21 @@ public final class IndexBuildJob extends SparkJob {
   private List<ListFile> writeLists(JavaPairRDD<Integer, Item> byList, int lists, String staging,
       String previousIndex, List<ListFile> previous, int dimension, int maxConn, int beamWidth, long seed) {
     Broadcast<SerializableConfiguration> shipped = spark.broadcast(new SerializableConfiguration(conf));
-    List<Tuple2<Integer, long[]>> written = NeighbourIndex.action(() -> byList.partitionBy(new HashPartitioner(lists))
-        .mapPartitionsWithIndex((list, members) -> {
-          Configuration hadoop = shipped.value().value();
-          Path file = IndexDirectory.listPath(staging, IndexDirectory.listName(list));
-          ListFile result = previous == null
-              ? buildList(members, dimension, maxConn, beamWidth, seed + list).write(file, hadoop)
-              : extendList(members, IndexDirectory.listPath(previousIndex, previous.get(list).file()), file,
-                  previous.get(list), dimension, maxConn, beamWidth, seed + list, hadoop);
-          return List.of(new Tuple2<>(list, new long[] {result.items(), result.bytes(), result.crc32()})).iterator();
-        }, true).collect());
-    shipped.destroy();
+    List<Tuple2<Integer, long[]>> written;
+    try {
+      written = NeighbourIndex.action(() -> byList.partitionBy(new HashPartitioner(lists))
+          .mapPartitionsWithIndex((list, members) -> {
+            Configuration hadoop = shipped.value().value();
+            Path file = IndexDirectory.listPath(staging, IndexDirectory.listName(list));
+            ListFile result = previous == null
+                ? buildList(members, dimension, maxConn, beamWidth, seed + list).write(file, hadoop)
+                : extendList(members, IndexDirectory.listPath(previousIndex, previous.get(list).file()), file,
+                    previous.get(list), dimension, maxConn, beamWidth, seed + list, hadoop);
+            return List.of(new Tuple2<>(list, new long[] {result.items(), result.bytes(), result.crc32()})).iterator();
+          }, true).collect());
+    } finally {
+      shipped.destroy();
+    }
     ListFile[] files = new ListFile[lists];
     for (Tuple2<Integer, long[]> w : written) {
       files[w._1()] = new ListFile(IndexDirectory.listName(w._1()), (int) w._2()[0], w._2()[1], w._2()[2]);
@@ -263,19 +269,22 @@ public final class IndexBuildJob extends SparkJob {
         return null;
       }
       Broadcast<float[][]> shared = spark.broadcast(old.centroids());
-      JavaPairRDD<Integer, Item> byList = added.mapToPair(
-          item -> new Tuple2<>(NeighbourIndex.nearestLists(shared.value(), item.vector(), 1)[0], item));
-      IndexMetadata metadata = publishStaged(request.output(), staging -> {
-        List<ListFile> lists = writeLists(byList, old.listCount(), staging, request.output(), old.lists(),
-            old.dimension(), old.maxConn(), old.beamWidth(), old.seed() + 1_000_003L * old.generation());
-        return new IndexMetadata(IndexDirectory.FORMAT, MagnetVersion.get(),
-            table.model() != null ? table.model() : old.model(), old.dimension(), old.metric(), old.maxConn(),
-            old.beamWidth(), old.seed(), old.rows() + count, old.generation() + 1, table.location(),
-            Instant.now().toString(), old.centroids(), lists);
-      });
-      shared.destroy();
-      out.println("added " + count + " rows of " + table.location() + " to " + request.output());
-      return metadata;
+      try {
+        JavaPairRDD<Integer, Item> byList = added.mapToPair(
+            item -> new Tuple2<>(NeighbourIndex.nearestLists(shared.value(), item.vector(), 1)[0], item));
+        IndexMetadata metadata = publishStaged(request.output(), staging -> {
+          List<ListFile> lists = writeLists(byList, old.listCount(), staging, request.output(), old.lists(),
+              old.dimension(), old.maxConn(), old.beamWidth(), old.seed() + 1_000_003L * old.generation());
+          return new IndexMetadata(IndexDirectory.FORMAT, MagnetVersion.get(),
+              table.model() != null ? table.model() : old.model(), old.dimension(), old.metric(), old.maxConn(),
+              old.beamWidth(), old.seed(), old.rows() + count, old.generation() + 1, table.location(),
+              Instant.now().toString(), old.centroids(), lists);
+        });
+        out.println("added " + count + " rows of " + table.location() + " to " + request.output());
+        return metadata;
+      } finally {
+        shared.destroy();
+      }
     } finally {
       added.unpersist();
     }

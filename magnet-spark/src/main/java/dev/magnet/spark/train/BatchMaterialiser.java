@@ -43,13 +43,26 @@ public final class BatchMaterialiser {
   private BatchMaterialiser() {}
 
   /**
+   * Planned batches ({@code batches}, lazy; the caller may persist them) and the broadcast plan
+   * they are drawn with, which a lost partition needs again: close it where the batches' use ends
+   * (in a finally), which unpersists them and destroys the broadcast.
+   */
+  public record Planned(JavaRDD<DataSet> batches, Broadcast<Map<Integer, int[]>> plan) implements AutoCloseable {
+    @Override
+    public void close() {
+      batches.unpersist(false);
+      plan.destroy(false);
+    }
+  }
+
+  /**
    * @param examplesById the training examples keyed by id (partitioned and persisted by the caller)
    * @param members (group, example id) for every example
    * @param plan group of every (batch, slot)
    * @param labels how the objective encodes a batch's labels
    * @param augmenter what augments each row, or null for nothing
    */
-  public static JavaRDD<DataSet> planned(JavaSparkContext spark, JavaPairRDD<Long, Example> examplesById,
+  public static Planned planned(JavaSparkContext spark, JavaPairRDD<Long, Example> examplesById,
       JavaPairRDD<Integer, Long> members, int[][] plan, int draws, long seed, LabelEncoding labels, int numClasses,
       int partitions, Augmenter augmenter) {
     int slots = plan[0].length;
@@ -91,7 +104,7 @@ public final class BatchMaterialiser {
         })
         .groupByKey(partitions)
         .map(batch -> toDataSet(batch._1(), batch._2(), rows, labels, numClasses, augmenter, seed));
-    return batches.mapPartitions(TaskFaults::check);
+    return new Planned(batches.mapPartitions(TaskFaults::check), shared);
   }
 
   /**

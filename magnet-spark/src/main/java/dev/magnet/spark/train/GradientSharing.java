@@ -14,7 +14,10 @@ import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.impl.repartitioner.NoOpRepartitioner;
 import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
 import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
+import org.nd4j.parameterserver.distributed.v2.ModelParameterServer;
 import org.nd4j.parameterserver.distributed.v2.transport.PortSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds DL4J's {@link SharedTrainingMaster} for {@link TrainingMasterKind#SHARING} (docs/scaling.md,
@@ -30,15 +33,13 @@ import org.nd4j.parameterserver.distributed.v2.transport.PortSupplier;
  * one-host clusters). DL4J's own default is one fixed port, 49876, for the driver and every
  * executor: two executors on one host then fail to bind it (its {@code StaticPortSupplier} also
  * ignores the port it is given), hence {@link FreePort}.
+ *
+ * <p>Each of these JVMs runs an Aeron media driver with files in shared memory; {@link AeronFiles}
+ * sizes them and has them deleted when the driver closes, and {@link #release} closes the driver
+ * JVM's at the end of the run.
  */
 final class GradientSharing {
-  /**
-   * Aeron's publication unblock timeout, 60 s. DL4J sets Aeron's client liveness timeout to 30 s,
-   * and Aeron 1.32 (the version DL4J 1.0.0-M2 brings) refuses to start its media driver unless the
-   * unblock timeout is longer; its default is 15 s ("publicationUnblockTimeoutNs=15000000000 <=
-   * clientLivenessTimeoutNs=30000000000").
-   */
-  static final String UNBLOCK_TIMEOUT_NS = "60000000000";
+  private static final Logger LOG = LoggerFactory.getLogger(GradientSharing.class);
 
   /** Training threads in each executor JVM: one (see {@link #master}). */
   static final int WORKERS_PER_NODE = 1;
@@ -64,9 +65,10 @@ final class GradientSharing {
     SparkConf conf = spark.getConf();
     VoidConfiguration network = VoidConfiguration.builder()
         .controllerAddress(controllerAddress(conf.get("spark.driver.host", "127.0.0.1")))
-        .portSupplier(new FreePort())
         .networkMask(networkMask(conf.get(NETWORK_MASK_CONF, null)))
         .build();
+    network.setPortSupplier(new FreePort(spark.sc().applicationId(),
+        AeronFiles.termBufferLength(network.getMaxChunkSize())));
     return new SharedTrainingMaster.Builder(network, rowsPerBatch)
         .batchSizePerWorker(rowsPerBatch)
         .workersPerNode(WORKERS_PER_NODE)
@@ -76,6 +78,31 @@ final class GradientSharing {
         .storageLevel(StorageLevel.MEMORY_AND_DISK())
         .rngSeed(seed)
         .build();
+  }
+
+  /**
+   * Ends this JVM's part in the application's sharing mesh once its training run is over, whether
+   * it completed or failed: shuts down DL4J's parameter server and with it the Aeron media driver
+   * of the driver JVM, which deletes its directory ({@link AeronFiles}), then removes what the
+   * application's JVMs that were killed left on this host. The executors' media drivers close with
+   * their JVMs (DL4J's shutdown hook). The next sharing run starts a new server, as DL4J does for
+   * any new master.
+   */
+  static void release(String applicationId) {
+    ModelParameterServer server = ModelParameterServer.getInstance();
+    // Called from a finally: a failure to clean up is logged, never thrown over the run's outcome.
+    try {
+      if (server.isInitialized()) {
+        server.shutdown();
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("could not shut down DL4J's parameter server after the sharing run: {}", e.toString());
+    }
+    try {
+      AeronFiles.removeLeftovers(AeronFiles.stem(applicationId), true);
+    } catch (RuntimeException e) {
+      LOG.warn("could not remove Aeron's files after the sharing run: {}", e.toString());
+    }
   }
 
   /**
@@ -114,20 +141,26 @@ final class GradientSharing {
    * with the broadcast configuration, its choice does not).
    */
   static final class FreePort implements PortSupplier {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
+    private final String applicationId;
+    private final int termBufferLength;
     private transient int port;
 
+    /** For the application {@code applicationId}, whose Aeron terms are {@code termBufferLength} bytes. */
+    FreePort(String applicationId, int termBufferLength) {
+      this.applicationId = applicationId;
+      this.termBufferLength = termBufferLength;
+    }
+
     /**
-     * Also readies this JVM's Aeron ({@link #UNBLOCK_TIMEOUT_NS}): DL4J asks for the port in every
-     * JVM, the driver's and each executor's, just before it starts Aeron there, and calls nothing
-     * of Magnet's at that point otherwise.
+     * Also readies this JVM's Aeron ({@link AeronFiles#prepare}) the first time: DL4J asks for the
+     * port in every JVM, the driver's (once per master) and each executor's, just before it starts
+     * Aeron there, and calls nothing of Magnet's at that point otherwise.
      */
     @Override
     public synchronized int getPort() {
-      if (System.getProperty("aeron.publication.unblock.timeout") == null) {
-        System.setProperty("aeron.publication.unblock.timeout", UNBLOCK_TIMEOUT_NS);
-      }
       if (port == 0) {
+        AeronFiles.prepare(applicationId, termBufferLength);
         try (DatagramSocket socket = new DatagramSocket(0)) {
           port = socket.getLocalPort();
         } catch (IOException e) {

@@ -216,80 +216,90 @@ public final class SparkMagnetTrainer {
         for (int done = 0; done < batchesPerEpoch; done += chunk) {
           int batches = Math.min(chunk, batchesPerEpoch - done);
           long chunkSeed = Seeds.mix(params.seed(), epoch, done);
-          JavaRDD<DataSet> planned;
-          JavaRDD<EmbeddedExample> embedded = null;
+          // What the chunk caches and broadcasts goes when it ends, also when it fails (a trial of a search goes on in the same context).
+          JavaRDD<DataSet> planned = null;
+          BatchMaterialiser.Planned drawn = null;
+          ExampleEmbeddings.Embedded embedded = null;
           SparkIndexBuilder.Refresh refresh = null;
-          if (objective.sampling() == BatchSampling.SHUFFLED) {
-            planned = BatchMaterialiser.shuffled(examples, rowsPerBatch, (int) Math.min(batches, n / rowsPerBatch),
-                numClasses, chunkSeed, partitions, augmenter);
-          } else {
-            JavaPairRDD<Integer, Long> members = byClass;
-            if (objective.sampling() == BatchSampling.NEIGHBOURHOODS) {
+          try {
+            if (objective.sampling() == BatchSampling.SHUFFLED) {
+              planned = BatchMaterialiser.shuffled(examples, rowsPerBatch, (int) Math.min(batches, n / rowsPerBatch),
+                  numClasses, chunkSeed, partitions, augmenter);
+            } else {
+              JavaPairRDD<Integer, Long> members = byClass;
+              if (objective.sampling() == BatchSampling.NEIGHBOURHOODS) {
+                long start = System.nanoTime();
+                embedded = ExampleEmbeddings.embed(spark, examples, shape, sparkNet.getNetwork())
+                    .persist("magnet training embeddings", StorageLevel.MEMORY_AND_DISK());
+                embedded.rdd().count();
+                time.embed += Stopwatch.secondsSince(start);
+                start = System.nanoTime();
+                refresh = SparkIndexBuilder.refresh(spark, embedded.rdd(), classCounts, numClasses, params.clustersPerClass(), index,
+                    chunkSeed, params.alpha(), params.kmeansIterations(), options.smallClassLimit());
+                index = refresh.index();
+                members = refresh.members();
+                time.index += Stopwatch.secondsSince(start);
+              }
               long start = System.nanoTime();
-              embedded = ExampleEmbeddings.embed(spark, examples, shape, sparkNet.getNetwork())
-                  .setName("magnet training embeddings")
-                  .persist(StorageLevel.MEMORY_AND_DISK());
-              embedded.count();
-              time.embed += Stopwatch.secondsSince(start);
-              start = System.nanoTime();
-              refresh = SparkIndexBuilder.refresh(spark, embedded, classCounts, numClasses, params.clustersPerClass(), index,
-                  chunkSeed, params.alpha(), params.kmeansIterations(), options.smallClassLimit());
-              index = refresh.index();
-              members = refresh.members();
-              time.index += Stopwatch.secondsSince(start);
+              GroupPlanner planner = objective.planner(index, classCounts);
+              int[][] plan = planner.plan(batches, new SplittableRandom(chunkSeed));
+              time.plan += Stopwatch.secondsSince(start);
+              drawn = BatchMaterialiser.planned(spark, byId, members, plan, planner.draws(), chunkSeed,
+                  objective.labels(), numClasses, partitions, augmenter);
+              planned = drawn.batches();
             }
             long start = System.nanoTime();
-            GroupPlanner planner = objective.planner(index, classCounts);
-            int[][] plan = planner.plan(batches, new SplittableRandom(chunkSeed));
-            time.plan += Stopwatch.secondsSince(start);
-            planned = BatchMaterialiser.planned(spark, byId, members, plan, planner.draws(), chunkSeed,
-                objective.labels(), numClasses, partitions, augmenter);
-          }
-          long start = System.nanoTime();
-          planned = planned.setName("magnet batches").persist(StorageLevel.MEMORY_AND_DISK());
-          long made = planned.count();
-          time.materialise += Stopwatch.secondsSince(start);
-          start = System.nanoTime();
-          long cpuStart = processCpuNanos();
-          // DL4J persists what it fits (references to the cached batches) and never unpersists it.
-          JavaRDD<DataSet> fitted = planned.mapPartitions(TaskFaults::check);
-          double updatesBefore = workerClock.seconds();
-          try {
-            sparkNet.fit(fitted);
-          } catch (Exception e) {
-            Optional<JobException> diverged = Divergence.ofFit(e, epoch, done, batchesPerEpoch);
-            if (diverged.isPresent()) {
-              throw diverged.get();
+            planned.setName("magnet batches").persist(StorageLevel.MEMORY_AND_DISK());
+            long made = planned.count();
+            time.materialise += Stopwatch.secondsSince(start);
+            start = System.nanoTime();
+            long cpuStart = processCpuNanos();
+            // DL4J persists what it fits (references to the cached batches) and never unpersists it.
+            JavaRDD<DataSet> fitted = planned.mapPartitions(TaskFaults::check);
+            double updatesBefore = workerClock.seconds();
+            try {
+              sparkNet.fit(fitted);
+            } catch (Exception e) {
+              Optional<JobException> diverged = Divergence.ofFit(e, epoch, done, batchesPerEpoch);
+              if (diverged.isPresent()) {
+                throw diverged.get();
+              }
+              if (options.trainingMaster() == TrainingMasterKind.SHARING) {
+                throw GradientSharing.fitFailed(e, epoch, options.checkpointDir());
+              }
+              throw e;
+            } finally {
+              fitted.unpersist(false);
             }
-            if (options.trainingMaster() == TrainingMasterKind.SHARING) {
-              throw GradientSharing.fitFailed(e, epoch, options.checkpointDir());
+            Divergence.checkParameters(sparkNet.getNetwork(), epoch, done + batches, batchesPerEpoch);
+            double fitSeconds = Stopwatch.secondsSince(start);
+            time.fit += fitSeconds;
+            time.fitCpu += (processCpuNanos() - cpuStart) / 1e9;
+            // The workers' updates ran side by side, at most one task per core (or per worker) at a time.
+            if (options.trainingMaster() == TrainingMasterKind.AVERAGING) { // sharing calls no hooks: not measured
+              time.averaging += Math.max(0, fitSeconds - (workerClock.seconds() - updatesBefore) / concurrentTasks);
             }
-            throw e;
+            start = System.nanoTime();
+            double chunkLoss = trainingLoss(sparkNet.getNetwork(), planned, made, chunkSeed);
+            Divergence.checkLoss(chunkLoss, epoch, done + batches, batchesPerEpoch);
+            lossSum += chunkLoss;
+            time.score += Stopwatch.secondsSince(start);
+            chunks++;
+            LOG.debug("epoch {}: fitted {} batches", epoch, made);
           } finally {
-            fitted.unpersist(false);
+            if (planned != null) {
+              planned.unpersist(false);
+            }
+            if (drawn != null) {
+              drawn.close();
+            }
+            if (refresh != null) {
+              refresh.close();
+            }
+            if (embedded != null) {
+              embedded.close();
+            }
           }
-          Divergence.checkParameters(sparkNet.getNetwork(), epoch, done + batches, batchesPerEpoch);
-          double fitSeconds = Stopwatch.secondsSince(start);
-          time.fit += fitSeconds;
-          time.fitCpu += (processCpuNanos() - cpuStart) / 1e9;
-          // The workers' updates ran side by side, at most one task per core (or per worker) at a time.
-          if (options.trainingMaster() == TrainingMasterKind.AVERAGING) { // sharing calls no hooks: not measured
-            time.averaging += Math.max(0, fitSeconds - (workerClock.seconds() - updatesBefore) / concurrentTasks);
-          }
-          start = System.nanoTime();
-          double chunkLoss = trainingLoss(sparkNet.getNetwork(), planned, made, chunkSeed);
-          Divergence.checkLoss(chunkLoss, epoch, done + batches, batchesPerEpoch);
-          lossSum += chunkLoss;
-          time.score += Stopwatch.secondsSince(start);
-          chunks++;
-          planned.unpersist(false);
-          if (refresh != null) {
-            refresh.members().unpersist(false);
-          }
-          if (embedded != null) {
-            embedded.unpersist(false);
-          }
-          LOG.debug("epoch {}: fitted {} batches", epoch, made);
         }
         MultiLayerNetwork network = sparkNet.getNetwork();
         Map<String, Double> validationMetrics = validation == null ? Map.of()
@@ -327,6 +337,9 @@ public final class SparkMagnetTrainer {
       }
     } finally {
       spark.sc().removeSparkListener(rounds);
+      if (options.trainingMaster() == TrainingMasterKind.SHARING) {
+        GradientSharing.release(spark.sc().applicationId());
+      }
     }
     MultiLayerNetwork network = sparkNet.getNetwork();
     ClusterIndex finalIndex = finalIndex(network, examples, shape, numClasses, index);
@@ -387,15 +400,13 @@ public final class SparkMagnetTrainer {
   /** The index stored with the model: fresh from the final network, for every loss. */
   private ClusterIndex finalIndex(MultiLayerNetwork network, JavaRDD<Example> examples, InputShape shape, int numClasses,
       ClusterIndex last) {
-    JavaRDD<EmbeddedExample> embedded = ExampleEmbeddings.embed(spark, examples, shape, network)
-        .persist(StorageLevel.MEMORY_AND_DISK());
-    try {
-      SparkIndexBuilder.Refresh refresh = SparkIndexBuilder.refresh(spark, embedded, numClasses, params.clustersPerClass(),
-          last, Seeds.mix(params.seed(), -1), params.alpha(), params.kmeansIterations(), options.smallClassLimit());
-      refresh.members().unpersist(false);
-      return refresh.index();
-    } finally {
-      embedded.unpersist(false);
+    try (ExampleEmbeddings.Embedded embedded = ExampleEmbeddings.embed(spark, examples, shape, network)
+        .persist("magnet final embeddings", StorageLevel.MEMORY_AND_DISK())) {
+      try (SparkIndexBuilder.Refresh refresh = SparkIndexBuilder.refresh(spark, embedded.rdd(), numClasses,
+          params.clustersPerClass(), last, Seeds.mix(params.seed(), -1), params.alpha(), params.kmeansIterations(),
+          options.smallClassLimit())) {
+        return refresh.index();
+      }
     }
   }
 

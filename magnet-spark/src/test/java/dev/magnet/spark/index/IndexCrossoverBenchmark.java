@@ -45,7 +45,7 @@ public final class IndexCrossoverBenchmark {
   private static double time(JavaSparkContext spark, JavaRDD<EmbeddedExample> data, int classes, long smallClassLimit) {
     long start = System.nanoTime();
     SparkIndexBuilder.Refresh refresh = SparkIndexBuilder.refresh(spark, data, classes, K, null, 1, 1.0, 20, smallClassLimit);
-    refresh.members().unpersist();
+    refresh.close();
     return (System.nanoTime() - start) / 1e9;
   }
 

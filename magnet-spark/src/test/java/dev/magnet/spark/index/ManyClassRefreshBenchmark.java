@@ -90,7 +90,7 @@ public final class ManyClassRefreshBenchmark {
           java.util.Arrays.stream(loop).sum() / examples);
       shared.destroy();
       rows.unpersist();
-      refresh.members().unpersist();
+      refresh.close();
       data.unpersist();
     }
     spark.stop();

@@ -109,7 +109,7 @@ class SparkIndexBuilderTest {
     for (Set<Long> cluster : partition(sparkAssignment)) {
       assertEquals(1, cluster.stream().map(fineOf::get).distinct().count());
     }
-    refresh.members().unpersist();
+    refresh.close();
   }
 
   @ParameterizedTest(name = "smallClassLimit={0}")
@@ -126,7 +126,7 @@ class SparkIndexBuilderTest {
       }
     }
     assertTrue(second.index().lossesKnown());
-    first.members().unpersist();
-    second.members().unpersist();
+    first.close();
+    second.close();
   }
 }

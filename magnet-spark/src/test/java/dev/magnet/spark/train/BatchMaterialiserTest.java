@@ -51,8 +51,11 @@ class BatchMaterialiserTest {
     JavaPairRDD<Long, Example> byId = spark.parallelize(examples, 3).mapToPair(e -> new Tuple2<>(e.id(), e));
     int[][] plan = {{5, 0, 2}, {1, 3, 4}, {5, 4, 0}, {0, 5, 3}};
     int d = 4;
-    List<DataSet> batches = BatchMaterialiser.planned(spark, byId, spark.parallelizePairs(members, 2), plan, d, 7,
-        LabelEncoding.CLUSTER_AND_CLASS, 6, 3, null).collect();
+    List<DataSet> batches;
+    try (BatchMaterialiser.Planned planned = BatchMaterialiser.planned(spark, byId, spark.parallelizePairs(members, 2),
+        plan, d, 7, LabelEncoding.CLUSTER_AND_CLASS, 6, 3, null)) {
+      batches = planned.batches().collect();
+    }
     assertEquals(plan.length, batches.size());
     Set<List<Integer>> seenPlans = new HashSet<>();
     for (DataSet batch : batches) {
@@ -83,8 +86,11 @@ class BatchMaterialiserTest {
     }
     assertEquals(expected, seenPlans);
     // Reproducible: the same seed draws the same members.
-    List<DataSet> again = BatchMaterialiser.planned(spark, byId, spark.parallelizePairs(members, 3), plan, d, 7,
-        LabelEncoding.CLUSTER_AND_CLASS, 6, 2, null).collect();
+    List<DataSet> again;
+    try (BatchMaterialiser.Planned planned = BatchMaterialiser.planned(spark, byId, spark.parallelizePairs(members, 3),
+        plan, d, 7, LabelEncoding.CLUSTER_AND_CLASS, 6, 2, null)) {
+      again = planned.batches().collect();
+    }
     Set<String> first = new HashSet<>();
     Set<String> second = new HashSet<>();
     batches.forEach(b -> first.add(b.getFeatures().toString()));

@@ -44,7 +44,7 @@ class GradientSharingTest {
   }
 
   @Test
-  void magnetTrainsWithGradientSharingOverSeveralSplitsPerEpoch() {
+  void magnetTrainsWithGradientSharingOverSeveralSplitsPerEpoch() throws Exception {
     LabelledDataset data = SyntheticData.vectors(4, 2, 80, 8, 3.0, 1.0, 17);
     int half = data.size() / 2;
     SparkDataset train = SparkMagnetTrainerTest.dataset(spark, data, 0, half, 0);
@@ -69,6 +69,7 @@ class GradientSharingTest {
       assertTrue(epoch.fitSeconds() > 0);
     }
     assertNotEquals(0.0, outcome.model().network().params().sumNumber().doubleValue());
+    assertNoAeronFilesLeft();
   }
 
   /**
@@ -98,6 +99,28 @@ class GradientSharingTest {
     double continued = resumed.epochs().get(2).loss();
     assertTrue(Double.isFinite(continued) && continued < fresh, "continued from the trained network: epoch 1 loss "
         + fresh + ", epoch 3 loss " + continued);
+    assertNoAeronFilesLeft();
+  }
+
+  /**
+   * A sharing run that fails once the mesh is up (here the epoch listener throws after epoch 1)
+   * still shuts the mesh down and leaves no Aeron directory.
+   */
+  @Test
+  void aSharingRunThatFailsLeavesNoAeronFiles() throws Exception {
+    LabelledDataset data = SyntheticData.vectors(3, 2, 40, 6, 3.0, 1.0, 31);
+    SparkDataset train = SparkMagnetTrainerTest.dataset(spark, data, 0, data.size(), 0);
+    NetworkSpec spec = NetworkSpec.of(Architecture.MLP, InputShape.vector(6)).withEmbeddingDim(6)
+        .withHiddenSizes(List.of(16));
+    MagnetParams params = MagnetParams.defaults().withClusters(2, 3, 4).withSeed(3).withEpochs(2);
+    SparkMagnetTrainer trainer = new SparkMagnetTrainer(spark, params, spec,
+        TrainingOptions.defaults().withTrainingMaster(TrainingMasterKind.SHARING));
+    IllegalStateException failed = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> trainer.fit(train, null, m -> {
+          throw new IllegalStateException("the run fails after epoch " + m.epoch());
+        }));
+    assertEquals("the run fails after epoch 1", failed.getMessage());
+    assertNoAeronFilesLeft();
   }
 
   @Test
@@ -124,7 +147,7 @@ class GradientSharingTest {
   /** Each JVM that gets the supplier (a copy, as a broadcast delivers it) picks a port of its own, once. */
   @Test
   void theFreePortIsChosenOncePerCopy() throws Exception {
-    GradientSharing.FreePort supplier = new GradientSharing.FreePort();
+    GradientSharing.FreePort supplier = new GradientSharing.FreePort("free-port-test", 1 << 20);
     int port = supplier.getPort();
     assertTrue(port > 0 && port < 65536, "port " + port);
     assertEquals(port, supplier.getPort());
@@ -139,6 +162,27 @@ class GradientSharingTest {
     }
     int copyPort = copy.getPort();
     assertTrue(copyPort > 0 && copyPort == copy.getPort(), "port " + copyPort);
-    assertEquals(GradientSharing.UNBLOCK_TIMEOUT_NS, System.getProperty("aeron.publication.unblock.timeout"));
+    assertEquals(AeronFiles.UNBLOCK_TIMEOUT_NS, System.getProperty("aeron.publication.unblock.timeout"));
+    assertEquals("true", System.getProperty("aeron.dir.delete.on.shutdown"));
+    assertTrue(System.getProperty("aeron.dir").startsWith(AeronFiles.stem("free-port-test") + "-"
+        + ProcessHandle.current().pid() + "-"), System.getProperty("aeron.dir"));
+  }
+
+  /**
+   * After a sharing run, none of the Aeron directories of this application (the test JVM's media
+   * drivers, named for it) is left in shared memory, and the last driver was named for it: the
+   * directory the run used is gone, not one that was never made.
+   */
+  private static void assertNoAeronFilesLeft() throws Exception {
+    String stem = AeronFiles.stem(spark.sc().applicationId());
+    String used = System.getProperty("aeron.dir");
+    assertTrue(used != null && used.startsWith(stem + "-" + ProcessHandle.current().pid() + "-"),
+        "the media driver's directory was named for this run: " + used);
+    Path parent = Path.of(stem).getParent();
+    try (java.util.stream.Stream<Path> entries = java.nio.file.Files.list(parent)) {
+      List<Path> left = entries.filter(p -> p.getFileName().toString().startsWith(Path.of(stem).getFileName().toString()))
+          .toList();
+      assertEquals(List.of(), left, "Aeron directories of this run left in " + parent);
+    }
   }
 }

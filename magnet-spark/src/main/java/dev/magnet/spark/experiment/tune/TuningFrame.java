@@ -79,6 +79,7 @@ public final class TuningFrame {
       foldOf.put(split.ids()[i], split.folds()[i]);
     }
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(session.sparkContext());
+    // Not destroyed: the frame's lineage reads it for the whole search; Spark's cleaner drops it with the frame.
     Broadcast<Map<Long, Integer>> folds = jsc.broadcast(foldOf);
     InputShape shape = data.inputShape();
     boolean image = shape.kind() == InputShape.Kind.IMAGE;
