@@ -1,12 +1,13 @@
 package dev.magnet.spark.index;
 
+import dev.magnet.spark.SparkTestSession;
 import dev.magnet.spark.data.EmbeddedExample;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 
 /**
@@ -22,11 +23,8 @@ public final class IndexCrossoverBenchmark {
   private IndexCrossoverBenchmark() {}
 
   public static void main(String[] args) {
-    JavaSparkContext spark = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("index-crossover")
-        .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
-        .set("spark.ui.enabled", "false")
-        .set("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-        .set("spark.kryo.registrator", "dev.magnet.spark.serde.MagnetKryoRegistrator"));
+    SparkSession session = SparkTestSession.start("index-crossover");
+    JavaSparkContext spark = JavaSparkContext.fromSparkContext(session.sparkContext());
     spark.setLogLevel("WARN");
     int[][] cases = {{2, 20000}, {10, 4000}, {50, 800}};
     System.out.println("classes  per-class  grouped-s  mllib-s  (K=" + K + ", " + DIMENSION + "-d, local[2])");
@@ -39,7 +37,7 @@ public final class IndexCrossoverBenchmark {
       System.out.printf("%7d  %9d  %9.2f  %7.2f%n", c[0], c[1], grouped, mllib);
       data.unpersist();
     }
-    spark.stop();
+    session.stop();
   }
 
   private static double time(JavaSparkContext spark, JavaRDD<EmbeddedExample> data, int classes, long smallClassLimit) {

@@ -2,14 +2,15 @@ package dev.magnet.spark.index;
 
 import dev.magnet.core.cluster.ClusterIndex;
 import dev.magnet.core.cluster.ExampleLosses;
+import dev.magnet.spark.SparkTestSession;
 import dev.magnet.spark.data.EmbeddedExample;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
 
@@ -33,11 +34,8 @@ public final class ManyClassRefreshBenchmark {
   private ManyClassRefreshBenchmark() {}
 
   public static void main(String[] args) {
-    JavaSparkContext spark = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("many-class-refresh")
-        .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
-        .set("spark.ui.enabled", "false")
-        .set("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-        .set("spark.kryo.registrator", "dev.magnet.spark.serde.MagnetKryoRegistrator"));
+    SparkSession session = SparkTestSession.start("many-class-refresh");
+    JavaSparkContext spark = JavaSparkContext.fromSparkContext(session.sparkContext());
     spark.setLogLevel("WARN");
     int[] classCounts = args.length > 0 ? java.util.Arrays.stream(args).mapToInt(Integer::parseInt).toArray()
         : new int[] {2_000, 6_000};
@@ -93,7 +91,7 @@ public final class ManyClassRefreshBenchmark {
       refresh.close();
       data.unpersist();
     }
-    spark.stop();
+    session.stop();
   }
 
   /** An example's cluster and embedding. */
