@@ -39,6 +39,12 @@ import org.slf4j.LoggerFactory;
  * A property already set (by {@code -D} in the JVM's options) is left as it is, except
  * {@code aeron.dir}, whose value then becomes the stem of the names.
  *
+ * <p>Each JVM also deletes its own directories in a shutdown hook of its own, at once when it is
+ * told to stop: a standalone worker stops an executor with SIGTERM and, 10 s later, SIGKILL, and
+ * an executor whose mesh lost a peer can take longer than that to close DL4J's transport, whose
+ * delete-on-shutdown then never runs. Unlinking the files while the driver still maps them is
+ * safe: the memory goes when the process does.
+ *
  * <p>A JVM killed outright (SIGKILL, the kernel's OOM killer) runs no shutdown hook, so its
  * directory stays. Aeron offers nothing for that case ({@code aeron.dir.delete.on.start} only
  * concerns a driver restarted at the same name), hence {@link #removeLeftovers}, written here: it
@@ -74,6 +80,8 @@ final class AeronFiles {
   /** The stem of the names, read before this class sets {@value #DIR}: Aeron's default or the JVM's own. */
   private static final String BASE = System.getProperty(DIR, CommonContext.AERON_DIR_PROP_DEFAULT);
   private static final AtomicInteger SEQUENCE = new AtomicInteger();
+  /** Stems whose JVM shutdown hook is registered. */
+  private static final java.util.Set<String> HOOKED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private AeronFiles() {}
 
@@ -105,6 +113,15 @@ final class AeronFiles {
     setIfAbsent(TERM_BUFFER_LENGTH, Integer.toString(termBufferLength));
     String stem = stem(applicationId);
     removeLeftovers(stem, false);
+    if (HOOKED.add(stem)) {
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          removeLeftovers(stem, true);
+        } catch (RuntimeException e) {
+          LOG.warn("could not delete this JVM's Aeron directories at shutdown: {}", e.toString());
+        }
+      }, "magnet-aeron-files"));
+    }
     String dir = stem + "-" + ProcessHandle.current().pid() + "-" + SEQUENCE.incrementAndGet();
     System.setProperty(DIR, dir);
     return dir;
