@@ -44,12 +44,19 @@ public final class Distances {
     Matrices.checkMatrix(references, "references");
     checkSameDimension(queries, references);
     checkBlockRows(blockRows);
-    prepare(references).forEachBlock(queries, blockRows, consumer);
+    References prepared = prepare(references);
+    int q = Math.toIntExact(queries.rows());
+    for (int start = 0; start < q; start += blockRows) {
+      int end = Math.min(q, start + blockRows);
+      INDArray d2 = prepared.squaredDistances(queries.get(NDArrayIndex.interval(start, end), NDArrayIndex.all()));
+      consumer.accept(clampedRows(d2, end - start, prepared.n), start);
+      d2.close();
+    }
   }
 
   /**
    * The references in the form every block needs (double precision, transposed, squared norms),
-   * for a caller that searches the same references with many batches of queries.
+   * for a caller that measures many batches of queries against the same references.
    */
   public static References prepare(INDArray references) {
     Matrices.checkMatrix(references, "references");
@@ -59,7 +66,7 @@ public final class Distances {
     return new References(references);
   }
 
-  /** Reference rows prepared once for {@link References#forEachBlock}; read-only, so shareable. */
+  /** Reference rows prepared once for {@link References#squaredDistances}; read-only, so shareable. */
   public static final class References {
     private final int n;
     private final long dimension;
@@ -74,36 +81,13 @@ public final class Distances {
       this.norms = refs.mul(refs).sum(1).reshape(1, n);
     }
 
-    /** How many reference rows. */
-    public int rows() {
-      return n;
-    }
-
-    /** {@link Distances#forEachBlock} against these references. */
-    public void forEachBlock(INDArray queries, int blockRows, ObjIntConsumer<double[][]> consumer) {
-      Matrices.checkMatrix(queries, "queries");
-      if (queries.columns() != dimension) {
-        throw new IllegalArgumentException("embedding dimensions differ: " + queries.columns() + "!=" + dimension);
-      }
-      checkBlockRows(blockRows);
-      int q = Math.toIntExact(queries.rows());
-      for (int start = 0; start < q; start += blockRows) {
-        int end = Math.min(q, start + blockRows);
-        INDArray d2 = squaredDistances(queries.get(NDArrayIndex.interval(start, end), NDArrayIndex.all()));
-        consumer.accept(clampedRows(d2, end - start, n), start);
-        d2.close();
-      }
-    }
-
     /**
      * The [q, n] double matrix of squared distances from {@code queries} to these references, by
      * the expansion, not clamped: rounding can leave a coincident pair slightly below 0. For
-     * callers that keep working in ND4J; bound q yourself ({@link #forEachBlock} does).
+     * callers that keep working in ND4J; bound q yourself ({@link Distances#forEachBlock} does).
      */
     public INDArray squaredDistances(INDArray queries) {
-      if (queries.columns() != dimension) {
-        throw new IllegalArgumentException("embedding dimensions differ: " + queries.columns() + "!=" + dimension);
-      }
+      checkDimension(queries.columns(), dimension);
       INDArray block = queries.castTo(DataType.DOUBLE);
       INDArray blockNorms = block.mul(block).sum(1).reshape(block.rows(), 1);
       return block.mmul(transposed).muli(-2.0).addiColumnVector(blockNorms).addiRowVector(norms);
@@ -212,8 +196,12 @@ public final class Distances {
 
   /** Fails with the shared message unless both matrices have the same number of columns. */
   public static void checkSameDimension(INDArray a, INDArray b) {
-    if (a.columns() != b.columns()) {
-      throw new IllegalArgumentException("embedding dimensions differ: " + a.columns() + "!=" + b.columns());
+    checkDimension(a.columns(), b.columns());
+  }
+
+  private static void checkDimension(long actual, long expected) {
+    if (actual != expected) {
+      throw new IllegalArgumentException("embedding dimensions differ: " + actual + "!=" + expected);
     }
   }
 
