@@ -156,17 +156,23 @@ class FaultInjectionTest {
     }
   }
 
-  /**
-   * What a consumer may rely on at any moment: {@code LATEST}, when present, names a promoted
-   * version; every version is complete and holds one run's files only.
-   */
-  static void checkPublishDirectory(Path root) throws IOException {
+  /** The names of the version directories {@code vN} in {@code root}, sorted; none when it does not exist. */
+  private static Set<String> versionNames(Path root) throws IOException {
     Set<String> versions = new TreeSet<>();
     if (Files.isDirectory(root)) {
       try (Stream<Path> entries = Files.list(root)) {
         entries.map(p -> p.getFileName().toString()).filter(n -> n.matches("v\\d+")).forEach(versions::add);
       }
     }
+    return versions;
+  }
+
+  /**
+   * What a consumer may rely on at any moment: {@code LATEST}, when present, names a promoted
+   * version; every version is complete and holds one run's files only.
+   */
+  static void checkPublishDirectory(Path root) throws IOException {
+    Set<String> versions = versionNames(root);
     for (String version : versions) {
       Path dir = root.resolve(version);
       JsonNode record = JSON.readTree(dir.resolve(PublishDirectory.METADATA).toFile());
@@ -317,12 +323,7 @@ class FaultInjectionTest {
    * run's files, never another run's.
    */
   static void checkObjectStoreDirectory(Path root) throws IOException {
-    Set<String> versions = new TreeSet<>();
-    if (Files.isDirectory(root)) {
-      try (Stream<Path> entries = Files.list(root)) {
-        entries.map(p -> p.getFileName().toString()).filter(n -> n.matches("v\\d+")).forEach(versions::add);
-      }
-    }
+    Set<String> versions = versionNames(root);
     for (String version : versions) {
       Path dir = root.resolve(version);
       String runId = JSON.readTree(dir.resolve(PublishDirectory.METADATA).toFile()).get("runId").asText();
