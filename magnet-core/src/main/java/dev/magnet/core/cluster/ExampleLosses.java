@@ -47,7 +47,13 @@ public final class ExampleLosses {
 
   /** The loss of each row of {@code rows} [n, dimension] whose cluster is {@code ownClusters[i]}. */
   public double[] of(float[][] rows, int[] ownClusters) {
-    return rows.length == 0 ? new double[0] : of(Nd4j.create(rows), ownClusters);
+    if (rows.length == 0) {
+      return new double[0];
+    }
+    // freed here, not when the garbage collector gets to it (docs/benchmarks.md, "Where the memory goes")
+    try (INDArray embeddings = Nd4j.create(rows)) {
+      return of(embeddings, ownClusters);
+    }
   }
 
   /** The loss of each row of {@code embeddings} [n, dimension] whose cluster is {@code ownClusters[i]}. */
@@ -85,12 +91,15 @@ public final class ExampleLosses {
         distances.putScalar(i, j, Double.POSITIVE_INFINITY);
       }
     }
-    INDArray nearest = distances.min(1).reshape(rows, 1);
-    INDArray sums = Transforms.exp(distances.subiColumnVector(nearest).muli(-scale), false).sum(1);
-    for (int i = 0; i < rows; i++) {
-      // no other class has a cluster: nothing to tell the example apart from
-      losses[first + i] = alone[i] ? 0.0 : Math.max(0.0,
-          scale * own[i] + alpha - scale * nearest.getDouble(i, 0) + Math.log(sums.getDouble(i)));
+    try (INDArray minima = distances.min(1)) {
+      INDArray nearest = minima.reshape(rows, 1);
+      try (INDArray sums = Transforms.exp(distances.subiColumnVector(nearest).muli(-scale), false).sum(1)) {
+        for (int i = 0; i < rows; i++) {
+          // no other class has a cluster: nothing to tell the example apart from
+          losses[first + i] = alone[i] ? 0.0 : Math.max(0.0,
+              scale * own[i] + alpha - scale * nearest.getDouble(i, 0) + Math.log(sums.getDouble(i)));
+        }
+      }
     }
   }
 }

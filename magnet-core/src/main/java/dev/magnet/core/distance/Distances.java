@@ -46,11 +46,15 @@ public final class Distances {
     checkBlockRows(blockRows);
     References prepared = prepare(references);
     int q = Math.toIntExact(queries.rows());
-    for (int start = 0; start < q; start += blockRows) {
-      int end = Math.min(q, start + blockRows);
-      INDArray d2 = prepared.squaredDistances(queries.get(NDArrayIndex.interval(start, end), NDArrayIndex.all()));
-      consumer.accept(clampedRows(d2, end - start, prepared.n), start);
-      d2.close();
+    try {
+      for (int start = 0; start < q; start += blockRows) {
+        int end = Math.min(q, start + blockRows);
+        INDArray d2 = prepared.squaredDistances(queries.get(NDArrayIndex.interval(start, end), NDArrayIndex.all()));
+        consumer.accept(clampedRows(d2, end - start, prepared.n), start);
+        d2.close();
+      }
+    } finally {
+      prepared.close();
     }
   }
 
@@ -72,13 +76,30 @@ public final class Distances {
     private final long dimension;
     private final INDArray transposed;
     private final INDArray norms;
+    /** The double copy of the references, or null where they were double already. */
+    private final INDArray copy;
+    private final INDArray sums;
 
     private References(INDArray references) {
       this.n = Math.toIntExact(references.rows());
       this.dimension = references.columns();
       INDArray refs = references.castTo(DataType.DOUBLE);
+      this.copy = refs == references ? null : refs;
       this.transposed = refs.transpose();
-      this.norms = refs.mul(refs).sum(1).reshape(1, n);
+      INDArray squares = refs.mul(refs);
+      this.sums = squares.sum(1);
+      this.norms = sums.reshape(1, n);
+      squares.close();
+    }
+
+    /**
+     * Frees the native arrays these references made (not the caller's rows), for the one caller
+     * that prepares and drops them in one call: ND4J would free them only when the garbage
+     * collector gets to their objects (docs/benchmarks.md, "Where the memory goes").
+     */
+    private void close() {
+      closeOwned(sums);
+      closeOwned(copy);
     }
 
     /**
@@ -89,8 +110,16 @@ public final class Distances {
     public INDArray squaredDistances(INDArray queries) {
       checkDimension(queries.columns(), dimension);
       INDArray block = queries.castTo(DataType.DOUBLE);
-      INDArray blockNorms = block.mul(block).sum(1).reshape(block.rows(), 1);
-      return block.mmul(transposed).muli(-2.0).addiColumnVector(blockNorms).addiRowVector(norms);
+      INDArray squares = block.mul(block);
+      INDArray blockSums = squares.sum(1);
+      INDArray d2 = block.mmul(transposed).muli(-2.0).addiColumnVector(blockSums.reshape(block.rows(), 1))
+          .addiRowVector(norms);
+      squares.close();
+      closeOwned(blockSums);
+      if (block != queries) {
+        closeOwned(block);
+      }
+      return d2;
     }
   }
 
@@ -186,6 +215,13 @@ public final class Distances {
       }
     }
     return out;
+  }
+
+  /** Closes {@code array} unless it is null, a view or in a workspace. */
+  private static void closeOwned(INDArray array) {
+    if (array != null && array.closeable()) {
+      array.close();
+    }
   }
 
   private static void checkBlockRows(int blockRows) {

@@ -390,6 +390,7 @@ public final class SparkMagnetTrainer {
           acc[0] += copy.score(batch, false) * batch.numExamples();
           acc[1] += batch.numExamples();
         });
+        RoundNetworks.close(copy); // its own copy of the parameters: freed now, not at a GC
       }
       return List.of(acc).iterator();
     }), 2);
@@ -422,6 +423,17 @@ public final class SparkMagnetTrainer {
     ExampleEmbeddings.Collected trainSet = ExampleEmbeddings.collect(spark, examples, shape, network);
     ExampleEmbeddings.Collected testSet = ExampleEmbeddings.collect(spark, validation.examples(), shape, network);
     validationCollectBytes = Math.max(validationCollectBytes, trainSet.bytes() + testSet.bytes());
+    try {
+      return validationMetrics(trainSet, testSet, index, numClasses);
+    } finally {
+      // N·E floats on the driver each epoch: freed now, not when the garbage collector gets to them
+      RoundNetworks.closeOwned(trainSet.embeddings());
+      RoundNetworks.closeOwned(testSet.embeddings());
+    }
+  }
+
+  private Map<String, Double> validationMetrics(ExampleEmbeddings.Collected trainSet,
+      ExampleEmbeddings.Collected testSet, ClusterIndex index, int numClasses) {
     Map<String, Double> metrics = new LinkedHashMap<>();
     KnnClassifier knn = new KnnClassifier(trainSet.embeddings(), trainSet.labels());
     metrics.put(Metric.KNN1_ACCURACY.key(), KnnClassifier.accuracy(knn.predict(testSet.embeddings(), 1), testSet.labels()));
