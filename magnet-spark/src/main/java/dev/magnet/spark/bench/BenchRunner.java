@@ -10,6 +10,7 @@ import dev.magnet.spark.data.DataSource;
 import dev.magnet.spark.io.MetricsJson;
 import dev.magnet.spark.train.TrainRequest;
 import dev.magnet.spark.util.Arguments;
+import dev.magnet.spark.util.EmbeddedHeap;
 import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
 import java.io.IOException;
@@ -222,7 +223,7 @@ public final class BenchRunner {
     train.addAll(List.of("--master", "local[" + localCores + "]"));
     train.addAll(request.trainArgs());
     announce(name, Arguments.shell(train), out);
-    List<String> command = new ArrayList<>(request.magnetCommand());
+    List<String> command = new ArrayList<>(EmbeddedHeap.forChild(request.magnetCommand(), train));
     command.addAll(train);
     ChildRun run = ChildRun.run(command, Map.of("OMP_NUM_THREADS", "1"), Path.of("").toAbsolutePath(),
         dir.resolve(name + ".log"), dir.resolve(name + ".err"));

@@ -1,0 +1,235 @@
+package dev.magnet.spark.util;
+
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * The Java heap of the embedded mode's JVM ({@code ./spark-submit} without {@code SPARK_HOME}),
+ * sized from the data a {@code train} reads instead of one fixed size: {@link #BASE_MIB} for
+ * Spark, DL4J and the network, plus {@link #BYTES_PER_FEATURE} bytes per input value and
+ * {@link #BYTES_PER_EXAMPLE} per example of the training and validation sets, within
+ * [{@link #FLOOR_MIB}, {@link #CEILING_MIB}]. The launcher asks for it only when the user gave no
+ * heap ({@code MAGNET_JAVA_OPTS}, {@code --driver-memory}, {@code -Xmx} in
+ * {@code --driver-java-options}).
+ *
+ * <p>Why it matters: ND4J frees an array's native memory only when the garbage collector collects
+ * its Java object, and a heap far larger than the live data collects rarely, so the native garbage
+ * and the heap's own garbage both grow with the heap's limit (docs/benchmarks.md, "Where the
+ * memory goes": the full Fashion-MNIST run peaked at 2,562 MiB with {@code -Xmx1g} against 2,980
+ * with {@code -Xmx3g}, results identical).
+ *
+ * <p>What the heap holds per example, measured on Fashion-MNIST: the cached examples twice
+ * (by partition and by id, about 1.7 kB for 784 bytes of pixels), the validation's collected
+ * embeddings, and the k-NN's distance blocks (two {@code double} rows of the training set per
+ * test row of a block, about 2 kB per training example). {@link #BYTES_PER_FEATURE} and
+ * {@link #BYTES_PER_EXAMPLE} give these about twice over.
+ *
+ * <p>Every other command, and a {@code train} whose data's size cannot be told here (Parquet
+ * tables, image folders, files on HDFS or an object store), gets {@link #CEILING_MIB}, the fixed
+ * heap all commands had before: a large {@code embed} or {@code evaluate} is never given less.
+ */
+public final class EmbeddedHeap {
+  /** Spark, DL4J, the network's broadcast pieces, Spark's status store: the 20k epoch's live heap was about 300 MiB. */
+  static final long BASE_MIB = 512;
+  /** No less, whatever the data: room for Spark's storage of small data sets and the JIT's warm-up garbage. */
+  static final long FLOOR_MIB = 768;
+  /** The fixed heap of the embedded mode before; data this large, or of unknown size, gets it. */
+  static final long CEILING_MIB = 3072;
+  /** Per input value of an example (a pixel): its cached copies and decoded batches. */
+  static final long BYTES_PER_FEATURE = 10;
+  /** Per example: object headers, ids, labels, embeddings and the k-NN's distance rows. */
+  static final long BYTES_PER_EXAMPLE = 2048;
+
+  /** The installed Fashion-MNIST (docs/data.md): 60,000 training and 10,000 test images of 28×28. */
+  private static final long FASHION_MNIST_TRAIN = 60_000;
+  private static final long FASHION_MNIST_TEST = 10_000;
+  private static final long FASHION_MNIST_FEATURES = 28 * 28;
+  /** {@code DataSource}'s synthetic defaults: 5 classes of 3 sub-classes of 200 images of 28×28. */
+  private static final long SYNTHETIC_CLASSES = 5;
+  private static final long SYNTHETIC_SUB = 3;
+  private static final long SYNTHETIC_PER = 200;
+  private static final long SYNTHETIC_FEATURES = 28 * 28;
+  /** The system property the launcher sets where it chose the heap by this rule. */
+  public static final String AUTO = "-Dmagnet.heap=auto";
+  private static final int IDX_IMAGES_MAGIC = 0x00000803;
+  private static final Pattern SETTING = Pattern.compile("(classes|sub|per|size|dim)=(\\d+)");
+
+  private EmbeddedHeap() {}
+
+  /** A data set's size as the heap rule needs it. */
+  record Size(long examples, long features) {
+    /** The heap it needs; {@link Long#MAX_VALUE} where that overflows (the ceiling then applies). */
+    long bytes() {
+      try {
+        return Math.multiplyExact(examples, Math.addExact(Math.multiplyExact(features, BYTES_PER_FEATURE),
+            BYTES_PER_EXAMPLE));
+      } catch (ArithmeticException e) {
+        return Long.MAX_VALUE;
+      }
+    }
+  }
+
+  /**
+   * The heap in MiB for {@code command} with its arguments (the command's own, as the launcher
+   * passes them to Magnet).
+   */
+  public static long mebibytes(String command, List<String> args) {
+    if (!command.equals("train")) {
+      return CEILING_MIB;
+    }
+    String data = value(args, "--data");
+    String validation = value(args, "--validation");
+    String limitText = value(args, "--limit");
+    long limit;
+    try {
+      limit = limitText == null ? Long.MAX_VALUE : Long.parseLong(limitText);
+    } catch (NumberFormatException e) {
+      return CEILING_MIB; // the job itself reports the bad value
+    }
+    OptionalLong bytes = bytes(data, limit);
+    if (bytes.isEmpty()) {
+      return CEILING_MIB;
+    }
+    long total = bytes.getAsLong();
+    if (validation != null) {
+      OptionalLong more = bytes(validation, limit);
+      if (more.isEmpty()) {
+        return CEILING_MIB;
+      }
+      total = total > Long.MAX_VALUE - more.getAsLong() ? Long.MAX_VALUE : total + more.getAsLong();
+    }
+    long mib = BASE_MIB + total / (1 << 20) + (total % (1 << 20) == 0 ? 0 : 1);
+    return Math.max(FLOOR_MIB, Math.min(CEILING_MIB, mib));
+  }
+
+  /**
+   * A bench child's JVM command ({@code jvm}, ending in its main class) for the Magnet
+   * {@code command} line (the command's name first): where the bench's own heap was chosen by
+   * this rule ({@link #AUTO}, which the launcher sets), the child's {@code -Xmx} is the rule's for
+   * the child's own data; a heap the user chose is left as it is.
+   */
+  public static List<String> forChild(List<String> jvm, List<String> command) {
+    if (!jvm.contains(AUTO) || command.isEmpty()) {
+      return jvm;
+    }
+    String heap = String.format(Locale.ROOT, "-Xmx%dm", mebibytes(command.get(0), command.subList(1, command.size())));
+    List<String> out = new ArrayList<>(jvm.size());
+    for (String option : jvm) {
+      out.add(option.startsWith("-Xmx") ? heap : option);
+    }
+    return out;
+  }
+
+  /** Prints the JVM option for the arguments: {@code -Xmx<N>m}; used by {@code ./spark-submit}. */
+  public static void main(String[] args) {
+    if (args.length == 0) {
+      throw new IllegalArgumentException("usage: EmbeddedHeap <command> [command arguments]");
+    }
+    System.out.println(String.format(Locale.ROOT, "-Xmx%dm", mebibytes(args[0], List.of(args).subList(1, args.length))));
+  }
+
+  private static OptionalLong bytes(String source, long limit) {
+    if (source == null) {
+      return OptionalLong.empty();
+    }
+    Size size = size(source);
+    if (size == null) {
+      return OptionalLong.empty();
+    }
+    return OptionalLong.of(new Size(Math.min(size.examples(), limit), size.features()).bytes());
+  }
+
+  /** The examples and features of a data source as the CLI spells it, or null where not told from here. */
+  static Size size(String source) {
+    if (source.equals("fashion-mnist")) {
+      return new Size(FASHION_MNIST_TRAIN, FASHION_MNIST_FEATURES);
+    }
+    if (source.equals("fashion-mnist-test")) {
+      return new Size(FASHION_MNIST_TEST, FASHION_MNIST_FEATURES);
+    }
+    if (source.equals("synthetic") || source.startsWith("synthetic:")) {
+      return synthetic(source);
+    }
+    if (source.startsWith("idx:")) {
+      String[] parts = source.substring(4).split(",", -1);
+      return parts.length == 2 ? idx(parts[0]) : null;
+    }
+    return null;
+  }
+
+  private static Size synthetic(String source) {
+    long classes = SYNTHETIC_CLASSES;
+    long sub = SYNTHETIC_SUB;
+    long per = SYNTHETIC_PER;
+    long features = SYNTHETIC_FEATURES;
+    Matcher m = SETTING.matcher(source);
+    while (m.find()) {
+      long v;
+      try {
+        v = Long.parseLong(m.group(2));
+      } catch (NumberFormatException e) {
+        return null; // the job reports the bad setting
+      }
+      switch (m.group(1)) {
+        case "classes" -> classes = v;
+        case "sub" -> sub = v;
+        case "per" -> per = v;
+        case "size" -> features = v * v;
+        default -> features = v; // dim
+      }
+    }
+    return new Size(classes * sub * per, features);
+  }
+
+  /** An IDX image file's count and pixels per image, from its header, when it is a local file. */
+  private static Size idx(String images) {
+    String local = images.startsWith("file:") ? images.substring(5) : images;
+    if (local.contains("://") || local.matches("^[a-z0-9]+:.*")) {
+      return null; // HDFS, S3 and the like: not read from the launcher
+    }
+    Path path = Path.of(local);
+    if (!Files.isRegularFile(path)) {
+      return null;
+    }
+    try (InputStream raw = new BufferedInputStream(Files.newInputStream(path))) {
+      raw.mark(2);
+      boolean gzip = raw.read() == 0x1f && raw.read() == 0x8b;
+      raw.reset();
+      DataInputStream in = new DataInputStream(gzip ? new GZIPInputStream(raw) : raw);
+      if (in.readInt() != IDX_IMAGES_MAGIC) {
+        return null;
+      }
+      long n = in.readInt();
+      long rows = in.readInt();
+      long cols = in.readInt();
+      return n >= 0 && rows > 0 && cols > 0 ? new Size(n, rows * cols) : null;
+    } catch (IOException e) {
+      return null; // the job reports an unreadable file
+    }
+  }
+
+  /** The value after the last {@code name} (or of {@code name=value}), or null. */
+  private static String value(List<String> args, String name) {
+    String found = null;
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      if (a.equals(name) && i + 1 < args.size()) {
+        found = args.get(++i);
+      } else if (a.startsWith(name + "=")) {
+        found = a.substring(name.length() + 1);
+      }
+    }
+    return found;
+  }
+}
