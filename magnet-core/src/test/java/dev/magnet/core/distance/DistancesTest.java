@@ -88,4 +88,24 @@ class DistancesTest {
     assertEquals("blockRows must be positive; blockRows=0",
         assertThrows(IllegalArgumentException.class, () -> Distances.squaredDistances(a, a, 0)).getMessage());
   }
+
+  /**
+   * A search frees what it made from the rows (their double copy, the squared norms) but never the
+   * caller's rows, double or not: they stay usable for the next search.
+   */
+  @Test
+  void aSearchLeavesTheCallersRowsOpenAndGivesTheSameAnswerTwice() {
+    double[][] refs = random(9, 3, 11);
+    double[][] queries = random(5, 3, 12);
+    for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+      INDArray r = Nd4j.create(refs).castTo(type);
+      INDArray q = Nd4j.create(queries).castTo(type);
+      double[][] first = Distances.squaredDistances(q, r, 2);
+      double[][] second = Distances.squaredDistances(q, r, 2);
+      assertEquals(false, r.wasClosed() || q.wasClosed(), type + " rows closed");
+      for (int i = 0; i < first.length; i++) {
+        assertArrayEquals(first[i], second[i], 0.0);
+      }
+    }
+  }
 }
