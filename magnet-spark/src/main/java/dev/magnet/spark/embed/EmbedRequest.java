@@ -81,8 +81,8 @@ public record EmbedRequest(String model, DataSource input, String output, String
 
   /** The batch of a run with {@code model}: the one asked for, or the model's own for {@code auto}. */
   public int batchSizeFor(ModelArtifact model) {
-    return batchSize == AUTO_BATCH_SIZE ? NetworkFactory.embedBatchSize(model.network(), model.networkSpec().input())
-        : batchSize;
+    return batchSize == AUTO_BATCH_SIZE ? NetworkFactory.embedBatchSize(model.network().getLayerWiseConfigurations(),
+        model.networkSpec().input()) : batchSize;
   }
 
   /** Whether the input is an image folder (read and decoded by the job itself, with a rejects table per file). */
