@@ -132,7 +132,8 @@ public final class ModelArtifact {
 
   /** Embeddings of the given examples, in inference mode. */
   public INDArray embed(INDArray features) {
-    return NetworkFactory.embed(network, features, NetworkFactory.DEFAULT_EMBED_BATCH);
+    return NetworkFactory.embed(network, features,
+        NetworkFactory.embedBatchSize(network.getLayerWiseConfigurations(), networkSpec.input()));
   }
 
   /**

@@ -6,6 +6,7 @@ import org.deeplearning4j.nn.api.layers.IOutputLayer;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
@@ -14,6 +15,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -34,8 +36,12 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * on small CPU machines. The hand-written conv layers allocate in them too.
  */
 public final class NetworkFactory {
-  /** Rows per forward pass of every embedding loop: large enough for oneDNN to be efficient, small enough for any heap. */
+  /** The most rows per forward pass of an embedding loop ({@link #embedBatchSize}): enough for oneDNN to be efficient. */
   public static final int DEFAULT_EMBED_BATCH = 256;
+  /** The fewest rows {@link #embedBatchSize} chooses. */
+  public static final int MIN_EMBED_BATCH = 16;
+  /** What the largest layer output of one embedding batch may hold, in bytes, for {@link #embedBatchSize}. */
+  public static final long EMBED_BATCH_ACTIVATION_BYTES = 8L << 20;
 
   private NetworkFactory() {}
 
@@ -154,6 +160,26 @@ public final class NetworkFactory {
     }
     close(logits, argmax);
     return classes;
+  }
+
+  /**
+   * The batch of every embedding loop of a network: as many rows as keep the largest layer output of
+   * one batch within {@link #EMBED_BATCH_ACTIVATION_BYTES}, between {@link #MIN_EMBED_BATCH} and
+   * {@link #DEFAULT_EMBED_BATCH}. A batch of 256 keeps oneDNN efficient on small inputs
+   * ({@code fmnist-cnn} at 28x28: 21 KiB an image, so 256), but on large images its activations
+   * leave the caches and fill the memory: {@code resnet-small} at 3x96x96 (288 KiB an image,
+   * 72 MiB a batch of 256) took about a third more CPU an image at 256 than at 24-64, and a
+   * third of its embedding job's peak RSS was that batch (docs/benchmarks.md, "Corpus embedding").
+   * Read from the configuration's layer output types, so it runs no example and touches no
+   * state (a fused layer's inner arrays, such as a conv output before its pooling, are not
+   * counted: the budget is set with that in mind).
+   */
+  public static int embedBatchSize(MultiLayerConfiguration conf, InputShape input) {
+    long largest = Math.max(input.size(), conf.getLayerActivationTypes(input.inputType()).stream()
+        .mapToLong(InputType::arrayElementsPerExample).max().orElse(1));
+    DataType type = conf.getDataType();
+    long perExample = largest * type.width();
+    return (int) Math.max(MIN_EMBED_BATCH, Math.min(DEFAULT_EMBED_BATCH, EMBED_BATCH_ACTIVATION_BYTES / perExample));
   }
 
   /**

@@ -106,7 +106,8 @@ public final class LocalMagnetTrainer {
   private ClusterIndex refresh(MultiLayerNetwork net, INDArray features, int[] labels, int numClasses,
       ClusterIndex previous, long seed, Timer timer) {
     long start = System.nanoTime();
-    INDArray embeddings = NetworkFactory.embed(net, features, NetworkFactory.DEFAULT_EMBED_BATCH);
+    INDArray embeddings = NetworkFactory.embed(net, features,
+        NetworkFactory.embedBatchSize(net.getLayerWiseConfigurations(), spec.input()));
     timer.embed += Stopwatch.secondsSince(start);
     start = System.nanoTime();
     ClusterIndex index = ClusterIndexBuilder.build(embeddings, labels, numClasses, params.clustersPerClass(),

@@ -100,6 +100,23 @@ class NetworkFactoryTest {
   }
 
   @Test
+  void theEmbeddingBatchKeepsTheLargestLayerOutputOfABatchWithinItsBudget() {
+    // fmnist-cnn at 28x28: the first block's pooled output, 32x13x13 floats (21 KiB), is the largest.
+    assertEquals(NetworkFactory.DEFAULT_EMBED_BATCH, NetworkFactory.embedBatchSize(NetworkFactory.configuration(
+        NetworkSpec.of(Architecture.FMNIST_CNN, InputShape.FASHION_MNIST), embeddingHead()), InputShape.FASHION_MNIST));
+    // resnet-small: the stem's pooled output, 32 channels at half the input's size.
+    InputShape rgb96 = InputShape.image(3, 96, 96);
+    assertEquals(NetworkFactory.EMBED_BATCH_ACTIVATION_BYTES / (32 * 48 * 48 * 4), NetworkFactory.embedBatchSize(
+        NetworkFactory.configuration(NetworkSpec.of(Architecture.RESNET_SMALL, rgb96), embeddingHead()), rgb96));
+    InputShape rgb64 = InputShape.image(3, 64, 64);
+    assertEquals(NetworkFactory.EMBED_BATCH_ACTIVATION_BYTES / (32 * 32 * 32 * 4), NetworkFactory.embedBatchSize(
+        NetworkFactory.configuration(NetworkSpec.of(Architecture.RESNET_SMALL, rgb64), embeddingHead()), rgb64));
+    InputShape rgb256 = InputShape.image(3, 256, 256);
+    assertEquals(NetworkFactory.MIN_EMBED_BATCH, NetworkFactory.embedBatchSize(
+        NetworkFactory.configuration(NetworkSpec.of(Architecture.RESNET_SMALL, rgb256), embeddingHead()), rgb256));
+  }
+
+  @Test
   void fmnistCnnHasThePeersShapes() {
     MultiLayerNetwork net = NetworkFactory.build(
         NetworkSpec.of(Architecture.FMNIST_CNN, InputShape.FASHION_MNIST), embeddingHead());

@@ -54,6 +54,13 @@ final class Converters {
     }
   }
 
+  /** {@code embed --batch-size}: {@link EmbedRequest#parseBatchSize}. */
+  static final class EmbedBatchSize extends Parsing<Integer> {
+    EmbedBatchSize() {
+      super(EmbedRequest::parseBatchSize);
+    }
+  }
+
   /** {@code embed --input}: {@link EmbedRequest#parseInput}. */
   static final class EmbedInput extends Parsing<DataSource> {
     EmbedInput() {

@@ -49,8 +49,11 @@ public final class EmbedCommand implements Callable<Integer> {
   @Option(names = EmbedArgs.OVERWRITE, description = "Replace existing output and rejects tables.")
   boolean overwrite;
 
-  @Option(names = EmbedArgs.BATCH_SIZE, paramLabel = "N", defaultValue = "" + EmbedRequest.DEFAULT_BATCH_SIZE,
-      description = "Examples per forward pass; default: ${DEFAULT-VALUE}.")
+  @Option(names = EmbedArgs.BATCH_SIZE, paramLabel = "N|auto", defaultValue = EmbedRequest.AUTO,
+      converter = Converters.EmbedBatchSize.class,
+      description = "Examples per forward pass; default: ${DEFAULT-VALUE}: as many as keep the network's largest"
+          + " layer output within 8 MiB a batch, from 16 to 256 (256 for fmnist-cnn at 28x28, 28 for resnet-small"
+          + " at 96x96).")
   int batchSize;
 
   @Option(names = EmbedArgs.INCREMENTAL, description = "Embed only the image files that are in neither existing table"

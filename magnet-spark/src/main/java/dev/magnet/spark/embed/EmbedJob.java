@@ -52,12 +52,17 @@ public final class EmbedJob extends SparkJob {
   /** Runs one request; returns {@link ExitCodes#SUCCESS} or throws a {@link JobException}. */
   public int run(EmbedRequest request) {
     JobException.argument(request::check);
-    EmbeddingJob.Settings settings = JobException.argument(() -> new EmbeddingJob.Settings(request.output(),
-        request.rejectsPath(), request.batchSize(), request.images() ? "images" : "examples", err::println));
     checkOutputs(request, conf);
     String resolved = JobException.input(() -> PublishDirectory.resolve(request.model(), conf));
     ModelArtifact artifact = JobException.input(() -> HadoopModelDirectory.load(resolved, conf));
     JobException.input(() -> EmbeddingModel.of(artifact));
+    EmbeddingJob.Settings settings = JobException.argument(() -> new EmbeddingJob.Settings(request.output(),
+        request.rejectsPath(), request.batchSizeFor(artifact), request.images() ? "images" : "examples",
+        err::println));
+    if (request.batchSize() == EmbedRequest.AUTO_BATCH_SIZE) {
+      err.println("magnet embed: " + settings.batchSize() + " " + settings.unit() + " a forward pass (--batch-size "
+          + EmbedRequest.AUTO + ")");
+    }
     String modelLocation = JobException.input(() -> new Path(resolved).getFileSystem(conf)
         .makeQualified(new Path(resolved)).toString());
     EmbedSummary summary;

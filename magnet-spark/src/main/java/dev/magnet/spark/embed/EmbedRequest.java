@@ -1,5 +1,6 @@
 package dev.magnet.spark.embed;
 
+import dev.magnet.core.model.ModelArtifact;
 import dev.magnet.core.nn.NetworkFactory;
 import dev.magnet.spark.data.DataSource;
 import dev.magnet.spark.util.Arguments;
@@ -14,15 +15,19 @@ import java.util.Objects;
  * @param output the embeddings table
  * @param rejects the rejects table, or null for {@code <output>_rejects}
  * @param overwrite replace existing tables
- * @param batchSize examples per forward pass
+ * @param batchSize examples per forward pass, or {@link #AUTO_BATCH_SIZE} for the model's own
  * @param incremental embed only the files neither table holds, and append them
  */
 public record EmbedRequest(String model, DataSource input, String output, String rejects, boolean overwrite,
     int batchSize, boolean incremental) {
   /** The default rejects table is the output's sibling with this suffix. */
   public static final String REJECTS_SUFFIX = "_rejects";
-  /** Examples per forward pass by default. */
-  public static final int DEFAULT_BATCH_SIZE = NetworkFactory.DEFAULT_EMBED_BATCH;
+  /** The batch size that means "as the model's layer sizes allow" ({@link NetworkFactory#embedBatchSize}). */
+  public static final int AUTO_BATCH_SIZE = 0;
+  /** How {@code --batch-size} spells {@link #AUTO_BATCH_SIZE}. */
+  public static final String AUTO = "auto";
+  /** Examples per forward pass by default: the model's own. */
+  public static final int DEFAULT_BATCH_SIZE = AUTO_BATCH_SIZE;
 
   public EmbedRequest {
     Objects.requireNonNull(model, "model");
@@ -54,6 +59,32 @@ public record EmbedRequest(String model, DataSource input, String output, String
     }
   }
 
+  /**
+   * Parses {@code --batch-size}: a positive number, or {@code auto}; {@link IllegalArgumentException}
+   * naming the forms and the value.
+   */
+  public static int parseBatchSize(String text) {
+    if (AUTO.equals(text)) {
+      return AUTO_BATCH_SIZE;
+    }
+    try {
+      int n = Integer.parseInt(text);
+      if (n >= 1) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // refused below, with the forms
+    }
+    throw new IllegalArgumentException(EmbedArgs.BATCH_SIZE + " must be a positive number or " + AUTO
+        + "; batch-size=" + text);
+  }
+
+  /** The batch of a run with {@code model}: the one asked for, or the model's own for {@code auto}. */
+  public int batchSizeFor(ModelArtifact model) {
+    return batchSize == AUTO_BATCH_SIZE ? NetworkFactory.embedBatchSize(model.network().getLayerWiseConfigurations(),
+        model.networkSpec().input()) : batchSize;
+  }
+
   /** Whether the input is an image folder (read and decoded by the job itself, with a rejects table per file). */
   public boolean images() {
     return input.kind() == DataSource.Kind.IMAGES;
@@ -66,8 +97,9 @@ public record EmbedRequest(String model, DataSource input, String output, String
 
   /** The rules that need no data: a positive batch, incremental runs of image folders only. */
   public EmbedRequest check() {
-    if (batchSize < 1) {
-      throw new IllegalArgumentException(EmbedArgs.BATCH_SIZE + " must be positive; batch-size=" + batchSize);
+    if (batchSize < AUTO_BATCH_SIZE) {
+      throw new IllegalArgumentException(EmbedArgs.BATCH_SIZE + " must be a positive number or " + AUTO
+          + "; batch-size=" + batchSize);
     }
     if (incremental && !images()) {
       throw new IllegalArgumentException(EmbedArgs.INCREMENTAL + " needs an images: input; input=" + input);
@@ -79,7 +111,7 @@ public record EmbedRequest(String model, DataSource input, String output, String
   public List<String> toArgs() {
     return new Arguments(EmbedArgs.COMMAND).option(EmbedArgs.MODEL, model).option(EmbedArgs.INPUT, input)
         .option(EmbedArgs.OUTPUT, output).option(EmbedArgs.REJECTS, rejects)
-        .changed(EmbedArgs.BATCH_SIZE, batchSize, DEFAULT_BATCH_SIZE).flag(EmbedArgs.OVERWRITE, overwrite)
+        .changed(EmbedArgs.BATCH_SIZE, batchSize == AUTO_BATCH_SIZE ? AUTO : batchSize, AUTO).flag(EmbedArgs.OVERWRITE, overwrite)
         .flag(EmbedArgs.INCREMENTAL, incremental).words();
   }
 }

@@ -169,10 +169,12 @@ public final class BatchEmbedder<T> implements Iterator<BatchEmbedder.Batch<T>>,
     return new BatchEmbedder<>(model, inputs, Objects.requireNonNull(prepare, "prepare"), features, batchSize);
   }
 
-  /** Embeds inputs that need no preparation (already decoded examples, rows), in the task's thread. */
-  public static <T> BatchEmbedder<T> direct(ExecutorModel.Local model, Iterator<T> inputs, Features<T> features,
-      int batchSize) {
-    return new BatchEmbedder<>(model, inputs, null, features, batchSize);
+  /**
+   * Embeds inputs that need no preparation (already decoded examples, rows), in the task's thread,
+   * in batches of the network's own size ({@link ExecutorModel.Local#embedBatch}).
+   */
+  public static <T> BatchEmbedder<T> direct(ExecutorModel.Local model, Iterator<T> inputs, Features<T> features) {
+    return new BatchEmbedder<>(model, inputs, null, features, model.embedBatch());
   }
 
   @Override

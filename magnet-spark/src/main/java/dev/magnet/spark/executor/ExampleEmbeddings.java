@@ -22,7 +22,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * A data set's examples embedded on the executors (docs/design.md, "One epoch, as data flows",
  * step 2), with the one batch-embedding routine ({@link BatchEmbedder}): the network is broadcast
  * once ({@link ExecutorModel}), each executor JVM restores it once, and each partition is embedded
- * in batches of {@link NetworkFactory#DEFAULT_EMBED_BATCH}. {@link #collect} is the one routine
+ * in batches of the network's own size ({@link NetworkFactory#embedBatchSize}). {@link #collect} is the one routine
  * that brings a data set's embeddings to the driver.
  */
 public final class ExampleEmbeddings {
@@ -78,8 +78,7 @@ public final class ExampleEmbeddings {
 
   private static Iterator<EmbeddedExample> embedPartition(ExecutorModel model, Iterator<Example> partition, int size) {
     List<EmbeddedExample> out = new ArrayList<>();
-    try (BatchEmbedder<Example> embedder = BatchEmbedder.direct(model.local(), partition, features(size),
-        NetworkFactory.DEFAULT_EMBED_BATCH)) {
+    try (BatchEmbedder<Example> embedder = BatchEmbedder.direct(model.local(), partition, features(size))) {
       while (embedder.hasNext()) {
         BatchEmbedder.Batch<Example> batch = embedder.next();
         float[][] rows = batch.rows();

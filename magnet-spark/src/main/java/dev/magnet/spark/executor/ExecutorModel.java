@@ -3,6 +3,7 @@ package dev.magnet.spark.executor;
 import dev.magnet.core.cluster.ClusterIndex;
 import dev.magnet.core.eval.ClusterClassifier;
 import dev.magnet.core.nn.InputShape;
+import dev.magnet.core.nn.NetworkFactory;
 import java.io.Serializable;
 import java.util.Map;
 import java.util.Queue;
@@ -109,10 +110,17 @@ public final class ExecutorModel implements Serializable {
     private final ExecutorModel model;
     private final Queue<MultiLayerNetwork> idle = new ConcurrentLinkedQueue<>();
     private final ClusterClassifier classifier;
+    private final int embedBatch;
 
     private Local(ExecutorModel model) {
       this.model = model;
       this.classifier = model.classifies() ? model.newClassifier() : null;
+      this.embedBatch = NetworkFactory.embedBatchSize(model.network.configuration(), model.inputShape());
+    }
+
+    /** Rows per forward pass: the network's own ({@link NetworkFactory#embedBatchSize}). */
+    public int embedBatch() {
+      return embedBatch;
     }
 
     public ExecutorModel model() {

@@ -30,6 +30,11 @@ public final class NetworkSnapshot implements Serializable {
     this.nativeThreads = nativeThreads;
   }
 
+  /** The network's configuration. */
+  MultiLayerConfiguration configuration() {
+    return MultiLayerConfiguration.fromJson(configuration);
+  }
+
   /** A fresh network with the snapshot's parameters (copied, so tasks never share buffers). */
   public MultiLayerNetwork restore() {
     return restore(true);

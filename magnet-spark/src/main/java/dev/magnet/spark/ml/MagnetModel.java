@@ -46,7 +46,7 @@ import scala.Option;
  * (Spark's image structs, or the bytes of encoded files) are made inputs with the model's
  * preprocessing, as {@code embed} and {@code evaluate} make its files.
  *
- * <p>Rows are embedded per partition in batches of {@value NetworkFactory#DEFAULT_EMBED_BATCH} by the
+ * <p>Rows are embedded per partition in batches of the network's own size ({@link NetworkFactory#embedBatchSize}) by the
  * one batch routine ({@link BatchEmbedder}): the network, the centroids and σ² are broadcast once
  * per {@code transform} ({@link ExecutorModel}), and each executor JVM restores the network once. (The broadcast lives as long as the returned DataFrame may be recomputed; Spark's
  * context cleaner removes it once unreferenced, as for MLlib's own models.)
@@ -154,8 +154,7 @@ public final class MagnetModel extends Model<MagnetModel> implements MagnetStage
       }
       return features.values(row.get(outputs.featuresIndex()));
     });
-    try (BatchEmbedder<Row> embedder = BatchEmbedder.direct(model.local(), rows, values,
-        NetworkFactory.DEFAULT_EMBED_BATCH)) {
+    try (BatchEmbedder<Row> embedder = BatchEmbedder.direct(model.local(), rows, values)) {
       while (embedder.hasNext()) {
         BatchEmbedder.Batch<Row> batch = embedder.next();
         float[][] embeddings = batch.rows();

@@ -373,6 +373,7 @@ class EmbedCommandTest {
         new String[] {"embed", "--model", "m", "--input", "images:", "--output", "o"},
         new String[] {"embed", "--model", "m", "--input", "jpeg:/x", "--output", "o"},
         new String[] {"embed", "--model", "m", "--input", "images:/x", "--output", "o", "--batch-size", "0"},
+        new String[] {"embed", "--model", "m", "--input", "images:/x", "--output", "o", "--batch-size", "many"},
         new String[] {"embed", "--model", "m", "--input", "images:/x", "--output", "o", "--rejects", "o"},
         new String[] {"embed", "--model", "m", "--input", "images:/x"})) {
       CliRun run = CliRun.of(args);
@@ -382,6 +383,8 @@ class EmbedCommandTest {
     assertTrue(CliRun.of("embed", "--model", "m", "--input", "jpeg:/x", "--output", "o").err()
         .contains("Invalid value for option '--input': input must be images:<path>, fashion-mnist"));
     assertTrue(CliRun.of("embed", "--help").out().contains("--rejects=PATH"));
+    assertTrue(CliRun.of("embed", "--model", "m", "--input", "images:/x", "--output", "o", "--batch-size", "0").err()
+        .contains("--batch-size must be a positive number or auto; batch-size=0"));
   }
 
   /**
@@ -431,6 +434,8 @@ class EmbedCommandTest {
         output);
     assertEquals(ExitCodes.SUCCESS, run.status(), run.toString());
     assertTrue(run.out().contains("read      " + UNKNOWN_FOLDER_IMAGES + " images"), run.out());
+    // Without --batch-size the model's own batch: fmnist-cnn's largest layer output is small, so 256.
+    assertTrue(run.err().contains("magnet embed: 256 images a forward pass (--batch-size auto)"), run.err());
     assertEquals(UNKNOWN_FOLDER_IMAGES, session.read().parquet(output).count());
     assertTrue(session.read().parquet(output).collectAsList().stream().allMatch(r -> r.isNullAt(7)),
         "files directly under the root have no folder label");
