@@ -26,8 +26,7 @@ import java.util.zip.GZIPInputStream;
  * <p>Why it matters: ND4J frees an array's native memory only when the garbage collector collects
  * its Java object, and a heap far larger than the live data collects rarely, so the native garbage
  * and the heap's own garbage both grow with the heap's limit (docs/benchmarks.md, "Where the
- * memory goes": the full Fashion-MNIST run peaked at 2,562 MiB with {@code -Xmx1g} against 2,980
- * with {@code -Xmx3g}, results identical).
+ * memory goes" and "Native arrays freed when done with, and a heap that follows the data").
  *
  * <p>What the heap holds per example, measured on Fashion-MNIST: the cached examples twice
  * (by partition and by id, about 1.7 kB for 784 bytes of pixels), the validation's collected
@@ -40,7 +39,7 @@ import java.util.zip.GZIPInputStream;
  * heap all commands had before: a large {@code embed} or {@code evaluate} is never given less.
  */
 public final class EmbeddedHeap {
-  /** Spark, DL4J, the network's broadcast pieces, Spark's status store: the 20k epoch's live heap was about 300 MiB. */
+  /** Spark, DL4J, the network's broadcast pieces, Spark's status store: the 20k epoch used 150–460 MiB at its peak. */
   static final long BASE_MIB = 512;
   /** No less, whatever the data: room for Spark's storage of small data sets and the JIT's warm-up garbage. */
   static final long FLOOR_MIB = 768;
@@ -51,7 +50,7 @@ public final class EmbeddedHeap {
   /** Per example: object headers, ids, labels, embeddings and the k-NN's distance rows. */
   static final long BYTES_PER_EXAMPLE = 2048;
 
-  /** The installed Fashion-MNIST (docs/data.md): 60,000 training and 10,000 test images of 28×28. */
+  /** The installed Fashion-MNIST ({@code DataSource}): 60,000 training and 10,000 test images of 28×28. */
   private static final long FASHION_MNIST_TRAIN = 60_000;
   private static final long FASHION_MNIST_TEST = 10_000;
   private static final long FASHION_MNIST_FEATURES = 28 * 28;
