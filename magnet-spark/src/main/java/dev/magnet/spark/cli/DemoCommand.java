@@ -5,7 +5,6 @@ import dev.magnet.spark.demo.DemoRequest;
 import dev.magnet.spark.util.JobException;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -17,10 +16,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "demo",
     description = {"Train, evaluate and embed on generated images with hidden sub-classes, and write a report.",
         "Writes PNG folders to DIR, runs the train, evaluate and embed jobs on them, and prints each command."})
-public final class DemoCommand extends MagnetCommand {
-  @Mixin
-  SparkOptions spark;
-
+public final class DemoCommand extends SparkCommand {
   @Parameters(index = "0", arity = "0..1", paramLabel = "DIR", defaultValue = "out/demo",
       description = "Where everything goes (default: ${DEFAULT-VALUE}).")
   Path dir;

@@ -6,7 +6,6 @@ import dev.magnet.spark.embed.EmbedJob;
 import dev.magnet.spark.embed.EmbedRequest;
 import dev.magnet.spark.util.JobException;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -16,12 +15,9 @@ import picocli.CommandLine.Option;
  */
 @Command(name = EmbedArgs.COMMAND,
     description = "Embed images (or a data set) with a saved model and write the embeddings as Parquet.")
-public final class EmbedCommand extends MagnetCommand {
+public final class EmbedCommand extends SparkCommand {
   /** The Spark application name of a session this command starts. */
   static final String APP_NAME = "magnet embed";
-
-  @Mixin
-  SparkOptions spark;
 
   @Option(names = EmbedArgs.MODEL, required = true, paramLabel = "DIR",
       description = "The model directory (any Hadoop path), or a publish directory (DIR or DIR/latest: the version its"

@@ -33,7 +33,7 @@ import picocli.CommandLine.Parameters;
             + " pretrained: softmax pre-trained on some classes, then every loss on the coarse labels of the others,"
             + " from that network and from fresh weights. all: the five."
             + " 'experiment tune --help': search one loss's hyper-parameters."})
-public final class ExperimentCommand extends MagnetCommand {
+public final class ExperimentCommand extends SparkCommand {
   /** What the ablation varies (and adjusts, for K=1): --train-args may not set them there. */
   static final List<String> SET_BY_ABLATION = List.of(TrainArgs.K, TrainArgs.M, TrainArgs.D, TrainArgs.ALPHA,
       TrainArgs.REFRESH_EVERY, TrainArgs.REFRESHES_PER_EPOCH, TrainArgs.LEARNING_RATE);
@@ -53,9 +53,6 @@ public final class ExperimentCommand extends MagnetCommand {
       super(Selection.class);
     }
   }
-
-  @Mixin
-  SparkOptions spark;
 
   @Parameters(index = "0", arity = "0..1", paramLabel = "EXPERIMENT", converter = SelectionOption.class,
       completionCandidates = SelectionOption.class, description = "One of: ${COMPLETION-CANDIDATES}.")

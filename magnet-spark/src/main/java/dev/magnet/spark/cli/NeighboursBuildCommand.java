@@ -6,17 +6,13 @@ import dev.magnet.spark.neighbours.NeighboursArgs;
 import dev.magnet.spark.neighbours.VectorMetric;
 import dev.magnet.spark.util.JobException;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code neighbours build}. */
 @Command(name = NeighboursArgs.BUILD,
     description = "Build an index of an embeddings table: MLlib K-means lists, one Lucene HNSW graph per list,"
         + " built on the executors, stored on any Hadoop file system.")
-public final class NeighboursBuildCommand extends MagnetCommand {
-  @Mixin
-  SparkOptions spark;
-
+public final class NeighboursBuildCommand extends SparkCommand {
   @Option(names = NeighboursArgs.EMBEDDINGS, required = true, paramLabel = "PATH",
       description = "The embeddings table (Parquet of 'embed': id, embedding array<float>, path, label, model).")
   String embeddings;

@@ -5,16 +5,12 @@ import dev.magnet.spark.neighbours.MixtureGenerator;
 import dev.magnet.spark.neighbours.NeighboursArgs;
 import dev.magnet.spark.util.JobException;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code neighbours generate}. */
 @Command(name = NeighboursArgs.GENERATE,
     description = "Write a seeded Gaussian mixture as an embeddings table (the scale test's corpus and queries).")
-public final class NeighboursGenerateCommand extends MagnetCommand {
-  @Mixin
-  SparkOptions spark;
-
+public final class NeighboursGenerateCommand extends SparkCommand {
   @Option(names = NeighboursArgs.OUTPUT, required = true, paramLabel = "PATH", description = "The table.")
   String output;
 

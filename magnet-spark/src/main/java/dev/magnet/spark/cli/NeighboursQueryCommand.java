@@ -11,10 +11,7 @@ import picocli.CommandLine.Option;
 /** {@code neighbours query}. */
 @Command(name = NeighboursArgs.QUERY,
     description = "The k nearest items of each query, or near-duplicate pairs (--self --threshold), as Parquet.")
-public final class NeighboursQueryCommand extends MagnetCommand {
-  @Mixin
-  SparkOptions spark;
-
+public final class NeighboursQueryCommand extends SparkCommand {
   @Option(names = NeighboursArgs.INDEX, required = true, paramLabel = "INDEX", description = "The index directory.")
   String index;
 

@@ -12,10 +12,7 @@ import picocli.CommandLine.Option;
 /** {@code neighbours recall}. */
 @Command(name = NeighboursArgs.RECALL,
     description = "Recall@k of the index against the exact search on a seeded sample of queries.")
-public final class NeighboursRecallCommand extends MagnetCommand {
-  @Mixin
-  SparkOptions spark;
-
+public final class NeighboursRecallCommand extends SparkCommand {
   @Option(names = NeighboursArgs.INDEX, required = true, paramLabel = "INDEX", description = "The index directory.")
   String index;
 

@@ -29,10 +29,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = TrainArgs.COMMAND,
     description = "Train a Magnet (or baseline) embedding on Spark and save the model directory.")
-public final class TrainCommand extends MagnetCommand {
-  @Mixin
-  SparkOptions spark;
-
+public final class TrainCommand extends SparkCommand {
   @Option(names = TrainArgs.DATA, required = true, converter = Converters.Data.class, paramLabel = "SOURCE",
       description = "Training data: fashion-mnist | idx:<imagesPath>,<labelsPath>"
           + " | synthetic[:classes=5,sub=3,per=200,size=28|dim=16,seed=N] | images:<root> (a folder tree"

@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
         + " (MagnetEstimator, MagnetEvaluator; CrossValidator for --folds 2 or more).",
         "Writes the best configuration to OUTPUT/LOSS.args, which 'train @FILE' and 'experiment --tuned FILE' read,"
             + " and the search to OUTPUT/LOSS/tuning.json and tuning.md."})
-final class TuneCommand extends MagnetCommand {
+final class TuneCommand extends SparkCommand {
   /** The tasks a configuration is tuned for. */
   enum Task {
     CLASSIFICATION, HIERARCHY;
@@ -36,9 +36,6 @@ final class TuneCommand extends MagnetCommand {
       super(Task.class);
     }
   }
-
-  @Mixin
-  SparkOptions spark;
 
   @Mixin
   ExperimentOptions common;
