@@ -22,7 +22,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,6 +43,7 @@ class PicturesReportTest {
       "<figure class=\"thumb\"><img class=\"([a-z]*)\" src=\"([^\"]+)\"[^>]*>"
           + "<figcaption>([^<]*)<br>([^<]*)</figcaption>");
 
+  @SparkTestSession.PerClass
   private static SparkSession session;
   private static Path out;
   private static Path model;
@@ -53,7 +53,6 @@ class PicturesReportTest {
 
   @BeforeAll
   static void train() throws IOException {
-    session = SparkTestSession.start("magnet-pictures-report-test");
     out = Paths.get("target", "pictures-render").toAbsolutePath();
     Files.createDirectories(out);
     model = out.resolve("model");
@@ -61,11 +60,6 @@ class PicturesReportTest {
         "--embedding-dim", "8", "-K", "2", "-M", "4", "-D", "4", "--epochs", "1",
         "--seed", "3", "--output", model.toString(), "--overwrite");
     assertEquals(ExitCodes.SUCCESS, trained.status(), trained.toString());
-  }
-
-  @AfterAll
-  static void stop() {
-    session.stop();
   }
 
   @Test

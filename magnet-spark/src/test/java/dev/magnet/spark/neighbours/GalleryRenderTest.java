@@ -19,7 +19,6 @@ import java.util.List;
 import javax.imageio.ImageIO;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The pages stay in {@code target/gallery-render/}.
  */
 class GalleryRenderTest {
+  @SparkTestSession.PerClass
   private static SparkSession spark;
   private static Path out;
   @TempDir
@@ -38,7 +38,6 @@ class GalleryRenderTest {
 
   @BeforeAll
   static void galleries() throws IOException {
-    spark = SparkTestSession.start("GalleryRenderTest");
     out = Paths.get("target", "gallery-render").toAbsolutePath();
     Files.createDirectories(out);
     // 60 images of 3 colours, each a little different; items 0 and 3 are near duplicates.
@@ -62,11 +61,6 @@ class GalleryRenderTest {
     NeighboursFixtures.table(spark, dir.resolve("table").toString(), rows);
     new IndexBuildJob(spark, new PrintWriter(new StringWriter())).run(new BuildRequest(dir.resolve("table").toString(),
         dir.resolve("index").toString(), 2, 16, 100, VectorMetric.EUCLIDEAN, 42, false, false));
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
   }
 
   private static Path gallery(String name, Double threshold) {
