@@ -15,7 +15,6 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -53,8 +52,7 @@ class PicturesReportTest {
 
   @BeforeAll
   static void train() throws IOException {
-    out = Paths.get("target", "pictures-render").toAbsolutePath();
-    Files.createDirectories(out);
+    out = HeadlessChromium.keptDirectory("pictures-render");
     model = out.resolve("model");
     CliRun trained = CliRun.of("train", "--data", "fashion-mnist", "--limit", "300", "--network", "mlp",
         "--embedding-dim", "8", "-K", "2", "-M", "4", "-D", "4", "--epochs", "1",

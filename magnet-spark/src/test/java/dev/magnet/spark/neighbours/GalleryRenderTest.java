@@ -13,7 +13,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
@@ -38,8 +37,7 @@ class GalleryRenderTest {
 
   @BeforeAll
   static void galleries() throws IOException {
-    out = Paths.get("target", "gallery-render").toAbsolutePath();
-    Files.createDirectories(out);
+    out = HeadlessChromium.keptDirectory("gallery-render");
     // 60 images of 3 colours, each a little different; items 0 and 3 are near duplicates.
     List<Row> rows = new ArrayList<>();
     Color[] colours = {new Color(200, 40, 40), new Color(40, 160, 40), new Color(40, 40, 200)};
