@@ -25,7 +25,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "experiment", subcommands = TuneCommand.class,
     description = {"Train Magnet, softmax and triplet (or Magnet's ablation) with the same network, data, epochs and"
-        + " seeds, evaluate them and write one table: mean ± 95% interval over the seeds, paired differences and the"
+        + " seeds, evaluate them and write one table: mean ± 95%% interval over the seeds, paired differences and the"
         + " paper's claims with a verdict each.",
         "classification: fine labels. hierarchy: trained on the coarse labels, scored on the fine ones."
             + " iterations: held-out 1-NN error against iterations, Magnet and triplet, with a plot."
@@ -68,7 +68,7 @@ public final class ExperimentCommand extends SparkCommand {
   DataSource validation;
 
   @Option(names = "--seeds", paramLabel = "N", defaultValue = "1", description = "Train every configuration with N"
-      + " seeds (--seed, --seed + 1, ...): the weights, the sampling and the data order; the tables give mean ± 95%"
+      + " seeds (--seed, --seed + 1, ...): the weights, the sampling and the data order; the tables give mean ± 95%%"
       + " interval and paired differences, the claims a verdict (default: ${DEFAULT-VALUE}; 5 or more to publish).")
   int seeds;
 
