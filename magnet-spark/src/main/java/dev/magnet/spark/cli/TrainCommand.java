@@ -17,7 +17,6 @@ import dev.magnet.spark.util.JobException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -28,13 +27,9 @@ import picocli.CommandLine.Option;
  * {@link TrainingOptions}, stated there once; {@link #request()} maps the parsed options onto the
  * request without Spark.
  */
-@Command(name = TrainArgs.COMMAND, mixinStandardHelpOptions = true, versionProvider = MagnetCli.Version.class,
-    exitCodeOnInvalidInput = ExitCodes.BAD_ARGUMENTS, sortOptions = false,
+@Command(name = TrainArgs.COMMAND,
     description = "Train a Magnet (or baseline) embedding on Spark and save the model directory.")
-public final class TrainCommand implements Callable<Integer> {
-  @Mixin
-  SparkOptions spark;
-
+public final class TrainCommand extends SparkCommand {
   @Option(names = TrainArgs.DATA, required = true, converter = Converters.Data.class, paramLabel = "SOURCE",
       description = "Training data: fashion-mnist | idx:<imagesPath>,<labelsPath>"
           + " | synthetic[:classes=5,sub=3,per=200,size=28|dim=16,seed=N] | images:<root> (a folder tree"

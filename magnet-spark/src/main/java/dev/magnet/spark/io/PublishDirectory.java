@@ -20,7 +20,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -467,18 +466,7 @@ public final class PublishDirectory {
 
   /** Version numbers, ascending (staging directories are not versions). */
   public List<Integer> versions() throws IOException {
-    List<Integer> versions = new ArrayList<>();
-    if (!fs.exists(root)) {
-      return versions;
-    }
-    for (FileStatus status : fs.listStatus(root)) {
-      Matcher m = VERSION.matcher(status.getPath().getName());
-      if (status.isDirectory() && m.matches()) {
-        versions.add(Integer.parseInt(m.group(1)));
-      }
-    }
-    versions.sort(null);
-    return versions;
+    return HadoopModelDirectory.numberedDirectories(fs, root, VERSION);
   }
 
   /**
