@@ -396,6 +396,36 @@ class FaultInjectionTest {
   }
 
   /**
+   * A read of LATEST on S3 while another publisher replaces it fails with S3A's
+   * RemoteFileChangedException, which S3A does not retry: the publisher reads it again (seen
+   * once in S3Test's race of two publishers); any other read failure still fails at once.
+   */
+  @Test
+  void aPointerReplacedWhileItIsReadIsReadAgain() throws Exception {
+    Configuration s3 = objectStore();
+    Path root = tmp.resolve("s3-changed");
+    assertEquals("v1", publishRun(s3, faults, root, "day-1", 0.8, messages::add).latest());
+    faults.changedWhileRead = PublishDirectory.LATEST;
+    faults.changedReads.set(PublishDirectory.POINTER_READS - 1);
+    assertEquals("v2", publishRun(s3, faults, root, "day-2", 0.9, messages::add).latest());
+    assertTrue(faults.changedReads.get() < 0, "every injected failure was met, and reads after them succeeded");
+    assertEquals("v2", Files.readString(root.resolve(PublishDirectory.LATEST)).strip());
+    checkObjectStoreDirectory(root);
+
+    faults.changedReads.set(1000);
+    IOException persistent = assertThrows(IOException.class,
+        () -> publishRun(s3, faults, root, "day-3", 0.95, messages::add));
+    assertTrue(PublishDirectory.changedWhileRead(persistent), persistent.toString());
+    faults.changedReads.set(0);
+    assertFalse(PublishDirectory.changedWhileRead(new IOException("disk error")));
+    assertTrue(PublishDirectory.changedWhileRead(new IOException("wrapped",
+        new org.apache.hadoop.fs.s3a.RemoteFileChangedException("p", "read", "changed"))));
+    assertEquals("v3", publishRun(s3, faults, root, "day-3", 0.95, messages::add).latest(),
+        "a run that failed on the read publishes when run again");
+    checkObjectStoreDirectory(root);
+  }
+
+  /**
    * An S3-compatible endpoint that ignores If-None-Match would let two publishers claim one
    * version: begin's probe finds it out before anything is trained or written, and says so.
    */
