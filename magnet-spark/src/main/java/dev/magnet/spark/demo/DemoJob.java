@@ -63,7 +63,6 @@ public final class DemoJob extends SparkJob {
   /** Damaged files planted in each folder tree: truncated, not an image, empty. */
   static final int DAMAGED = 3;
 
-
   public DemoJob(SparkSession session, PrintWriter out, PrintWriter err) {
     super(session, out, err);
   }
