@@ -71,4 +71,26 @@ class PackageGraphTest {
         .whereLayer("algorithms").mayOnlyBeAccessedByLayers("train", "model", "objective")
         .check(classes);
   }
+
+  /** The most lines a command class may have (docs/design.md): a command is options plus one call into a job. */
+  static final int MAX_COMMAND_LINES = 250;
+
+  @Test
+  void commandsStayThin() throws java.io.IOException {
+    java.nio.file.Path cli = java.nio.file.Path.of("src/main/java/dev/magnet/spark/cli");
+    try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(cli)) {
+      java.util.List<String> thick = new java.util.ArrayList<>();
+      java.util.List<java.nio.file.Path> commands =
+          files.filter(f -> f.getFileName().toString().endsWith("Command.java")).toList();
+      org.junit.jupiter.api.Assertions.assertTrue(commands.size() >= 10, "commands found: " + commands);
+      for (java.nio.file.Path f : commands) {
+        long lines = java.nio.file.Files.readAllLines(f).size();
+        if (lines > MAX_COMMAND_LINES) {
+          thick.add(f.getFileName() + ": " + lines + " lines");
+        }
+      }
+      org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of(), thick,
+          "command classes over " + MAX_COMMAND_LINES + " lines: move their work into the job they call");
+    }
+  }
 }

@@ -36,6 +36,14 @@ public record HeadlessChromium(Path binary, Path profiles, Path out) {
       + " + i.naturalWidth + ' ' + i.naturalHeight).join('\\n'); document.body.appendChild(pre); });</script>";
 
   /**
+   * {@code target/<name>}, created: where a render test keeps its pages, screenshots and Chromium's
+   * output for a person to look at after the build.
+   */
+  public static Path keptDirectory(String name) throws IOException {
+    return Files.createDirectories(Paths.get("target", name).toAbsolutePath());
+  }
+
+  /**
    * Chromium on the PATH, or a test failure saying how to install it.
    *
    * @param check what needs it, for the failure ("the report's render check")

@@ -14,8 +14,6 @@ import org.apache.spark.mllib.clustering.KMeans;
 import org.apache.spark.mllib.clustering.KMeansModel;
 import org.apache.spark.mllib.linalg.Vector;
 import org.apache.spark.mllib.linalg.Vectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -26,17 +24,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * inside executors, and MLlib's KMeans (the index builder's engine) works beside DL4J.
  */
 class SparkDependencySmokeTest {
+  @SparkTestSession.PerClass
   private static JavaSparkContext spark;
-
-  @BeforeAll
-  static void start() {
-    spark = JavaSparkContext.fromSparkContext(SparkTestSession.start("magnet-smoke").sparkContext());
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
-  }
 
   @Test
   void scalaPinIsTheOneSparkNeedsOnJava17() {

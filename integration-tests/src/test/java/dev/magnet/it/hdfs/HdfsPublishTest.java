@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.magnet.core.util.AtOnce;
 import dev.magnet.spark.io.PublishDirectory;
 import dev.magnet.spark.io.PublishDirectory.Attempt;
 import dev.magnet.spark.io.PublishDirectory.Gate;
@@ -17,10 +18,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.junit.jupiter.api.BeforeAll;
@@ -92,42 +90,30 @@ class HdfsPublishTest {
 
   @Test
   void racingPublishersOnHdfsGetDistinctVersionsAndLatestEndsAtTheBetter() throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(4);
-    try {
-      for (int round = 0; round < 5; round++) {
-        String root = root("race-" + round);
-        List<Attempt> attempts = new ArrayList<>();
-        double[] accuracies = {0.9, 0.6, 0.7, 0.8};
-        for (int i = 0; i < accuracies.length; i++) {
-          attempts.add(staged(root, "run-" + i, Gate.noWorseThanLatest(0)));
-        }
-        CyclicBarrier start = new CyclicBarrier(attempts.size());
-        List<Future<Published>> results = new ArrayList<>();
-        for (int i = 0; i < attempts.size(); i++) {
-          Attempt attempt = attempts.get(i);
-          double accuracy = accuracies[i];
-          results.add(pool.submit(() -> {
-            start.await();
-            return attempt.publish(Map.of(METRIC, accuracy));
-          }));
-        }
-        List<Integer> numbers = new ArrayList<>();
-        for (Future<Published> result : results) {
-          numbers.add(result.get().publication().version());
-        }
-        numbers.sort(null);
-        assertEquals(List.of(1, 2, 3, 4), numbers);
-        assertEquals(List.of(1, 2, 3, 4), dir(root).versions());
-        Published best = results.get(0).get();
-        assertTrue(best.publication().promoted(), best.toString());
-        assertEquals(best.publication().name(), read(root + "/" + PublishDirectory.LATEST));
-        for (int i = 0; i < attempts.size(); i++) {
-          assertEquals("run-" + i, read(root + "/" + results.get(i).get().publication().name() + "/model.txt"),
-              "no version mixes two runs");
-        }
+    for (int round = 0; round < 5; round++) {
+      String root = root("race-" + round);
+      List<Callable<Published>> attempts = new ArrayList<>();
+      double[] accuracies = {0.9, 0.6, 0.7, 0.8};
+      for (int i = 0; i < accuracies.length; i++) {
+        Attempt attempt = staged(root, "run-" + i, Gate.noWorseThanLatest(0));
+        double accuracy = accuracies[i];
+        attempts.add(() -> attempt.publish(Map.of(METRIC, accuracy)));
       }
-    } finally {
-      pool.shutdownNow();
+      List<Published> results = AtOnce.call(attempts);
+      List<Integer> numbers = new ArrayList<>();
+      for (Published result : results) {
+        numbers.add(result.publication().version());
+      }
+      numbers.sort(null);
+      assertEquals(List.of(1, 2, 3, 4), numbers);
+      assertEquals(List.of(1, 2, 3, 4), dir(root).versions());
+      Published best = results.get(0);
+      assertTrue(best.publication().promoted(), best.toString());
+      assertEquals(best.publication().name(), read(root + "/" + PublishDirectory.LATEST));
+      for (int i = 0; i < results.size(); i++) {
+        assertEquals("run-" + i, read(root + "/" + results.get(i).publication().name() + "/model.txt"),
+            "no version mixes two runs");
+      }
     }
     assertEquals(List.of(), messages);
   }
@@ -135,28 +121,16 @@ class HdfsPublishTest {
   /** An Airflow retry racing the attempt it replaced: one version, and both attempts report it. */
   @Test
   void twoAttemptsOfOneRunIdPublishOnceOnHdfs() throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(2);
-    try {
-      for (int round = 0; round < 5; round++) {
-        String root = root("retry-" + round);
-        Attempt first = staged(root, "day-4", Gate.always());
-        Attempt retry = staged(root, "day-4", Gate.always());
-        CyclicBarrier start = new CyclicBarrier(2);
-        Future<Published> a = pool.submit(() -> {
-          start.await();
-          return first.publish(Map.of(METRIC, 0.8));
-        });
-        Future<Published> b = pool.submit(() -> {
-          start.await();
-          return retry.publish(Map.of(METRIC, 0.8));
-        });
-        assertEquals(a.get().publication(), b.get().publication());
-        assertEquals(List.of(1), dir(root).versions());
-        assertEquals(List.of("LATEST", "v1"), List.of(fs.listStatus(new org.apache.hadoop.fs.Path(root))).stream()
-            .map(status -> status.getPath().getName()).sorted().toList(), "the other attempt's staging is gone");
-      }
-    } finally {
-      pool.shutdownNow();
+    for (int round = 0; round < 5; round++) {
+      String root = root("retry-" + round);
+      Attempt first = staged(root, "day-4", Gate.always());
+      Attempt retry = staged(root, "day-4", Gate.always());
+      List<Published> results = AtOnce.call(() -> first.publish(Map.of(METRIC, 0.8)),
+          () -> retry.publish(Map.of(METRIC, 0.8)));
+      assertEquals(results.get(0).publication(), results.get(1).publication());
+      assertEquals(List.of(1), dir(root).versions());
+      assertEquals(List.of("LATEST", "v1"), List.of(fs.listStatus(new org.apache.hadoop.fs.Path(root))).stream()
+          .map(status -> status.getPath().getName()).sorted().toList(), "the other attempt's staging is gone");
     }
   }
 

@@ -10,6 +10,7 @@ import com.amazonaws.services.s3.model.AmazonS3Exception;
 import com.amazonaws.services.s3.model.ObjectMetadata;
 import com.amazonaws.services.s3.model.PutObjectRequest;
 import dev.magnet.core.model.ModelArtifact;
+import dev.magnet.core.util.AtOnce;
 import dev.magnet.it.CliRun;
 import dev.magnet.it.LocalSpark;
 import dev.magnet.it.SparkHome;
@@ -36,10 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -288,24 +286,14 @@ class S3Test {
   @Test
   void twoConcurrentPublishersToS3GetDistinctWholeVersionsAndLatestEndsOnTheSecond() throws Exception {
     String published = ROOT + "/published";
-    ExecutorService pool = Executors.newFixedThreadPool(2);
-    List<CliRun> runs = new ArrayList<>();
-    try {
-      CyclicBarrier start = new CyclicBarrier(2);
-      List<Future<CliRun>> futures = new ArrayList<>();
-      for (String run : List.of("day-1", "day-2")) {
-        futures.add(pool.submit(() -> {
-          start.await();
-          return CliRun.of(args("train", "--data", data, "--epochs", "1", "--publish-to", published, "--run-id", run));
-        }));
-      }
-      for (Future<CliRun> future : futures) {
-        CliRun run = future.get();
-        assertEquals(ExitCodes.SUCCESS, run.status(), run.toString());
-        runs.add(run);
-      }
-    } finally {
-      pool.shutdownNow();
+    List<Callable<CliRun>> trainings = new ArrayList<>();
+    for (String run : List.of("day-1", "day-2")) {
+      trainings.add(() -> CliRun.of(args("train", "--data", data, "--epochs", "1", "--publish-to", published, "--run-id",
+          run)));
+    }
+    List<CliRun> runs = AtOnce.call(trainings);
+    for (CliRun run : runs) {
+      assertEquals(ExitCodes.SUCCESS, run.status(), run.toString());
     }
     PublishDirectory dir = new PublishDirectory(published, hadoop(), message -> {});
     assertEquals(List.of(1, 2), dir.versions(), runs.toString());
@@ -416,42 +404,30 @@ class S3Test {
     slow.set("fs.s3a.impl", FailingS3A.class.getName());
     slow.setBoolean("fs.s3a.impl.disable.cache", true);
     slow.setInt(FailingS3A.SLOW_LIST_MILLIS, 200);
-    ExecutorService pool = Executors.newFixedThreadPool(2);
-    try {
-      for (int round = 0; round < 2; round++) {
-        String published = ROOT + "/raced-" + round;
-        List<Attempt> attempts = new ArrayList<>();
-        for (String run : List.of("left", "right")) {
-          Attempt attempt = new PublishDirectory(published, slow, message -> {}).begin(run, "held-out", "knn1_accuracy",
-              Gate.always());
-          try (OutputStream out = fs.create(new org.apache.hadoop.fs.Path(attempt.stagingPath() + "/model.bin"))) {
-            out.write(run.getBytes(StandardCharsets.UTF_8));
-          }
-          attempts.add(attempt);
+    for (int round = 0; round < 2; round++) {
+      String published = ROOT + "/raced-" + round;
+      List<Callable<PublishDirectory.Published>> attempts = new ArrayList<>();
+      for (String run : List.of("left", "right")) {
+        Attempt attempt = new PublishDirectory(published, slow, message -> {}).begin(run, "held-out", "knn1_accuracy",
+            Gate.always());
+        try (OutputStream out = fs.create(new org.apache.hadoop.fs.Path(attempt.stagingPath() + "/model.bin"))) {
+          out.write(run.getBytes(StandardCharsets.UTF_8));
         }
-        CyclicBarrier start = new CyclicBarrier(2);
-        List<Future<PublishDirectory.Published>> futures = new ArrayList<>();
-        for (Attempt attempt : attempts) {
-          futures.add(pool.submit(() -> {
-            start.await();
-            return attempt.publish(Map.of("knn1_accuracy", 0.9));
-          }));
-        }
-        Publication a = futures.get(0).get().publication();
-        Publication b = futures.get(1).get().publication();
-        assertEquals(Set.of(1, 2), Set.of(a.version(), b.version()), a + " " + b);
-        Publication second = a.version() == 2 ? a : b;
-        assertEquals("v1", second.previous(), "the loser of v1 listed again: " + second);
-        for (Publication p : List.of(a, b)) {
-          try (InputStream in = fs.open(new org.apache.hadoop.fs.Path(published + "/" + p.name() + "/model.bin"))) {
-            assertEquals(p.runId(), new String(in.readAllBytes(), StandardCharsets.UTF_8), p.name());
-          }
-          assertEquals(p, new PublishDirectory(published, hadoop(), message -> {}).findRun(p.runId()).orElseThrow());
-        }
-        assertEquals(published + "/v2", PublishDirectory.resolve(published, hadoop()));
+        attempts.add(() -> attempt.publish(Map.of("knn1_accuracy", 0.9)));
       }
-    } finally {
-      pool.shutdownNow();
+      List<PublishDirectory.Published> results = AtOnce.call(attempts);
+      Publication a = results.get(0).publication();
+      Publication b = results.get(1).publication();
+      assertEquals(Set.of(1, 2), Set.of(a.version(), b.version()), a + " " + b);
+      Publication second = a.version() == 2 ? a : b;
+      assertEquals("v1", second.previous(), "the loser of v1 listed again: " + second);
+      for (Publication p : List.of(a, b)) {
+        try (InputStream in = fs.open(new org.apache.hadoop.fs.Path(published + "/" + p.name() + "/model.bin"))) {
+          assertEquals(p.runId(), new String(in.readAllBytes(), StandardCharsets.UTF_8), p.name());
+        }
+        assertEquals(p, new PublishDirectory(published, hadoop(), message -> {}).findRun(p.runId()).orElseThrow());
+      }
+      assertEquals(published + "/v2", PublishDirectory.resolve(published, hadoop()));
     }
   }
 

@@ -5,13 +5,11 @@ import dev.magnet.spark.bench.BenchRequest;
 import dev.magnet.spark.bench.BenchRunner;
 import dev.magnet.spark.bench.CorpusBench;
 import dev.magnet.spark.data.DataSource;
-import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -22,12 +20,11 @@ import picocli.CommandLine.Spec;
  * against the PyTorch yardstick in one sitting, as ratios (docs/benchmarks.md). Every Magnet run is
  * a child JVM of this one running {@link MagnetCli}.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = MagnetCli.Version.class,
-    exitCodeOnInvalidInput = ExitCodes.BAD_ARGUMENTS, sortOptions = false,
+@Command(name = "bench",
     description = {"Benchmark Magnet against the PyTorch yardstick on Fashion-MNIST, in one sitting, as ratios.",
         "Runs the peer, Magnet (a child JVM running 'train'), the peer again; then Magnet on local[1], and the"
             + " training time to a 1-NN test accuracy. Writes DIR/bench.md and DIR/bench.json."})
-public final class BenchCommand implements Callable<Integer> {
+public final class BenchCommand extends MagnetCommand {
   @Spec
   CommandSpec spec;
 

@@ -2,12 +2,9 @@ package dev.magnet.spark.cli;
 
 import dev.magnet.spark.demo.DemoJob;
 import dev.magnet.spark.demo.DemoRequest;
-import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -16,14 +13,10 @@ import picocli.CommandLine.Parameters;
  * whole product on generated images, train from a PNG folder, evaluate, embed, each step printed
  * as the command that repeats it.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = MagnetCli.Version.class,
-    exitCodeOnInvalidInput = ExitCodes.BAD_ARGUMENTS, sortOptions = false,
+@Command(name = "demo",
     description = {"Train, evaluate and embed on generated images with hidden sub-classes, and write a report.",
         "Writes PNG folders to DIR, runs the train, evaluate and embed jobs on them, and prints each command."})
-public final class DemoCommand implements Callable<Integer> {
-  @Mixin
-  SparkOptions spark;
-
+public final class DemoCommand extends SparkCommand {
   @Parameters(index = "0", arity = "0..1", paramLabel = "DIR", defaultValue = "out/demo",
       description = "Where everything goes (default: ${DEFAULT-VALUE}).")
   Path dir;

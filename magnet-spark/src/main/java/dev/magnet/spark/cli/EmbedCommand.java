@@ -4,11 +4,8 @@ import dev.magnet.spark.data.DataSource;
 import dev.magnet.spark.embed.EmbedArgs;
 import dev.magnet.spark.embed.EmbedJob;
 import dev.magnet.spark.embed.EmbedRequest;
-import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -16,15 +13,11 @@ import picocli.CommandLine.Option;
  * image corpus (or a data set) with a saved model and writes the embeddings as Parquet, with a
  * rejects table of the files that are not decodable images.
  */
-@Command(name = EmbedArgs.COMMAND, mixinStandardHelpOptions = true, versionProvider = MagnetCli.Version.class,
-    exitCodeOnInvalidInput = ExitCodes.BAD_ARGUMENTS, sortOptions = false,
+@Command(name = EmbedArgs.COMMAND,
     description = "Embed images (or a data set) with a saved model and write the embeddings as Parquet.")
-public final class EmbedCommand implements Callable<Integer> {
+public final class EmbedCommand extends SparkCommand {
   /** The Spark application name of a session this command starts. */
   static final String APP_NAME = "magnet embed";
-
-  @Mixin
-  SparkOptions spark;
 
   @Option(names = EmbedArgs.MODEL, required = true, paramLabel = "DIR",
       description = "The model directory (any Hadoop path), or a publish directory (DIR or DIR/latest: the version its"

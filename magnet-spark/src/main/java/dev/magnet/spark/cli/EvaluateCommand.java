@@ -8,19 +8,13 @@ import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code magnet evaluate}: the options of an {@link EvaluateRequest}, run by {@link EvaluationJob}. */
-@Command(name = EvaluateArgs.COMMAND, mixinStandardHelpOptions = true, versionProvider = MagnetCli.Version.class,
-    exitCodeOnInvalidInput = ExitCodes.BAD_ARGUMENTS, sortOptions = false,
+@Command(name = EvaluateArgs.COMMAND,
     description = "Evaluate a saved model on a data set and print the metrics.")
-public final class EvaluateCommand implements Callable<Integer> {
-  @Mixin
-  SparkOptions spark;
-
+public final class EvaluateCommand extends SparkCommand {
   @Option(names = EvaluateArgs.MODEL, required = true, paramLabel = "DIR", description = "The model directory.")
   String model;
 

@@ -7,12 +7,10 @@ import dev.magnet.spark.experiment.ExperimentRequest;
 import dev.magnet.spark.experiment.ExperimentRunner;
 import dev.magnet.spark.experiment.PretrainingData;
 import dev.magnet.spark.train.TrainArgs;
-import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -25,8 +23,7 @@ import picocli.CommandLine.Parameters;
  * and the claims' verdicts. {@code experiment tune} ({@link TuneCommand}) searches one loss's
  * hyper-parameters; {@code --tuned FILE} trains a loss with what it chose.
  */
-@Command(name = "experiment", mixinStandardHelpOptions = true, versionProvider = MagnetCli.Version.class,
-    exitCodeOnInvalidInput = ExitCodes.BAD_ARGUMENTS, sortOptions = false, subcommands = TuneCommand.class,
+@Command(name = "experiment", subcommands = TuneCommand.class,
     description = {"Train Magnet, softmax and triplet (or Magnet's ablation) with the same network, data, epochs and"
         + " seeds, evaluate them and write one table: mean ± 95%% interval over the seeds, paired differences and the"
         + " paper's claims with a verdict each.",
@@ -36,7 +33,7 @@ import picocli.CommandLine.Parameters;
             + " pretrained: softmax pre-trained on some classes, then every loss on the coarse labels of the others,"
             + " from that network and from fresh weights. all: the five."
             + " 'experiment tune --help': search one loss's hyper-parameters."})
-public final class ExperimentCommand implements Callable<Integer> {
+public final class ExperimentCommand extends SparkCommand {
   /** What the ablation varies (and adjusts, for K=1): --train-args may not set them there. */
   static final List<String> SET_BY_ABLATION = List.of(TrainArgs.K, TrainArgs.M, TrainArgs.D, TrainArgs.ALPHA,
       TrainArgs.REFRESH_EVERY, TrainArgs.REFRESHES_PER_EPOCH, TrainArgs.LEARNING_RATE);
@@ -56,9 +53,6 @@ public final class ExperimentCommand implements Callable<Integer> {
       super(Selection.class);
     }
   }
-
-  @Mixin
-  SparkOptions spark;
 
   @Parameters(index = "0", arity = "0..1", paramLabel = "EXPERIMENT", converter = SelectionOption.class,
       completionCandidates = SelectionOption.class, description = "One of: ${COMPLETION-CANDIDATES}.")

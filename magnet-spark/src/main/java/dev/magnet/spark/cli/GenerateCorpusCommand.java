@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -22,10 +21,9 @@ import picocli.CommandLine.Spec;
  * {@code --split train} shows training image i, in IDX order, so that a run on the folder and one
  * on the IDX files see the same pixels.
  */
-@Command(name = "generate-corpus", mixinStandardHelpOptions = true, versionProvider = MagnetCli.Version.class,
-    exitCodeOnInvalidInput = ExitCodes.BAD_ARGUMENTS, sortOptions = false,
+@Command(name = "generate-corpus",
     description = "Write Fashion-MNIST as a folder tree of PNG or JPEG files, with a few damaged files.")
-public final class GenerateCorpusCommand implements Callable<Integer> {
+public final class GenerateCorpusCommand extends MagnetCommand {
   @Spec
   CommandSpec spec;
 

@@ -4,22 +4,15 @@ import dev.magnet.spark.neighbours.BuildRequest;
 import dev.magnet.spark.neighbours.IndexBuildJob;
 import dev.magnet.spark.neighbours.NeighboursArgs;
 import dev.magnet.spark.neighbours.VectorMetric;
-import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code neighbours build}. */
-@Command(name = NeighboursArgs.BUILD, mixinStandardHelpOptions = true, versionProvider = MagnetCli.Version.class,
-    exitCodeOnInvalidInput = ExitCodes.BAD_ARGUMENTS, sortOptions = false,
+@Command(name = NeighboursArgs.BUILD,
     description = "Build an index of an embeddings table: MLlib K-means lists, one Lucene HNSW graph per list,"
         + " built on the executors, stored on any Hadoop file system.")
-public final class NeighboursBuildCommand implements Callable<Integer> {
-  @Mixin
-  SparkOptions spark;
-
+public final class NeighboursBuildCommand extends SparkCommand {
   @Option(names = NeighboursArgs.EMBEDDINGS, required = true, paramLabel = "PATH",
       description = "The embeddings table (Parquet of 'embed': id, embedding array<float>, path, label, model).")
   String embeddings;

@@ -3,21 +3,14 @@ package dev.magnet.spark.cli;
 import dev.magnet.spark.neighbours.BuildRequest;
 import dev.magnet.spark.neighbours.MixtureGenerator;
 import dev.magnet.spark.neighbours.NeighboursArgs;
-import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code neighbours generate}. */
-@Command(name = NeighboursArgs.GENERATE, mixinStandardHelpOptions = true, versionProvider = MagnetCli.Version.class,
-    exitCodeOnInvalidInput = ExitCodes.BAD_ARGUMENTS, sortOptions = false,
+@Command(name = NeighboursArgs.GENERATE,
     description = "Write a seeded Gaussian mixture as an embeddings table (the scale test's corpus and queries).")
-public final class NeighboursGenerateCommand implements Callable<Integer> {
-  @Mixin
-  SparkOptions spark;
-
+public final class NeighboursGenerateCommand extends SparkCommand {
   @Option(names = NeighboursArgs.OUTPUT, required = true, paramLabel = "PATH", description = "The table.")
   String output;
 

@@ -3,22 +3,15 @@ package dev.magnet.spark.cli;
 import dev.magnet.spark.neighbours.BuildRequest;
 import dev.magnet.spark.neighbours.LshBaseline;
 import dev.magnet.spark.neighbours.NeighboursArgs;
-import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code neighbours lsh}. */
-@Command(name = NeighboursArgs.LSH, mixinStandardHelpOptions = true, versionProvider = MagnetCli.Version.class,
-    exitCodeOnInvalidInput = ExitCodes.BAD_ARGUMENTS, sortOptions = false,
+@Command(name = NeighboursArgs.LSH,
     description = "The yardstick: Spark ML's BucketedRandomProjectionLSH on the same data, its recall@k against"
         + " exact search and its query rate.")
-public final class NeighboursLshCommand implements Callable<Integer> {
-  @Mixin
-  SparkOptions spark;
-
+public final class NeighboursLshCommand extends SparkCommand {
   @Option(names = NeighboursArgs.EMBEDDINGS, required = true, paramLabel = "PATH", description = "The corpus.")
   String embeddings;
 

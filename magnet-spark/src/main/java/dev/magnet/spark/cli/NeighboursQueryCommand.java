@@ -3,21 +3,15 @@ package dev.magnet.spark.cli;
 import dev.magnet.spark.neighbours.IndexQueryJob;
 import dev.magnet.spark.neighbours.NeighboursArgs;
 import dev.magnet.spark.neighbours.QueryRequest;
-import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code neighbours query}. */
-@Command(name = NeighboursArgs.QUERY, mixinStandardHelpOptions = true, versionProvider = MagnetCli.Version.class,
-    exitCodeOnInvalidInput = ExitCodes.BAD_ARGUMENTS, sortOptions = false,
+@Command(name = NeighboursArgs.QUERY,
     description = "The k nearest items of each query, or near-duplicate pairs (--self --threshold), as Parquet.")
-public final class NeighboursQueryCommand implements Callable<Integer> {
-  @Mixin
-  SparkOptions spark;
-
+public final class NeighboursQueryCommand extends SparkCommand {
   @Option(names = NeighboursArgs.INDEX, required = true, paramLabel = "INDEX", description = "The index directory.")
   String index;
 

@@ -4,21 +4,15 @@ import dev.magnet.spark.neighbours.BuildRequest;
 import dev.magnet.spark.neighbours.NeighboursArgs;
 import dev.magnet.spark.neighbours.RecallJob;
 import dev.magnet.spark.neighbours.RecallRequest;
-import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code neighbours recall}. */
-@Command(name = NeighboursArgs.RECALL, mixinStandardHelpOptions = true, versionProvider = MagnetCli.Version.class,
-    exitCodeOnInvalidInput = ExitCodes.BAD_ARGUMENTS, sortOptions = false,
+@Command(name = NeighboursArgs.RECALL,
     description = "Recall@k of the index against the exact search on a seeded sample of queries.")
-public final class NeighboursRecallCommand implements Callable<Integer> {
-  @Mixin
-  SparkOptions spark;
-
+public final class NeighboursRecallCommand extends SparkCommand {
   @Option(names = NeighboursArgs.INDEX, required = true, paramLabel = "INDEX", description = "The index directory.")
   String index;
 

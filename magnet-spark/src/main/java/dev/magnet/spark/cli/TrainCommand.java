@@ -6,7 +6,6 @@ import dev.magnet.core.nn.NetworkSpec;
 import dev.magnet.core.params.LossKind;
 import dev.magnet.core.params.MagnetParams;
 import dev.magnet.spark.data.DataSource;
-import dev.magnet.spark.train.NoWorseThan;
 import dev.magnet.spark.train.TrainArgs;
 import dev.magnet.spark.train.TrainJob;
 import dev.magnet.spark.train.TrainRequest;
@@ -17,7 +16,6 @@ import dev.magnet.spark.util.JobException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -28,13 +26,9 @@ import picocli.CommandLine.Option;
  * {@link TrainingOptions}, stated there once; {@link #request()} maps the parsed options onto the
  * request without Spark.
  */
-@Command(name = TrainArgs.COMMAND, mixinStandardHelpOptions = true, versionProvider = MagnetCli.Version.class,
-    exitCodeOnInvalidInput = ExitCodes.BAD_ARGUMENTS, sortOptions = false,
+@Command(name = TrainArgs.COMMAND,
     description = "Train a Magnet (or baseline) embedding on Spark and save the model directory.")
-public final class TrainCommand implements Callable<Integer> {
-  @Mixin
-  SparkOptions spark;
-
+public final class TrainCommand extends SparkCommand {
   @Option(names = TrainArgs.DATA, required = true, converter = Converters.Data.class, paramLabel = "SOURCE",
       description = "Training data: fashion-mnist | idx:<imagesPath>,<labelsPath>"
           + " | synthetic[:classes=5,sub=3,per=200,size=28|dim=16,seed=N] | images:<root> (a folder tree"
@@ -178,27 +172,8 @@ public final class TrainCommand implements Callable<Integer> {
       + " --publish-to).")
   String output;
 
-  @Option(names = TrainArgs.PUBLISH_TO, paramLabel = "DIR",
-      description = "Instead of --output: publish the model (with metrics.json and the report) as the next version"
-          + " DIR/vN and move DIR/LATEST to it when the gates pass; exit status " + ExitCodes.METRIC_GATE_FAILED
-          + " and LATEST untouched when they do not.")
-  String publishTo;
-
-  @Option(names = TrainArgs.RUN_ID, paramLabel = "ID",
-      description = "The scheduled run's id (e.g. the date), with --publish-to: rerunning an id that already"
-          + " published does nothing; one that died resumes from its checkpoints (default: DIR/.runs/ID)."
-          + " Default: a fresh id.")
-  String runId;
-
-  @Option(names = TrainArgs.NO_WORSE_THAN, paramLabel = "latest[:TOLERANCE]", converter = Converters.Tolerance.class,
-      description = "With --publish-to: promote only when --compare-metric is at least the latest version's minus"
-          + " TOLERANCE (default 0), measured on the same --validation.")
-  NoWorseThan noWorseThan;
-
-  @Option(names = TrainArgs.COMPARE_METRIC, paramLabel = "NAME",
-      description = "The held-out metric --no-worse-than compares; default: the 1-NN accuracy, which every loss"
-          + " reports.")
-  String compareMetric;
+  @Mixin
+  PublishArgs publishing;
 
   @Option(names = TrainArgs.OVERWRITE, description = "Replace an existing --output directory.")
   boolean overwrite;
@@ -250,12 +225,7 @@ public final class TrainCommand implements Callable<Integer> {
 
   /** The request the options state, unchecked; {@link IllegalArgumentException} naming a value out of range. */
   public TrainRequest request() {
-    if (publishTo == null && (runId != null || noWorseThan != null || compareMetric != null)) {
-      throw new IllegalArgumentException(TrainArgs.RUN_ID + ", " + TrainArgs.NO_WORSE_THAN + " and "
-          + TrainArgs.COMPARE_METRIC + " need " + TrainArgs.PUBLISH_TO);
-    }
-    TrainRequest.Publication publication = publishTo == null ? null
-        : new TrainRequest.Publication(publishTo, runId, noWorseThan, compareMetric);
+    TrainRequest.Publication publication = publishing.publication();
     return new TrainRequest(data, validation, limit, coarse, params(),
         new NetworkChoice(network, embeddingDim, learningRate, hiddenSizes), trainingOptions(), initFrom, pretrained,
         output, publication, overwrite, metrics, minMetrics, !noReport,

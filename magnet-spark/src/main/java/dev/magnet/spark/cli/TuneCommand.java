@@ -4,10 +4,8 @@ import dev.magnet.core.params.LossKind;
 import dev.magnet.spark.experiment.Experiment;
 import dev.magnet.spark.experiment.tune.TuneRequest;
 import dev.magnet.spark.experiment.tune.Tuner;
-import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -16,14 +14,13 @@ import picocli.CommandLine.Option;
  * {@code magnet experiment tune}: the options of a {@link TuneRequest}, run by {@link Tuner}. It
  * reads only the training data (--data); the validation split is carved from it.
  */
-@Command(name = "tune", mixinStandardHelpOptions = true, versionProvider = MagnetCli.Version.class,
-    exitCodeOnInvalidInput = ExitCodes.BAD_ARGUMENTS, sortOptions = false,
+@Command(name = "tune",
     description = {"Search one loss's hyper-parameters with an equal budget of trials, each trained on part of the"
         + " training data and scored on a seeded, stratified split held out of it (never a test set), with Spark ML"
         + " (MagnetEstimator, MagnetEvaluator; CrossValidator for --folds 2 or more).",
         "Writes the best configuration to OUTPUT/LOSS.args, which 'train @FILE' and 'experiment --tuned FILE' read,"
             + " and the search to OUTPUT/LOSS/tuning.json and tuning.md."})
-final class TuneCommand implements Callable<Integer> {
+final class TuneCommand extends SparkCommand {
   /** The tasks a configuration is tuned for. */
   enum Task {
     CLASSIFICATION, HIERARCHY;
@@ -39,9 +36,6 @@ final class TuneCommand implements Callable<Integer> {
       super(Task.class);
     }
   }
-
-  @Mixin
-  SparkOptions spark;
 
   @Mixin
   ExperimentOptions common;

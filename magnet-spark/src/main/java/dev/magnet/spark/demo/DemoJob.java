@@ -63,11 +63,8 @@ public final class DemoJob extends SparkJob {
   /** Damaged files planted in each folder tree: truncated, not an image, empty. */
   static final int DAMAGED = 3;
 
-  private final PrintWriter err;
-
   public DemoJob(SparkSession session, PrintWriter out, PrintWriter err) {
-    super(session, out);
-    this.err = err;
+    super(session, out, err);
   }
 
   /** Where the demo's files go. */

@@ -38,15 +38,13 @@ import org.apache.spark.sql.SparkSession;
  * ({@link Incremental}).
  */
 public final class EmbedJob extends SparkJob {
-  private final PrintWriter err;
 
   /**
    * @param out where the summary goes
    * @param err where the progress lines go
    */
   public EmbedJob(SparkSession session, PrintWriter out, PrintWriter err) {
-    super(session, out);
-    this.err = err;
+    super(session, out, err);
   }
 
   /** Runs one request; returns {@link ExitCodes#SUCCESS} or throws a {@link JobException}. */

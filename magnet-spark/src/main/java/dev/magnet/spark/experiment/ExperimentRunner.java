@@ -44,11 +44,9 @@ public final class ExperimentRunner extends SparkJob {
   public static final String SCRIPT = "commands.sh";
   public static final String REPORT_DIR = "report";
 
-  private final PrintWriter err;
 
   public ExperimentRunner(SparkSession session, PrintWriter out, PrintWriter err) {
-    super(session, out);
-    this.err = err;
+    super(session, out, err);
   }
 
   /**

@@ -15,11 +15,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.api.Updater;
 import org.slf4j.Logger;
@@ -202,19 +199,7 @@ public final class CheckpointStore {
   /** Epochs of the complete checkpoints, ascending. */
   public List<Integer> epochs() throws IOException {
     Path root = HadoopModelDirectory.qualified(dir, conf);
-    FileSystem fs = root.getFileSystem(conf);
-    if (!fs.exists(root)) {
-      return List.of();
-    }
-    List<Integer> epochs = new ArrayList<>();
-    for (FileStatus status : fs.listStatus(root)) {
-      Matcher m = NAME.matcher(status.getPath().getName());
-      if (status.isDirectory() && m.matches()) {
-        epochs.add(Integer.parseInt(m.group(1)));
-      }
-    }
-    epochs.sort(null);
-    return epochs;
+    return HadoopModelDirectory.numberedDirectories(root.getFileSystem(conf), root, NAME);
   }
 
   private void prune() throws IOException {

@@ -8,8 +8,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -107,6 +112,26 @@ public final class HadoopModelDirectory {
     }
     Path p = new Path(path);
     return p.getFileSystem(conf).makeQualified(p);
+  }
+
+  /**
+   * The numbers of the directories in {@code root} whose whole name matches {@code name} (the
+   * number its first group), ascending; none when {@code root} does not exist. Checkpoints
+   * ({@code epoch-0003}) and published versions ({@code v3}) are both numbered this way.
+   */
+  static List<Integer> numberedDirectories(FileSystem fs, Path root, Pattern name) throws IOException {
+    List<Integer> numbers = new ArrayList<>();
+    if (!fs.exists(root)) {
+      return numbers;
+    }
+    for (FileStatus status : fs.listStatus(root)) {
+      Matcher m = name.matcher(status.getPath().getName());
+      if (status.isDirectory() && m.matches()) {
+        numbers.add(Integer.parseInt(m.group(1)));
+      }
+    }
+    numbers.sort(null);
+    return numbers;
   }
 
   /** The files of one directory of a Hadoop file system. */

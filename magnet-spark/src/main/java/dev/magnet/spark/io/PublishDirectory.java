@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -20,7 +21,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -153,6 +153,10 @@ public final class PublishDirectory {
   /** The field of an object store's claim ({@code vN/publish.json}) naming the staging it is copied from. */
   private static final String CLAIMED_FROM = "stagedIn";
   private static final int IO_BUFFER_BYTES = 4096;
+  /** Reads of {@code LATEST} tried when another publisher replaces it meanwhile ({@link #pointer}). */
+  static final int POINTER_READS = 5;
+  private static final long POINTER_RETRY_MILLIS = 50;
+  private static final String S3A_CHANGED = "org.apache.hadoop.fs.s3a.RemoteFileChangedException";
   /** Failed writes of the pointer tolerated in one move (another publisher's clean-up can cause one). */
   private static final int MAX_POINTER_FAILURES = 3;
   private static final ObjectMapper JSON = new ObjectMapper()
@@ -467,18 +471,7 @@ public final class PublishDirectory {
 
   /** Version numbers, ascending (staging directories are not versions). */
   public List<Integer> versions() throws IOException {
-    List<Integer> versions = new ArrayList<>();
-    if (!fs.exists(root)) {
-      return versions;
-    }
-    for (FileStatus status : fs.listStatus(root)) {
-      Matcher m = VERSION.matcher(status.getPath().getName());
-      if (status.isDirectory() && m.matches()) {
-        versions.add(Integer.parseInt(m.group(1)));
-      }
-    }
-    versions.sort(null);
-    return versions;
+    return HadoopModelDirectory.numberedDirectories(fs, root, VERSION);
   }
 
   /**
@@ -816,19 +809,56 @@ public final class PublishDirectory {
     return publication;
   }
 
-  /** The version {@code LATEST} names. */
+  /**
+   * The version {@code LATEST} names. On an object store another publisher may replace it while
+   * this one reads it: S3A then fails the read with its {@code RemoteFileChangedException} (the
+   * object's ETag changed between the open and the read, or the store answered without one
+   * mid-replace), which S3A does not retry. The replacement is whole (one PUT), so the read is
+   * tried again, up to {@link #POINTER_READS} times; any other failure is thrown at once.
+   */
   private Optional<String> pointer() throws IOException {
     Path pointer = new Path(root, LATEST);
     String name;
-    try (InputStream in = fs.open(pointer)) {
-      name = new String(in.readNBytes(64), StandardCharsets.UTF_8).strip();
-    } catch (FileNotFoundException e) {
-      return Optional.empty();
+    for (int attempt = 1; ; attempt++) {
+      try (InputStream in = fs.open(pointer)) {
+        name = new String(in.readNBytes(64), StandardCharsets.UTF_8).strip();
+        break;
+      } catch (FileNotFoundException e) {
+        return Optional.empty();
+      } catch (IOException e) {
+        if (attempt >= POINTER_READS || !changedWhileRead(e)) {
+          throw e;
+        }
+        pause(attempt * POINTER_RETRY_MILLIS);
+      }
     }
     if (!VERSION.matcher(name).matches()) {
       throw new IOException(pointer + " must hold a version name like v3; found '" + name + "'");
     }
     return Optional.of(name);
+  }
+
+  /**
+   * Whether a read failed because the object changed under it: S3A's
+   * {@code org.apache.hadoop.fs.s3a.RemoteFileChangedException}, matched by name so that this
+   * class loads without hadoop-aws (only {@link S3ConditionalPut} links against it).
+   */
+  static boolean changedWhileRead(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getClass().getName().equals(S3A_CHANGED)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void pause(long millis) throws InterruptedIOException {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while reading " + LATEST + " again");
+    }
   }
 
   private Publication read(Path metadata) throws IOException {

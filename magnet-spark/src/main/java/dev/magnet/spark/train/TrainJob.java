@@ -56,15 +56,13 @@ public final class TrainJob extends SparkJob {
   /** The rejects table of a run on image files, in the model directory. */
   public static final String REJECTS = "rejects";
 
-  private final PrintWriter err;
 
   /**
    * @param out where the progress lines and the summary go
    * @param err where warnings go
    */
   public TrainJob(SparkSession session, PrintWriter out, PrintWriter err) {
-    super(session, out);
-    this.err = err;
+    super(session, out, err);
   }
 
   /** Runs one request; returns {@link ExitCodes#SUCCESS} or throws a {@link JobException}. */

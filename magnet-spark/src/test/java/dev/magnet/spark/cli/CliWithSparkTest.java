@@ -26,8 +26,6 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,20 +35,11 @@ import org.junit.jupiter.api.io.TempDir;
  * its own.
  */
 class CliWithSparkTest {
+  @SparkTestSession.PerClass
   private static SparkSession session;
 
   @TempDir
   Path tmp;
-
-  @BeforeAll
-  static void start() {
-    session = SparkTestSession.start("magnet-cli-test");
-  }
-
-  @AfterAll
-  static void stop() {
-    session.stop();
-  }
 
   @Test
   void aMissingDataFileExitsWith3NamingIt() {

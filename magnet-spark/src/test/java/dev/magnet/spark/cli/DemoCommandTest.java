@@ -13,8 +13,6 @@ import java.nio.file.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,20 +21,11 @@ import org.junit.jupiter.api.io.TempDir;
  * output, the planted damaged files are the rejects, and a directory it did not make is refused.
  */
 class DemoCommandTest {
+  @SparkTestSession.PerClass
   private static SparkSession session;
 
   @TempDir
   static Path tmp;
-
-  @BeforeAll
-  static void start() {
-    session = SparkTestSession.start("magnet-demo-test");
-  }
-
-  @AfterAll
-  static void stop() {
-    session.stop();
-  }
 
   @Test
   void trainsEvaluatesEmbedsAndReportsIntoItsDirectory() throws IOException {

@@ -43,7 +43,6 @@ import javax.imageio.ImageIO;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,6 +65,7 @@ class EmbedCommandTest {
   @TempDir
   static Path shared;
 
+  @SparkTestSession.PerClass
   private static SparkSession session;
   private static ModelArtifact artifact;
   private static String modelDir;
@@ -79,7 +79,6 @@ class EmbedCommandTest {
 
   @BeforeAll
   static void setUp() throws IOException {
-    session = SparkTestSession.start("magnet-embed-test");
     LabelledDataset all = SyntheticData.images(CLASSES, 2, TRAIN_PER_SUBCLASS + TEST_PER_SUBCLASS, SIZE, 11);
     int trainRows = CLASSES * 2 * TRAIN_PER_SUBCLASS;
     LabelledDataset train = all.subset(IntStream.range(0, trainRows).toArray());
@@ -91,11 +90,6 @@ class EmbedCommandTest {
     modelDir = shared.resolve("model").toString();
     HadoopModelDirectory.save(artifact, modelDir, new Configuration(), false);
     corpus = writeCorpus(shared.resolve("corpus"));
-  }
-
-  @AfterAll
-  static void stop() {
-    session.stop();
   }
 
   /** Image i of the held-out set as 8-bit grey pixels, rounded as IDX files store them. */

@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * small classification experiment end to end on generated 28x28 images written as IDX files.
  */
 class ExperimentCommandTest {
+  @SparkTestSession.PerClass
   private static SparkSession session;
 
   @TempDir
@@ -35,13 +35,7 @@ class ExperimentCommandTest {
 
   @BeforeAll
   static void start() throws IOException {
-    session = SparkTestSession.start("magnet-experiment-test");
     data = ExperimentData.write(tmp);
-  }
-
-  @AfterAll
-  static void stop() {
-    session.stop();
   }
 
   @Test

@@ -21,8 +21,6 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,20 +31,11 @@ import org.junit.jupiter.api.io.TempDir;
  * then embeds, and the bad inputs that stop a run (exit 3) or are refused as arguments (exit 2).
  */
 class ImageTrainingTest {
+  @SparkTestSession.PerClass
   private static SparkSession session;
 
   @TempDir
   static Path tmp;
-
-  @BeforeAll
-  static void start() {
-    session = SparkTestSession.start("magnet-image-training-test");
-  }
-
-  @AfterAll
-  static void stop() {
-    session.stop();
-  }
 
   private static long files(Path root) throws IOException {
     try (Stream<Path> walk = Files.walk(root)) {

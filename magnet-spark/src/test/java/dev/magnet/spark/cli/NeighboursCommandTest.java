@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +30,7 @@ import picocli.CommandLine;
  * larger than the corpus, an unknown metric, a corrupt or partial index), bad arguments status 2.
  */
 class NeighboursCommandTest {
+  @SparkTestSession.PerClass
   private static SparkSession spark;
   @TempDir
   static Path dir;
@@ -39,18 +39,12 @@ class NeighboursCommandTest {
 
   @BeforeAll
   static void anIndex() {
-    spark = SparkTestSession.start("NeighboursCommandTest");
     corpus = dir.resolve("corpus").toString();
     index = dir.resolve("index").toString();
     NeighboursFixtures.mixture(spark, corpus, 400, 8, 10, 0);
     CliRun run = CliRun.of("neighbours", "build", "--embeddings", corpus, "--output", index, "--lists", "2");
     assertEquals(0, run.status(), run.toString());
     assertTrue(run.out().contains("indexed 400 items of dimension 8 in 2 lists"), run.toString());
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
   }
 
   private static void assertFails(int status, String message, String... args) {

@@ -15,14 +15,12 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,6 +42,7 @@ class PicturesReportTest {
       "<figure class=\"thumb\"><img class=\"([a-z]*)\" src=\"([^\"]+)\"[^>]*>"
           + "<figcaption>([^<]*)<br>([^<]*)</figcaption>");
 
+  @SparkTestSession.PerClass
   private static SparkSession session;
   private static Path out;
   private static Path model;
@@ -53,19 +52,12 @@ class PicturesReportTest {
 
   @BeforeAll
   static void train() throws IOException {
-    session = SparkTestSession.start("magnet-pictures-report-test");
-    out = Paths.get("target", "pictures-render").toAbsolutePath();
-    Files.createDirectories(out);
+    out = HeadlessChromium.keptDirectory("pictures-render");
     model = out.resolve("model");
     CliRun trained = CliRun.of("train", "--data", "fashion-mnist", "--limit", "300", "--network", "mlp",
         "--embedding-dim", "8", "-K", "2", "-M", "4", "-D", "4", "--epochs", "1",
         "--seed", "3", "--output", model.toString(), "--overwrite");
     assertEquals(ExitCodes.SUCCESS, trained.status(), trained.toString());
-  }
-
-  @AfterAll
-  static void stop() {
-    session.stop();
   }
 
   @Test

@@ -15,8 +15,6 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,20 +25,11 @@ import org.junit.jupiter.api.io.TempDir;
 class PublishCliTest {
   private static final String DATA = "synthetic:classes=3,sub=2,per=20,dim=8";
 
+  @SparkTestSession.PerClass
   private static SparkSession session;
 
   @TempDir
   Path tmp;
-
-  @BeforeAll
-  static void start() {
-    session = SparkTestSession.start("magnet-publish-cli-test");
-  }
-
-  @AfterAll
-  static void stop() {
-    session.stop();
-  }
 
   private static CliRun train(String... more) {
     String[] args = {"train", "--data", DATA, "--validation", "synthetic:per=5", "-K", "2", "-M", "3",

@@ -25,8 +25,6 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,20 +39,11 @@ class ReliabilityCliTest {
   private static final List<String> SMALL = List.of("--network", "mlp", "--embedding-dim", "4", "-K", "2", "-M", "3",
       "-D", "4", "--seed", "5", "--epochs", "1");
 
+  @SparkTestSession.PerClass
   private static SparkSession session;
 
   @TempDir
   Path tmp;
-
-  @BeforeAll
-  static void start() {
-    session = SparkTestSession.start("magnet-reliability-cli-test");
-  }
-
-  @AfterAll
-  static void stop() {
-    session.stop();
-  }
 
   /** {@code train} with the small settings, those in {@code more} overriding them. */
   static CliRun train(String data, Path output, String... more) {

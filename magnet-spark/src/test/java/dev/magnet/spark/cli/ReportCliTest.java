@@ -13,8 +13,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,20 +25,11 @@ class ReportCliTest {
   /** Three classes of 8-dimensional vectors, tiny: one epoch trains in seconds. */
   private static final String DATA = "synthetic:classes=3,sub=2,per=20,dim=8";
 
+  @SparkTestSession.PerClass
   private static SparkSession session;
 
   @TempDir
   static Path tmp;
-
-  @BeforeAll
-  static void start() {
-    session = SparkTestSession.start("magnet-report-cli-test");
-  }
-
-  @AfterAll
-  static void stop() {
-    session.stop();
-  }
 
   private static CliRun train(Path output, String... more) {
     String[] args = {"train", "--data", DATA, "--validation", "synthetic:per=5", "--epochs", "1", "-K", "2", "-M", "3",

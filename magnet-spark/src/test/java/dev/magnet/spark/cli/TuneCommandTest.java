@@ -26,7 +26,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.IntStream;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,6 +37,7 @@ import picocli.CommandLine;
  * {@code train @FILE} and {@code experiment --tuned FILE} read them back.
  */
 class TuneCommandTest {
+  @SparkTestSession.PerClass
   private static SparkSession session;
 
   @TempDir
@@ -48,16 +48,10 @@ class TuneCommandTest {
 
   @BeforeAll
   static void start() throws IOException {
-    session = SparkTestSession.start("magnet-tune-test");
     data = ExperimentData.write(tmp);
     Path mapFile = tmp.resolve("data/map.txt");
     Files.writeString(mapFile, "0 0\n1 0\n2 1\n3 1\n4 2\n5 2\n");
     map = mapFile.toString();
-  }
-
-  @AfterAll
-  static void stop() {
-    session.stop();
   }
 
   @Test

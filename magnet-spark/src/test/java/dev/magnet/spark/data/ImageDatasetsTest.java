@@ -34,8 +34,6 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,20 +43,11 @@ import org.junit.jupiter.api.io.TempDir;
  * name, sizes inferred or given, folders and Parquet tables alike.
  */
 class ImageDatasetsTest {
+  @SparkTestSession.PerClass
   private static SparkSession session;
 
   @TempDir
   static Path tmp;
-
-  @BeforeAll
-  static void start() {
-    session = SparkTestSession.start("magnet-image-datasets-test");
-  }
-
-  @AfterAll
-  static void stop() {
-    session.stop();
-  }
 
   /** Two classes of 10 grey 12x12 PNGs, one bad file of every kind in class-0, and one file in the root. */
   private static Path corpus(String name) throws IOException {

@@ -29,30 +29,19 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 class SparkDatasetsTest {
+  @SparkTestSession.PerClass
   private static SparkSession session;
+  @SparkTestSession.PerClass
   private static JavaSparkContext spark;
 
   @TempDir
   Path tmp;
-
-  @BeforeAll
-  static void start() {
-    session = SparkTestSession.start("magnet-datasets-test");
-    spark = JavaSparkContext.fromSparkContext(session.sparkContext());
-  }
-
-  @AfterAll
-  static void stop() {
-    session.stop();
-  }
 
   /** Six 3x2 images whose pixels are k/255, so bytes round-trip exactly; labels 0,1,2,0,1,2. */
   private Path[] writeIdx(IdxWriter.Compression compression) throws IOException {

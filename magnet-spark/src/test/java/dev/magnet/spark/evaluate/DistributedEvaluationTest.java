@@ -22,8 +22,6 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,19 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
  * Precision@1, R-Precision and MAP@R to the bit, on data with exact ties (repeated rows).
  */
 class DistributedEvaluationTest {
+  @SparkTestSession.PerClass
   private static SparkSession spark;
   @TempDir
   static Path dir;
-
-  @BeforeAll
-  static void start() {
-    spark = SparkTestSession.start("DistributedEvaluationTest");
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
-  }
 
   private static String table(String name, int rows, long seed) {
     StructType schema = new StructType().add("features", DataTypes.createArrayType(DataTypes.FloatType), false)

@@ -36,8 +36,6 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,20 +48,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ImagePreprocessingEqualityTest {
   private static final float TOLERANCE = 1e-5f;
+  @SparkTestSession.PerClass
   private static SparkSession session;
 
   @TempDir
   static java.nio.file.Path tmp;
-
-  @BeforeAll
-  static void start() {
-    session = SparkTestSession.start("magnet-preprocessing-equality-test");
-  }
-
-  @AfterAll
-  static void stop() {
-    session.stop();
-  }
 
   /** Probe files: RGB PNG, JPEG and palette GIF of three sizes, and a grey PNG, in the model's class folders. */
   private static java.nio.file.Path probes() throws IOException {

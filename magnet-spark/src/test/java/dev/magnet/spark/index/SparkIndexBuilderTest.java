@@ -15,25 +15,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.factory.Nd4j;
 import scala.Tuple2;
 
 class SparkIndexBuilderTest {
+  @SparkTestSession.PerClass
   private static JavaSparkContext spark;
-
-  @BeforeAll
-  static void start() {
-    spark = JavaSparkContext.fromSparkContext(SparkTestSession.start("index-test").sparkContext());
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
-  }
 
   /** 4 classes × 3 well-separated blobs of 30 points in 4-D. */
   private static List<EmbeddedExample> blobs() {

@@ -142,6 +142,10 @@ public final class FaultFs extends FilterFileSystem {
     public volatile Predicate<String> failWhen = op -> false;
     /** Files, by URI, whose open fails with an IOException (a disk or network error on read). */
     public volatile Predicate<String> failOpen = path -> false;
+    /** Files, by name, whose next {@link #changedReads} opens fail as S3A's do when the object is replaced meanwhile. */
+    public volatile String changedWhileRead;
+    /** How many more opens of {@link #changedWhileRead} fail so. */
+    public final AtomicInteger changedReads = new AtomicInteger();
     private final AtomicInteger mutations = new AtomicInteger();
     private final List<String> log = Collections.synchronizedList(new ArrayList<>());
     private volatile boolean dead;
@@ -347,6 +351,10 @@ public final class FaultFs extends FilterFileSystem {
     faults.check("open " + f);
     if (faults.failOpen.test(f.toString())) {
       throw new IOException("injected read failure: " + f);
+    }
+    if (f.getName().equals(faults.changedWhileRead) && faults.changedReads.getAndDecrement() > 0) {
+      throw new org.apache.hadoop.fs.s3a.RemoteFileChangedException(f.toString(), "open",
+          "Change detection policy requires ETag. ETag was unavailable (injected)");
     }
     return super.open(f, bufferSize);
   }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.magnet.core.util.AtOnce;
 import dev.magnet.spark.io.PublishDirectory.Attempt;
 import dev.magnet.spark.io.PublishDirectory.Gate;
 import dev.magnet.spark.io.PublishDirectory.Published;
@@ -18,10 +19,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
@@ -143,39 +141,27 @@ class PublishDirectoryTest {
    */
   @Test
   void racingPublishersGetDistinctVersionsAndLatestEndsAtTheBetter() throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(2);
-    try {
-      for (int round = 0; round < 15; round++) {
-        Path root = tmp.resolve("race-" + round);
-        Attempt good = new PublishDirectory(root.toString(), conf, messages::add).begin("good", VALIDATION, METRIC,
-            Gate.noWorseThanLatest(0));
-        Attempt bad = new PublishDirectory(root.toString(), conf, messages::add).begin("bad", VALIDATION, METRIC,
-            Gate.noWorseThanLatest(0));
-        stage(good, "good");
-        stage(bad, "bad");
-        CyclicBarrier start = new CyclicBarrier(2);
-        Future<Published> a = pool.submit(() -> {
-          start.await();
-          return good.publish(Map.of(METRIC, 0.9));
-        });
-        Future<Published> b = pool.submit(() -> {
-          start.await();
-          return bad.publish(Map.of(METRIC, 0.6));
-        });
-        Published pa = a.get();
-        Published pb = b.get();
-        PublishDirectory dir = new PublishDirectory(root.toString(), conf, messages::add);
-        assertEquals(List.of(1, 2), dir.versions());
-        assertTrue(pa.publication().version() != pb.publication().version());
-        assertTrue(pa.publication().promoted(), pa.toString());
-        assertEquals(pa.publication().name(), Files.readString(root.resolve(PublishDirectory.LATEST)).strip());
-        // the worse one moved the pointer only if it came first
-        assertEquals(pb.publication().version() == 1, pb.publication().promoted(), pb.toString());
-        assertEquals("good", Files.readString(root.resolve(pa.publication().name()).resolve("model.txt")));
-        assertEquals("bad", Files.readString(root.resolve(pb.publication().name()).resolve("model.txt")));
-      }
-    } finally {
-      pool.shutdownNow();
+    for (int round = 0; round < 15; round++) {
+      Path root = tmp.resolve("race-" + round);
+      Attempt good = new PublishDirectory(root.toString(), conf, messages::add).begin("good", VALIDATION, METRIC,
+          Gate.noWorseThanLatest(0));
+      Attempt bad = new PublishDirectory(root.toString(), conf, messages::add).begin("bad", VALIDATION, METRIC,
+          Gate.noWorseThanLatest(0));
+      stage(good, "good");
+      stage(bad, "bad");
+      List<Published> published = AtOnce.call(() -> good.publish(Map.of(METRIC, 0.9)),
+          () -> bad.publish(Map.of(METRIC, 0.6)));
+      Published pa = published.get(0);
+      Published pb = published.get(1);
+      PublishDirectory dir = new PublishDirectory(root.toString(), conf, messages::add);
+      assertEquals(List.of(1, 2), dir.versions());
+      assertTrue(pa.publication().version() != pb.publication().version());
+      assertTrue(pa.publication().promoted(), pa.toString());
+      assertEquals(pa.publication().name(), Files.readString(root.resolve(PublishDirectory.LATEST)).strip());
+      // the worse one moved the pointer only if it came first
+      assertEquals(pb.publication().version() == 1, pb.publication().promoted(), pb.toString());
+      assertEquals("good", Files.readString(root.resolve(pa.publication().name()).resolve("model.txt")));
+      assertEquals("bad", Files.readString(root.resolve(pb.publication().name()).resolve("model.txt")));
     }
     assertEquals(List.of(), messages);
   }
@@ -230,29 +216,20 @@ class PublishDirectoryTest {
   /** Without a comparison all are promoted in turn and the pointer ends at the highest version. */
   @Test
   void racingPublishersWithoutAGateLeaveLatestAtTheLaterVersion() throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(4);
-    try {
-      List<Future<Published>> runs = new ArrayList<>();
-      CyclicBarrier start = new CyclicBarrier(4);
-      for (int i = 0; i < 4; i++) {
-        String runId = "run-" + i;
-        Attempt attempt = dir().begin(runId, VALIDATION, METRIC, Gate.always());
-        stage(attempt, runId);
-        runs.add(pool.submit(() -> {
-          start.await();
-          return attempt.publish(Map.of(METRIC, 0.5));
-        }));
-      }
-      List<Integer> numbers = new ArrayList<>();
-      for (Future<Published> run : runs) {
-        numbers.add(run.get().publication().version());
-      }
-      numbers.sort(null);
-      assertEquals(List.of(1, 2, 3, 4), numbers);
-      assertEquals("v4", pointer());
-    } finally {
-      pool.shutdownNow();
+    List<Callable<Published>> runs = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      String runId = "run-" + i;
+      Attempt attempt = dir().begin(runId, VALIDATION, METRIC, Gate.always());
+      stage(attempt, runId);
+      runs.add(() -> attempt.publish(Map.of(METRIC, 0.5)));
     }
+    List<Integer> numbers = new ArrayList<>();
+    for (Published run : AtOnce.call(runs)) {
+      numbers.add(run.publication().version());
+    }
+    numbers.sort(null);
+    assertEquals(List.of(1, 2, 3, 4), numbers);
+    assertEquals("v4", pointer());
   }
 
   /**
@@ -262,34 +239,22 @@ class PublishDirectoryTest {
    */
   @Test
   void twoAttemptsOfOneRunIdPublishOneVersion() throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(2);
-    try {
-      for (int round = 0; round < 10; round++) {
-        Path root = tmp.resolve("retry-" + round);
-        List<Attempt> attempts = new ArrayList<>();
-        for (int i = 0; i < 2; i++) {
-          Attempt attempt = new PublishDirectory(root.toString(), conf, messages::add).begin("day-9", VALIDATION,
-              METRIC, Gate.always());
-          stage(attempt, "day-9");
-          attempts.add(attempt);
-        }
-        CyclicBarrier start = new CyclicBarrier(2);
-        List<Future<Published>> results = new ArrayList<>();
-        for (Attempt attempt : attempts) {
-          results.add(pool.submit(() -> {
-            start.await();
-            return attempt.publish(Map.of(METRIC, 0.5));
-          }));
-        }
-        assertEquals(results.get(0).get().publication(), results.get(1).get().publication());
-        assertEquals(List.of(1), new PublishDirectory(root.toString(), conf, m -> {}).versions());
-        try (Stream<Path> files = Files.list(root)) {
-          assertEquals(List.of("LATEST", "v1"), files.map(p -> p.getFileName().toString()).sorted().toList(),
-              "the other attempt's staging is gone");
-        }
+    for (int round = 0; round < 10; round++) {
+      Path root = tmp.resolve("retry-" + round);
+      List<Callable<Published>> attempts = new ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        Attempt attempt = new PublishDirectory(root.toString(), conf, messages::add).begin("day-9", VALIDATION,
+            METRIC, Gate.always());
+        stage(attempt, "day-9");
+        attempts.add(() -> attempt.publish(Map.of(METRIC, 0.5)));
       }
-    } finally {
-      pool.shutdownNow();
+      List<Published> results = AtOnce.call(attempts);
+      assertEquals(results.get(0).publication(), results.get(1).publication());
+      assertEquals(List.of(1), new PublishDirectory(root.toString(), conf, m -> {}).versions());
+      try (Stream<Path> files = Files.list(root)) {
+        assertEquals(List.of("LATEST", "v1"), files.map(p -> p.getFileName().toString()).sorted().toList(),
+            "the other attempt's staging is gone");
+      }
     }
     assertEquals(10, messages.size(), messages.toString());
     assertTrue(messages.get(0).startsWith("run day-9 was published as v1 by another attempt while this one ran"),

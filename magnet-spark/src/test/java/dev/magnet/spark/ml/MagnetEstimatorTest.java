@@ -39,7 +39,6 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,6 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
  * 3 classes x 2 hidden sub-classes x 24 vectors of 8 dimensions (2 epochs) and shared.
  */
 class MagnetEstimatorTest {
+  @SparkTestSession.PerClass
   private static SparkSession spark;
   private static Dataset<Row> train;
   private static Dataset<Row> test;
@@ -61,17 +61,11 @@ class MagnetEstimatorTest {
 
   @BeforeAll
   static void fitOnce() {
-    spark = SparkTestSession.start("magnet-estimator-test");
     LabelledDataset data = SyntheticData.vectors(3, 2, 24, 8, 4.0, 1.0, 11);
     train = vectorFrame(data, 0, data.size() / 2);
     test = vectorFrame(data, data.size() / 2, data.size());
     estimator = smallMlp(new MagnetEstimator());
     model = estimator.fit(train);
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
   }
 
   /** The tiny network and neighbourhoods every test fits with: seconds, not minutes. */

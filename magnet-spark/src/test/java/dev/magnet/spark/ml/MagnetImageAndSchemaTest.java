@@ -32,8 +32,6 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -46,20 +44,11 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 class MagnetImageAndSchemaTest {
   private static final int SIZE = 12;
+  @SparkTestSession.PerClass
   private static SparkSession spark;
 
   @TempDir
   static Path tmp;
-
-  @BeforeAll
-  static void start() {
-    spark = SparkTestSession.start("magnet-image-schema-test");
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
-  }
 
   /** Colour PNGs of 2 classes x 2 hidden sub-classes x 8, 12x12, under root/class{c}/{i}.png. */
   private static Path writePngs() throws Exception {

@@ -13,13 +13,11 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The pages stay in {@code target/gallery-render/}.
  */
 class GalleryRenderTest {
+  @SparkTestSession.PerClass
   private static SparkSession spark;
   private static Path out;
   @TempDir
@@ -38,9 +37,7 @@ class GalleryRenderTest {
 
   @BeforeAll
   static void galleries() throws IOException {
-    spark = SparkTestSession.start("GalleryRenderTest");
-    out = Paths.get("target", "gallery-render").toAbsolutePath();
-    Files.createDirectories(out);
+    out = HeadlessChromium.keptDirectory("gallery-render");
     // 60 images of 3 colours, each a little different; items 0 and 3 are near duplicates.
     List<Row> rows = new ArrayList<>();
     Color[] colours = {new Color(200, 40, 40), new Color(40, 160, 40), new Color(40, 40, 200)};
@@ -62,11 +59,6 @@ class GalleryRenderTest {
     NeighboursFixtures.table(spark, dir.resolve("table").toString(), rows);
     new IndexBuildJob(spark, new PrintWriter(new StringWriter())).run(new BuildRequest(dir.resolve("table").toString(),
         dir.resolve("index").toString(), 2, 16, 100, VectorMetric.EUCLIDEAN, 42, false, false));
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
   }
 
   private static Path gallery(String name, Double threshold) {

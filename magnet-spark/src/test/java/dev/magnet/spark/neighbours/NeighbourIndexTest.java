@@ -20,7 +20,6 @@ import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class NeighbourIndexTest {
   private static final int DIMENSION = 16;
+  @SparkTestSession.PerClass
   private static SparkSession spark;
   @TempDir
   static Path dir;
@@ -41,18 +41,12 @@ class NeighbourIndexTest {
 
   @BeforeAll
   static void buildAnIndex() {
-    spark = SparkTestSession.start("NeighbourIndexTest");
     corpus = dir.resolve("corpus").toString();
     queries = dir.resolve("queries").toString();
     index = dir.resolve("index").toString();
     NeighboursFixtures.mixture(spark, corpus, 3000, DIMENSION, 60, 0);
     NeighboursFixtures.mixture(spark, queries, 150, DIMENSION, 60, 1_000_000);
     assertEquals(0, build(corpus, index, 4, 42, false, false));
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
   }
 
   private static int build(String table, String output, Integer lists, long seed, boolean incremental,

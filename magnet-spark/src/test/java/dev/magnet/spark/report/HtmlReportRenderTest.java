@@ -9,7 +9,6 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -40,10 +39,9 @@ class HtmlReportRenderTest {
 
   @BeforeAll
   static void writeTheReport() throws IOException {
-    out = Paths.get("target", "report-render").toAbsolutePath();
+    out = HeadlessChromium.keptDirectory("report-render");
     chromium = HeadlessChromium.find("the report's render check", profiles, out);
     report = out.resolve("report");
-    Files.createDirectories(out);
     HtmlReport.write(ReportFixtures.training(3), report.toString(), new Configuration());
   }
 

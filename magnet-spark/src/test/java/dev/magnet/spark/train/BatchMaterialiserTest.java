@@ -14,24 +14,13 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.dataset.DataSet;
 import scala.Tuple2;
 
 class BatchMaterialiserTest {
+  @SparkTestSession.PerClass
   private static JavaSparkContext spark;
-
-  @BeforeAll
-  static void start() {
-    spark = JavaSparkContext.fromSparkContext(SparkTestSession.start("batch-test").sparkContext());
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
-  }
 
   /** 6 clusters (2 per class) of sizes 1..6; each example's single feature is its id. */
   @Test

@@ -20,8 +20,6 @@ import org.apache.spark.storage.BlockId;
 import org.apache.spark.storage.BlockManager;
 import org.apache.spark.storage.BlockResult;
 import org.apache.spark.storage.BroadcastBlockId;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import scala.Option;
 import scala.collection.JavaConverters;
@@ -35,17 +33,8 @@ import scala.collection.JavaConverters;
 class BroadcastLifetimeTest {
   /** Destroying a broadcast is asynchronous: how long the driver's block manager gets to drop it. */
   private static final long DROP_LIMIT_MS = 30_000;
+  @SparkTestSession.PerClass
   private static JavaSparkContext spark;
-
-  @BeforeAll
-  static void start() {
-    spark = JavaSparkContext.fromSparkContext(SparkTestSession.start("broadcast-lifetime-test").sparkContext());
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
-  }
 
   @Test
   void aShortFitLeavesNoBroadcastOfItsOwn() throws Exception {

@@ -20,8 +20,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,17 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Magnet loss layer on the workers), several fits per epoch on one master.
  */
 class GradientSharingTest {
+  @SparkTestSession.PerClass
   private static JavaSparkContext spark;
-
-  @BeforeAll
-  static void start() {
-    spark = JavaSparkContext.fromSparkContext(SparkTestSession.start("gradient-sharing-test").sparkContext());
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
-  }
 
   @Test
   void magnetTrainsWithGradientSharingOverSeveralSplitsPerEpoch() throws Exception {

@@ -18,8 +18,6 @@ import dev.magnet.spark.metrics.SparkEpochMetrics;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -28,17 +26,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * fewer epochs on the same data, and a class the model never saw is clustered and classified.
  */
 class WarmStartTrainingTest {
+  @SparkTestSession.PerClass
   private static JavaSparkContext spark;
-
-  @BeforeAll
-  static void start() {
-    spark = JavaSparkContext.fromSparkContext(SparkTestSession.start("warm-start-test").sparkContext());
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
-  }
 
   /** Examples {@code from..to} of {@code data} with a label below {@code classes}, named as the first classes. */
   private static SparkDataset dataset(LabelledDataset data, int from, int to, int classes) {

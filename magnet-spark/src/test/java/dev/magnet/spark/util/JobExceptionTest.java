@@ -14,27 +14,16 @@ import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** How failures that escape a job become the CLI's status and line (docs/reliability.md, "Errors"). */
 class JobExceptionTest {
+  @SparkTestSession.PerClass
   private static SparkSession session;
 
   @TempDir
   Path tmp;
-
-  @BeforeAll
-  static void start() {
-    session = SparkTestSession.start("magnet-job-exception-test");
-  }
-
-  @AfterAll
-  static void stop() {
-    session.stop();
-  }
 
   /**
    * A Spark job whose task finds a file gone (deleted after the table was listed, as between a
