@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 public final class Processes {
   /** How long a wait for a daemon or a job event may take: only bounds a hang (a loaded 2-core machine needs minutes). */
   private static final Duration LIMIT = Duration.ofMinutes(10);
+  private static final Duration POLL = Duration.ofMillis(200);
 
   private Processes() {}
 
@@ -52,13 +53,18 @@ public final class Processes {
 
   /** Polls {@code condition} every 200 ms; fails after ten minutes, which only a hang reaches. */
   public static void await(BooleanSupplier condition, String what) {
+    await(condition, what, POLL);
+  }
+
+  /** {@link #await(BooleanSupplier, String)}, looking every {@code poll}. */
+  public static void await(BooleanSupplier condition, String what, Duration poll) {
     long deadline = System.nanoTime() + LIMIT.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("gave up waiting for " + what);
       }
       try {
-        Thread.sleep(200);
+        Thread.sleep(poll.toMillis());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted waiting for " + what, e);

@@ -2,6 +2,7 @@ package dev.magnet.it.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.magnet.it.Processes;
 import dev.magnet.spark.io.CheckpointStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,6 +15,7 @@ import java.util.List;
 /** Where a training run on the cluster stands, for the tests that kill a worker in a fit stage. */
 final class FitProgress {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final java.time.Duration FIT_POLL = java.time.Duration.ofMillis(20);
 
   private FitProgress() {}
 
@@ -36,8 +38,11 @@ final class FitProgress {
     withUi.addAll(List.of("--conf", "spark.ui.port=" + uiPort, "--conf", "spark.port.maxRetries=0"));
     Submission train = Submission.start(cluster, logs, "train", withUi);
     String api = "http://127.0.0.1:" + uiPort + "/api/v1/applications";
-    StandaloneCluster.await(() -> !train.process.isAlive() || epochOneDone(store) && fitting(api, master),
-        "a fit stage of " + master + " after epoch 1 in " + api);
+    // A fit stage of this small job lasts 0.1-0.2 s once the JVMs are warm: look every 20 ms (each look
+    // is one REST call to the driver), where the cluster's other waits look every 200 ms and missed all
+    // of them once on a quiet machine.
+    Processes.await(() -> !train.process.isAlive() || epochOneDone(store) && fitting(api, master),
+        "a fit stage of " + master + " after epoch 1 in " + api, FIT_POLL);
     if (!train.process.isAlive()) {
       throw new AssertionError("the job ended before the worker was killed: " + train);
     }
