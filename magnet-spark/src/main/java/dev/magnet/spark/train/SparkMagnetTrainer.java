@@ -32,6 +32,7 @@ import dev.magnet.spark.metrics.AveragingCost;
 import dev.magnet.spark.metrics.SparkEpochMetrics;
 import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.spark.util.JobException;
+import dev.magnet.spark.util.NativeMemory;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -299,11 +300,13 @@ public final class SparkMagnetTrainer {
             if (embedded != null) {
               embedded.close();
             }
+            NativeMemory.trim();
           }
         }
         MultiLayerNetwork network = sparkNet.getNetwork();
         Map<String, Double> validationMetrics = validation == null ? Map.of()
             : validate(network, index, examples, shape, validation, numClasses);
+        NativeMemory.trim();
         double seconds = time.total();
         AveragingCost roundsNow = rounds.total(spark.sc());
         AveragingCost epochRounds = roundsNow.minus(roundsBefore);
