@@ -125,6 +125,15 @@ class FaultInjectionTest {
   }
 
   /** The same, for {@link PublishKillMain} in its own JVM. */
+  /** Two racing publishers, the better first: distinct versions, the better promoted and named by LATEST. */
+  private static void assertTheBetterWon(List<Published> published, Path root) throws IOException {
+    Published good = published.get(0);
+    Published bad = published.get(1);
+    assertTrue(good.publication().promoted());
+    assertTrue(good.publication().version() != bad.publication().version());
+    assertEquals(good.publication().name(), Files.readString(root.resolve(PublishDirectory.LATEST)).strip());
+  }
+
   static Published publishRun(Configuration conf, FaultFs.Faults faults, Path root, String runId, double accuracy,
       java.util.function.Consumer<String> messages) throws IOException {
     Attempt attempt = new PublishDirectory(faults.uri(root), conf, messages).begin(runId,
@@ -277,13 +286,8 @@ class FaultInjectionTest {
     faults.latencyMillis = 2;
     for (int round = 0; round < 3; round++) {
       Path root = tmp.resolve("race-" + round);
-      List<Published> published = AtOnce.call(() -> publishRun(root, "good", 0.9), () -> publishRun(root, "bad", 0.6));
-      Published good = published.get(0);
-      Published bad = published.get(1);
-      assertTrue(good.publication().promoted());
-      assertTrue(good.publication().version() != bad.publication().version());
+      assertTheBetterWon(AtOnce.call(() -> publishRun(root, "good", 0.9), () -> publishRun(root, "bad", 0.6)), root);
       checkPublishDirectory(root);
-      assertEquals(good.publication().name(), Files.readString(root.resolve(PublishDirectory.LATEST)).strip());
     }
   }
 
@@ -460,14 +464,9 @@ class FaultInjectionTest {
     faults.latencyMillis = 2;
     for (int round = 0; round < 3; round++) {
       Path root = tmp.resolve("s3-race-" + round);
-      List<Published> published = AtOnce.call(() -> publishRun(s3, faults, root, "good", 0.9, messages::add),
-          () -> publishRun(s3, faults, root, "bad", 0.6, messages::add));
-      Published good = published.get(0);
-      Published bad = published.get(1);
-      assertTrue(good.publication().promoted());
-      assertTrue(good.publication().version() != bad.publication().version());
+      assertTheBetterWon(AtOnce.call(() -> publishRun(s3, faults, root, "good", 0.9, messages::add),
+          () -> publishRun(s3, faults, root, "bad", 0.6, messages::add)), root);
       checkObjectStoreDirectory(root);
-      assertEquals(good.publication().name(), Files.readString(root.resolve(PublishDirectory.LATEST)).strip());
       for (String version : List.of("v1", "v2")) {
         assertTrue(Files.exists(root.resolve(version).resolve(PublishDirectory.COMPLETE)), version + " is whole");
       }
