@@ -1,5 +1,8 @@
 package dev.magnet.spark.util;
 
+import dev.magnet.core.data.FashionMnist;
+import dev.magnet.core.nn.InputShape;
+import dev.magnet.spark.data.DataSource;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -10,8 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.OptionalLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -50,19 +51,9 @@ public final class EmbeddedHeap {
   /** Per example: object headers, ids, labels, embeddings and the k-NN's distance rows. */
   static final long BYTES_PER_EXAMPLE = 2048;
 
-  /** The installed Fashion-MNIST ({@code DataSource}): 60,000 training and 10,000 test images of 28×28. */
-  private static final long FASHION_MNIST_TRAIN = 60_000;
-  private static final long FASHION_MNIST_TEST = 10_000;
-  private static final long FASHION_MNIST_FEATURES = 28 * 28;
-  /** {@code DataSource}'s synthetic defaults: 5 classes of 3 sub-classes of 200 images of 28×28. */
-  private static final long SYNTHETIC_CLASSES = 5;
-  private static final long SYNTHETIC_SUB = 3;
-  private static final long SYNTHETIC_PER = 200;
-  private static final long SYNTHETIC_FEATURES = 28 * 28;
   /** The system property the launcher sets where it chose the heap by this rule. */
   public static final String AUTO = "-Dmagnet.heap=auto";
   private static final int IDX_IMAGES_MAGIC = 0x00000803;
-  private static final Pattern SETTING = Pattern.compile("(classes|sub|per|size|dim)=(\\d+)");
 
   private EmbeddedHeap() {}
 
@@ -149,46 +140,39 @@ public final class EmbeddedHeap {
     return OptionalLong.of(new Size(Math.min(size.examples(), limit), size.features()).bytes());
   }
 
-  /** The examples and features of a data source as the CLI spells it, or null where not told from here. */
+  /**
+   * The examples and features of a data source as the CLI spells it ({@link DataSource#parse}, so
+   * the rule reads the same settings and defaults as the job), or null where not told from here.
+   */
   static Size size(String source) {
-    if (source.equals("fashion-mnist")) {
-      return new Size(FASHION_MNIST_TRAIN, FASHION_MNIST_FEATURES);
+    DataSource data;
+    try {
+      data = DataSource.parse(source);
+    } catch (IllegalArgumentException e) {
+      return null; // the job reports the bad value
     }
-    if (source.equals("fashion-mnist-test")) {
-      return new Size(FASHION_MNIST_TEST, FASHION_MNIST_FEATURES);
-    }
-    if (source.equals("synthetic") || source.startsWith("synthetic:")) {
-      return synthetic(source);
-    }
-    if (source.startsWith("idx:")) {
-      String[] parts = source.substring(4).split(",", -1);
-      return parts.length == 2 ? idx(parts[0]) : null;
-    }
-    return null;
+    return switch (data.kind()) {
+      case FASHION_MNIST -> new Size(FashionMnist.TRAIN_SIZE, InputShape.FASHION_MNIST.size());
+      case FASHION_MNIST_TEST -> new Size(FashionMnist.TEST_SIZE, InputShape.FASHION_MNIST.size());
+      case SYNTHETIC -> new Size(product(data.synthetic("classes"), data.synthetic("sub"), data.synthetic("per")),
+          data.settings().containsKey("dim") ? data.settings().get("dim") : product(data.synthetic("size"),
+              data.synthetic("size")));
+      case IDX -> idx(data.paths().get(0));
+      default -> null;
+    };
   }
 
-  private static Size synthetic(String source) {
-    long classes = SYNTHETIC_CLASSES;
-    long sub = SYNTHETIC_SUB;
-    long per = SYNTHETIC_PER;
-    long features = SYNTHETIC_FEATURES;
-    Matcher m = SETTING.matcher(source);
-    while (m.find()) {
-      long v;
-      try {
-        v = Long.parseLong(m.group(2));
-      } catch (NumberFormatException e) {
-        return null; // the job reports the bad setting
+  /** The product, {@link Long#MAX_VALUE} where it overflows (the ceiling then applies). */
+  private static long product(long... factors) {
+    long p = 1;
+    try {
+      for (long f : factors) {
+        p = Math.multiplyExact(p, f);
       }
-      switch (m.group(1)) {
-        case "classes" -> classes = v;
-        case "sub" -> sub = v;
-        case "per" -> per = v;
-        case "size" -> features = v * v;
-        default -> features = v; // dim
-      }
+      return p;
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
     }
-    return new Size(classes * sub * per, features);
   }
 
   /** An IDX image file's count and pixels per image, from its header, when it is a local file. */
