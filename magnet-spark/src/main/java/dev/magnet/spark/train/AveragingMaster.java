@@ -1,5 +1,6 @@
 package dev.magnet.spark.train;
 
+import dev.magnet.core.nn.NetworkFactory;
 import java.util.Collection;
 import java.util.UUID;
 import org.apache.spark.api.java.JavaRDD;
@@ -105,11 +106,11 @@ final class AveragingMaster extends ParameterAveragingTrainingMaster {
     network.setScore(tuple.getScoreSum() / count);
     Nd4j.getExecutioner().commit();
     if (params != net.params()) {
-      RoundNetworks.closeOwned(params);
+      NetworkFactory.close(params);
     }
     Updater updater = net.getUpdater(false);
     if (updaterState != null && (updater == null || updaterState != updater.getStateViewArray())) {
-      RoundNetworks.closeOwned(updaterState);
+      NetworkFactory.close(updaterState);
     }
     net.getLayerWiseConfigurations().setIterationCount(net.getLayerWiseConfigurations().getIterationCount()
         + averagingFrequency);
@@ -127,9 +128,9 @@ final class AveragingMaster extends ParameterAveragingTrainingMaster {
         ParameterAveragingAggregationTuple v2) throws Exception {
       ParameterAveragingAggregationTuple sum = super.call(v1, v2);
       if (v1 != null && v2 != null && sum.getParametersSum() != v2.getParametersSum()) {
-        RoundNetworks.closeOwned(v2.getParametersSum());
+        NetworkFactory.close(v2.getParametersSum());
         if (sum.getUpdaterStateSum() != v2.getUpdaterStateSum()) {
-          RoundNetworks.closeOwned(v2.getUpdaterStateSum());
+          NetworkFactory.close(v2.getUpdaterStateSum());
         }
       }
       return sum;

@@ -1,12 +1,12 @@
 package dev.magnet.spark.train;
 
+import dev.magnet.core.nn.NetworkFactory;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import org.deeplearning4j.nn.api.Updater;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The workers' networks of parameter averaging's finished rounds in this JVM, whose native arrays
@@ -72,18 +72,10 @@ final class RoundNetworks {
    * workspaces (the next round's, on this thread) and its {@code System.gc()}.
    */
   static void close(MultiLayerNetwork network) {
-    closeOwned(network.params());
-    closeOwned(network.getFlattenedGradients());
+    NetworkFactory.close(network.params(), network.getFlattenedGradients());
     Updater updater = network.getUpdater(false);
     if (updater != null) {
-      closeOwned(updater.getStateViewArray());
-    }
-  }
-
-  /** Closes {@code array} unless it is null, a view, in a workspace or already closed. */
-  static void closeOwned(INDArray array) {
-    if (array != null && array.closeable()) {
-      array.close();
+      NetworkFactory.close(updater.getStateViewArray());
     }
   }
 }

@@ -430,8 +430,8 @@ public final class SparkMagnetTrainer {
       return validationMetrics(trainSet, testSet, index, numClasses);
     } finally {
       // N·E floats on the driver each epoch: freed now, not when the garbage collector gets to them
-      RoundNetworks.closeOwned(trainSet.embeddings());
-      RoundNetworks.closeOwned(testSet.embeddings());
+      NetworkFactory.close(trainSet.embeddings());
+      NetworkFactory.close(testSet.embeddings());
     }
   }
 
