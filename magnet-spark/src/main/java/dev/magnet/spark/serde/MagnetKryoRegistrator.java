@@ -1,7 +1,7 @@
 package dev.magnet.spark.serde;
 
 import com.esotericsoftware.kryo.Kryo;
-import dev.magnet.core.data.ImagePreprocessing;
+import com.esotericsoftware.kryo.factories.SerializerFactory;
 import org.apache.spark.serializer.KryoRegistrator;
 import org.nd4j.kryo.Nd4jRegistrator;
 import org.nd4j.linalg.factory.Nd4j;
@@ -16,15 +16,15 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code DataOutputStream}, which a profile of the fit phase (JFR, 20k images, local[2]) showed
  * on the driver's result threads and in every task.
  *
- * <p>Records that executors receive ({@link ImagePreprocessing}) have serialisers of their own
- * ({@link PreprocessingSerializer}): Kryo's field serialiser cannot set a record's final fields on
- * Java 17, and its Java serialiser cannot find the application's classes on a cluster's executors.
+ * <p>Records (the image preprocessing, an index's items, decoded images and rejects) go through
+ * {@link RecordSerializer}: Kryo 4's field serialiser cannot set a record's final fields on Java 17,
+ * and its Java serialiser cannot find the application's classes on a cluster's executors.
  */
 public final class MagnetKryoRegistrator implements KryoRegistrator {
   @Override
   public void registerClasses(Kryo kryo) {
     new Nd4jRegistrator().registerClasses(kryo);
     kryo.register(Nd4j.getBackend().getNDArrayClass(), new ArraySerializer());
-    kryo.register(ImagePreprocessing.class, new PreprocessingSerializer());
+    kryo.addDefaultSerializer(Record.class, (SerializerFactory) (k, type) -> RecordSerializer.of(type));
   }
 }

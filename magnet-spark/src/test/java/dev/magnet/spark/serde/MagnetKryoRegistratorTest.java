@@ -4,9 +4,16 @@ import dev.magnet.core.data.ImagePreprocessing;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.io.Output;
+import dev.magnet.spark.data.image.DecodeResult;
+import dev.magnet.spark.data.image.DecodedImage;
+import dev.magnet.spark.data.image.ImageDecoder;
+import dev.magnet.spark.data.image.RejectReason;
+import dev.magnet.spark.data.image.RejectedFile;
+import dev.magnet.spark.neighbours.Item;
 import java.nio.ByteBuffer;
 import java.util.stream.Stream;
 import org.apache.spark.SparkConf;
@@ -21,7 +28,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import scala.reflect.ClassTag$;
 
-/** INDArrays through Spark's Kryo serialiser configured as Magnet's jobs configure it. */
+/** INDArrays and records through Spark's Kryo serialiser configured as Magnet's jobs configure it. */
 class MagnetKryoRegistratorTest {
   private static final SerializerInstance KRYO = new KryoSerializer(new SparkConf()
       .set("spark.kryo.registrator", MagnetKryoRegistrator.class.getName())).newInstance();
@@ -85,9 +92,44 @@ class MagnetKryoRegistratorTest {
   void recordsExecutorsReceiveRoundTripThroughTheirConstructor() {
     ImagePreprocessing preprocessing = ImagePreprocessing.of(3, 64, 48)
         .withAugmentation(ImagePreprocessing.Augmentation.CROP_FLIP);
-    Object back = KRYO.deserialize(KRYO.serialize(preprocessing, scala.reflect.ClassTag$.MODULE$.Any()),
-        scala.reflect.ClassTag$.MODULE$.Any());
-    assertEquals(preprocessing, back);
+    assertEquals(preprocessing, viaKryo(preprocessing));
+    assertEquals(new ImageDecoder.Header(640, 480, true), viaKryo(new ImageDecoder.Header(640, 480, true)));
+    DecodedImage image = new DecodedImage(1, 2, 3, new byte[] {0, 1, 2, 3, 4, (byte) 255});
+    assertEquals(image, viaKryo(image));
+    DecodeResult rejected = new DecodeResult.Rejected(RejectReason.EMPTY, "zero bytes");
+    assertEquals(rejected, viaKryo(rejected));
+    RejectedFile file = new RejectedFile("a/b.png", RejectReason.UNKNOWN_FORMAT, "no reader", 12L, null);
+    assertEquals(file, viaKryo(file));
+  }
+
+  @Test
+  void aRecordsNullAndArrayComponentsRoundTrip() {
+    Item item = (Item) viaKryo(new Item(Long.MIN_VALUE, null, "shirt", new float[] {1.5f, -0f, Float.NaN}));
+    assertEquals(Long.MIN_VALUE, item.id());
+    assertNull(item.path());
+    assertEquals("shirt", item.label());
+    assertArrayEquals(new float[] {1.5f, -0f, Float.NaN}, item.vector());
+    assertNull(((Item) viaKryo(new Item(3, "p", null, null))).vector());
+  }
+
+  @Test
+  void aRecordInsideAClassTravelsWithIt() {
+    RecordHolder holder = new RecordHolder();
+    holder.result = new DecodeResult.Rejected(RejectReason.CORRUPT, "truncated");
+    holder.results = new Object[] {new ImageDecoder.Header(1, 2, false), holder.result};
+    RecordHolder back = (RecordHolder) viaKryo(holder);
+    assertEquals(holder.result, back.result);
+    assertArrayEquals(holder.results, back.results);
+  }
+
+  /** A class as Kryo's field serialiser meets records: as a field of an interface type and in an array. */
+  static final class RecordHolder {
+    DecodeResult result;
+    Object[] results;
+  }
+
+  private static Object viaKryo(Object value) {
+    return KRYO.deserialize(KRYO.serialize(value, ClassTag$.MODULE$.Any()), ClassTag$.MODULE$.Any());
   }
 
   /** The serialiser's tag: the first byte it writes. */

@@ -9,26 +9,14 @@ import java.util.Objects;
  * floats a network takes. {@link #decodeInto} scales by 1/255 as training scales IDX pixels, so a
  * grey PNG of an IDX image gives that image's exact input.
  *
- * <p>A plain class rather than a record: Spark's serialisers (Kryo, Java) set fields
- * reflectively, which Java 17 refuses on a record's final fields.
+ * @param pixels {@code channels * height * width} bytes, channel planes in C order (not copied:
+ *     images are many)
  */
-public final class DecodedImage implements DecodeResult {
-  private static final long serialVersionUID = 1L;
+public record DecodedImage(int channels, int height, int width, byte[] pixels) implements DecodeResult {
   /** The largest 8-bit value: pixels are divided by it to land in [0, 1]. */
   private static final float PIXEL_SCALE = 255f;
 
-  private int channels;
-  private int height;
-  private int width;
-  private byte[] pixels;
-
-  /** For serialisers. */
-  public DecodedImage() {}
-
-  /**
-   * @param pixels {@code channels * height * width} bytes, channel planes in C order (not copied)
-   */
-  public DecodedImage(int channels, int height, int width, byte[] pixels) {
+  public DecodedImage {
     Objects.requireNonNull(pixels, "pixels");
     if (channels < 1 || height < 1 || width < 1) {
       throw new IllegalArgumentException("channels, height and width must be positive; channels=" + channels
@@ -38,27 +26,6 @@ public final class DecodedImage implements DecodeResult {
       throw new IllegalArgumentException("pixels must hold channels*height*width bytes; pixels=" + pixels.length
           + " shape=" + channels + "x" + height + "x" + width);
     }
-    this.channels = channels;
-    this.height = height;
-    this.width = width;
-    this.pixels = pixels;
-  }
-
-  public int channels() {
-    return channels;
-  }
-
-  public int height() {
-    return height;
-  }
-
-  public int width() {
-    return width;
-  }
-
-  /** The bytes, channel planes in C order (not copied: images are many). */
-  public byte[] pixels() {
-    return pixels;
   }
 
   /** Values in the image: {@code channels * height * width}. */

@@ -235,37 +235,11 @@ public final class ImageDecoder {
 
   /**
    * The size and colour of an image file read from its header, without its pixels: what a run that
-   * is given no image size or channel count infers them from. A plain class rather than a record:
-   * it comes back from the executors, and Kryo cannot set a record's final fields on Java 17.
+   * is given no image size or channel count infers them from.
+   *
+   * @param colour whether the image has colour (else grey, with or without alpha)
    */
-  public static final class Header implements java.io.Serializable {
-    private static final long serialVersionUID = 1L;
-    private int width;
-    private int height;
-    private boolean colour;
-
-    /** For serialisers. */
-    Header() {}
-
-    /** @param colour whether the image has colour (else grey, with or without alpha) */
-    public Header(int width, int height, boolean colour) {
-      this.width = width;
-      this.height = height;
-      this.colour = colour;
-    }
-
-    public int width() {
-      return width;
-    }
-
-    public int height() {
-      return height;
-    }
-
-    public boolean colour() {
-      return colour;
-    }
-  }
+  public record Header(int width, int height, boolean colour) implements java.io.Serializable {}
 
   /** The header of {@code bytes}, or null when they are no image a reader takes. */
   public static Header header(byte[] bytes) {
