@@ -1,6 +1,7 @@
 package dev.magnet.core.distance;
 
 import dev.magnet.core.matrix.Matrices;
+import dev.magnet.core.matrix.NativeArrays;
 import java.util.Arrays;
 import java.util.function.ObjIntConsumer;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -98,8 +99,7 @@ public final class Distances {
      * collector gets to their objects (docs/benchmarks.md, "Where the memory goes").
      */
     private void close() {
-      closeOwned(sums);
-      closeOwned(copy);
+      NativeArrays.close(sums, copy);
     }
 
     /**
@@ -115,9 +115,9 @@ public final class Distances {
       INDArray d2 = block.mmul(transposed).muli(-2.0).addiColumnVector(blockSums.reshape(block.rows(), 1))
           .addiRowVector(norms);
       squares.close();
-      closeOwned(blockSums);
+      NativeArrays.close(blockSums);
       if (block != queries) {
-        closeOwned(block);
+        NativeArrays.close(block);
       }
       return d2;
     }
@@ -215,13 +215,6 @@ public final class Distances {
       }
     }
     return out;
-  }
-
-  /** Closes {@code array} unless it is null, a view or in a workspace. */
-  private static void closeOwned(INDArray array) {
-    if (array != null && array.closeable()) {
-      array.close();
-    }
   }
 
   private static void checkBlockRows(int blockRows) {

@@ -1,5 +1,6 @@
 package dev.magnet.core.nn;
 
+import dev.magnet.core.matrix.NativeArrays;
 import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.nn.api.layers.IOutputLayer;
@@ -203,18 +204,8 @@ public final class NetworkFactory {
     return out;
   }
 
-  /**
-   * Frees the native memory of arrays the caller is done with, now. ND4J frees a dropped array's
-   * buffer only when the Java object is collected, and with the heap almost empty (the data lives
-   * outside it) that can take gigabytes: one 60k-image epoch with validation peaked above 5 GB RSS,
-   * of which a full GC and a {@code malloc_trim} returned 4.6 GB. Views, workspace arrays and
-   * arrays already closed are left alone.
-   */
+  /** Frees the native memory of arrays the caller is done with, now: {@link NativeArrays#close}. */
   public static void close(INDArray... arrays) {
-    for (INDArray a : arrays) {
-      if (a != null && a.closeable()) {
-        a.close();
-      }
-    }
+    NativeArrays.close(arrays);
   }
 }
