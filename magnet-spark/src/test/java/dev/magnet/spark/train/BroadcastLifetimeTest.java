@@ -9,7 +9,6 @@ import dev.magnet.core.nn.InputShape;
 import dev.magnet.core.nn.NetworkSpec;
 import dev.magnet.core.params.MagnetParams;
 import dev.magnet.spark.SparkTestSession;
-import dev.magnet.spark.data.SparkDataset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,9 +38,7 @@ class BroadcastLifetimeTest {
   @Test
   void aShortFitLeavesNoBroadcastOfItsOwn() throws Exception {
     LabelledDataset data = SyntheticData.vectors(3, 2, 40, 6, 3.0, 1.0, 41);
-    int half = data.size() / 2;
-    SparkDataset train = SparkMagnetTrainerTest.dataset(spark, data, 0, half, 0);
-    SparkDataset test = SparkMagnetTrainerTest.dataset(spark, data, half, data.size(), 0);
+    SparkMagnetTrainerTest.Halves halves = SparkMagnetTrainerTest.Halves.of(spark, data);
     NetworkSpec spec = NetworkSpec.of(Architecture.MLP, InputShape.vector(6)).withEmbeddingDim(6)
         .withHiddenSizes(List.of(16));
     // Refreshed every 3 batches: several embeddings, index refreshes and batch plans per epoch.
@@ -49,7 +46,8 @@ class BroadcastLifetimeTest {
         .withRefreshEveryBatches(3);
     Map<Long, String> before = broadcastValues();
 
-    new SparkMagnetTrainer(spark, params, spec, TrainingOptions.defaults()).fit(train, test, m -> { });
+    new SparkMagnetTrainer(spark, params, spec, TrainingOptions.defaults())
+        .fit(halves.train(), halves.test(), m -> { });
 
     Map<Long, String> left = new TreeMap<>();
     long deadline = System.currentTimeMillis() + DROP_LIMIT_MS;

@@ -35,9 +35,7 @@ class GradientSharingTest {
   @Test
   void magnetTrainsWithGradientSharingOverSeveralSplitsPerEpoch() throws Exception {
     LabelledDataset data = SyntheticData.vectors(4, 2, 80, 8, 3.0, 1.0, 17);
-    int half = data.size() / 2;
-    SparkDataset train = SparkMagnetTrainerTest.dataset(spark, data, 0, half, 0);
-    SparkDataset test = SparkMagnetTrainerTest.dataset(spark, data, half, data.size(), 0);
+    SparkMagnetTrainerTest.Halves halves = SparkMagnetTrainerTest.Halves.of(spark, data);
     // 320 examples in batches of 4·4 = 16 rows: 20 batches an epoch, refreshed every 5, so 4 splits.
     MagnetParams params = MagnetParams.defaults().withClusters(2, 4, 4).withEpochs(3).withSeed(5)
         .withRefreshEveryBatches(5);
@@ -45,7 +43,8 @@ class GradientSharingTest {
         .withHiddenSizes(List.of(32)).withLearningRate(3e-3);
     List<SparkEpochMetrics> seen = new ArrayList<>();
     SparkMagnetTrainer.Outcome outcome = new SparkMagnetTrainer(spark, params, spec,
-        TrainingOptions.defaults().withTrainingMaster(TrainingMasterKind.SHARING)).fit(train, test, seen::add);
+        TrainingOptions.defaults().withTrainingMaster(TrainingMasterKind.SHARING))
+        .fit(halves.train(), halves.test(), seen::add);
     assertEquals(3, seen.size());
     double first = seen.get(0).loss();
     double last = seen.get(2).loss();

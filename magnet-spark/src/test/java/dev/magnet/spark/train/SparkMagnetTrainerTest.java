@@ -37,19 +37,25 @@ class SparkMagnetTrainerTest {
         InputShape.vector(rows[0].length), "synthetic vectors " + from + ".." + to);
   }
 
+  /** The first half of a data set to train on and the second to validate on, ids from 0. */
+  record Halves(SparkDataset train, SparkDataset test) {
+    static Halves of(JavaSparkContext spark, LabelledDataset data) {
+      int half = data.size() / 2;
+      return new Halves(dataset(spark, data, 0, half, 0), dataset(spark, data, half, data.size(), 0));
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(LossKind.class)
   void trainingLossFallsAndTheEmbeddingGeneralises(LossKind loss) {
     LabelledDataset data = SyntheticData.vectors(4, 2, 80, 8, 3.0, 1.0, 17);
-    int half = data.size() / 2;
-    SparkDataset train = dataset(spark, data, 0, half, 0);
-    SparkDataset test = dataset(spark, data, half, data.size(), 0);
+    Halves halves = Halves.of(spark, data);
     MagnetParams params = MagnetParams.defaults().withLoss(loss).withClusters(2, 4, 4).withEpochs(4).withSeed(5);
     NetworkSpec spec = NetworkSpec.of(Architecture.MLP, InputShape.vector(8)).withEmbeddingDim(8)
         .withHiddenSizes(List.of(32)).withLearningRate(3e-3);
     List<SparkEpochMetrics> seen = new ArrayList<>();
     SparkMagnetTrainer.Outcome outcome = new SparkMagnetTrainer(spark, params, spec,
-        TrainingOptions.defaults().withAveragingFrequency(2)).fit(train, test, seen::add);
+        TrainingOptions.defaults().withAveragingFrequency(2)).fit(halves.train(), halves.test(), seen::add);
     assertEquals(4, seen.size());
     assertEquals(1, outcome.firstEpochRun());
     double first = seen.get(0).loss();
