@@ -138,7 +138,7 @@ public final class IdxReader {
       String extent = labelValues.length < labelDims[0]
           ? " (first " + labelValues.length + " of " + labelDims[0] + ")"
           : "";
-      return LabelledDataset.adopt(
+      return new LabelledDataset(
           pixels, labelValues, labelNames, null,
           name + " images=" + images + " labels=" + labels + extent);
     }

@@ -58,17 +58,11 @@ public final class LabelledDataset {
         description);
   }
 
-  /** Takes ownership of arrays built in this package, skipping the defensive copies. */
-  static LabelledDataset adopt(
-      INDArray floatFeatures,
-      int[] labels,
-      List<String> labelNames,
-      int[] fineLabels,
-      String description) {
-    return new LabelledDataset(floatFeatures, labels, labelNames, fineLabels, description);
-  }
-
-  private LabelledDataset(
+  /**
+   * Takes ownership of arrays built in this package, skipping the defensive copies: {@code features}
+   * must already be float.
+   */
+  LabelledDataset(
       INDArray features,
       int[] labels,
       List<String> labelNames,

@@ -95,7 +95,7 @@ public final class SyntheticData {
         "synthetic vectors: classes=%d subclassesPerClass=%d perSubclass=%d dim=%d"
             + " separation=%s noise=%s seed=%d",
         classes, subclassesPerClass, perSubclass, dim, separation, noise, seed);
-    return LabelledDataset.adopt(
+    return new LabelledDataset(
         Matrices.fromFloats(values, n, dim),
         coarse(fine, subclassesPerClass), classNames(classes), fine, description);
   }
@@ -148,7 +148,7 @@ public final class SyntheticData {
     String description = String.format(
         "synthetic images: classes=%d subclassesPerClass=%d perSubclass=%d size=%d seed=%d",
         classes, subclassesPerClass, perSubclass, size, seed);
-    return LabelledDataset.adopt(
+    return new LabelledDataset(
         Matrices.fromFloats(values, n, 1, size, size),
         coarse(fine, subclassesPerClass), classNames(classes), fine, description);
   }
