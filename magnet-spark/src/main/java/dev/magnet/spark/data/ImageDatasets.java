@@ -172,25 +172,14 @@ public final class ImageDatasets {
     return finish(decoded, names, preprocessing, description, "parquet:" + path);
   }
 
-  /** One input's outcome: its example, or why it has none. A plain class, for Spark's serialisers. */
-  static final class Decoded implements Serializable {
-    private static final long serialVersionUID = 1L;
-    private Example example;
-    private RejectedFile rejected;
-
-    /** For serialisers. */
-    Decoded() {}
-
+  /** One input's outcome: its example, or why it has none (one of the two is null). */
+  record Decoded(Example example, RejectedFile rejected) implements Serializable {
     static Decoded of(Example example) {
-      Decoded d = new Decoded();
-      d.example = example;
-      return d;
+      return new Decoded(example, null);
     }
 
-    static Decoded rejected(RejectedFile rejected) {
-      Decoded d = new Decoded();
-      d.rejected = rejected;
-      return d;
+    static Decoded of(RejectedFile rejected) {
+      return new Decoded(null, rejected);
     }
 
     /** The count key of this outcome: the class id, or -1 - the reason's ordinal. */
@@ -212,8 +201,8 @@ public final class ImageDatasets {
     double seconds = (System.nanoTime() - start) / 1e9;
     long rejected = counts.entrySet().stream().filter(e -> e.getKey() < 0).mapToLong(Map.Entry::getValue).sum();
     List<RejectedFile> rejects = rejected == 0 ? List.of()
-        : decoded.filter(d -> d.rejected != null).map(d -> d.rejected).collect();
-    JavaRDD<Example> examples = decoded.filter(d -> d.example != null).map(d -> d.example)
+        : decoded.filter(d -> d.rejected() != null).map(Decoded::rejected).collect();
+    JavaRDD<Example> examples = decoded.filter(d -> d.example() != null).map(Decoded::example)
         .persist(StorageLevel.MEMORY_AND_DISK());
     Map<String, Long> classCounts = new LinkedHashMap<>();
     long usable = 0;
@@ -261,39 +250,33 @@ public final class ImageDatasets {
         String name = classes[i];
         Integer label = name == null ? null : ids.get(name);
         if (name == null) {
-          out.add(Decoded.rejected(new RejectedFile(path, RejectReason.UNLABELLED,
+          out.add(Decoded.of(new RejectedFile(path, RejectReason.UNLABELLED,
               "the file has no class: it is in no class folder below the root, or not in --labels", size, modified)));
           continue;
         }
         if (label == null) {
-          out.add(Decoded.rejected(new RejectedFile(path, RejectReason.UNKNOWN_CLASS, "its class " + name
+          out.add(Decoded.of(new RejectedFile(path, RejectReason.UNKNOWN_CLASS, "its class " + name
               + " is none of the training data's (or the model's) classes", size, modified)));
           continue;
         }
         DecodeResult result = ImageFiles.decode(path, size, conf, preprocessing);
         out.add(result instanceof DecodedImage image
             ? Decoded.of(new Example(files.id(i), label, -1, FeatureEncoding.UINT8, image.pixels()))
-            : Decoded.rejected(rejection(path, (DecodeResult.Rejected) result, size, modified)));
+            : Decoded.of(rejection(path, (DecodeResult.Rejected) result, size, modified)));
       }
       return out;
     }
   }
 
-  /** How a row of an image table becomes an outcome. */
-  static final class TableRow implements Serializable {
-    private static final long serialVersionUID = 1L;
-    private final String table;
-    private final boolean encoded;
-    private final boolean integral;
-    private final boolean hasPath;
-
-    TableRow(String table, boolean encoded, boolean integral, boolean hasPath) {
-      this.table = table;
-      this.encoded = encoded;
-      this.integral = integral;
-      this.hasPath = hasPath;
-    }
-
+  /**
+   * How a row of an image table becomes an outcome.
+   *
+   * @param table the table's location, which names a row that has no path
+   * @param encoded the image column holds encoded files' bytes (else Spark's image struct)
+   * @param integral the label column holds class ids (else class names)
+   * @param hasPath the table has a path column
+   */
+  record TableRow(String table, boolean encoded, boolean integral, boolean hasPath) implements Serializable {
     Decoded decode(Row row, long id, ImagePreprocessing preprocessing, Map<String, Integer> ids) {
       Row struct = encoded || row.isNullAt(0) ? null : row.getStruct(0);
       String where = hasPath && !row.isNullAt(2) ? row.getString(2)
@@ -301,15 +284,15 @@ public final class ImageDatasets {
               ? struct.getString(struct.fieldIndex("origin")) : table + "#row-" + id;
       Long size = encoded && !row.isNullAt(0) ? (long) ((byte[]) row.get(0)).length : null;
       if (row.isNullAt(1)) {
-        return Decoded.rejected(new RejectedFile(where, RejectReason.UNLABELLED, "the row's label is null", size, null));
+        return Decoded.of(new RejectedFile(where, RejectReason.UNLABELLED, "the row's label is null", size, null));
       }
       Integer label = integral ? classId(((Number) row.get(1)).longValue(), ids.size()) : ids.get(row.getString(1));
       if (label == null) {
-        return Decoded.rejected(new RejectedFile(where, RejectReason.UNKNOWN_CLASS, "its label " + row.get(1)
+        return Decoded.of(new RejectedFile(where, RejectReason.UNKNOWN_CLASS, "its label " + row.get(1)
             + " is none of the training data's (or the model's) classes", size, null));
       }
       if (row.isNullAt(0)) {
-        return Decoded.rejected(new RejectedFile(where, RejectReason.EMPTY, "the row's image is null", null, null));
+        return Decoded.of(new RejectedFile(where, RejectReason.EMPTY, "the row's image is null", null, null));
       }
       DecodeResult result;
       if (encoded) {
@@ -319,7 +302,7 @@ public final class ImageDatasets {
       }
       return result instanceof DecodedImage image
           ? Decoded.of(new Example(id, label, -1, FeatureEncoding.UINT8, image.pixels()))
-          : Decoded.rejected(rejection(where, (DecodeResult.Rejected) result, size, null));
+          : Decoded.of(rejection(where, (DecodeResult.Rejected) result, size, null));
     }
 
     private static Integer classId(long value, int classes) {

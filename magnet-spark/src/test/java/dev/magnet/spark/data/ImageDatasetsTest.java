@@ -28,6 +28,8 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.serializer.KryoSerializer;
+import org.apache.spark.serializer.SerializerInstance;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -36,6 +38,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import scala.reflect.ClassTag$;
 
 /**
  * Image files as data (docs/design.md, "Image files"): every input is one example or one reject
@@ -48,6 +51,20 @@ class ImageDatasetsTest {
 
   @TempDir
   static Path tmp;
+
+  /** A decoded input's outcome is cached and spilled through the session's Kryo: both kinds come back whole. */
+  @Test
+  void outcomesCrossTheSessionsKryo() {
+    SerializerInstance kryo = new KryoSerializer(session.sparkContext().getConf()).newInstance();
+    ImageDatasets.Decoded example = ImageDatasets.Decoded.of(
+        new Example(7, 1, -1, FeatureEncoding.UINT8, new byte[] {0, 9, (byte) 255}));
+    ImageDatasets.Decoded rejected = ImageDatasets.Decoded.of(
+        new RejectedFile("a.png", RejectReason.CORRUPT, "truncated", 10L, 1_700_000_000_000L));
+    for (ImageDatasets.Decoded outcome : List.of(example, rejected)) {
+      Object back = kryo.deserialize(kryo.serialize(outcome, ClassTag$.MODULE$.Any()), ClassTag$.MODULE$.Any());
+      assertEquals(outcome, back);
+    }
+  }
 
   /** Two classes of 10 grey 12x12 PNGs, one bad file of every kind in class-0, and one file in the root. */
   private static Path corpus(String name) throws IOException {
