@@ -115,4 +115,13 @@ public record HeadlessChromium(Path binary, Path profiles, Path out) {
       Files.delete(check);
     }
   }
+
+  /** {@link #loadedImages}, having asserted that every one of them loaded with a size (0 = a broken image). */
+  public List<LoadedImage> everyImageLoads(String name, Path page) throws IOException, InterruptedException {
+    List<LoadedImage> images = loadedImages(name, page);
+    for (LoadedImage image : images) {
+      assertTrue(image.width() > 0 && image.height() > 0, "every image of " + page + " loaded (0 = broken): " + image);
+    }
+    return images;
+  }
 }
