@@ -10,8 +10,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * One training example as it lives in the Spark job: a stable id, its class, an optional fine
  * label (hierarchy experiments; -1 when none) and its features as encoded bytes.
  *
- * <p>A plain serialisable class rather than a record: Kryo and Java serialisation in Spark set
- * fields reflectively, which Java 17 refuses on a record's final fields.
+ * <p>A class rather than a record: it extends {@link LabelledRow}, as {@link EmbeddedExample} does.
  */
 public final class Example extends LabelledRow {
   private static final long serialVersionUID = 1L;

@@ -7,8 +7,8 @@ import java.io.Serializable;
  * its fine label (hierarchy experiments; -1 when none). {@link Example} adds its features,
  * {@link EmbeddedExample} its embedding.
  *
- * <p>A plain serialisable class rather than a record: Kryo and Java serialisation in Spark set
- * fields reflectively, which Java 17 refuses on a record's final fields.
+ * <p>A class rather than a record, so that both kinds of row share it; Kryo's field serialiser
+ * ships the rows of a job (through the no-argument constructors).
  */
 public abstract class LabelledRow implements Serializable {
   private static final long serialVersionUID = 1L;

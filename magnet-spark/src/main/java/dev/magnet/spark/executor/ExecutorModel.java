@@ -21,7 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * broadcast, and the cluster rule is built once.
  *
  * <p>A plain serialisable class with plain arrays: {@link ClusterClassifier} and
- * {@link InputShape} are not serialisable, and Kryo cannot set a record's final fields on Java 17.
+ * {@link InputShape} are not serialisable.
  */
 public final class ExecutorModel implements Serializable {
   private static final long serialVersionUID = 1L;
