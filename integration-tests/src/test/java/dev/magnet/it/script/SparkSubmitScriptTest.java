@@ -50,6 +50,33 @@ class SparkSubmitScriptTest {
   }
 
   @Test
+  void theFirstJobWritesTheClassDataArchiveAndLaterJvmsLoadMagnetFromIt() throws Exception {
+    Path archive = Script.ROOT.resolve("magnet-spark/target/magnet-cds.jsa");
+    Files.deleteIfExists(archive);
+    String loaded = "dev.magnet.spark.cli.MagnetCli source: ";
+    Map<String, String> logClasses = Map.of("MAGNET_JAVA_OPTS", "-Xmx1g -Xlog:class+load=info");
+
+    Script.Run help = Script.run(tmp, logClasses, "embed", "--version");
+    assertEquals(0, help.status(), help.toString());
+    assertFalse(Files.exists(archive), "help must not write the archive");
+    assertTrue(help.out().contains(loaded + "file:"), help.toString());
+
+    // MAGNET_CDS=on: write it although Script sets MAGNET_NO_BUILD.
+    Script.Run job = Script.run(tmp, Map.of("MAGNET_CDS", "on"), "generate-corpus",
+        "--output", tmp.resolve("corpus").toString(), "--count", "20");
+    assertEquals(0, job.status(), job.toString());
+    assertTrue(job.err().contains("writing the class-data archive"), job.toString());
+    assertTrue(Files.size(archive) > 0, "archive " + archive);
+
+    Script.Run shared = Script.run(tmp, logClasses, "embed", "--version");
+    assertEquals(0, shared.status(), shared.toString());
+    assertTrue(shared.out().contains(loaded + "shared objects file"), shared.toString());
+    Script.Run off = Script.run(tmp, Map.of("MAGNET_CDS", "off", "MAGNET_JAVA_OPTS",
+        "-Xmx1g -Xlog:class+load=info"), "embed", "--version");
+    assertTrue(off.out().contains(loaded + "file:"), off.toString());
+  }
+
+  @Test
   void argumentErrorsExit2NamingTheProblem() throws Exception {
     Script.Run unknown = Script.run(tmp, "frobnicate");
     assertEquals(ExitCodes.BAD_ARGUMENTS, unknown.status(), unknown.toString());

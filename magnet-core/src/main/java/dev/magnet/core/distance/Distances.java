@@ -2,7 +2,6 @@ package dev.magnet.core.distance;
 
 import dev.magnet.core.matrix.Matrices;
 import dev.magnet.core.matrix.NativeArrays;
-import java.util.Arrays;
 import java.util.function.ObjIntConsumer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -193,16 +192,13 @@ public final class Distances {
         siftDown(heap, size, row);
       }
     }
-    Integer[] boxed = new Integer[size];
-    for (int i = 0; i < size; i++) {
-      boxed[i] = heap[i];
+    // Heap sort in place: the largest goes last, then the heap shrinks by one. before() is a total
+    // order (distance, then index), so this is the order a sort by it gives, without boxing.
+    for (int last = size - 1; last > 0; last--) {
+      swap(heap, 0, last);
+      siftDown(heap, last, row);
     }
-    Arrays.sort(boxed, (a, b) -> before(a, b, row) ? -1 : (a.equals(b) ? 0 : 1));
-    int[] sorted = new int[size];
-    for (int i = 0; i < size; i++) {
-      sorted[i] = boxed[i];
-    }
-    return sorted;
+    return heap;
   }
 
   /** The rows of a [rows, n] matrix, clamped at 0, in one bulk copy ({@link #rows}). */

@@ -16,15 +16,41 @@ import org.nd4j.linalg.api.shape.Shape;
 final class ConvOps {
   private ConvOps() {}
 
-  /** A {@code kernel x kernel} convolution: this stride and padding, NCHW, weights YXIO. */
+  /**
+   * A {@code kernel x kernel} convolution: this stride and padding, NHWC (the layout the layers
+   * compute in, {@link #toNhwc}), weights YXIO.
+   */
   static Conv2DConfig convolution(int kernel, int stride, Padding padding) {
     return Conv2DConfig.builder()
         .kH(kernel).kW(kernel)
         .sH(stride).sW(stride)
         .paddingMode(padding.mode())
-        .dataFormat(Conv2DConfig.NCHW)
+        .dataFormat(Conv2DConfig.NHWC)
         .weightsFormat(WeightsFormat.YXIO)
         .build();
+  }
+
+  /**
+   * An NCHW array (the layout between DL4J layers) as NHWC, the layout the hand-written layers
+   * compute in: oneDNN runs their convolutions and pooling faster on NHWC than on NCHW, whose
+   * arrays it reorders on every call, and to the same bits (docs/benchmarks.md, "Convolutions
+   * in NHWC"). A view when there is one channel (the same memory), else a copy into the
+   * workspace's array of {@code type}.
+   */
+  static INDArray toNhwc(INDArray nchw, ArrayType type, LayerWorkspaceMgr workspaceMgr) {
+    long[] s = nchw.shape();
+    if (s[1] == 1 && nchw.ordering() == 'c' && Shape.hasDefaultStridesForShape(nchw)) {
+      return nchw.reshape('c', s[0], s[2], s[3], 1);
+    }
+    return workspaceMgr.dup(type, nchw.permute(0, 2, 3, 1), 'c');
+  }
+
+  /** An NHWC array copied into a new c-ordered NCHW array of {@code type} (see {@link #toNhwc}). */
+  static INDArray toNchw(INDArray nhwc, ArrayType type, LayerWorkspaceMgr workspaceMgr) {
+    long[] s = nhwc.shape();
+    INDArray nchw = workspaceMgr.createUninitialized(type, nhwc.dataType(),
+        new long[] {s[0], s[3], s[1], s[2]}, 'c');
+    return nchw.assign(nhwc.permute(0, 3, 1, 2));
   }
 
   /** libnd4j's integer arguments of conv2d and conv2d_bp, in the order Conv2D writes them. */

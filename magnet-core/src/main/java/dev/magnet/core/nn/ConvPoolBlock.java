@@ -13,7 +13,8 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
 /**
  * Conv 3x3 + bias + ReLU + max-pool 2x2/2 as one DL4J layer of native ops (libnd4j's
  * {@code conv2d}, {@code relu}, {@code maxpool2d} and their backward ops, run by oneDNN on the
- * {@code -onednn} natives), NCHW.
+ * {@code -onednn} natives). It takes and gives NCHW, as DL4J's convolutional layers do, and runs
+ * the ops on NHWC copies, which oneDNN computes faster and to the same bits ({@link ConvOps#toNhwc}).
  *
  * <p>Why its own layer: DL4J's {@code ConvolutionLayer} + {@code SubsamplingLayer} never use
  * oneDNN in M2.1 (its helpers are off by default, and the switch they read is looked up under a
@@ -110,13 +111,13 @@ public class ConvPoolBlock extends ConvolutionalBlock {
     return ConvOps.convolution(KERNEL, 1, padding);
   }
 
-  /** The pooling's settings: max over 2x2 windows with stride 2, no padding, NCHW. */
+  /** The pooling's settings: max over 2x2 windows with stride 2, no padding, NHWC. */
   static Pooling2DConfig pooling() {
     return Pooling2DConfig.builder()
         .kH(POOL).kW(POOL)
         .sH(POOL).sW(POOL)
         .type(Pooling2D.Pooling2DType.MAX)
-        .isNHWC(false)
+        .isNHWC(true)
         .build();
   }
 

@@ -18,16 +18,17 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The runtime layer of a {@link ConvPoolBlock}: {@code relu(maxpool2d(conv2d(x, W, b)))} forward,
  * and {@code conv2d_bp(maxpool2d_bp(relu_bp(...)))} backward on the arrays kept from the
- * forward pass, each op run once.
+ * forward pass, each op run once. The ops run on NHWC arrays; input and output are NCHW, as
+ * between all DL4J layers ({@link ConvOps#toNhwc}).
  */
 final class ConvPoolLayer extends HandWrittenRuntime<ConvPoolBlock> {
   private static final long serialVersionUID = 1L;
 
-  /** The (c-ordered) input of the last training forward pass, in the activations workspace. */
+  /** The input of the last training forward pass, NHWC, in the activations workspace. */
   private transient INDArray convInput;
-  /** conv(x) + bias of the last training forward pass, in the activations workspace. */
+  /** conv(x) + bias of the last training forward pass, NHWC, in the activations workspace. */
   private transient INDArray conv;
-  /** The layer's output of the last training forward pass (the ReLU's output). */
+  /** The ReLU's output of the last training forward pass, NHWC (the layer returns it as NCHW). */
   private transient INDArray output;
 
   /** The op settings, built once rather than on every pass. */
@@ -53,26 +54,28 @@ final class ConvPoolLayer extends HandWrittenRuntime<ConvPoolBlock> {
     applyDropOutIfNecessary(training, workspaceMgr);
     ConvPoolBlock block = layerConf();
     settings();
-    INDArray x = ConvOps.checkedInput(input, block.getInChannels(), layerId(), dataType, workspaceMgr);
+    ArrayType kept = training ? ArrayType.ACTIVATIONS : ArrayType.FF_WORKING_MEM;
+    INDArray x = ConvOps.toNhwc(
+        ConvOps.checkedInput(input, block.getInChannels(), layerId(), dataType, workspaceMgr),
+        kept, workspaceMgr);
     INDArray w = getParamWithNoise(ConvPoolBlock.WEIGHT_KEY, training, workspaceMgr);
     INDArray b = getParamWithNoise(ConvPoolBlock.BIAS_KEY, training, workspaceMgr);
     long n = x.size(0);
-    long h = block.getPadding().outputSize(x.size(2), ConvPoolBlock.KERNEL, 1);
-    long wd = block.getPadding().outputSize(x.size(3), ConvPoolBlock.KERNEL, 1);
+    long h = block.getPadding().outputSize(x.size(1), ConvPoolBlock.KERNEL, 1);
+    long wd = block.getPadding().outputSize(x.size(2), ConvPoolBlock.KERNEL, 1);
     // max-pool then ReLU: the same output as ReLU then max-pool (ReLU is monotone, so it commutes
     // with max), with the ReLU and its gradient on a quarter of the values.
-    INDArray z = workspaceMgr.createUninitialized(
-        training ? ArrayType.ACTIVATIONS : ArrayType.FF_WORKING_MEM, x.dataType(),
-        new long[] {n, block.getOutChannels(), h, wd}, 'c');
+    INDArray z = workspaceMgr.createUninitialized(kept, x.dataType(),
+        new long[] {n, h, wd, block.getOutChannels()}, 'c');
     Nd4j.exec(new Conv2D(x, w, b, z, convolution));
-    INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(),
-        new long[] {n, block.getOutChannels(), h / ConvPoolBlock.POOL, wd / ConvPoolBlock.POOL}, 'c');
-    Nd4j.exec(new MaxPooling2D(z, out, pooling));
-    Nd4j.exec(new RectifiedLinear(out, out, 0.0));
+    INDArray pooled = workspaceMgr.createUninitialized(kept, x.dataType(),
+        new long[] {n, h / ConvPoolBlock.POOL, wd / ConvPoolBlock.POOL, block.getOutChannels()}, 'c');
+    Nd4j.exec(new MaxPooling2D(z, pooled, pooling));
+    Nd4j.exec(new RectifiedLinear(pooled, pooled, 0.0));
     convInput = training ? x : null;
     conv = training ? z : null;
-    output = training ? out : null;
-    return out;
+    output = training ? pooled : null;
+    return ConvOps.toNchw(pooled, ArrayType.ACTIVATIONS, workspaceMgr);
   }
 
   @Override
@@ -80,17 +83,19 @@ final class ConvPoolLayer extends HandWrittenRuntime<ConvPoolBlock> {
     assertInputSet(true);
     requireForwardPass(conv);
     settings();
-    INDArray gradPool = reluGradient(output, epsilon, workspaceMgr);
+    INDArray gradPool = reluGradient(output,
+        ConvOps.toNhwc(epsilon, ArrayType.BP_WORKING_MEM, workspaceMgr), workspaceMgr);
     INDArray gradConv = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, conv.dataType(),
         conv.shape(), 'c');
     Nd4j.exec(new Pooling2DDerivative(conv, gradPool, gradConv, pooling));
-    INDArray gradInput = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD,
+    INDArray gradInput = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM,
         convInput.dataType(), convInput.shape(), 'c');
     convBackprop(convInput, ConvPoolBlock.WEIGHT_KEY, ConvPoolBlock.BIAS_KEY, gradConv, gradInput,
         convolutionArgs, workspaceMgr);
     Gradient gradient = gradients();
     forget();
-    return new Pair<>(gradient, backpropDropOutIfPresent(gradInput));
+    return new Pair<>(gradient,
+        backpropDropOutIfPresent(ConvOps.toNchw(gradInput, ArrayType.ACTIVATION_GRAD, workspaceMgr)));
   }
 
   @Override

@@ -9,7 +9,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * A basic residual block, {@code relu(conv3x3(relu(conv3x3_s(x))) + skip(x))}, as one hand-written
- * DL4J layer of libnd4j's native ops in NCHW ({@link ResidualLayer}; why not a {@code SameDiffLayer}:
+ * DL4J layer of libnd4j's native ops, NCHW in and out, NHWC inside ({@link ResidualLayer}; why not a {@code SameDiffLayer}:
  * see {@link ConvPoolBlock}). Both
  * convolutions pad {@link Padding#SAME}; the first has stride {@code s}. The skip is the identity
  * when the shape is unchanged, else a 1x1 convolution with stride {@code s} (a projection).

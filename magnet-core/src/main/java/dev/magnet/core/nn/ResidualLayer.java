@@ -17,12 +17,13 @@ import org.nd4j.linalg.factory.Nd4j;
  * The runtime layer of a {@link ResidualBlock}: {@code out = relu(conv2(h) + skip(x))} with
  * {@code h = relu(conv1(x))} forward; backward {@code relu_bp} on {@code out}, {@code conv2d_bp}
  * through {@code conv2}, {@code relu_bp} on {@code h}, {@code conv2d_bp} through {@code conv1} and
- * the projection, each op once, on the arrays kept from the forward pass.
+ * the projection, each op once, on the arrays kept from the forward pass. The ops run on NHWC
+ * arrays; input and output are NCHW, as between all DL4J layers ({@link ConvOps#toNhwc}).
  */
 final class ResidualLayer extends HandWrittenRuntime<ResidualBlock> {
   private static final long serialVersionUID = 1L;
 
-  /** The (c-ordered) input, {@code h} and the output of the last training forward pass. */
+  /** The input, {@code h} and the output of the last training forward pass, NHWC. */
   private transient INDArray convInput;
   private transient INDArray hidden;
   private transient INDArray output;
@@ -56,17 +57,19 @@ final class ResidualLayer extends HandWrittenRuntime<ResidualBlock> {
     applyDropOutIfNecessary(training, workspaceMgr);
     settings();
     ResidualBlock block = layerConf();
-    INDArray x = ConvOps.checkedInput(input, block.getInChannels(), layerId(), dataType, workspaceMgr);
+    ArrayType kept = training ? ArrayType.ACTIVATIONS : ArrayType.FF_WORKING_MEM;
+    INDArray x = ConvOps.toNhwc(
+        ConvOps.checkedInput(input, block.getInChannels(), layerId(), dataType, workspaceMgr),
+        kept, workspaceMgr);
     long n = x.size(0);
-    long h = Padding.SAME.outputSize(x.size(2), ResidualBlock.KERNEL, block.getStride());
-    long w = Padding.SAME.outputSize(x.size(3), ResidualBlock.KERNEL, block.getStride());
-    long[] shape = {n, block.getOutChannels(), h, w};
-    INDArray hid = workspaceMgr.createUninitialized(
-        training ? ArrayType.ACTIVATIONS : ArrayType.FF_WORKING_MEM, x.dataType(), shape, 'c');
+    long h = Padding.SAME.outputSize(x.size(1), ResidualBlock.KERNEL, block.getStride());
+    long w = Padding.SAME.outputSize(x.size(2), ResidualBlock.KERNEL, block.getStride());
+    long[] shape = {n, h, w, block.getOutChannels()};
+    INDArray hid = workspaceMgr.createUninitialized(kept, x.dataType(), shape, 'c');
     Nd4j.exec(new Conv2D(x, param(ResidualBlock.W1, training, workspaceMgr),
         param(ResidualBlock.B1, training, workspaceMgr), hid, first));
     Nd4j.exec(new RectifiedLinear(hid, hid, 0.0));
-    INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), shape, 'c');
+    INDArray out = workspaceMgr.createUninitialized(kept, x.dataType(), shape, 'c');
     Nd4j.exec(new Conv2D(hid, param(ResidualBlock.W2, training, workspaceMgr),
         param(ResidualBlock.B2, training, workspaceMgr), out, second));
     if (block.hasProjection()) {
@@ -81,7 +84,7 @@ final class ResidualLayer extends HandWrittenRuntime<ResidualBlock> {
     convInput = training ? x : null;
     hidden = training ? hid : null;
     output = training ? out : null;
-    return out;
+    return ConvOps.toNchw(out, ArrayType.ACTIVATIONS, workspaceMgr);
   }
 
   @Override
@@ -90,14 +93,15 @@ final class ResidualLayer extends HandWrittenRuntime<ResidualBlock> {
     requireForwardPass(hidden);
     settings();
     ResidualBlock block = layerConf();
-    INDArray gradSum = reluGradient(output, epsilon, workspaceMgr);
+    INDArray gradSum = reluGradient(output,
+        ConvOps.toNhwc(epsilon, ArrayType.BP_WORKING_MEM, workspaceMgr), workspaceMgr);
 
     INDArray gradHidden = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, hidden.dataType(),
         hidden.shape(), 'c');
     convBackprop(hidden, ResidualBlock.W2, ResidualBlock.B2, gradSum, gradHidden, secondArgs, workspaceMgr);
     Nd4j.exec(new RectifiedLinearDerivative(hidden, gradHidden, gradHidden));
 
-    INDArray gradInput = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD,
+    INDArray gradInput = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM,
         convInput.dataType(), convInput.shape(), 'c');
     convBackprop(convInput, ResidualBlock.W1, ResidualBlock.B1, gradHidden, gradInput, firstArgs, workspaceMgr);
     if (block.hasProjection()) {
@@ -112,7 +116,8 @@ final class ResidualLayer extends HandWrittenRuntime<ResidualBlock> {
 
     Gradient gradient = gradients();
     forget();
-    return new Pair<>(gradient, backpropDropOutIfPresent(gradInput));
+    return new Pair<>(gradient,
+        backpropDropOutIfPresent(ConvOps.toNchw(gradInput, ArrayType.ACTIVATION_GRAD, workspaceMgr)));
   }
 
   private INDArray param(String key, boolean training, LayerWorkspaceMgr workspaceMgr) {

@@ -69,6 +69,24 @@ class DistancesTest {
   }
 
   @Test
+  void topKIsThePrefixOfAFullSortByDistanceThenIndex() {
+    java.util.Random random = new java.util.Random(11);
+    for (int trial = 0; trial < 200; trial++) {
+      int n = 1 + random.nextInt(40);
+      double[] row = new double[n];
+      for (int j = 0; j < n; j++) {
+        row[j] = random.nextInt(6); // few values: many ties
+      }
+      int k = 1 + random.nextInt(n + 2);
+      int excluded = random.nextInt(n + 1) - 1;
+      int[] expected = java.util.stream.IntStream.range(0, n).filter(j -> j != excluded).boxed()
+          .sorted(java.util.Comparator.<Integer>comparingDouble(j -> row[j]).thenComparing(j -> j))
+          .limit(k).mapToInt(Integer::intValue).toArray();
+      assertArrayEquals(expected, Distances.topK(row, k, excluded), "trial " + trial);
+    }
+  }
+
+  @Test
   void leaveOneOutNeverReturnsTheQueryItself() {
     INDArray x = Nd4j.create(new double[][] {{0}, {1}, {3}});
     Neighbours nb = Distances.nearest(x, x, 5, true, 2);
