@@ -74,6 +74,11 @@ class SparkSubmitScriptTest {
     Script.Run off = Script.run(tmp, Map.of("MAGNET_CDS", "off", "MAGNET_JAVA_OPTS",
         "-Xmx1g -Xlog:class+load=info"), "embed", "--version");
     assertTrue(off.out().contains(loaded + "file:"), off.toString());
+    // HotSpot 17 crashes loading archived classes under a flight recording started with the JVM.
+    Script.Run recorded = Script.run(tmp, Map.of("MAGNET_JAVA_OPTS", "-Xmx1g -Xlog:class+load=info"
+        + " -XX:StartFlightRecording=filename=" + tmp.resolve("r.jfr")), "embed", "--version");
+    assertEquals(0, recorded.status(), recorded.toString());
+    assertTrue(recorded.out().contains(loaded + "file:"), recorded.toString());
   }
 
   @Test
