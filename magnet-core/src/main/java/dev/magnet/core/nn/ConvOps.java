@@ -75,7 +75,7 @@ final class ConvOps {
   }
 
   /** The array itself when it is c-ordered with default strides, else a copy in that order. */
-  static INDArray contiguous(INDArray a, ArrayType type, LayerWorkspaceMgr workspaceMgr) {
+  private static INDArray contiguous(INDArray a, ArrayType type, LayerWorkspaceMgr workspaceMgr) {
     return a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a) ? a : workspaceMgr.dup(type, a, 'c');
   }
 

@@ -55,9 +55,7 @@ final class ConvPoolLayer extends HandWrittenRuntime<ConvPoolBlock> {
     ConvPoolBlock block = layerConf();
     settings();
     ArrayType kept = training ? ArrayType.ACTIVATIONS : ArrayType.FF_WORKING_MEM;
-    INDArray x = ConvOps.toNhwc(
-        ConvOps.checkedInput(input, block.getInChannels(), layerId(), dataType, workspaceMgr),
-        kept, workspaceMgr);
+    INDArray x = nhwcInput(block.getInChannels(), kept, workspaceMgr);
     INDArray w = getParamWithNoise(ConvPoolBlock.WEIGHT_KEY, training, workspaceMgr);
     INDArray b = getParamWithNoise(ConvPoolBlock.BIAS_KEY, training, workspaceMgr);
     long n = x.size(0);
@@ -83,8 +81,7 @@ final class ConvPoolLayer extends HandWrittenRuntime<ConvPoolBlock> {
     assertInputSet(true);
     requireForwardPass(conv);
     settings();
-    INDArray gradPool = reluGradient(output,
-        ConvOps.toNhwc(epsilon, ArrayType.BP_WORKING_MEM, workspaceMgr), workspaceMgr);
+    INDArray gradPool = reluGradient(output, epsilon, workspaceMgr);
     INDArray gradConv = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, conv.dataType(),
         conv.shape(), 'c');
     Nd4j.exec(new Pooling2DDerivative(conv, gradPool, gradConv, pooling));
@@ -92,10 +89,7 @@ final class ConvPoolLayer extends HandWrittenRuntime<ConvPoolBlock> {
         convInput.dataType(), convInput.shape(), 'c');
     convBackprop(convInput, ConvPoolBlock.WEIGHT_KEY, ConvPoolBlock.BIAS_KEY, gradConv, gradInput,
         convolutionArgs, workspaceMgr);
-    Gradient gradient = gradients();
-    forget();
-    return new Pair<>(gradient,
-        backpropDropOutIfPresent(ConvOps.toNchw(gradInput, ArrayType.ACTIVATION_GRAD, workspaceMgr)));
+    return backpropResult(gradInput, workspaceMgr);
   }
 
   @Override

@@ -8,6 +8,7 @@ import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
 import org.nd4j.linalg.factory.Nd4j;
@@ -52,11 +53,22 @@ abstract class HandWrittenRuntime<C extends HandWrittenLayer> extends BaseLayer<
   }
 
   /**
-   * The gradient before a ReLU whose output was {@code reluOutput}: relu_bp with the output for
-   * its input, which is positive exactly where the input was.
+   * The layer's input, NCHW as between DL4J layers, as the NHWC array its ops run on
+   * ({@link ConvOps#toNhwc}), in the workspace's array of {@code type}: the activations when the
+   * backward pass needs it.
+   */
+  INDArray nhwcInput(long channels, ArrayType type, LayerWorkspaceMgr workspaceMgr) {
+    return ConvOps.toNhwc(ConvOps.checkedInput(input, channels, layerId(), dataType, workspaceMgr),
+        type, workspaceMgr);
+  }
+
+  /**
+   * The gradient before a ReLU whose NHWC output was {@code reluOutput}, from the NCHW gradient
+   * DL4J passes down ({@code epsilon}): relu_bp with the output for its input, which is positive
+   * exactly where the input was.
    */
   INDArray reluGradient(INDArray reluOutput, INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
-    INDArray eps = ConvOps.contiguous(epsilon, ArrayType.ACTIVATION_GRAD, workspaceMgr);
+    INDArray eps = ConvOps.toNhwc(epsilon, ArrayType.BP_WORKING_MEM, workspaceMgr);
     INDArray grad = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, reluOutput.dataType(),
         reluOutput.shape(), 'c');
     Nd4j.exec(new RectifiedLinearDerivative(reluOutput, eps, grad));
@@ -74,8 +86,19 @@ abstract class HandWrittenRuntime<C extends HandWrittenLayer> extends BaseLayer<
         .build());
   }
 
+  /**
+   * What backpropGradient returns: the parameters' gradients and the gradient at the input, given
+   * NHWC ({@code gradInput}) and handed down NCHW; the forward pass's arrays are dropped.
+   */
+  Pair<Gradient, INDArray> backpropResult(INDArray gradInput, LayerWorkspaceMgr workspaceMgr) {
+    Gradient gradient = gradients();
+    forget();
+    return new Pair<>(gradient,
+        backpropDropOutIfPresent(ConvOps.toNchw(gradInput, ArrayType.ACTIVATION_GRAD, workspaceMgr)));
+  }
+
   /** The parameters' gradients, the views that the backward pass wrote. */
-  Gradient gradients() {
+  private Gradient gradients() {
     Gradient gradient = new DefaultGradient();
     for (ParamSpec p : layerConf().params()) {
       gradient.gradientForVariable().put(p.key(), gradientViews.get(p.key()));

@@ -58,9 +58,7 @@ final class ResidualLayer extends HandWrittenRuntime<ResidualBlock> {
     settings();
     ResidualBlock block = layerConf();
     ArrayType kept = training ? ArrayType.ACTIVATIONS : ArrayType.FF_WORKING_MEM;
-    INDArray x = ConvOps.toNhwc(
-        ConvOps.checkedInput(input, block.getInChannels(), layerId(), dataType, workspaceMgr),
-        kept, workspaceMgr);
+    INDArray x = nhwcInput(block.getInChannels(), kept, workspaceMgr);
     long n = x.size(0);
     long h = Padding.SAME.outputSize(x.size(1), ResidualBlock.KERNEL, block.getStride());
     long w = Padding.SAME.outputSize(x.size(2), ResidualBlock.KERNEL, block.getStride());
@@ -93,8 +91,7 @@ final class ResidualLayer extends HandWrittenRuntime<ResidualBlock> {
     requireForwardPass(hidden);
     settings();
     ResidualBlock block = layerConf();
-    INDArray gradSum = reluGradient(output,
-        ConvOps.toNhwc(epsilon, ArrayType.BP_WORKING_MEM, workspaceMgr), workspaceMgr);
+    INDArray gradSum = reluGradient(output, epsilon, workspaceMgr);
 
     INDArray gradHidden = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, hidden.dataType(),
         hidden.shape(), 'c');
@@ -114,10 +111,7 @@ final class ResidualLayer extends HandWrittenRuntime<ResidualBlock> {
       gradInput.addi(gradSum);
     }
 
-    Gradient gradient = gradients();
-    forget();
-    return new Pair<>(gradient,
-        backpropDropOutIfPresent(ConvOps.toNchw(gradInput, ArrayType.ACTIVATION_GRAD, workspaceMgr)));
+    return backpropResult(gradInput, workspaceMgr);
   }
 
   private INDArray param(String key, boolean training, LayerWorkspaceMgr workspaceMgr) {
