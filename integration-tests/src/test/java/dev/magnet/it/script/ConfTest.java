@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.magnet.core.nn.InputShape;
+import dev.magnet.core.nn.NetworkSpec;
+import dev.magnet.core.params.EnumSpelling;
+import dev.magnet.core.params.LossKind;
 import dev.magnet.core.params.MagnetParams;
 import dev.magnet.spark.cli.MagnetCli;
 import dev.magnet.spark.cli.TrainCommand;
@@ -137,10 +140,56 @@ class ConfTest {
     assertEquals(List.of(), clashes);
   }
 
-  /** conf/train.args as ./spark-submit reads it: # starts a comment, words are whitespace-separated. */
+  /** conf/train.args as ./spark-submit reads it. */
   private static List<String> trainArgs() throws IOException {
-    return Files.readAllLines(CONF.resolve("train.args")).stream().map(l -> l.replaceAll("#.*", "").strip())
+    return argsFile(CONF.resolve("train.args"));
+  }
+
+  /** A job configuration file as ./spark-submit reads it: # starts a comment, words are whitespace-separated. */
+  private static List<String> argsFile(Path file) throws IOException {
+    return Files.readAllLines(file).stream().map(l -> l.replaceAll("#.*", "").strip())
         .filter(l -> !l.isEmpty()).flatMap(l -> Stream.of(l.split("\\s+"))).toList();
+  }
+
+  /** {@code train}'s request for a configuration file's options, on synthetic data. */
+  private static TrainRequest trainRequest(List<String> fileArgs) {
+    List<String> args = new ArrayList<>(fileArgs);
+    args.addAll(List.of("--data", "synthetic", "--output", "model"));
+    TrainCommand train = new TrainCommand();
+    new CommandLine(train).parseArgs(args.toArray(String[]::new));
+    return train.request().check();
+  }
+
+  /**
+   * Magnet's defaults are its tuned configuration (docs/results.md, "Defaults"):
+   * conf/tuned/magnet.args changes nothing (its one refresh an epoch is the default's once per
+   * epoch), conf/tuned/paper.args brings back the paper's α, width and rate, and every file of
+   * conf/tuned is a train configuration of the loss it is named after.
+   */
+  @Test
+  void magnetsDefaultsAreItsTunedConfiguration() throws IOException {
+    Path tunedDir = CONF.resolve("tuned");
+    TrainRequest tuned = trainRequest(argsFile(tunedDir.resolve("magnet.args")));
+    TrainRequest defaults = TrainRequest.of(tuned.data(), "model");
+    assertEquals(defaults.params(), tuned.params().withRefreshesPerEpoch(0));
+    assertEquals(defaults.params().refreshEvery(60_000), tuned.params().refreshEvery(60_000));
+    NetworkSpec defaultNetwork = defaults.network().resolve(InputShape.FASHION_MNIST, MagnetParams.DEFAULT_SEED);
+    assertEquals(defaultNetwork, tuned.network().resolve(InputShape.FASHION_MNIST, tuned.params().seed()));
+
+    TrainRequest paper = trainRequest(argsFile(tunedDir.resolve("paper.args")));
+    NetworkSpec paperNetwork = paper.network().resolve(InputShape.FASHION_MNIST, paper.params().seed());
+    assertEquals(List.of(1.0, 64, 1e-3), List.of(paper.params().alpha(), paperNetwork.embeddingDim(),
+        paperNetwork.learningRate()));
+    assertEquals(defaults.params().withAlpha(1.0), paper.params(), "only α, the width and the rate differ");
+    assertEquals(defaultNetwork.withEmbeddingDim(64).withLearningRate(1e-3), paperNetwork);
+
+    try (Stream<Path> files = Files.list(tunedDir)) {
+      for (Path file : files.sorted().toList()) {
+        String name = file.getFileName().toString().replace(".args", "");
+        LossKind loss = trainRequest(argsFile(file)).params().loss();
+        assertEquals(name.equals("paper") ? "magnet" : name, EnumSpelling.of(loss), file.toString());
+      }
+    }
   }
 
   @Test
@@ -158,11 +207,8 @@ class ConfTest {
 
   @Test
   void theExampleJobConfigurationChangesNoDefault() throws IOException {
-    List<String> args = new ArrayList<>(trainArgs());
-    args.addAll(List.of("--data", "synthetic", "--output", "model"));
-    TrainCommand train = new TrainCommand();
-    new CommandLine(train).parseArgs(args.toArray(String[]::new));
-    TrainRequest request = train.request().check();
+    List<String> args = trainArgs();
+    TrainRequest request = trainRequest(args);
     TrainRequest defaults = TrainRequest.of(request.data(), "model");
     assertEquals(defaults.params(), request.params());
     assertEquals(defaults.network().resolve(InputShape.FASHION_MNIST, MagnetParams.DEFAULT_SEED),

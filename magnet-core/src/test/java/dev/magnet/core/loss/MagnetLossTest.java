@@ -256,7 +256,7 @@ class MagnetLossTest {
     }
     // And far beyond: norm 1e6 in float.
     INDArray huge = Nd4j.create(large).muli(1e3).castTo(DataType.FLOAT);
-    double score = new MagnetLoss().computeScore(
+    double score = new MagnetLoss(1.0).computeScore(
         MagnetLoss.labels(clusters, classes, DataType.FLOAT), huge, IDENTITY, null, true);
     assertEquals(mean(expected), score, 1e-3);
   }
@@ -267,7 +267,7 @@ class MagnetLossTest {
     double[] mask = new double[12];
     java.util.Arrays.fill(mask, 1);
     mask[11] = 0;
-    MagnetLoss loss = new MagnetLoss();
+    MagnetLoss loss = new MagnetLoss(1.0);
     INDArray scores = loss.computeScoreArray(
         MagnetLoss.labels(CIRCLE_CLUSTERS, CIRCLE_CLASSES, DataType.DOUBLE),
         Nd4j.create(points), IDENTITY, Nd4j.create(mask, new long[] {12, 1}));

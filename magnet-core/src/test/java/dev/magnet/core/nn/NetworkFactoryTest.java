@@ -119,7 +119,7 @@ class NetworkFactoryTest {
   @Test
   void fmnistCnnHasThePeersShapes() {
     MultiLayerNetwork net = NetworkFactory.build(
-        NetworkSpec.of(Architecture.FMNIST_CNN, InputShape.FASHION_MNIST), embeddingHead());
+        NetworkSpec.of(Architecture.FMNIST_CNN, InputShape.FASHION_MNIST).withEmbeddingDim(64), embeddingHead());
     assertEquals(List.of(3L, 3L, 1L, 32L), List.of(box(net.getParam("0_W").shape())));
     assertEquals(List.of(3L, 3L, 32L, 64L), List.of(box(net.getParam("1_W").shape())));
     assertEquals(List.of(64L * 5 * 5, 128L), List.of(box(net.getParam("2_W").shape())));
@@ -147,7 +147,7 @@ class NetworkFactoryTest {
    */
   @Test
   void aPretrainedBodyStartsANetworkWithAnotherHead() {
-    NetworkSpec spec = NetworkSpec.of(Architecture.FMNIST_CNN, InputShape.image(1, 10, 10));
+    NetworkSpec spec = NetworkSpec.of(Architecture.FMNIST_CNN, InputShape.image(1, 10, 10)).withEmbeddingDim(64);
     MultiLayerNetwork softmax = NetworkFactory.build(spec.withSeed(1), Head.softmax(4));
     INDArray labels = Nd4j.zeros(DataType.FLOAT, ROWS, 4);
     for (int i = 0; i < ROWS; i++) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.magnet.core.data.FashionMnist;
 import dev.magnet.core.model.OutputMarker;
+import dev.magnet.core.nn.NetworkChoice;
 import dev.magnet.core.params.MagnetParams;
 import dev.magnet.spark.data.DataSource;
 import dev.magnet.spark.io.MetricsJson;
@@ -188,7 +189,8 @@ public final class BenchRunner {
       throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of(request.python().toString(), peerScript.toString(), "--epochs",
         Integer.toString(peerEpochs), "--threads", Integer.toString(request.cores()), "--k", Integer.toString(BenchRequest.K), "--m",
-        Integer.toString(BenchRequest.M), "--d", Integer.toString(BenchRequest.D)));
+        Integer.toString(BenchRequest.M), "--d", Integer.toString(BenchRequest.D), "--alpha",
+        Arguments.plain(BenchRequest.ALPHA), "--lr", Arguments.plain(BenchRequest.LEARNING_RATE)));
     if (peerLimit > 0) {
       command.addAll(List.of("--limit", Integer.toString(peerLimit)));
     }
@@ -217,7 +219,9 @@ public final class BenchRunner {
     Path model = dir.resolve(name);
     TrainRequest trainRequest = TrainRequest.of(request.data(), model.toString()).withData(request.data(), held).withLimit(rows)
         .withParams(MagnetParams.defaults().withEpochs(runEpochs).withClusters(BenchRequest.K, BenchRequest.M,
-            BenchRequest.D))
+            BenchRequest.D).withAlpha(BenchRequest.ALPHA))
+        .withNetwork(NetworkChoice.defaults().withEmbeddingDim(BenchRequest.EMBEDDING_DIM)
+            .withLearningRate(BenchRequest.LEARNING_RATE))
         .withOutput(model.toString(), true).withReport(false);
     List<String> train = new ArrayList<>(trainRequest.toArgs());
     train.addAll(List.of("--master", "local[" + localCores + "]"));

@@ -195,8 +195,9 @@ public final class CorpusBench {
    * to run the cluster rule, at the cost of a trained model.
    */
   static ModelArtifact untrained(Architecture network, InputShape shape, List<String> classes) {
-    NetworkSpec spec = NetworkSpec.of(network, shape).withSeed(SEED);
-    MagnetParams params = MagnetParams.defaults();
+    // The yardstick's width (its dense 64), whatever Magnet's default: the bench compares like networks.
+    NetworkSpec spec = NetworkSpec.of(network, shape).withSeed(SEED).withEmbeddingDim(BenchRequest.EMBEDDING_DIM);
+    MagnetParams params = MagnetParams.defaults().withAlpha(BenchRequest.ALPHA);
     var net = NetworkFactory.build(spec, Head.embedding(new MagnetLoss(params.alpha())));
     int clusters = classes.size() * CLUSTERS_PER_CLASS;
     SplittableRandom random = new SplittableRandom(SEED);

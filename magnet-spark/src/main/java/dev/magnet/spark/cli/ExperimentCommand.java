@@ -92,11 +92,11 @@ public final class ExperimentCommand extends SparkCommand {
   List<Integer> ablationRefresh = new ArrayList<>(Ablation.DEFAULT_REFRESH);
 
   @Option(names = "--ablation-alpha", paramLabel = "A[,A...]", split = ",", description = "The ablation's margins"
-      + " besides Magnet's own (default: 0.25,4).")
+      + " besides Magnet's own (default: 1,4).")
   List<Double> ablationAlpha = new ArrayList<>(Ablation.DEFAULT_ALPHA);
 
   @Option(names = "--ablation-learning-rate", paramLabel = "RATE[,...]", split = ",", description = "The ablation's"
-      + " learning rates besides Magnet's own (default: 0.0003,0.003).")
+      + " learning rates besides Magnet's own (default: 0.001,0.003).")
   List<Double> ablationLearningRate = new ArrayList<>(Ablation.DEFAULT_LEARNING_RATE);
 
   @Option(names = "--pretrain-classes", paramLabel = "C[,C...]", split = ",", description = "The pretrained"

@@ -127,7 +127,9 @@ class BenchCommandTest {
     assertTrue(run.out().contains("| embedding images/s | 2,645.3 (2,645.3 / 2,645.3) | "), run.out());
     assertTrue(run.out().contains("Its training rate moved 0% between the two"), run.out());
     assertTrue(Files.readString(out.resolve("peer-1.err")).contains("--epochs 1 --threads 2 --k 8 --m 12 --d 4"
-        + " --limit 96"), "the peer gets the same data and hyper-parameters");
+        + " --alpha 1 --lr 0.001 --limit 96"), "the peer gets the same data and hyper-parameters");
+    assertTrue(run.out().contains("--embedding-dim 64") && run.out().contains("--learning-rate 0.001")
+        && run.out().contains("--alpha 1"), "Magnet trains the yardstick's configuration, not its defaults: " + run.out());
     JsonNode bench = new ObjectMapper().readTree(out.resolve("bench.json").toFile());
     JsonNode fit = bench.path("throughput").get(0);
     assertEquals(fit.path("magnet").asDouble() / 3947.6, fit.path("ratio").asDouble(), 1e-9, fit.toString());

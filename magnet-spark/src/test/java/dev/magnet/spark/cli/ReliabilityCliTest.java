@@ -8,6 +8,7 @@ import dev.magnet.spark.SparkTestSession;
 import dev.magnet.spark.TestModels;
 import dev.magnet.spark.util.ExitCodes;
 import dev.magnet.core.matrix.Matrices;
+import dev.magnet.core.nn.NetworkSpec;
 import dev.magnet.spark.io.CheckpointStore;
 import dev.magnet.spark.io.HadoopModelDirectory;
 import dev.magnet.spark.io.MetricsJson;
@@ -180,7 +181,7 @@ class ReliabilityCliTest {
     assertTrue(warnings.get(0).startsWith("magnet train: warning: checkpoint " + checkpoints
         + "/epoch-0002 holds a diverged state, skipped: "), run.toString());
     assertEquals("magnet train: warning: resuming " + checkpoints + "/epoch-0001 with learning rate 5.0E-4; it was"
-        + " trained with 0.001", warnings.get(1));
+        + " trained with " + NetworkSpec.DEFAULT_LEARNING_RATE, warnings.get(1));
     assertTrue(run.out().contains("epoch 2") && run.out().contains("epoch 3"), run.toString());
     CheckpointStore.Checkpoint last = store.latest().orElseThrow();
     assertEquals(3, last.epoch());

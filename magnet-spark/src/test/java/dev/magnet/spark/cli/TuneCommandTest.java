@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.magnet.core.params.LossKind;
+import dev.magnet.core.params.MagnetParams;
 import dev.magnet.spark.SparkTestSession;
 import dev.magnet.spark.experiment.ExperimentPlan;
 import dev.magnet.spark.experiment.ExperimentRequest;
@@ -101,7 +102,7 @@ class TuneCommandTest {
     assertEquals(240 - held.values().stream().mapToInt(Integer::intValue).sum(), split.get("trainedOn").asInt());
     JsonNode trials = record.get("trials");
     assertEquals(3, trials.size());
-    assertEquals(1.0, trials.get(0).get("values").get("alpha").asDouble(), "trial 1 is the defaults");
+    assertEquals(MagnetParams.DEFAULT_ALPHA, trials.get(0).get("values").get("alpha").asDouble(), "trial 1 is the defaults");
     assertEquals(0.00001, trials.get(0).get("values").get("learningRate").asDouble(), "with --train-args");
     for (JsonNode t : trials) {
       double metric = t.get("metric").asDouble(-1);
@@ -163,7 +164,7 @@ class TuneCommandTest {
         "the file's values over --train-args, the experiment's epochs and seed");
     assertTrue(hierarchy.trainArgs(magnet).containsAll(List.of("-L", "7", "--loss", "magnet")),
         hierarchy.trainArgs(magnet).toString());
-    assertEquals(1.0, hierarchy.runs().get(1).params().alpha(), "softmax keeps the defaults");
+    assertEquals(MagnetParams.DEFAULT_ALPHA, hierarchy.runs().get(1).params().alpha(), "softmax keeps the defaults");
     TunedConfig tuned = plan.tuned().get(LossKind.MAGNET);
     assertEquals(file.toString(), tuned.source());
   }

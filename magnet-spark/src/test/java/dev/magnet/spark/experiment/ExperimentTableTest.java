@@ -200,7 +200,7 @@ class ExperimentTableTest {
   @Test
   void theAblationVariesOneFactorAtATimeAndKeepsK1Feasible() {
     ExperimentPlan plan = ExperimentPlan.of(Experiment.ABLATION, setup(0.15));
-    assertEquals(List.of("defaults", "k1", "k4", "k16", "refresh-250", "alpha-0.25", "alpha-4", "lr-0.0003",
+    assertEquals(List.of("defaults", "k1", "k4", "k16", "refresh-250", "alpha-1", "alpha-4", "lr-0.001",
         "lr-0.003"), plan.runs().stream().map(RunSpec::name).toList());
     RunSpec k1 = plan.runs().get(1);
     // 4 coarse classes of 1 cluster leave 3 impostors: M = 4, and D = 12 keeps 48 rows a batch.
@@ -210,16 +210,16 @@ class ExperimentTableTest {
     assertEquals(shared.withClusters(4, 12, 4), plan.runs().get(2).params(),
         "3 classes x 4 clusters give the 11 impostors");
     assertEquals(shared.withRefreshEveryBatches(250), plan.runs().get(4).params());
-    assertEquals(shared.withAlpha(0.25), plan.runs().get(5).params());
+    assertEquals(shared.withAlpha(1), plan.runs().get(5).params());
     assertEquals(shared, plan.runs().get(7).params(), "the learning rate is the network's");
-    assertEquals(3e-4, plan.runs().get(7).network().learningRate());
-    assertEquals("0.0003", plan.runs().get(7).factors().get("learning rate"));
-    assertEquals("0.001", plan.runs().get(0).factors().get("learning rate"), "Adam's default, stated");
+    assertEquals(1e-3, plan.runs().get(7).network().learningRate());
+    assertEquals("0.001", plan.runs().get(7).factors().get("learning rate"));
+    assertEquals("0.0003", plan.runs().get(0).factors().get("learning rate"), "Adam's default, stated");
     assertTrue(plan.runs().stream().allMatch(r -> r.loss() == LossKind.MAGNET));
     assertEquals(List.of("train", "--data", "fashion-mnist", "--validation", "fashion-mnist-test", "--coarse",
         "fashion-mnist", "--network", "fmnist-cnn", "--loss", "magnet", "--epochs", "3", "--seed", "42", "-K", "1",
         "-M", "4", "-D", "12", "--output", "out/x/k1/seed-42", "--overwrite"), plan.trainArgs(k1));
-    assertTrue(plan.trainArgs(plan.runs().get(7)).containsAll(List.of("--learning-rate", "0.0003")),
+    assertTrue(plan.trainArgs(plan.runs().get(7)).containsAll(List.of("--learning-rate", "0.001")),
         plan.trainArgs(plan.runs().get(7)).toString());
   }
 

@@ -68,7 +68,7 @@ class SearchSpaceTest {
         "--refreshes-per-epoch", "5"), SearchSpace.trainOptions(point, LossKind.MAGNET));
     assertEquals(200, (Integer) point.paramMap(magnet, 1000).apply(magnet.refreshEveryBatches()));
     SearchPoint triplet = new SearchSpace(estimator(LossKind.TRIPLET), 10).own();
-    assertEquals(List.of("--loss", "triplet", "--learning-rate", "0.001", "--embedding-dim", "64",
-        "--triplet-margin", "0.2"), SearchSpace.trainOptions(triplet, LossKind.TRIPLET));
+    assertEquals(List.of("--loss", "triplet", "--learning-rate", "0.0003", "--embedding-dim", "32",
+        "--triplet-margin", "0.2"), SearchSpace.trainOptions(triplet, LossKind.TRIPLET), "the defaults, every one stated");
   }
 }
