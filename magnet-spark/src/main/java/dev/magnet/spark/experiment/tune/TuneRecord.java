@@ -209,7 +209,7 @@ final class TuneRecord {
     Tuner.Confirmation c = o.confirmation();
     if (c != null) {
       md.append(String.format(Locale.ROOT, "Trained again with seeds %s on the same split: chosen %s, trial 1 %s;"
-          + " chosen − trial 1 (paired) %s, 95%% interval [%.4f, %.4f]: the chosen configuration wins: **%s**.%n%n",
+          + " chosen − trial 1 (paired) %s, 95%% interval [%.4f, %.4f]; that the chosen configuration wins: **%s**.%n%n",
           c.seeds(), c.chosen().format(4), c.first().format(4), c.difference().format(4), c.difference().low(),
           c.difference().high(), c.verdict().spelling()));
     } else if (r.seeds() >= 2) {
