@@ -21,35 +21,17 @@ import scala.Tuple2;
  * each query to the {@code nprobe} lists whose centroids are nearest (one shuffle of the queries,
  * partitioned by list), searches each list's graph in the task that read it, and merges each
  * query's hits by a reduce (docs/design.md, "The neighbour index").
+ *
+ * @param location the index directory
+ * @param metadata its metadata, as {@link #open} read and checked it
+ * @param metric the metric it was built with
  */
-public final class NeighbourIndex {
-  private final String location;
-  private final IndexMetadata metadata;
-  private final VectorMetric metric;
-
-  private NeighbourIndex(String location, IndexMetadata metadata, VectorMetric metric) {
-    this.location = location;
-    this.metadata = metadata;
-    this.metric = metric;
-  }
-
+public record NeighbourIndex(String location, IndexMetadata metadata, VectorMetric metric) {
   /** Opens the index at {@code location}; a missing, partial or corrupt one is exit status 3. */
   public static NeighbourIndex open(String location, Configuration conf) {
     IndexMetadata metadata = JobException.input(() -> IndexDirectory.open(location, conf));
     VectorMetric metric = JobException.input(() -> IndexDirectory.metric(metadata, location));
     return new NeighbourIndex(location, metadata, metric);
-  }
-
-  public String location() {
-    return location;
-  }
-
-  public IndexMetadata metadata() {
-    return metadata;
-  }
-
-  public VectorMetric metric() {
-    return metric;
   }
 
   /** The lists nearest to {@code vector}, nearest first (ties by list number). */
