@@ -11,10 +11,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Headless Chromium (Debian's {@code chromium}) for the render tests of the HTML pages: each run
@@ -36,11 +41,50 @@ public record HeadlessChromium(Path binary, Path profiles, Path out) {
       + " + i.naturalWidth + ' ' + i.naturalHeight).join('\\n'); document.body.appendChild(pre); });</script>";
 
   /**
-   * {@code target/<name>}, created: where a render test keeps its pages, screenshots and Chromium's
-   * output for a person to look at after the build.
+   * What every render test sets up, as a JUnit extension on a static field: before the class,
+   * {@code target/<name>}, where the test keeps its pages, screenshots and Chromium's output for a
+   * person to look at after the build, and a temporary directory for Chromium's profiles, removed
+   * after the class.
    */
-  public static Path keptDirectory(String name) throws IOException {
-    return Files.createDirectories(Paths.get("target", name).toAbsolutePath());
+  public static final class Fixture implements BeforeAllCallback, AfterAllCallback {
+    private final String name;
+    private final String check;
+    private Path out;
+    private Path profiles;
+
+    /**
+     * @param name the kept directory's name under {@code target}
+     * @param check what needs Chromium, for the failure without it ("the report's render check")
+     */
+    public Fixture(String name, String check) {
+      this.name = name;
+      this.check = check;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws IOException {
+      out = Files.createDirectories(Paths.get("target", name).toAbsolutePath());
+      profiles = Files.createTempDirectory(name + "-profiles");
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws IOException {
+      try (Stream<Path> paths = Files.walk(profiles)) {
+        for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(path);
+        }
+      }
+    }
+
+    /** {@code target/<name>}: what the test writes there stays after the build. */
+    public Path out() {
+      return out;
+    }
+
+    /** Chromium on the PATH ({@link #find}), its runs' output kept in {@link #out}. */
+    public HeadlessChromium chromium() {
+      return find(check, profiles, out);
+    }
   }
 
   /**

@@ -23,6 +23,7 @@ import javax.imageio.ImageIO;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -42,9 +43,11 @@ class PicturesReportTest {
       "<figure class=\"thumb\"><img class=\"([a-z]*)\" src=\"([^\"]+)\"[^>]*>"
           + "<figcaption>([^<]*)<br>([^<]*)</figcaption>");
 
+  @RegisterExtension
+  static final HeadlessChromium.Fixture render = new HeadlessChromium.Fixture("pictures-render",
+      "the report's pictures");
   @SparkTestSession.PerClass
   private static SparkSession session;
-  private static Path out;
   private static Path model;
 
   @TempDir
@@ -52,8 +55,7 @@ class PicturesReportTest {
 
   @BeforeAll
   static void train() throws IOException {
-    out = HeadlessChromium.keptDirectory("pictures-render");
-    model = out.resolve("model");
+    model = render.out().resolve("model");
     CliRun trained = CliRun.of("train", "--data", "fashion-mnist", "--limit", "300", "--network", "mlp",
         "--embedding-dim", "8", "-K", "2", "-M", "4", "-D", "4", "--epochs", "1",
         "--seed", "3", "--output", model.toString(), "--overwrite");
@@ -82,7 +84,7 @@ class PicturesReportTest {
 
   @Test
   void evaluateShowsTheGalleryAndTheWorstFailuresOfIdxImages() throws Exception {
-    Path report = out.resolve("evaluation-idx");
+    Path report = render.out().resolve("evaluation-idx");
     CliRun run = CliRun.of("evaluate", "--model", model.toString(), "--data", "fashion-mnist-test", "--train-data",
         "fashion-mnist", "--limit", "300", "--report", report.toString());
     assertEquals(ExitCodes.SUCCESS, run.status(), run.toString());
@@ -109,7 +111,7 @@ class PicturesReportTest {
     }
     Path labels = tmp.resolve("labels.csv");
     Files.writeString(labels, csv);
-    Path report = out.resolve("evaluation-files");
+    Path report = render.out().resolve("evaluation-files");
     CliRun run = CliRun.of("evaluate", "--model", model.toString(), "--data", "images:" + corpus, "--labels",
         labels.toString(), "--report", report.toString());
     assertEquals(ExitCodes.SUCCESS, run.status(), run.toString());
@@ -160,7 +162,7 @@ class PicturesReportTest {
 
   /** Chromium loads as many images as the section's figures plus the projection, each with a size. */
   private static void assertRendered(Path report, int thumbnails, String name) throws Exception {
-    List<HeadlessChromium.LoadedImage> images = HeadlessChromium.find("the report's pictures", tmp, out)
+    List<HeadlessChromium.LoadedImage> images = render.chromium()
         .everyImageLoads(name, report.resolve(HtmlReport.INDEX));
     long shown = images.stream().filter(i -> i.src().startsWith(ThumbnailSheet.DIRECTORY + "/")).count();
     assertEquals(thumbnails, shown, "every figure's thumbnail is an image of the page");

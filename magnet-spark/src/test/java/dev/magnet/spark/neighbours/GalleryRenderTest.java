@@ -20,6 +20,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,13 +32,14 @@ import org.junit.jupiter.api.io.TempDir;
 class GalleryRenderTest {
   @SparkTestSession.PerClass
   private static SparkSession spark;
-  private static Path out;
+  @RegisterExtension
+  static final HeadlessChromium.Fixture render = new HeadlessChromium.Fixture("gallery-render",
+      "the gallery's render check");
   @TempDir
   static Path dir;
 
   @BeforeAll
   static void galleries() throws IOException {
-    out = HeadlessChromium.keptDirectory("gallery-render");
     // 60 images of 3 colours, each a little different; items 0 and 3 are near duplicates.
     List<Row> rows = new ArrayList<>();
     Color[] colours = {new Color(200, 40, 40), new Color(40, 160, 40), new Color(40, 40, 200)};
@@ -62,7 +64,7 @@ class GalleryRenderTest {
   }
 
   private static Path gallery(String name, Double threshold) {
-    Path report = out.resolve(name);
+    Path report = render.out().resolve(name);
     new IndexQueryJob(spark, new PrintWriter(new StringWriter())).run(new QueryRequest(dir.resolve("index").toString(),
         null, true, 5, 2, 32, threshold, false, dir.resolve(name + "-table").toString(), report.toString(), true));
     return report;
@@ -86,7 +88,7 @@ class GalleryRenderTest {
 
   /** Each image's loaded size, as Chromium reports it, every one of them loaded. */
   private static List<HeadlessChromium.LoadedImage> loadedImages(Path report) throws IOException, InterruptedException {
-    return HeadlessChromium.find("the gallery's render check", dir, out)
+    return render.chromium()
         .everyImageLoads(report.getFileName().toString(), report.resolve(Gallery.INDEX));
   }
 }

@@ -17,7 +17,7 @@ import javax.imageio.ImageIO;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The report as a person sees it: headless Chromium (Debian's {@code chromium}) opens the page
@@ -30,18 +30,16 @@ class HtmlReportRenderTest {
   /** Tall enough for every section of a 3-epoch report at 1280 px wide. */
   private static final String WINDOW = "1280,3200";
 
+  @RegisterExtension
+  static final HeadlessChromium.Fixture render = new HeadlessChromium.Fixture("report-render",
+      "the report's render check");
   private static HeadlessChromium chromium;
-  private static Path out;
   private static Path report;
-
-  @TempDir
-  static Path profiles;
 
   @BeforeAll
   static void writeTheReport() throws IOException {
-    out = HeadlessChromium.keptDirectory("report-render");
-    chromium = HeadlessChromium.find("the report's render check", profiles, out);
-    report = out.resolve("report");
+    chromium = render.chromium();
+    report = render.out().resolve("report");
     HtmlReport.write(ReportFixtures.training(3), report.toString(), new Configuration());
   }
 
@@ -61,7 +59,7 @@ class HtmlReportRenderTest {
 
   @Test
   void aScreenshotOfThePageShowsThePlots() throws IOException, InterruptedException {
-    Path screenshot = out.resolve("screenshot.png");
+    Path screenshot = render.out().resolve("screenshot.png");
     Files.deleteIfExists(screenshot);
     chromium.run("screenshot", "--screenshot=" + screenshot, "--window-size=" + WINDOW, "--hide-scrollbars",
         report.resolve(HtmlReport.INDEX).toUri().toString());
