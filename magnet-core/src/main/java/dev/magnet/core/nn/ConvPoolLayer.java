@@ -1,10 +1,8 @@
 package dev.magnet.core.nn;
 
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
-import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D;
@@ -12,7 +10,6 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.MaxPooling2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.Pooling2DDerivative;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
-import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -24,12 +21,8 @@ import org.nd4j.linalg.factory.Nd4j;
 final class ConvPoolLayer extends HandWrittenRuntime<ConvPoolBlock> {
   private static final long serialVersionUID = 1L;
 
-  /** The input of the last training forward pass, NHWC, in the activations workspace. */
-  private transient INDArray convInput;
   /** conv(x) + bias of the last training forward pass, NHWC, in the activations workspace. */
   private transient INDArray conv;
-  /** The ReLU's output of the last training forward pass, NHWC (the layer returns it as NCHW). */
-  private transient INDArray output;
 
   /** The op settings, built once rather than on every pass. */
   private transient Conv2DConfig convolution;
@@ -49,53 +42,40 @@ final class ConvPoolLayer extends HandWrittenRuntime<ConvPoolBlock> {
   }
 
   @Override
-  public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
-    assertInputSet(false);
-    applyDropOutIfNecessary(training, workspaceMgr);
+  INDArray forward(INDArray x, boolean training, ArrayType kept, LayerWorkspaceMgr workspaceMgr) {
     ConvPoolBlock block = layerConf();
     settings();
-    ArrayType kept = training ? ArrayType.ACTIVATIONS : ArrayType.FF_WORKING_MEM;
-    INDArray x = nhwcInput(block.getInChannels(), kept, workspaceMgr);
     INDArray w = getParamWithNoise(ConvPoolBlock.WEIGHT_KEY, training, workspaceMgr);
     INDArray b = getParamWithNoise(ConvPoolBlock.BIAS_KEY, training, workspaceMgr);
     long n = x.size(0);
     long h = block.getPadding().outputSize(x.size(1), ConvPoolBlock.KERNEL, 1);
     long wd = block.getPadding().outputSize(x.size(2), ConvPoolBlock.KERNEL, 1);
-    // max-pool then ReLU: the same output as ReLU then max-pool (ReLU is monotone, so it commutes
-    // with max), with the ReLU and its gradient on a quarter of the values.
+    // max-pool, then the final ReLU: the same output as ReLU then max-pool (ReLU is monotone, so it
+    // commutes with max), with the ReLU and its gradient on a quarter of the values.
     INDArray z = workspaceMgr.createUninitialized(kept, x.dataType(),
         new long[] {n, h, wd, block.getOutChannels()}, 'c');
     Nd4j.exec(new Conv2D(x, w, b, z, convolution));
     INDArray pooled = workspaceMgr.createUninitialized(kept, x.dataType(),
         new long[] {n, h / ConvPoolBlock.POOL, wd / ConvPoolBlock.POOL, block.getOutChannels()}, 'c');
     Nd4j.exec(new MaxPooling2D(z, pooled, pooling));
-    Nd4j.exec(new RectifiedLinear(pooled, pooled, 0.0));
-    convInput = training ? x : null;
     conv = training ? z : null;
-    output = training ? pooled : null;
-    return ConvOps.toNchw(pooled, ArrayType.ACTIVATIONS, workspaceMgr);
+    return pooled;
   }
 
   @Override
-  public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
-    assertInputSet(true);
-    requireForwardPass(conv);
+  INDArray backward(INDArray x, INDArray gradPool, LayerWorkspaceMgr workspaceMgr) {
     settings();
-    INDArray gradPool = reluGradient(output, epsilon, workspaceMgr);
     INDArray gradConv = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, conv.dataType(),
         conv.shape(), 'c');
     Nd4j.exec(new Pooling2DDerivative(conv, gradPool, gradConv, pooling));
-    INDArray gradInput = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM,
-        convInput.dataType(), convInput.shape(), 'c');
-    convBackprop(convInput, ConvPoolBlock.WEIGHT_KEY, ConvPoolBlock.BIAS_KEY, gradConv, gradInput,
-        convolutionArgs, workspaceMgr);
-    return backpropResult(gradInput, workspaceMgr);
+    INDArray gradInput = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, x.dataType(), x.shape(), 'c');
+    convBackprop(x, ConvPoolBlock.WEIGHT_KEY, ConvPoolBlock.BIAS_KEY, gradConv, gradInput, convolutionArgs,
+        workspaceMgr);
+    return gradInput;
   }
 
   @Override
   void forget() {
-    convInput = null;
     conv = null;
-    output = null;
   }
 }

@@ -10,22 +10,46 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * What the runtime layers of Magnet's hand-written layers ({@link ConvPoolLayer},
- * {@link ResidualLayer}) share: they keep arrays of the training forward pass for the backward
- * pass, end in a ReLU, and back-propagate through libnd4j's {@code conv2d_bp}.
+ * {@link ResidualLayer}) share: DL4J's forward and backward protocol around their ops. They take
+ * and give NCHW and compute in NHWC ({@link ConvOps#toNhwc}), keep the input and the output of the
+ * training forward pass (and what else {@link #forward} keeps) for the backward pass, end in a
+ * ReLU, and back-propagate through libnd4j's {@code conv2d_bp}.
  */
-abstract class HandWrittenRuntime<C extends HandWrittenLayer> extends BaseLayer<C> {
+abstract class HandWrittenRuntime<C extends ConvolutionalBlock> extends BaseLayer<C> {
   private static final long serialVersionUID = 1L;
+
+  /** The input of the last training forward pass, NHWC, in the activations workspace. */
+  private transient INDArray keptInput;
+  /** The final ReLU's output of the last training forward pass, NHWC (the layer returns it as NCHW). */
+  private transient INDArray keptOutput;
 
   HandWrittenRuntime(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
   }
 
-  /** Drops the forward pass's arrays: they live in a workspace that is about to be reused. */
+  /**
+   * The layer's ops on its NHWC input {@code x} up to its final ReLU, which {@link #activate} applies
+   * in place to what this returns (NHWC). In training, it keeps what {@link #backward} needs besides
+   * the input and the output.
+   *
+   * @param kept the workspace's array for what the backward pass needs: the activations in
+   *     training, else working memory
+   */
+  abstract INDArray forward(INDArray x, boolean training, ArrayType kept, LayerWorkspaceMgr workspaceMgr);
+
+  /**
+   * The gradient at the NHWC input {@code x} of the last training forward pass, from the gradient
+   * before its final ReLU ({@code gradOut}, NHWC); the parameters' gradients go into their views.
+   */
+  abstract INDArray backward(INDArray x, INDArray gradOut, LayerWorkspaceMgr workspaceMgr);
+
+  /** Drops what {@link #forward} kept: it lives in a workspace that is about to be reused. */
   abstract void forget();
 
   @Override
@@ -41,38 +65,51 @@ abstract class HandWrittenRuntime<C extends HandWrittenLayer> extends BaseLayer<
   @Override
   public void clear() {
     super.clear();
+    forgetAll();
+  }
+
+  private void forgetAll() {
+    keptInput = null;
+    keptOutput = null;
     forget();
   }
 
-  /** Refuses a backward pass when {@code kept} shows no training forward pass came first. */
-  void requireForwardPass(INDArray kept) {
-    if (kept == null) {
+  @Override
+  public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+    assertInputSet(false);
+    applyDropOutIfNecessary(training, workspaceMgr);
+    ArrayType kept = training ? ArrayType.ACTIVATIONS : ArrayType.FF_WORKING_MEM;
+    INDArray x = ConvOps.toNhwc(ConvOps.checkedInput(input, layerConf().getInChannels(), layerId(), dataType,
+        workspaceMgr), kept, workspaceMgr);
+    INDArray output = forward(x, training, kept, workspaceMgr);
+    Nd4j.exec(new RectifiedLinear(output, output, 0.0));
+    keptInput = training ? x : null;
+    keptOutput = training ? output : null;
+    return ConvOps.toNchw(output, ArrayType.ACTIVATIONS, workspaceMgr);
+  }
+
+  /**
+   * relu_bp (with the kept output for its input, which is positive exactly where the input was)
+   * on the NCHW gradient DL4J passes down ({@code epsilon}), then the layer's {@link #backward};
+   * returns the parameters' gradients and the gradient at the input, handed down NCHW. The
+   * forward pass's arrays are dropped.
+   */
+  @Override
+  public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+    assertInputSet(true);
+    if (keptOutput == null) {
       throw new IllegalStateException("backpropGradient of " + layerId()
           + " needs a forward pass in training mode first (activate(true, ...))");
     }
-  }
-
-  /**
-   * The layer's input, NCHW as between DL4J layers, as the NHWC array its ops run on
-   * ({@link ConvOps#toNhwc}), in the workspace's array of {@code type}: the activations when the
-   * backward pass needs it.
-   */
-  INDArray nhwcInput(long channels, ArrayType type, LayerWorkspaceMgr workspaceMgr) {
-    return ConvOps.toNhwc(ConvOps.checkedInput(input, channels, layerId(), dataType, workspaceMgr),
-        type, workspaceMgr);
-  }
-
-  /**
-   * The gradient before a ReLU whose NHWC output was {@code reluOutput}, from the NCHW gradient
-   * DL4J passes down ({@code epsilon}): relu_bp with the output for its input, which is positive
-   * exactly where the input was.
-   */
-  INDArray reluGradient(INDArray reluOutput, INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
     INDArray eps = ConvOps.toNhwc(epsilon, ArrayType.BP_WORKING_MEM, workspaceMgr);
-    INDArray grad = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, reluOutput.dataType(),
-        reluOutput.shape(), 'c');
-    Nd4j.exec(new RectifiedLinearDerivative(reluOutput, eps, grad));
-    return grad;
+    INDArray gradOut = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, keptOutput.dataType(),
+        keptOutput.shape(), 'c');
+    Nd4j.exec(new RectifiedLinearDerivative(keptOutput, eps, gradOut));
+    INDArray gradInput = backward(keptInput, gradOut, workspaceMgr);
+    Gradient gradient = gradients();
+    forgetAll();
+    return new Pair<>(gradient,
+        backpropDropOutIfPresent(ConvOps.toNchw(gradInput, ArrayType.ACTIVATION_GRAD, workspaceMgr)));
   }
 
   /** conv2d_bp: the gradient at the input into {@code gradIn}, at W and b into their views. */
@@ -84,17 +121,6 @@ abstract class HandWrittenRuntime<C extends HandWrittenLayer> extends BaseLayer<
         .addOutputs(gradIn, gradientViews.get(weight), gradientViews.get(bias))
         .addIntegerArguments(convolutionArgs)
         .build());
-  }
-
-  /**
-   * What backpropGradient returns: the parameters' gradients and the gradient at the input, given
-   * NHWC ({@code gradInput}) and handed down NCHW; the forward pass's arrays are dropped.
-   */
-  Pair<Gradient, INDArray> backpropResult(INDArray gradInput, LayerWorkspaceMgr workspaceMgr) {
-    Gradient gradient = gradients();
-    forget();
-    return new Pair<>(gradient,
-        backpropDropOutIfPresent(ConvOps.toNchw(gradInput, ArrayType.ACTIVATION_GRAD, workspaceMgr)));
   }
 
   /** The parameters' gradients, the views that the backward pass wrote. */

@@ -1,10 +1,8 @@
 package dev.magnet.core.nn;
 
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
-import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D;
@@ -23,10 +21,8 @@ import org.nd4j.linalg.factory.Nd4j;
 final class ResidualLayer extends HandWrittenRuntime<ResidualBlock> {
   private static final long serialVersionUID = 1L;
 
-  /** The input, {@code h} and the output of the last training forward pass, NHWC. */
-  private transient INDArray convInput;
+  /** {@code h} of the last training forward pass, NHWC. */
   private transient INDArray hidden;
-  private transient INDArray output;
   /** The op settings, built once rather than on every pass. */
   private transient Conv2DConfig first;
   private transient Conv2DConfig second;
@@ -52,13 +48,9 @@ final class ResidualLayer extends HandWrittenRuntime<ResidualBlock> {
   }
 
   @Override
-  public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
-    assertInputSet(false);
-    applyDropOutIfNecessary(training, workspaceMgr);
+  INDArray forward(INDArray x, boolean training, ArrayType kept, LayerWorkspaceMgr workspaceMgr) {
     settings();
     ResidualBlock block = layerConf();
-    ArrayType kept = training ? ArrayType.ACTIVATIONS : ArrayType.FF_WORKING_MEM;
-    INDArray x = nhwcInput(block.getInChannels(), kept, workspaceMgr);
     long n = x.size(0);
     long h = Padding.SAME.outputSize(x.size(1), ResidualBlock.KERNEL, block.getStride());
     long w = Padding.SAME.outputSize(x.size(2), ResidualBlock.KERNEL, block.getStride());
@@ -78,40 +70,29 @@ final class ResidualLayer extends HandWrittenRuntime<ResidualBlock> {
     } else {
       out.addi(x);
     }
-    Nd4j.exec(new RectifiedLinear(out, out, 0.0));
-    convInput = training ? x : null;
     hidden = training ? hid : null;
-    output = training ? out : null;
-    return ConvOps.toNchw(out, ArrayType.ACTIVATIONS, workspaceMgr);
+    return out;
   }
 
   @Override
-  public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
-    assertInputSet(true);
-    requireForwardPass(hidden);
+  INDArray backward(INDArray x, INDArray gradSum, LayerWorkspaceMgr workspaceMgr) {
     settings();
     ResidualBlock block = layerConf();
-    INDArray gradSum = reluGradient(output, epsilon, workspaceMgr);
-
     INDArray gradHidden = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, hidden.dataType(),
         hidden.shape(), 'c');
     convBackprop(hidden, ResidualBlock.W2, ResidualBlock.B2, gradSum, gradHidden, secondArgs, workspaceMgr);
     Nd4j.exec(new RectifiedLinearDerivative(hidden, gradHidden, gradHidden));
 
-    INDArray gradInput = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM,
-        convInput.dataType(), convInput.shape(), 'c');
-    convBackprop(convInput, ResidualBlock.W1, ResidualBlock.B1, gradHidden, gradInput, firstArgs, workspaceMgr);
+    INDArray gradInput = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, x.dataType(), x.shape(), 'c');
+    convBackprop(x, ResidualBlock.W1, ResidualBlock.B1, gradHidden, gradInput, firstArgs, workspaceMgr);
     if (block.hasProjection()) {
-      INDArray gradSkip = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM,
-          convInput.dataType(), convInput.shape(), 'c');
-      convBackprop(convInput, ResidualBlock.WP, ResidualBlock.BP, gradSum, gradSkip, projectionArgs,
-          workspaceMgr);
+      INDArray gradSkip = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, x.dataType(), x.shape(), 'c');
+      convBackprop(x, ResidualBlock.WP, ResidualBlock.BP, gradSum, gradSkip, projectionArgs, workspaceMgr);
       gradInput.addi(gradSkip);
     } else {
       gradInput.addi(gradSum);
     }
-
-    return backpropResult(gradInput, workspaceMgr);
+    return gradInput;
   }
 
   private INDArray param(String key, boolean training, LayerWorkspaceMgr workspaceMgr) {
@@ -120,8 +101,6 @@ final class ResidualLayer extends HandWrittenRuntime<ResidualBlock> {
 
   @Override
   void forget() {
-    convInput = null;
     hidden = null;
-    output = null;
   }
 }
