@@ -23,27 +23,19 @@ import org.apache.spark.sql.types.StructType;
  * schema before any job and the rows in one pass: not empty, one dimension, no NaN or infinite
  * value, no repeated id; each failure is a {@link JobException} with exit status 3 naming the
  * table, the rule and the values.
+ *
+ * @param location where the table is
+ * @param table the table as Spark reads it
+ * @param rows its rows, at least one
+ * @param dimension the embeddings' one dimension
+ * @param model the table's {@code model} (the version that embedded it), or null
  */
-public final class EmbeddingTable {
+public record EmbeddingTable(String location, Dataset<Row> table, long rows, int dimension, String model) {
   static final String ID = "id";
   static final String PATH = "path";
   static final String EMBEDDING = "embedding";
   static final String LABEL = "label";
   static final String MODEL = "model";
-
-  private final String location;
-  private final Dataset<Row> table;
-  private final long rows;
-  private final int dimension;
-  private final String model;
-
-  private EmbeddingTable(String location, Dataset<Row> table, long rows, int dimension, String model) {
-    this.location = location;
-    this.table = table;
-    this.rows = rows;
-    this.dimension = dimension;
-    this.model = model;
-  }
 
   /** Reads and checks the table at {@code location}. */
   public static EmbeddingTable open(SparkSession spark, String location) {
@@ -107,23 +99,6 @@ public final class EmbeddingTable {
       throw new JobException(ExitCodes.BAD_INPUT, "column '" + column + "' of " + location + " must be of type "
           + wanted + " but was actually " + field.dataType().simpleString());
     }
-  }
-
-  public String location() {
-    return location;
-  }
-
-  public long rows() {
-    return rows;
-  }
-
-  public int dimension() {
-    return dimension;
-  }
-
-  /** The table's {@code model} (the version that embedded it), or null. */
-  public String model() {
-    return model;
   }
 
   /** The rows as items, their vectors prepared for {@code metric}. */

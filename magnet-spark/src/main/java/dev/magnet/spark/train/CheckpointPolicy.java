@@ -23,20 +23,13 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  * Where the trainer's per-epoch checkpoints go and where a resumed run starts from. A
  * checkpoint is a complete model directory (network with its updater state, index, metrics so
  * far), written atomically, so a run killed at any moment resumes from the last finished epoch.
+ *
+ * @param store where the checkpoints go, or null when the run writes none
+ * @param resume whether the run starts from the newest usable checkpoint
+ * @param params the run's parameters, which a checkpoint to resume from must have
+ * @param spec the run's network, which a checkpoint to resume from must have (the learning rate aside)
  */
-final class CheckpointPolicy {
-  private final CheckpointStore store;
-  private final boolean resume;
-  private final MagnetParams params;
-  private final NetworkSpec spec;
-
-  private CheckpointPolicy(CheckpointStore store, boolean resume, MagnetParams params, NetworkSpec spec) {
-    this.store = store;
-    this.resume = resume;
-    this.params = params;
-    this.spec = spec;
-  }
-
+record CheckpointPolicy(CheckpointStore store, boolean resume, MagnetParams params, NetworkSpec spec) {
   static CheckpointPolicy of(TrainingOptions options, JavaSparkContext spark, MagnetParams params, NetworkSpec spec) {
     CheckpointStore store = options.checkpointDir() == null ? null
         : new CheckpointStore(options.checkpointDir(), spark.hadoopConfiguration());
