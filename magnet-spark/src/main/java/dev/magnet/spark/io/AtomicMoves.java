@@ -74,6 +74,13 @@ abstract class AtomicMoves {
     return name.startsWith(prefix) && UUID_TEXT.matcher(name.substring(prefix.length())).matches();
   }
 
+  /** The file system the moves are made on. */
+  final FileSystem fs;
+
+  private AtomicMoves(FileSystem fs) {
+    this.fs = fs;
+  }
+
   private static String temporaryName(String file) {
     return "." + file + TEMPORARY_INFIX + UUID.randomUUID();
   }
@@ -174,10 +181,8 @@ abstract class AtomicMoves {
 
   /** {@code java.nio} on the local file system. */
   private static final class Local extends AtomicMoves {
-    private final FileSystem fs;
-
     Local(FileSystem fs) {
-      this.fs = fs;
+      super(fs);
     }
 
     @Override
@@ -217,11 +222,10 @@ abstract class AtomicMoves {
 
   /** Hadoop's FileContext, whose renames HDFS performs atomically on the name node. */
   private static final class Hadoop extends AtomicMoves {
-    private final FileSystem fs;
     private final Configuration conf;
 
     Hadoop(FileSystem fs, Configuration conf) {
-      this.fs = fs;
+      super(fs);
       this.conf = conf;
     }
 
@@ -279,11 +283,10 @@ abstract class AtomicMoves {
    * and a file is replaced by a single PUT, which S3 applies whole.
    */
   private static final class ObjectStore extends AtomicMoves {
-    private final FileSystem fs;
     private final How how;
 
     ObjectStore(FileSystem fs, How how) {
-      this.fs = fs;
+      super(fs);
       this.how = how;
     }
 
