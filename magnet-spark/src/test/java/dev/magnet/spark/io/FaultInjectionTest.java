@@ -17,6 +17,10 @@ import dev.magnet.spark.io.PublishDirectory.Published;
 import dev.magnet.spark.metrics.SparkEpochMetrics;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,12 +83,21 @@ class FaultInjectionTest {
   }
 
   /**
-   * Runs {@code sweep} undisturbed to count its mutating operations, then once per operation with
-   * the process killed there.
-   *
-   * @return the number of kill points tried
+   * A test run twice, its parameter {@code atomicRename}: with renames that are atomic and refuse an
+   * existing target, as on HDFS, and with renames that copy each file and then delete it, as S3A's.
    */
-  private int killAtEveryOperation(Sweep sweep) throws Exception {
+  @Retention(RetentionPolicy.RUNTIME)
+  @Target(ElementType.METHOD)
+  @ParameterizedTest(name = "atomic rename: {0}")
+  @ValueSource(booleans = {true, false})
+  @interface AtomicRenameOrCopy {}
+
+  /**
+   * Runs {@code sweep} undisturbed to count its mutating operations, then once per operation with
+   * the process killed there; fails when there are fewer than {@code leastPoints}, as the sweep
+   * would then test less than it says.
+   */
+  private void killAtEveryOperation(int leastPoints, Sweep sweep) throws Exception {
     sweep.setUp(-1);
     faults.restart();
     sweep.act(-1);
@@ -106,7 +119,7 @@ class FaultInjectionTest {
         throw new AssertionError("killed at " + undisturbed.get(k) + ": " + e.getMessage(), e);
       }
     }
-    return points;
+    assertTrue(points >= leastPoints, points + " kill points");
   }
 
   private Path dir(String name, int k) {
@@ -207,7 +220,7 @@ class FaultInjectionTest {
   @ValueSource(booleans = {true, false})
   void aPublishKilledAtAnyOperationLeavesLatestWholeAndItsRerunFinishesIt(boolean exclusiveCreate) throws Exception {
     faults.exclusiveCreate = exclusiveCreate;
-    int points = killAtEveryOperation(new Sweep() {
+    killAtEveryOperation(8, new Sweep() {
       @Override
       public void setUp(int k) throws IOException {
         assertEquals("v1", publishRun(dir("published", k), "day-1", 0.8).latest());
@@ -242,7 +255,6 @@ class FaultInjectionTest {
         }
       }
     });
-    assertTrue(points >= 8, points + " kill points");
   }
 
   /**
@@ -349,7 +361,7 @@ class FaultInjectionTest {
   @Test
   void aPublishToAnObjectStoreKilledAtAnyOperationIsFinishedByTheNextRunOfAnyId() throws Exception {
     Configuration s3 = objectStore();
-    int points = killAtEveryOperation(new Sweep() {
+    killAtEveryOperation(10, new Sweep() {
       @Override
       public void setUp(int k) throws IOException {
         assertEquals("v1", publishRun(s3, faults, dir("s3", k), "day-1", 0.8, messages::add).latest());
@@ -396,7 +408,6 @@ class FaultInjectionTest {
         }
       }
     });
-    assertTrue(points >= 10, points + " kill points");
   }
 
   /**
@@ -488,13 +499,12 @@ class FaultInjectionTest {
    * a whole checkpoint, 2 or 3; with renames that copy (s3a), a partial epoch-0003 is skipped with
    * a message naming it. The rerun's write converges to epochs 2 and 3 and nothing else.
    */
-  @ParameterizedTest(name = "atomic rename: {0}")
-  @ValueSource(booleans = {true, false})
+  @AtomicRenameOrCopy
   void aCheckpointKilledAtAnyOperationResumesFromAWholeOne(boolean atomicRename) throws Exception {
     faults.atomicRename = atomicRename;
     ModelArtifact model = TestModels.tiny();
     List<String> skipped = new ArrayList<>();
-    int points = killAtEveryOperation(new Sweep() {
+    killAtEveryOperation(10, new Sweep() {
       private CheckpointStore store(int k) {
         return new CheckpointStore(uri(dir("ckpt", k)), conf);
       }
@@ -536,7 +546,6 @@ class FaultInjectionTest {
         }
       }
     });
-    assertTrue(points >= 10, points + " kill points");
   }
 
   // --- Overwrite --------------------------------------------------------------------------------
@@ -568,13 +577,12 @@ class FaultInjectionTest {
    * hidden sibling always holds a whole model (A, or B once B is in place), a partial X fails to
    * load with an error naming its file, and the rerun leaves X = B and nothing else.
    */
-  @ParameterizedTest(name = "atomic rename: {0}")
-  @ValueSource(booleans = {true, false})
+  @AtomicRenameOrCopy
   void anOverwriteKilledAtAnyOperationLosesNeitherModel(boolean atomicRename) throws Exception {
     faults.atomicRename = atomicRename;
     ModelArtifact a = TestModels.tiny();
     ModelArtifact b = renamed(a);
-    int points = killAtEveryOperation(new Sweep() {
+    killAtEveryOperation(10, new Sweep() {
       private Path target(int k) {
         return dir("models", k).resolve("model");
       }
@@ -610,18 +618,16 @@ class FaultInjectionTest {
         assertEquals(Map.of("model", List.of("ant", "bee")), loadable(target(k)));
       }
     });
-    assertTrue(points >= 10, points + " kill points");
   }
 
   /**
    * The embedding table's {@link StagedOutput} replacing an earlier one, killed at every operation:
    * the old or the new table is whole at the path or under a hidden name, and the rerun converges.
    */
-  @ParameterizedTest(name = "atomic rename: {0}")
-  @ValueSource(booleans = {true, false})
+  @AtomicRenameOrCopy
   void aStagedOutputKilledAtAnyOperationLosesNeitherTable(boolean atomicRename) throws Exception {
     faults.atomicRename = atomicRename;
-    int points = killAtEveryOperation(new Sweep() {
+    killAtEveryOperation(8, new Sweep() {
       private Path target(int k) {
         return dir("tables", k).resolve("embeddings");
       }
@@ -671,7 +677,6 @@ class FaultInjectionTest {
         assertEquals("new", wholeTable(target(k)));
       }
     });
-    assertTrue(points >= 8, points + " kill points");
   }
 
   /** "old" or "new" when every part of the table says so and the marker is there, else what is wrong. */
