@@ -34,13 +34,11 @@ class GradientSharingTest {
 
   @Test
   void magnetTrainsWithGradientSharingOverSeveralSplitsPerEpoch() throws Exception {
-    LabelledDataset data = SyntheticData.vectors(4, 2, 80, 8, 3.0, 1.0, 17);
-    SparkMagnetTrainerTest.Halves halves = SparkMagnetTrainerTest.Halves.of(spark, data);
+    SparkMagnetTrainerTest.Halves halves = SparkMagnetTrainerTest.Halves.of(spark, SparkMagnetTrainerTest.fourClasses());
     // 320 examples in batches of 4·4 = 16 rows: 20 batches an epoch, refreshed every 5, so 4 splits.
     MagnetParams params = MagnetParams.defaults().withClusters(2, 4, 4).withEpochs(3).withSeed(5)
         .withRefreshEveryBatches(5);
-    NetworkSpec spec = NetworkSpec.of(Architecture.MLP, InputShape.vector(8)).withEmbeddingDim(8)
-        .withHiddenSizes(List.of(32)).withLearningRate(3e-3);
+    NetworkSpec spec = SparkMagnetTrainerTest.fourClassesNetwork();
     List<SparkEpochMetrics> seen = new ArrayList<>();
     SparkMagnetTrainer.Outcome outcome = new SparkMagnetTrainer(spark, params, spec,
         TrainingOptions.defaults().withTrainingMaster(TrainingMasterKind.SHARING))

@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.magnet.core.data.LabelledDataset;
-import dev.magnet.core.data.SyntheticData;
 import dev.magnet.core.eval.ClusterClassifier;
 import dev.magnet.core.model.ModelArtifact;
-import dev.magnet.core.nn.Architecture;
 import dev.magnet.core.nn.InputShape;
 import dev.magnet.core.nn.NetworkSpec;
 import dev.magnet.core.params.MagnetParams;
@@ -54,11 +52,10 @@ class WarmStartTrainingTest {
 
   @Test
   void aWarmStartNeedsFewerEpochsAndANewClassIsEmbeddedAndClassified() {
-    LabelledDataset data = SyntheticData.vectors(4, 2, 80, 8, 3.0, 1.0, 17);
+    LabelledDataset data = SparkMagnetTrainerTest.fourClasses();
     int half = data.size() / 2;
     MagnetParams params = MagnetParams.defaults().withClusters(2, 4, 4).withSeed(5);
-    NetworkSpec spec = NetworkSpec.of(Architecture.MLP, InputShape.vector(8)).withEmbeddingDim(8)
-        .withHiddenSizes(List.of(32)).withLearningRate(3e-3);
+    NetworkSpec spec = SparkMagnetTrainerTest.fourClassesNetwork();
     TrainingOptions options = TrainingOptions.defaults().withAveragingFrequency(2);
 
     // the model in production: three classes, three epochs from scratch
