@@ -69,6 +69,9 @@ public record HeadlessChromium(Path binary, Path profiles, Path out) {
 
     @Override
     public void afterAll(ExtensionContext context) throws IOException {
+      if (profiles == null) {
+        return; // beforeAll failed before it made them
+      }
       try (Stream<Path> paths = Files.walk(profiles)) {
         for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
           Files.deleteIfExists(path);
