@@ -85,15 +85,30 @@ class EmbeddedHeapTest {
     } finally {
       System.setOut(before);
     }
-    assertEquals("-Xmx1173m", out.toString(StandardCharsets.UTF_8).strip());
+    assertEquals("-Xmx1173m -XX:+UseSerialGC -Xms64m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30",
+        out.toString(StandardCharsets.UTF_8).strip());
+  }
+
+  @Test
+  void aHeapSizedFromTheDataGetsTheSerialCollectorAndTheCeilingKeepsTheDefault() {
+    List<String> sized = EmbeddedHeap.options("train", List.of("--data", "fashion-mnist", "--limit", "20000"));
+    assertEquals("-Xmx768m", sized.get(0));
+    assertEquals(EmbeddedHeap.FOOTPRINT_COLLECTOR, sized.subList(1, sized.size()));
+    assertEquals(List.of("-Xmx3072m"), EmbeddedHeap.options("embed", List.of("--data", "fashion-mnist-test")));
+    assertEquals(List.of("-Xmx3072m"), EmbeddedHeap.options("train", List.of("--data", "parquet:/data/x")));
   }
 
   @Test
   void aBenchChildGetsTheHeapOfItsOwnDataOnlyWhereTheBenchsWasChosenForIt() {
     List<String> auto = List.of("java", "-Xmx3g", "-Dmagnet.heap=auto", "-cp", "x", "Main");
     List<String> train = List.of("train", "--data", "fashion-mnist", "--limit", "20000");
-    assertEquals(List.of("java", "-Xmx768m", "-Dmagnet.heap=auto", "-cp", "x", "Main"),
-        EmbeddedHeap.forChild(auto, train));
+    assertEquals(List.of("java", "-Xmx768m", "-XX:+UseSerialGC", "-Xms64m", "-XX:MinHeapFreeRatio=10",
+        "-XX:MaxHeapFreeRatio=30", "-Dmagnet.heap=auto", "-cp", "x", "Main"), EmbeddedHeap.forChild(auto, train));
+    // a child whose data the rule cannot size gets the ceiling and the default collector, not the parent's
+    List<String> sizedParent = List.of("java", "-Xmx768m", "-XX:+UseSerialGC", "-Xms64m", "-XX:MinHeapFreeRatio=10",
+        "-XX:MaxHeapFreeRatio=30", "-Dmagnet.heap=auto", "Main");
+    assertEquals(List.of("java", "-Xmx3072m", "-Dmagnet.heap=auto", "Main"),
+        EmbeddedHeap.forChild(sizedParent, List.of("train", "--data", "parquet:/data/x")));
     List<String> chosen = List.of("java", "-Xmx2g", "-cp", "x", "Main");
     assertEquals(chosen, EmbeddedHeap.forChild(chosen, train));
   }
