@@ -2,6 +2,8 @@ package dev.magnet.core.distance;
 
 import dev.magnet.core.matrix.Matrices;
 import dev.magnet.core.matrix.NativeArrays;
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
 import java.util.function.ObjIntConsumer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -201,14 +203,23 @@ public final class Distances {
     return heap;
   }
 
-  /** The rows of a [rows, n] matrix, clamped at 0, in one bulk copy ({@link #rows}). */
+  /**
+   * The rows of a [rows, n] double matrix, clamped at 0, each copied straight from the native
+   * buffer into its row: one copy of the block on the heap, not a flat copy and then the rows.
+   */
   private static double[][] clampedRows(INDArray m, int rows, int n) {
-    double[] flat = Matrices.dense(m).data().asDouble();
+    INDArray dense = Matrices.dense(m);
+    DoubleBuffer values = dense.data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer();
     double[][] out = new double[rows][n];
     for (int i = 0; i < rows; i++) {
-      for (int j = 0, at = i * n; j < n; j++, at++) {
-        out[i][j] = Math.max(0.0, flat[at]);
+      double[] row = out[i];
+      values.get(Math.multiplyExact(i, n), row);
+      for (int j = 0; j < n; j++) {
+        row[j] = Math.max(0.0, row[j]);
       }
+    }
+    if (dense != m) {
+      dense.close();
     }
     return out;
   }
