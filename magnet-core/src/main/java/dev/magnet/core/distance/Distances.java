@@ -1,5 +1,6 @@
 package dev.magnet.core.distance;
 
+import dev.magnet.core.matrix.DoubleProducts;
 import dev.magnet.core.matrix.Matrices;
 import dev.magnet.core.matrix.NativeArrays;
 import java.nio.ByteOrder;
@@ -76,7 +77,8 @@ public final class Distances {
   public static final class References {
     private final int n;
     private final long dimension;
-    private final INDArray transposed;
+    /** The references as a dense row-major double matrix ({@link DoubleProducts}). */
+    private final INDArray refs;
     private final INDArray norms;
     /** The double copy of the references, or null where they were double already. */
     private final INDArray copy;
@@ -85,9 +87,9 @@ public final class Distances {
     private References(INDArray references) {
       this.n = Math.toIntExact(references.rows());
       this.dimension = references.columns();
-      INDArray refs = references.castTo(DataType.DOUBLE);
+      INDArray refs = Matrices.dense(references.castTo(DataType.DOUBLE));
       this.copy = refs == references ? null : refs;
-      this.transposed = refs.transpose();
+      this.refs = refs;
       INDArray squares = refs.mul(refs);
       this.sums = squares.sum(1);
       this.norms = sums.reshape(1, n);
@@ -110,11 +112,11 @@ public final class Distances {
      */
     public INDArray squaredDistances(INDArray queries) {
       checkDimension(queries.columns(), dimension);
-      INDArray block = queries.castTo(DataType.DOUBLE);
+      INDArray block = Matrices.dense(queries.castTo(DataType.DOUBLE));
       INDArray squares = block.mul(block);
       INDArray blockSums = squares.sum(1);
-      INDArray d2 = block.mmul(transposed).muli(-2.0).addiColumnVector(blockSums.reshape(block.rows(), 1))
-          .addiRowVector(norms);
+      INDArray d2 = DoubleProducts.timesTransposed(block, refs).muli(-2.0)
+          .addiColumnVector(blockSums.reshape(block.rows(), 1)).addiRowVector(norms);
       squares.close();
       NativeArrays.close(blockSums);
       if (block != queries) {

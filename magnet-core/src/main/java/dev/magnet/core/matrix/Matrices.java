@@ -76,7 +76,12 @@ public final class Matrices {
 
   /** {@code m} itself when its buffer is exactly its elements in row-major order, else a copy that is. */
   public static INDArray dense(INDArray m) {
-    return m.ordering() == 'c' && !m.isView() && m.data().length() == m.length() ? m : m.dup('c');
+    return isDense(m) ? m : m.dup('c');
+  }
+
+  /** Whether {@code m}'s buffer is exactly its elements in row-major order. */
+  public static boolean isDense(INDArray m) {
+    return m.ordering() == 'c' && !m.isView() && m.data().length() == m.length();
   }
 
   /** Fails unless {@code m} is a 2-D matrix. */
