@@ -46,7 +46,7 @@ import java.util.zip.GZIPInputStream;
  * the serial collector commits what is live. Measured on the full Fashion-MNIST run with
  * validation, same seed, alternating on a quiet machine: peak RSS 2,157 and 2,428 MiB with G1,
  * 1,419 and 1,746 MiB with these options, the same metrics to the last digit and the same
- * speed (docs/benchmarks.md, "The serial collector for heaps sized from the data"). The
+ * speed (docs/benchmarks.md, "The serial collector and the distance kernel"). The
  * ceiling's jobs (a 100k-file {@code embed}, a 1M-row {@code evaluate}) keep the JVM's default.
  */
 public final class EmbeddedHeap {
