@@ -151,6 +151,26 @@ class SparkSubmitScriptTest {
   }
 
   /**
+   * Without a heap from the user, a train whose data the launcher can size gets a heap from the
+   * data and the serial collector (the JVM logs the collector it uses); a collector the user names
+   * in --driver-java-options replaces it rather than making the JVM refuse two.
+   */
+  @Test
+  void aHeapSizedFromTheDataGetsTheSerialCollectorUnlessTheUserNamesOne() throws Exception {
+    Map<String, String> noHeap = Map.of("MAGNET_JAVA_OPTS", "");
+    Script.Run sized = Script.run(tmp, noHeap, args(List.of("train", "--master", "local[1]", "--conf",
+        "spark.ui.enabled=false", "--driver-java-options", "-Xlog:gc:stderr"),
+        args(TINY, "--no-report", "--output", tmp.resolve("sized").toString())));
+    assertEquals(0, sized.status(), sized.toString());
+    assertTrue(sized.err().contains("Using Serial"), sized.toString());
+    Script.Run chosen = Script.run(tmp, noHeap, args(List.of("train", "--master", "local[1]", "--conf",
+        "spark.ui.enabled=false", "--driver-java-options", "-XX:+UseParallelGC -Xlog:gc:stderr"),
+        args(TINY, "--no-report", "--output", tmp.resolve("chosen").toString())));
+    assertEquals(0, chosen.status(), chosen.toString());
+    assertTrue(chosen.err().contains("Using Parallel"), chosen.toString());
+  }
+
+  /**
    * SPARK_HOME mode: a Spark installation whose bin/spark-submit runs Spark's own launcher class
    * with Spark's jars from this test's class path, and the driver JVM options that Spark's launcher
    * would take from the properties file (so the job fails if conf/spark-defaults.conf lacks them).
