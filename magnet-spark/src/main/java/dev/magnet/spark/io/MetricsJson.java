@@ -38,8 +38,14 @@ public final class MetricsJson {
   /** The conventional file name, in a model, checkpoint or output directory. */
   public static final String FILE_NAME = "metrics.json";
 
+  /**
+   * Maps' entries by key: the summary and the validation metrics are immutable {@code Map.copyOf}
+   * maps, whose order changes from JVM to JVM, and two runs with the same results should write
+   * the same file.
+   */
   private static final ObjectMapper JSON = new ObjectMapper()
       .enable(SerializationFeature.INDENT_OUTPUT)
+      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
       .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   private MetricsJson() {}

@@ -41,6 +41,20 @@ class MetricsJsonTest {
     assertTrue(Files.readString(tmp.resolve("out/metrics.json")).contains("\"formatVersion\" : 1"));
   }
 
+  /** Two runs with the same results write the same file: maps' entries come out by key. */
+  @Test
+  void summaryAndValidationMetricsAreWrittenByKey() throws IOException {
+    Map<String, Double> metrics = Map.of("nmi", 0.5, "knn1_accuracy", 0.75, "cluster_accuracy", 0.7, "map_at_r", 0.25);
+    String path = tmp.resolve("sorted/metrics.json").toUri().toString();
+    MetricsJson.write(path, CONF, List.of(new SparkEpochMetrics(1, 0.5, 10, 1, 1, 0.1, 1, 4.0, 100, metrics)), metrics);
+    String text = Files.readString(tmp.resolve("sorted/metrics.json"));
+    for (String[] pair : new String[][] {{"cluster_accuracy", "knn1_accuracy"}, {"knn1_accuracy", "map_at_r"},
+        {"map_at_r", "nmi"}}) {
+      assertTrue(text.indexOf('"' + pair[0] + '"') < text.indexOf('"' + pair[1] + '"'), text);
+      assertTrue(text.lastIndexOf('"' + pair[0] + '"') < text.lastIndexOf('"' + pair[1] + '"'), text);
+    }
+  }
+
   /** The memory peaks are written at top level as "peak_memory", read back, and absent when not measured. */
   @Test
   void roundTripsThePeakMemory() throws IOException {
