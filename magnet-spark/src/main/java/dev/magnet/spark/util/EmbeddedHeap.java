@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.OptionalLong;
+import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -67,6 +68,9 @@ public final class EmbeddedHeap {
    */
   public static final List<String> FOOTPRINT_COLLECTOR = List.of("-XX:+UseSerialGC", "-Xms64m",
       "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30");
+
+  /** A JVM option that chooses a garbage collector. */
+  private static final Pattern COLLECTOR = Pattern.compile("-XX:\\+Use[A-Za-z0-9]*GC");
 
   /** The system property the launcher sets where it chose the heap by this rule. */
   public static final String AUTO = "-Dmagnet.heap=auto";
@@ -123,16 +127,22 @@ public final class EmbeddedHeap {
   /**
    * The JVM options for {@code command} with its arguments: {@code -Xmx} by {@link #mebibytes},
    * and {@link #FOOTPRINT_COLLECTOR} where that is below the ceiling (the heap was sized from the
-   * data).
+   * data) and the JVM's other options ({@code jvm}) name no collector: one the user chose stays
+   * theirs, and the JVM refuses two.
    */
-  public static List<String> options(String command, List<String> args) {
+  public static List<String> options(String command, List<String> args, List<String> jvm) {
     long mib = mebibytes(command, args);
     List<String> options = new ArrayList<>();
     options.add(String.format(Locale.ROOT, "-Xmx%dm", mib));
-    if (mib < CEILING_MIB) {
+    if (mib < CEILING_MIB && jvm.stream().noneMatch(EmbeddedHeap::namesCollector)) {
       options.addAll(FOOTPRINT_COLLECTOR);
     }
     return options;
+  }
+
+  /** Whether a JVM option chooses a garbage collector ({@code -XX:+UseG1GC}, {@code -XX:+UseParallelGC}, ...). */
+  static boolean namesCollector(String option) {
+    return COLLECTOR.matcher(option).matches();
   }
 
   /**
@@ -140,13 +150,15 @@ public final class EmbeddedHeap {
    * {@code command} line (the command's name first): where the bench's own heap was chosen by
    * this rule ({@link #AUTO}, which the launcher sets), the child's heap options are the rule's
    * for the child's own data ({@link #options}, in place of the bench's); a heap the user chose is
-   * left as it is.
+   * left as it is, and so is a collector.
    */
   public static List<String> forChild(List<String> jvm, List<String> command) {
     if (!jvm.contains(AUTO) || command.isEmpty()) {
       return jvm;
     }
-    List<String> heap = options(command.get(0), command.subList(1, command.size()));
+    List<String> others = jvm.stream().filter(option -> !option.startsWith("-Xmx")
+        && !FOOTPRINT_COLLECTOR.contains(option)).toList();
+    List<String> heap = options(command.get(0), command.subList(1, command.size()), others);
     List<String> out = new ArrayList<>(jvm.size() + heap.size());
     for (String option : jvm) {
       if (option.startsWith("-Xmx")) {
@@ -160,13 +172,16 @@ public final class EmbeddedHeap {
 
   /**
    * Prints the JVM options for the arguments ({@link #options}), separated by spaces; used by
-   * {@code ./spark-submit}.
+   * {@code ./spark-submit}, which gives the JVM options it will start the job with in the system
+   * property {@code magnet.jvmOptions} (separated by spaces).
    */
   public static void main(String[] args) {
     if (args.length == 0) {
       throw new IllegalArgumentException("usage: EmbeddedHeap <command> [command arguments]");
     }
-    System.out.println(String.join(" ", options(args[0], List.of(args).subList(1, args.length))));
+    String given = System.getProperty("magnet.jvmOptions", "").strip();
+    List<String> jvm = given.isEmpty() ? List.of() : List.of(given.split("\\s+"));
+    System.out.println(String.join(" ", options(args[0], List.of(args).subList(1, args.length), jvm)));
   }
 
   private static OptionalLong bytes(String source, long limit) {

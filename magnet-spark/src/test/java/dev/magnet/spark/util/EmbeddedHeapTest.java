@@ -91,11 +91,16 @@ class EmbeddedHeapTest {
 
   @Test
   void aHeapSizedFromTheDataGetsTheSerialCollectorAndTheCeilingKeepsTheDefault() {
-    List<String> sized = EmbeddedHeap.options("train", List.of("--data", "fashion-mnist", "--limit", "20000"));
+    List<String> args = List.of("--data", "fashion-mnist", "--limit", "20000");
+    List<String> sized = EmbeddedHeap.options("train", args, List.of("-Xlog:gc", "-XX:+UseStringDeduplication"));
     assertEquals("-Xmx768m", sized.get(0));
     assertEquals(EmbeddedHeap.FOOTPRINT_COLLECTOR, sized.subList(1, sized.size()));
-    assertEquals(List.of("-Xmx3072m"), EmbeddedHeap.options("embed", List.of("--data", "fashion-mnist-test")));
-    assertEquals(List.of("-Xmx3072m"), EmbeddedHeap.options("train", List.of("--data", "parquet:/data/x")));
+    assertEquals(List.of("-Xmx3072m"), EmbeddedHeap.options("embed", List.of("--data", "fashion-mnist-test"), List.of()));
+    assertEquals(List.of("-Xmx3072m"), EmbeddedHeap.options("train", List.of("--data", "parquet:/data/x"), List.of()));
+    // a collector the user chose stays theirs: the JVM refuses two
+    for (String collector : List.of("-XX:+UseParallelGC", "-XX:+UseG1GC", "-XX:+UseZGC")) {
+      assertEquals(List.of("-Xmx768m"), EmbeddedHeap.options("train", args, List.of("-Xlog:gc", collector)), collector);
+    }
   }
 
   @Test
@@ -109,6 +114,10 @@ class EmbeddedHeapTest {
         "-XX:MaxHeapFreeRatio=30", "-Dmagnet.heap=auto", "Main");
     assertEquals(List.of("java", "-Xmx3072m", "-Dmagnet.heap=auto", "Main"),
         EmbeddedHeap.forChild(sizedParent, List.of("train", "--data", "parquet:/data/x")));
+    // a bench started with a collector of the user's gives its children that one alone
+    List<String> userCollector = List.of("java", "-Xmx3g", "-XX:+UseParallelGC", "-Dmagnet.heap=auto", "Main");
+    assertEquals(List.of("java", "-Xmx768m", "-XX:+UseParallelGC", "-Dmagnet.heap=auto", "Main"),
+        EmbeddedHeap.forChild(userCollector, train));
     List<String> chosen = List.of("java", "-Xmx2g", "-cp", "x", "Main");
     assertEquals(chosen, EmbeddedHeap.forChild(chosen, train));
   }
