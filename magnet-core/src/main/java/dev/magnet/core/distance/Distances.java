@@ -87,7 +87,7 @@ public final class Distances {
     private References(INDArray references) {
       this.n = Math.toIntExact(references.rows());
       this.dimension = references.columns();
-      INDArray refs = Matrices.dense(references.castTo(DataType.DOUBLE));
+      INDArray refs = denseDoubles(references);
       this.copy = refs == references ? null : refs;
       this.refs = refs;
       INDArray squares = refs.mul(refs);
@@ -112,7 +112,7 @@ public final class Distances {
      */
     public INDArray squaredDistances(INDArray queries) {
       checkDimension(queries.columns(), dimension);
-      INDArray block = Matrices.dense(queries.castTo(DataType.DOUBLE));
+      INDArray block = denseDoubles(queries);
       INDArray squares = block.mul(block);
       INDArray blockSums = squares.sum(1);
       INDArray d2 = DoubleProducts.timesTransposed(block, refs).muli(-2.0)
@@ -203,6 +203,20 @@ public final class Distances {
       siftDown(heap, last, row);
     }
     return heap;
+  }
+
+  /**
+   * {@code m} itself when it is a dense row-major double matrix ({@link Matrices#dense}), else one
+   * that is, made in at most two steps (the cast, then the copy), the first freed when the second
+   * was needed.
+   */
+  private static INDArray denseDoubles(INDArray m) {
+    INDArray cast = m.castTo(DataType.DOUBLE);
+    INDArray dense = Matrices.dense(cast);
+    if (cast != m && cast != dense) {
+      NativeArrays.close(cast);
+    }
+    return dense;
   }
 
   /**
