@@ -36,7 +36,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  *       left is complete and loads, and {@code --resume} continues after the last one to a model
  *       that loads;
  *   <li>a worker JVM and its executor killed while an epoch's fit stage runs (seen in the
- *       driver's REST API): the job completes on the other worker and its final validation
+ *       driver's REST API): the one-stage averaging gives up the stage it cannot run again, DL4J's
+ *       master fits the chunk on the other worker, the job completes, and its final validation
  *       metrics are within {@value #TOLERANCE} of run 1's.
  * </ol>
  */
@@ -148,11 +149,13 @@ class ClusterTest extends ClusterSuite {
     Path model = tmp.resolve("survivor-model");
     String checkpoints = tmp.resolve("survivor-checkpoints").toString();
     CheckpointStore store = new CheckpointStore(checkpoints, new Configuration());
-    // After epoch 1, the first fit stage (DL4J's ParameterAveragingTrainingMaster) that runs.
+    // After epoch 1, the first fit stage that runs: the default averaging's one barrier stage a chunk.
     Submission train = FitProgress.killAWorkerDuringAFit(cluster, tmp.resolve("logs"),
-        job("--checkpoint-dir", checkpoints, "--output", model.toString()), store, "ParameterAveragingTrainingMaster").train();
+        job("--checkpoint-dir", checkpoints, "--output", model.toString()), store, "BarrierAveraging").train();
 
     assertEquals(ExitCodes.SUCCESS, train.await(), train.toString());
+    // The stage cannot run again without its second slot: the chunk is fitted by DL4J's master on the survivor.
+    assertTrue(train.stderr().contains("fitting the chunk again with DL4J's master"), train.toString());
     Map<String, Double> survived = finalValidation(model);
     for (String metric : List.of("knn1_accuracy", "cluster_accuracy")) {
       assertEquals(reference.get(metric), survived.get(metric), TOLERANCE, metric + ": unfaulted " + reference

@@ -204,6 +204,19 @@ public final class NetworkFactory {
     return out;
   }
 
+  /**
+   * Frees the network's parameters, gradients and updater state now: what DL4J's own
+   * {@code MultiLayerNetwork.close()} frees, without its destroying the calling thread's
+   * workspaces (which the thread's next network uses) and its {@code System.gc()}.
+   */
+  public static void close(MultiLayerNetwork network) {
+    close(network.params(), network.getFlattenedGradients());
+    org.deeplearning4j.nn.api.Updater updater = network.getUpdater(false);
+    if (updater != null) {
+      close(updater.getStateViewArray());
+    }
+  }
+
   /** Frees the native memory of arrays the caller is done with, now: {@link NativeArrays#close}. */
   public static void close(INDArray... arrays) {
     NativeArrays.close(arrays);

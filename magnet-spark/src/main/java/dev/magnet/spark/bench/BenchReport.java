@@ -173,6 +173,7 @@ final class BenchReport {
     ROUND_PARTS.put("wait_for_slowest_s", "wait for the slowest worker (per task)");
     ROUND_PARTS.put("results_to_driver_s", "results to the driver and summed");
     ROUND_PARTS.put("driver_averaging_s", "driver averaging");
+    ROUND_PARTS.put("worker_exchange_s", "workers' exchange and averaging (per task, one stage)");
   }
 
   /** The mean epoch's phases with their share, then the averaging part of fit when metrics.json has it, then the total. */

@@ -56,7 +56,7 @@ abstract class EnumOption<E extends Enum<E>> implements CommandLine.ITypeConvert
     }
   }
 
-  /** {@code --training-master}: averaging, sharing. */
+  /** {@code --training-master}: averaging, dl4j-averaging, sharing. */
   static final class Master extends EnumOption<TrainingMasterKind> {
     Master() {
       super(TrainingMasterKind.class);

@@ -135,8 +135,11 @@ public final class TrainCommand extends SparkCommand {
 
   @Option(names = TrainArgs.TRAINING_MASTER, converter = EnumOption.Master.class,
       completionCandidates = EnumOption.Master.class, paramLabel = "averaging|sharing",
-      description = "How the workers' updates meet: averaging (parameter averaging through the driver every"
-          + " --averaging-frequency batches; default) or sharing (DL4J's gradient sharing: threshold-encoded updates"
+      description = "How the workers' updates meet: averaging (parameter averaging every --averaging-frequency"
+          + " batches, a chunk's rounds in one Spark barrier stage, the workers averaging among themselves; default;"
+          + " falls back to dl4j-averaging under dynamic allocation or with fewer task slots than workers),"
+          + " dl4j-averaging (the same averaging by DL4J's master: one Spark job a round through the driver), or"
+          + " sharing (DL4J's gradient sharing: threshold-encoded updates"
           + " between the executors over UDP, one training thread each, for many workers or large networks; no"
           + " per-update timing or worker-side divergence guard; on multi-host clusters set"
           + " spark.magnet.sharing.networkMask). See docs/scaling.md.")
@@ -215,7 +218,7 @@ public final class TrainCommand extends SparkCommand {
     }
     if (trainingMaster == TrainingMasterKind.SHARING && averagingFrequency != null) {
       throw new IllegalArgumentException(TrainArgs.AVERAGING_FREQUENCY + " applies to " + TrainArgs.TRAINING_MASTER
-          + " averaging; gradient sharing has no averaging rounds: training-master=sharing, averaging-frequency="
+          + " averaging and dl4j-averaging; gradient sharing has no averaging rounds: training-master=sharing, averaging-frequency="
           + averagingFrequency);
     }
     return new TrainingOptions(checkpointDir, resume || resumeIfPresent, resumeIfPresent,

@@ -37,7 +37,8 @@ public final class TaskFaults {
    */
   public static <T> Iterator<T> check(Iterator<T> partition) {
     TaskContext task = TaskContext.get();
-    if (task != null && task.attemptNumber() == 0 && task.partitionId() % 2 == 0
+    // A barrier stage is retried whole, as a new stage attempt whose tasks start again at attempt 0.
+    if (task != null && task.attemptNumber() == 0 && task.stageAttemptNumber() == 0 && task.partitionId() % 2 == 0
         && "true".equals(task.getLocalProperty(FAIL_FIRST_ATTEMPTS))) {
       throw new InjectedFailure("injected failure of the first attempt of stage " + task.stageId() + " partition "
           + task.partitionId() + " (" + FAIL_FIRST_ATTEMPTS + "=true)");

@@ -123,8 +123,9 @@ public final class MagnetParamDefinitions implements Serializable {
     averagingFrequency = new IntParam(owner, "averagingFrequency", "batches each worker fits between parameter"
         + " averagings (>= 1)", rule((Integer v) -> OPTIONS.withAveragingFrequency(v)));
     trainingMaster = new Param<>(owner, "trainingMaster", "how the workers' updates meet: "
-        + String.join(", ", EnumSpelling.all(TrainingMasterKind.class)) + " (parameter averaging through the driver,"
-        + " or DL4J's gradient sharing between the executors; docs/scaling.md)",
+        + String.join(", ", EnumSpelling.all(TrainingMasterKind.class)) + " (parameter averaging in one barrier"
+        + " stage a chunk, the same by DL4J's master one job a round, or DL4J's gradient sharing between the"
+        + " executors; docs/scaling.md)",
         rule((String v) -> enumValue(TrainingMasterKind.class, "trainingMaster", v)));
     workers = new IntParam(owner, "workers", "data-parallel workers (>= 0; 0 = Spark's default parallelism)",
         rule((Integer v) -> OPTIONS.withWorkers(v)));

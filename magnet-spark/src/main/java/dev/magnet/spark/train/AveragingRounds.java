@@ -62,6 +62,11 @@ final class AveragingRounds extends SparkListener {
     }
   }
 
+  /** Adds rounds measured elsewhere (averaging in one barrier stage, which reports its own). */
+  synchronized void add(AveragingCost rounds) {
+    total = total.plus(rounds);
+  }
+
   void broadcast(long nanos) {
     pendingBroadcastNanos += nanos;
   }
@@ -125,7 +130,7 @@ final class AveragingRounds extends SparkListener {
     double per = Math.max(1, n);
     return new AveragingCost(1, (driver[1] - driver[0]) / 1000.0, driver[2] / 1e9, launch / per, deserialise / per,
         setup / per, updates / per, resultSer / per, wait / per, Math.max(0, job.endMs - lastFinish) / 1000.0,
-        Math.max(0, driver[1] - job.endMs) / 1000.0);
+        Math.max(0, driver[1] - job.endMs) / 1000.0, 0);
   }
 
   @Override

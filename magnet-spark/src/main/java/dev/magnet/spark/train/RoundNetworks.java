@@ -5,7 +5,6 @@ import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import org.deeplearning4j.nn.api.Updater;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
@@ -49,7 +48,7 @@ final class RoundNetworks {
         it.remove();
       } else if (held.training().equals(training) && held.round() < round) {
         it.remove();
-        close(network);
+        NetworkFactory.close(network);
         closed++;
       }
     }
@@ -64,18 +63,5 @@ final class RoundNetworks {
   /** How many networks this JVM holds (collected ones included until the next {@link #closeBefore}). */
   static synchronized int held() {
     return HELD.size();
-  }
-
-  /**
-   * Frees the network's parameters, gradients and updater state: what DL4J's own
-   * {@code MultiLayerNetwork.close()} frees, without its destroying the calling thread's
-   * workspaces (the next round's, on this thread) and its {@code System.gc()}.
-   */
-  static void close(MultiLayerNetwork network) {
-    NetworkFactory.close(network.params(), network.getFlattenedGradients());
-    Updater updater = network.getUpdater(false);
-    if (updater != null) {
-      NetworkFactory.close(updater.getStateViewArray());
-    }
   }
 }

@@ -83,6 +83,8 @@ public final class SparkMagnetTrainer {
   private final Objective objective;
   /** The most bytes of embeddings one validation brought to the driver; set by {@link #validate}. */
   private long validationCollectBytes;
+  /** Why chunks fell back from one-stage averaging, each logged once. */
+  private final java.util.Set<String> fallbacks = new java.util.HashSet<>();
 
   public SparkMagnetTrainer(JavaSparkContext spark, MagnetParams params, NetworkSpec spec, TrainingOptions options) {
     this(spark, params, spec, options, null, null, LOG::warn);
@@ -260,7 +262,18 @@ public final class SparkMagnetTrainer {
             JavaRDD<DataSet> fitted = planned.mapPartitions(TaskFaults::check);
             double updatesBefore = workerClock.seconds();
             try {
-              sparkNet.fit(fitted);
+              if (!oneStage(sparkNet.getNetwork(), fitted.getNumPartitions())) {
+                sparkNet.fit(fitted);
+              } else {
+                try {
+                  rounds.add(BarrierAveraging.fit(spark, sparkNet.getNetwork(), fitted, options.averagingFrequency(),
+                      List.of(workerClock, new LossGuard()), nativeThreads));
+                } catch (BarrierAveraging.SlotsLost lost) {
+                  LOG.warn("epoch {}: the one-stage averaging lost its task slots ({}); fitting the chunk again with"
+                      + " DL4J's master, one Spark job a round", epoch, lost.getMessage());
+                  sparkNet.fit(fitted);
+                }
+              }
             } catch (Exception e) {
               Optional<JobException> diverged = Divergence.ofFit(e, epoch, done, batchesPerEpoch);
               if (diverged.isPresent()) {
@@ -278,7 +291,7 @@ public final class SparkMagnetTrainer {
             time.fit += fitSeconds;
             time.fitCpu += (processCpuNanos() - cpuStart) / 1e9;
             // The workers' updates ran side by side, at most one task per core (or per worker) at a time.
-            if (options.trainingMaster() == TrainingMasterKind.AVERAGING) { // sharing calls no hooks: not measured
+            if (options.trainingMaster().averages()) { // sharing calls no hooks: not measured
               time.averaging += Math.max(0, fitSeconds - (workerClock.seconds() - updatesBefore) / concurrentTasks);
             }
             start = System.nanoTime();
@@ -321,7 +334,7 @@ public final class SparkMagnetTrainer {
         roundsBefore = roundsNow;
         SparkEpochMetrics metrics = new SparkEpochMetrics(epoch, lossSum / chunks, batchesPerEpoch, time.embed, time.index,
             time.plan, time.materialise, time.fit, batchesPerEpoch * (double) rowsPerBatch / seconds, validationMetrics,
-            time.averaging, options.trainingMaster() == TrainingMasterKind.AVERAGING ? epochRounds : null);
+            time.averaging, options.trainingMaster().averages() ? epochRounds : null);
         history.add(metrics);
         double eta = seconds * (params.epochs() - epoch);
         LOG.info("epoch {}/{}: loss {} | embed {}s index {}s plan {}s materialise {}s fit {}s (averaging {}s, cpu {}s)"
@@ -332,12 +345,13 @@ public final class SparkMagnetTrainer {
             Format.decimals(eta, 2));
         if (epochRounds.rounds() > 0) {
           LOG.info("epoch {}: {} averaging rounds, {}s: broadcast {}s | per task: launch {}s deserialise {}s setup {}s"
-              + " updates {}s result {}s wait for the slowest {}s | results to the driver {}s, driver averaging {}s",
+              + " updates {}s result {}s wait for the slowest {}s exchange {}s | results to the driver {}s, driver averaging {}s",
               epoch, epochRounds.rounds(), Format.decimals(epochRounds.roundSeconds(), 2),
               Format.decimals(epochRounds.broadcastSeconds(), 2), Format.decimals(epochRounds.launchSeconds(), 2),
               Format.decimals(epochRounds.deserialiseSeconds(), 2), Format.decimals(epochRounds.workerSetupSeconds(), 2),
               Format.decimals(epochRounds.updateSeconds(), 2), Format.decimals(epochRounds.resultSerialiseSeconds(), 2),
               Format.decimals(epochRounds.waitForSlowestSeconds(), 2),
+              Format.decimals(epochRounds.exchangeSeconds(), 2),
               Format.decimals(epochRounds.resultsToDriverSeconds(), 2),
               Format.decimals(epochRounds.driverAveragingSeconds(), 2));
         }
@@ -360,6 +374,23 @@ public final class SparkMagnetTrainer {
     ModelArtifact model = new ModelArtifact(network, finalIndex, train.labelNames(), params, spec,
         train.preprocessing(), Provenance.now(train.description(), n, params.epochs()));
     return new Outcome(model, history, firstEpoch, validation == null ? null : validationCollectBytes);
+  }
+
+  /**
+   * Whether this chunk's averaging rounds run in one barrier stage ({@link BarrierAveraging}); when
+   * {@code averaging} cannot, the chunk falls back to DL4J's master, and the first fallback of a
+   * reason is logged.
+   */
+  private boolean oneStage(MultiLayerNetwork network, int partitions) {
+    if (options.trainingMaster() != TrainingMasterKind.AVERAGING) {
+      return false;
+    }
+    Optional<String> why = BarrierAveraging.unavailable(spark, network, partitions);
+    if (why.isPresent() && fallbacks.add(why.get())) {
+      LOG.warn("averaging with DL4J's master, one Spark job a round, where one barrier stage a chunk was asked for: {}",
+          why.get());
+    }
+    return why.isEmpty();
   }
 
   /**
@@ -401,7 +432,7 @@ public final class SparkMagnetTrainer {
           acc[0] += copy.score(batch, false) * batch.numExamples();
           acc[1] += batch.numExamples();
         });
-        RoundNetworks.close(copy); // its own copy of the parameters: freed now, not at a GC
+        NetworkFactory.close(copy); // its own copy of the parameters: freed now, not at a GC
       }
       return List.of(acc).iterator();
     }), 2);

@@ -163,7 +163,7 @@ class TrainCommandTest {
   void cliSpellingsAreExactlyThese() {
     assertEquals(List.of("magnet", "softmax", "triplet"), spellings(new EnumOption.Loss()));
     assertEquals(List.of("fmnist-cnn", "mlp", "resnet-small"), spellings(new EnumOption.Network()));
-    assertEquals(List.of("averaging", "sharing"), spellings(new EnumOption.Master()));
+    assertEquals(List.of("averaging", "dl4j-averaging", "sharing"), spellings(new EnumOption.Master()));
     Set<String> train = new TreeSet<>(new CommandLine(new TrainCommand()).getCommandSpec().optionsMap().keySet());
     assertEquals(new TreeSet<>(Set.of("--data", "--validation", "--limit", "--labels", "--image-size", "--channels",
         "--augment", "--coarse", "--loss", "--network", "--epochs",
@@ -258,9 +258,9 @@ class TrainCommandTest {
         "--init-from", "m");
     assertBadArgument("--network, --embedding-dim and --hidden-sizes come from the --pretrained model; leave them out",
         "train", "--data", "fashion-mnist", "--output", "o", "--pretrained", "m", "--embedding-dim", "32");
-    assertBadArgument("Invalid value for option '--training-master': 'shared' is not one of averaging, sharing",
+    assertBadArgument("Invalid value for option '--training-master': 'shared' is not one of averaging, dl4j-averaging, sharing",
         "train", "--data", "fashion-mnist", "--output", "o", "--training-master", "shared");
-    assertBadArgument("--averaging-frequency applies to --training-master averaging; gradient sharing has no averaging"
+    assertBadArgument("--averaging-frequency applies to --training-master averaging and dl4j-averaging; gradient sharing has no averaging"
         + " rounds: training-master=sharing, averaging-frequency=5", "train", "--data", "fashion-mnist", "--output", "o",
         "--training-master", "sharing", "--averaging-frequency", "5");
     assertBadArgument("Missing required subcommand", new String[0]);

@@ -54,7 +54,7 @@ class MagnetStageParamsTest {
         bad(e -> e.setAveragingFrequency(0), "averagingFrequency", "averagingFrequency=0"),
         bad(e -> e.setWorkers(-1), "workers", "workers=-1"),
         bad(e -> e.setTrainingMaster("allreduce"), "trainingMaster",
-            "trainingMaster must be one of averaging, sharing; trainingMaster=allreduce"),
+            "trainingMaster must be one of averaging, dl4j-averaging, sharing; trainingMaster=allreduce"),
         bad(e -> e.setFeaturesCol(""), "featuresCol", "featuresCol=''"),
         bad(e -> e.setLabelCol(" "), "labelCol", "labelCol=' '"));
   }

@@ -1,0 +1,159 @@
+package dev.magnet.spark.train;
+
+import dev.magnet.spark.executor.BarrierRounds;
+import dev.magnet.spark.metrics.AveragingCost;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaFutureAction;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.deeplearning4j.nn.api.Updater;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.spark.api.TrainingHook;
+import org.deeplearning4j.spark.api.worker.NetBroadcastTuple;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.dataset.DataSet;
+import scala.reflect.ClassTag$;
+
+/**
+ * The driver's side of parameter averaging in one barrier stage ({@link BarrierRounds}): a chunk's
+ * batches are fitted by one Spark job, whose tasks average among themselves every
+ * {@code frequency} batches, where DL4J's master runs a job per round (docs/scaling.md,
+ * "Averaging in one stage").
+ *
+ * <p>Spark runs a barrier stage only when all of its tasks can run at once, and not with dynamic
+ * allocation; {@link #unavailable} says when the trainer must use DL4J's master instead.
+ */
+final class BarrierAveraging {
+  private BarrierAveraging() {}
+
+  /**
+   * Why this chunk cannot be averaged in one stage, or empty when it can.
+   *
+   * @param partitions the batches' partitions, one task each
+   */
+  static Optional<String> unavailable(JavaSparkContext spark, MultiLayerNetwork network, int partitions) {
+    SparkContext sc = spark.sc();
+    if (sc.getConf().getBoolean("spark.dynamicAllocation.enabled", false)) {
+      return Optional.of("Spark's barrier stages do not run with dynamic allocation (spark.dynamicAllocation.enabled)");
+    }
+    if (network.getLayerWiseConfigurations().getDataType() != DataType.FLOAT) {
+      return Optional.of("the network's parameters are " + network.getLayerWiseConfigurations().getDataType()
+          + ", and the one-stage exchange carries floats");
+    }
+    int slots = sc.maxNumConcurrentTasks(sc.resourceProfileManager().defaultResourceProfile());
+    if (slots < partitions) {
+      return Optional.of(partitions + " workers need " + partitions + " task slots at once, and the cluster has "
+          + slots + " now");
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Fits {@code batches} (one partition per worker) into {@code network}, which ends with the
+   * workers' last average, and says what the rounds cost. The network is changed only when the
+   * stage succeeds.
+   *
+   * @throws SlotsLost when the cluster lost the task slots the stage needs while it ran (an
+   *     executor lost for good): the caller fits the chunk another way
+   */
+  static AveragingCost fit(JavaSparkContext spark, MultiLayerNetwork network, JavaRDD<DataSet> batches,
+      int frequency, List<TrainingHook> hooks, int nativeThreads) {
+    long begin = System.nanoTime();
+    Updater updater = network.getUpdater();
+    Broadcast<NetBroadcastTuple> start = spark.broadcast(new NetBroadcastTuple(network.getLayerWiseConfigurations(),
+        network.params(), updater == null ? null : updater.getStateViewArray()));
+    double broadcast = (System.nanoTime() - begin) / 1e9;
+    try {
+      List<BarrierRounds.Result> results = await(spark, network, batches, frequency, hooks, nativeThreads, start);
+      for (BarrierRounds.Result r : results) {
+        if (r.diverged() != null) {
+          throw r.diverged(); // as a worker's LossGuard fails DL4J's fit: the trainer names the batch
+        }
+      }
+      BarrierRounds.Result averaged = results.stream().filter(r -> r.parameters() != null).findFirst()
+          .orElseThrow(() -> new IllegalStateException("no task of the barrier stage returned the parameters"));
+      long assignStart = System.nanoTime();
+      BarrierRounds.assign(averaged.parameters(), 0, network.params());
+      if (averaged.updaterState() != null && updater != null) {
+        BarrierRounds.assign(averaged.updaterState(), 0, updater.getStateViewArray());
+      }
+      // The busiest worker's updates, as the updater (Adam's bias correction, schedules) counts them.
+      network.getLayerWiseConfigurations().setIterationCount(
+          results.stream().mapToInt(BarrierRounds.Result::iterations).max().orElseThrow());
+      double assignSeconds = (System.nanoTime() - assignStart) / 1e9;
+      double n = results.size();
+      double setup = results.stream().mapToDouble(BarrierRounds.Result::setupSeconds).sum() / n;
+      double updates = results.stream().mapToDouble(BarrierRounds.Result::updateSeconds).sum() / n;
+      double wait = results.stream().mapToDouble(BarrierRounds.Result::waitSeconds).sum() / n;
+      double exchange = results.stream().mapToDouble(BarrierRounds.Result::exchangeSeconds).sum() / n;
+      return new AveragingCost(averaged.rounds(), (System.nanoTime() - begin) / 1e9, broadcast, 0, 0, setup, updates,
+          0, wait, 0, assignSeconds, exchange);
+    } finally {
+      // Also removes every block the tasks' exchange left, on every executor.
+      start.destroy(false);
+    }
+  }
+
+  /**
+   * Runs the stage and waits for it. A failed task fails the stage, and Spark runs it again whole
+   * once every task can start at once; when the cluster has lost the slots for that (a worker
+   * gone), it would wait for ever, so the stage is cancelled once slots have been short for
+   * {@link #SLOTS_GRACE_MS}.
+   */
+  private static List<BarrierRounds.Result> await(JavaSparkContext spark, MultiLayerNetwork network,
+      JavaRDD<DataSet> batches, int frequency, List<TrainingHook> hooks, int nativeThreads,
+      Broadcast<NetBroadcastTuple> start) {
+    int partitions = batches.getNumPartitions();
+    spark.setCallSite("one-stage averaging (BarrierAveraging)"); // the stage's name in Spark's UI and REST API
+    JavaFutureAction<List<BarrierRounds.Result>> job;
+    try {
+      job = batches.rdd().barrier()
+          .mapPartitions(new BarrierRounds(start, frequency, hooks, nativeThreads), false,
+              ClassTag$.MODULE$.apply(BarrierRounds.Result.class))
+          .toJavaRDD()
+          .collectAsync();
+    } finally {
+      spark.clearCallSite();
+    }
+    long shortSince = -1;
+    while (true) {
+      try {
+        return job.get(1, TimeUnit.SECONDS);
+      } catch (TimeoutException e) {
+        Optional<String> why = unavailable(spark, network, partitions);
+        if (why.isEmpty()) {
+          shortSince = -1;
+        } else if (shortSince < 0) {
+          shortSince = System.currentTimeMillis();
+        } else if (System.currentTimeMillis() - shortSince > SLOTS_GRACE_MS) {
+          job.cancel(true);
+          throw new SlotsLost(why.get());
+        }
+      } catch (ExecutionException e) {
+        throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+      } catch (InterruptedException e) {
+        job.cancel(true);
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while averaging in one stage", e);
+      }
+    }
+  }
+
+  /** How long a running stage may lack task slots before it is given up for DL4J's master. */
+  static final long SLOTS_GRACE_MS = 15_000;
+
+  /** The stage lost the task slots it needs: the chunk is to be fitted another way. */
+  static final class SlotsLost extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    SlotsLost(String why) {
+      super(why);
+    }
+  }
+}

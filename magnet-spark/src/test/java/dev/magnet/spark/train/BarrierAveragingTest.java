@@ -1,0 +1,152 @@
+package dev.magnet.spark.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.magnet.spark.SparkTestSession;
+import dev.magnet.spark.TestModels;
+import dev.magnet.spark.executor.LossGuard;
+import dev.magnet.spark.metrics.AveragingCost;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.storage.BlockId;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import scala.runtime.AbstractFunction1;
+
+/**
+ * Averaging in one barrier stage computes what parameter averaging computes: every round, the
+ * mean of the parameters and updater states of the workers that fitted batches in it, checked
+ * against the same rounds run by hand in one JVM. It leaves no block behind, and a diverging
+ * worker stops every task with the batch's number.
+ */
+class BarrierAveragingTest {
+  @SparkTestSession.PerClass
+  static JavaSparkContext spark;
+
+  /** A Magnet batch for the tiny model: 8 rows of 4 values, 4 clusters of 2 classes, tagged with its number. */
+  private static DataSet batch(int number, boolean nan) {
+    Nd4j.getRandom().setSeed(100 + number);
+    INDArray features = Nd4j.rand(DataType.FLOAT, 8, 4);
+    if (nan) {
+      features.putScalar(0, 0, Float.NaN);
+    }
+    DataSet batch = new DataSet(features, Nd4j.create(new float[][] {
+        {0, 0}, {0, 0}, {1, 0}, {1, 0}, {2, 1}, {2, 1}, {3, 1}, {3, 1}}));
+    LossGuard.tag(batch, number);
+    return batch;
+  }
+
+  @Test
+  void everyRoundIsTheMeanOfTheWorkersThatFittedBatchesInIt() {
+    // Spark's slices of 9: batches 0-3 for task 0, 4-8 for task 1; every 2 batches: rounds of
+    // 2 + 2, 2 + 2, then task 1's last batch alone.
+    List<DataSet> batches = new ArrayList<>();
+    for (int b = 0; b < 9; b++) {
+      batches.add(batch(b, false));
+    }
+    MultiLayerNetwork start = TestModels.tiny().network();
+    MultiLayerNetwork expected = byHand(start.clone(), List.of(batches.subList(0, 4), batches.subList(4, 9)), 2);
+
+    MultiLayerNetwork network = start.clone();
+    AveragingCost cost = BarrierAveraging.fit(spark, network, spark.parallelize(batches, 2), 2, List.of(), 0);
+
+    assertEquals(3, cost.rounds());
+    assertArrayEquals(expected.params().toFloatVector(), network.params().toFloatVector(), 1e-6f, "parameters");
+    assertArrayEquals(expected.getUpdater().getStateViewArray().toFloatVector(),
+        network.getUpdater().getStateViewArray().toFloatVector(), 1e-6f, "updater state");
+    assertEquals(5, network.getLayerWiseConfigurations().getIterationCount(), "the busiest worker's updates");
+    assertTrue(cost.updateSeconds() > 0 && cost.waitForSlowestSeconds() >= 0 && cost.exchangeSeconds() > 0, cost.toString());
+  }
+
+  @Test
+  void noBlockOfTheExchangeOutlivesTheStage() throws InterruptedException {
+    List<DataSet> batches = new ArrayList<>();
+    for (int b = 0; b < 6; b++) {
+      batches.add(batch(b, false));
+    }
+    BarrierAveraging.fit(spark, TestModels.tiny().network(), spark.parallelize(batches, 2), 1, List.of(), 0);
+    long deadline = System.currentTimeMillis() + 10_000; // the broadcast's removal runs in the background
+    int left;
+    do {
+      left = exchangeBlocks();
+      Thread.sleep(left == 0 ? 0 : 50);
+    } while (left > 0 && System.currentTimeMillis() < deadline);
+    assertEquals(0, left, "blocks named magnet_allreduce left in the block managers");
+  }
+
+  @Test
+  void aDivergingWorkerStopsEveryTaskAndItsBatchIsNamed() {
+    List<DataSet> batches = new ArrayList<>();
+    for (int b = 0; b < 8; b++) {
+      batches.add(batch(b, b == 6));
+    }
+    MultiLayerNetwork network = TestModels.tiny().network();
+    INDArray before = network.params().dup();
+    LossGuard.NonFiniteTraining diverged = assertThrows(LossGuard.NonFiniteTraining.class,
+        () -> BarrierAveraging.fit(spark, network, spark.parallelize(batches, 2), 2, List.of(new LossGuard()), 0));
+    assertEquals(6, diverged.batch());
+    assertEquals(before, network.params(), "the driver's network is left as it was");
+  }
+
+  @Test
+  void unavailableWhenTheWorkersCannotAllRunAtOnce() {
+    MultiLayerNetwork network = TestModels.tiny().network();
+    assertEquals(java.util.Optional.empty(), BarrierAveraging.unavailable(spark, network, 2));
+    String why = BarrierAveraging.unavailable(spark, network, 3).orElseThrow();
+    assertTrue(why.contains("3 workers need 3 task slots") && why.contains("has 2"), why);
+  }
+
+  /** Parameter averaging's rounds in one JVM: each worker fits its next batches, then all take the mean. */
+  private static MultiLayerNetwork byHand(MultiLayerNetwork start, List<List<DataSet>> parts, int frequency) {
+    List<MultiLayerNetwork> workers = new ArrayList<>();
+    for (int w = 0; w < parts.size(); w++) {
+      workers.add(start.clone());
+    }
+    int most = parts.stream().mapToInt(List::size).max().orElseThrow();
+    for (int from = 0; from < most; from += frequency) {
+      INDArray params = null;
+      INDArray state = null;
+      int count = 0;
+      for (int w = 0; w < parts.size(); w++) {
+        List<DataSet> part = parts.get(w);
+        if (from >= part.size()) {
+          continue;
+        }
+        for (DataSet b : part.subList(from, Math.min(part.size(), from + frequency))) {
+          workers.get(w).fit(b);
+        }
+        count++;
+        params = params == null ? workers.get(w).params().dup() : params.addi(workers.get(w).params());
+        INDArray s = workers.get(w).getUpdater().getStateViewArray();
+        state = state == null ? s.dup() : state.addi(s);
+      }
+      params.divi(count);
+      state.divi(count);
+      for (MultiLayerNetwork worker : workers) {
+        worker.params().assign(params);
+        worker.getUpdater().getStateViewArray().assign(state);
+      }
+    }
+    return workers.get(0);
+  }
+
+  private static int exchangeBlocks() {
+    scala.collection.Seq<BlockId> ids = SparkEnv.get().blockManager().master().getMatchingBlockIds(
+        new AbstractFunction1<BlockId, Object>() {
+          @Override
+          public Object apply(BlockId id) {
+            return id.name().contains("magnet_allreduce");
+          }
+        }, true);
+    return ids.size();
+  }
+}
