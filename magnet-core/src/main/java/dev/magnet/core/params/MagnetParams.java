@@ -72,9 +72,7 @@ public record MagnetParams(
           "clustersPerBatch (M) must be at least 2: the loss needs clusters of another class; M=" + clustersPerBatch);
     }
     positive("examplesPerCluster (D)", examplesPerCluster);
-    if (!(alpha >= 0) || Double.isInfinite(alpha)) {
-      throw new IllegalArgumentException("alpha must be finite and >= 0; alpha=" + alpha);
-    }
+    requireMargin("alpha", alpha);
     positive("nearestClusters (L)", nearestClusters);
     if (refreshEveryBatches < 0) {
       throw new IllegalArgumentException(
@@ -93,10 +91,21 @@ public record MagnetParams(
       throw new IllegalArgumentException(
           "batchesPerEpoch must be >= 0 (0 = one pass over the data); batchesPerEpoch=" + batchesPerEpoch);
     }
-    if (!(tripletMargin >= 0) || Double.isInfinite(tripletMargin)) {
-      throw new IllegalArgumentException("tripletMargin must be finite and >= 0; tripletMargin=" + tripletMargin);
-    }
+    requireMargin("tripletMargin", tripletMargin);
     positive("kmeansIterations", kmeansIterations);
+  }
+
+  /**
+   * {@code value}, a margin (α, the triplet margin), when it is finite and at least 0; the
+   * parameters and the losses that take it check it alike.
+   *
+   * @throws IllegalArgumentException naming {@code name} otherwise
+   */
+  public static double requireMargin(String name, double value) {
+    if (!(value >= 0) || Double.isInfinite(value)) {
+      throw new IllegalArgumentException(name + " must be finite and >= 0; " + name + "=" + value);
+    }
+    return value;
   }
 
   private static void positive(String name, int value) {
