@@ -74,23 +74,14 @@ public record MagnetParams(
     positive("examplesPerCluster (D)", examplesPerCluster);
     requireMargin("alpha", alpha);
     positive("nearestClusters (L)", nearestClusters);
-    if (refreshEveryBatches < 0) {
-      throw new IllegalArgumentException(
-          "refreshEveryBatches must be >= 0 (0 = once per epoch); refreshEveryBatches=" + refreshEveryBatches);
-    }
-    if (refreshesPerEpoch < 0) {
-      throw new IllegalArgumentException(
-          "refreshesPerEpoch must be >= 0 (0 = as refreshEveryBatches says); refreshesPerEpoch=" + refreshesPerEpoch);
-    }
+    nonNegative("refreshEveryBatches", refreshEveryBatches, "0 = once per epoch");
+    nonNegative("refreshesPerEpoch", refreshesPerEpoch, "0 = as refreshEveryBatches says");
     if (refreshesPerEpoch > 0 && refreshEveryBatches > 0) {
       throw new IllegalArgumentException("give the refresh interval one way, refreshEveryBatches or refreshesPerEpoch;"
           + " refreshEveryBatches=" + refreshEveryBatches + ", refreshesPerEpoch=" + refreshesPerEpoch);
     }
     positive("epochs", epochs);
-    if (batchesPerEpoch < 0) {
-      throw new IllegalArgumentException(
-          "batchesPerEpoch must be >= 0 (0 = one pass over the data); batchesPerEpoch=" + batchesPerEpoch);
-    }
+    nonNegative("batchesPerEpoch", batchesPerEpoch, "0 = one pass over the data");
     requireMargin("tripletMargin", tripletMargin);
     positive("kmeansIterations", kmeansIterations);
   }
@@ -111,6 +102,13 @@ public record MagnetParams(
   private static void positive(String name, int value) {
     if (value < 1) {
       throw new IllegalArgumentException(name + " must be positive; " + name + "=" + value);
+    }
+  }
+
+  /** Refuses a negative {@code value}; {@code zero} says what 0 means, for the message. */
+  private static void nonNegative(String name, int value, String zero) {
+    if (value < 0) {
+      throw new IllegalArgumentException(name + " must be >= 0 (" + zero + "); " + name + "=" + value);
     }
   }
 
