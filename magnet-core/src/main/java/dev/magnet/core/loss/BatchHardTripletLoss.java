@@ -40,10 +40,7 @@ public final class BatchHardTripletLoss extends BatchLossFunction {
 
   @JsonCreator
   public BatchHardTripletLoss(@JsonProperty("margin") double margin) {
-    if (!(margin >= 0) || Double.isInfinite(margin)) {
-      throw new IllegalArgumentException("margin must be finite and >= 0; margin=" + margin);
-    }
-    this.margin = margin;
+    this.margin = MagnetParams.requireMargin("margin", margin);
   }
 
   public double getMargin() {

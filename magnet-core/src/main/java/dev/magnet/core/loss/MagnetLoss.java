@@ -69,10 +69,7 @@ public final class MagnetLoss extends BatchLossFunction {
    */
   @JsonCreator
   public MagnetLoss(@JsonProperty("alpha") double alpha) {
-    if (!(alpha >= 0) || Double.isInfinite(alpha)) {
-      throw new IllegalArgumentException("alpha must be finite and >= 0; alpha=" + alpha);
-    }
-    this.alpha = alpha;
+    this.alpha = MagnetParams.requireMargin("alpha", alpha);
   }
 
   public double getAlpha() {

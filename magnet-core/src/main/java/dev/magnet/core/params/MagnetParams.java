@@ -72,36 +72,43 @@ public record MagnetParams(
           "clustersPerBatch (M) must be at least 2: the loss needs clusters of another class; M=" + clustersPerBatch);
     }
     positive("examplesPerCluster (D)", examplesPerCluster);
-    if (!(alpha >= 0) || Double.isInfinite(alpha)) {
-      throw new IllegalArgumentException("alpha must be finite and >= 0; alpha=" + alpha);
-    }
+    requireMargin("alpha", alpha);
     positive("nearestClusters (L)", nearestClusters);
-    if (refreshEveryBatches < 0) {
-      throw new IllegalArgumentException(
-          "refreshEveryBatches must be >= 0 (0 = once per epoch); refreshEveryBatches=" + refreshEveryBatches);
-    }
-    if (refreshesPerEpoch < 0) {
-      throw new IllegalArgumentException(
-          "refreshesPerEpoch must be >= 0 (0 = as refreshEveryBatches says); refreshesPerEpoch=" + refreshesPerEpoch);
-    }
+    nonNegative("refreshEveryBatches", refreshEveryBatches, "0 = once per epoch");
+    nonNegative("refreshesPerEpoch", refreshesPerEpoch, "0 = as refreshEveryBatches says");
     if (refreshesPerEpoch > 0 && refreshEveryBatches > 0) {
       throw new IllegalArgumentException("give the refresh interval one way, refreshEveryBatches or refreshesPerEpoch;"
           + " refreshEveryBatches=" + refreshEveryBatches + ", refreshesPerEpoch=" + refreshesPerEpoch);
     }
     positive("epochs", epochs);
-    if (batchesPerEpoch < 0) {
-      throw new IllegalArgumentException(
-          "batchesPerEpoch must be >= 0 (0 = one pass over the data); batchesPerEpoch=" + batchesPerEpoch);
-    }
-    if (!(tripletMargin >= 0) || Double.isInfinite(tripletMargin)) {
-      throw new IllegalArgumentException("tripletMargin must be finite and >= 0; tripletMargin=" + tripletMargin);
-    }
+    nonNegative("batchesPerEpoch", batchesPerEpoch, "0 = one pass over the data");
+    requireMargin("tripletMargin", tripletMargin);
     positive("kmeansIterations", kmeansIterations);
+  }
+
+  /**
+   * {@code value}, a margin (α, the triplet margin), when it is finite and at least 0; the
+   * parameters and the losses that take it check it alike.
+   *
+   * @throws IllegalArgumentException naming {@code name} otherwise
+   */
+  public static double requireMargin(String name, double value) {
+    if (!(value >= 0) || Double.isInfinite(value)) {
+      throw new IllegalArgumentException(name + " must be finite and >= 0; " + name + "=" + value);
+    }
+    return value;
   }
 
   private static void positive(String name, int value) {
     if (value < 1) {
       throw new IllegalArgumentException(name + " must be positive; " + name + "=" + value);
+    }
+  }
+
+  /** Refuses a negative {@code value}; {@code zero} says what 0 means, for the message. */
+  private static void nonNegative(String name, int value, String zero) {
+    if (value < 0) {
+      throw new IllegalArgumentException(name + " must be >= 0 (" + zero + "); " + name + "=" + value);
     }
   }
 

@@ -46,6 +46,12 @@ public final class NeighboursCommand implements Runnable {
     }
   }
 
+  /** {@code --index} of the subcommands that search an index (query, recall). */
+  static final class IndexOption {
+    @Option(names = NeighboursArgs.INDEX, required = true, paramLabel = "INDEX", description = "The index directory.")
+    String path;
+  }
+
   /** The options of a search: k, nprobe, the beam. */
   static final class SearchOptions {
     @Option(names = NeighboursArgs.K, paramLabel = "K", defaultValue = "" + QueryRequest.DEFAULT_K,

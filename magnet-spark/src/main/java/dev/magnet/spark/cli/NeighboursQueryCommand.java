@@ -12,8 +12,8 @@ import picocli.CommandLine.Option;
 @Command(name = NeighboursArgs.QUERY,
     description = "The k nearest items of each query, or near-duplicate pairs (--self --threshold), as Parquet.")
 public final class NeighboursQueryCommand extends SparkCommand {
-  @Option(names = NeighboursArgs.INDEX, required = true, paramLabel = "INDEX", description = "The index directory.")
-  String index;
+  @Mixin
+  NeighboursCommand.IndexOption index;
 
   @Option(names = NeighboursArgs.QUERIES, paramLabel = "PATH", description = "A table of query embeddings.")
   String queries;
@@ -43,7 +43,7 @@ public final class NeighboursQueryCommand extends SparkCommand {
 
   QueryRequest request() {
     NeighboursCommand.SearchOptions s = search;
-    return new QueryRequest(index, queries, self, s.k, s.nprobe, s.efSearch, threshold, exact, output, report,
+    return new QueryRequest(index.path, queries, self, s.k, s.nprobe, s.efSearch, threshold, exact, output, report,
         overwrite).check();
   }
 

@@ -13,8 +13,8 @@ import picocli.CommandLine.Option;
 @Command(name = NeighboursArgs.RECALL,
     description = "Recall@k of the index against the exact search on a seeded sample of queries.")
 public final class NeighboursRecallCommand extends SparkCommand {
-  @Option(names = NeighboursArgs.INDEX, required = true, paramLabel = "INDEX", description = "The index directory.")
-  String index;
+  @Mixin
+  NeighboursCommand.IndexOption index;
 
   @Option(names = NeighboursArgs.QUERIES, paramLabel = "PATH",
       description = "Sample the queries from this table; default: the index's own items.")
@@ -36,7 +36,7 @@ public final class NeighboursRecallCommand extends SparkCommand {
 
   RecallRequest request() {
     NeighboursCommand.SearchOptions s = search;
-    return new RecallRequest(index, queries, sample, s.k, s.nprobe, s.efSearch, seed, json).check();
+    return new RecallRequest(index.path, queries, sample, s.k, s.nprobe, s.efSearch, seed, json).check();
   }
 
   @Override

@@ -32,25 +32,19 @@ import org.apache.spark.sql.types.Metadata;
  * next to the listing itself: memory of the same order as the listing's. The earlier rows are
  * copied into the staged tables by a Spark job; appending costs a rewrite of the table (Parquet
  * files being immutable and a directory rename the only atomic publish on every file system).
+ *
+ * @param output the embeddings table appended to
+ * @param rejects the rejects table appended to
+ * @param remaining the files to embed
+ * @param skipped files skipped: in an earlier table, unchanged
+ * @param changed files embedded again because their size or modification time changed
+ * @param firstId the first id of the new rows: after the earlier table's largest
+ * @param earlier whether there is an earlier embeddings table to carry over
  */
-public final class Incremental {
-  private final String output;
-  private final String rejects;
-  private final ImageFiles remaining;
-  private final long skipped;
-  private final List<String> changed;
-  private final long firstId;
-  private final boolean earlier;
-
-  private Incremental(String output, String rejects, ImageFiles remaining, long skipped, List<String> changed,
-      long firstId, boolean earlier) {
-    this.output = output;
-    this.rejects = rejects;
-    this.remaining = remaining;
-    this.skipped = skipped;
-    this.changed = changed;
-    this.firstId = firstId;
-    this.earlier = earlier;
+public record Incremental(String output, String rejects, ImageFiles remaining, long skipped, List<String> changed,
+    long firstId, boolean earlier) {
+  public Incremental {
+    changed = List.copyOf(changed);
   }
 
   /**
@@ -118,26 +112,6 @@ public final class Incremental {
       long modified = r.isNullAt(2) ? -1 : ((Timestamp) r.get(2)).getTime();
       done.put(r.getString(0), new long[] {size, modified});
     }
-  }
-
-  /** The files to embed. */
-  public ImageFiles remaining() {
-    return remaining;
-  }
-
-  /** Files skipped: in an earlier table, unchanged. */
-  public long skipped() {
-    return skipped;
-  }
-
-  /** Files embedded again because their size or modification time changed. */
-  public List<String> changed() {
-    return List.copyOf(changed);
-  }
-
-  /** The first id of the new rows: after the earlier table's largest. */
-  public long firstId() {
-    return firstId;
   }
 
   /**

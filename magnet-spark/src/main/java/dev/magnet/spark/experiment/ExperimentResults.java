@@ -172,10 +172,20 @@ public final class ExperimentResults {
       claim.set("difference", interval(c.difference()));
       claim.put("verdict", c.verdict().spelling());
     }
+    return text(root, FILE_NAME);
+  }
+
+  /**
+   * {@code root} as indented JSON with a final newline: the text of results.json and of the tuning
+   * record.
+   *
+   * @param file the file it goes to, for the message should it fail
+   */
+  public static String text(ObjectNode root, String file) {
     try {
       return JSON.writeValueAsString(root) + "\n";
     } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot write results.json: " + e.getOriginalMessage(), e);
+      throw new IllegalStateException("cannot write " + file + ": " + e.getOriginalMessage(), e);
     }
   }
 

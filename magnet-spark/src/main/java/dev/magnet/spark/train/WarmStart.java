@@ -27,18 +27,16 @@ import java.util.Objects;
  *       renamed class, which would silently lose its clusters and history;
  *   <li>with the softmax loss, any change: its output layer has one unit per class id.
  * </ul>
+ *
+ * @param model the model continued from
+ * @param index the model's index in this run's label ids; null when no class of the model is left
+ * @param vanished classes of the model the data no longer has: dropped from the index
+ * @param added classes new to the model: clustered from scratch
  */
-public final class WarmStart {
-  private final ModelArtifact model;
-  private final ClusterIndex index;
-  private final List<String> vanished;
-  private final List<String> added;
-
-  private WarmStart(ModelArtifact model, ClusterIndex index, List<String> vanished, List<String> added) {
-    this.model = model;
-    this.index = index;
-    this.vanished = List.copyOf(vanished);
-    this.added = List.copyOf(added);
+public record WarmStart(ModelArtifact model, ClusterIndex index, List<String> vanished, List<String> added) {
+  public WarmStart {
+    vanished = List.copyOf(vanished);
+    added = List.copyOf(added);
   }
 
   /**
@@ -118,25 +116,5 @@ public final class WarmStart {
     return ClusterIndex.of(to.size(), centroids.toArray(new double[0][]),
         classes.stream().mapToInt(Integer::intValue).toArray(), sizes.stream().mapToLong(Long::longValue).toArray(),
         index.sigma2(), null);
-  }
-
-  /** The model continued from. */
-  public ModelArtifact model() {
-    return model;
-  }
-
-  /** The model's index in this run's label ids; null when no class of the model is left. */
-  public ClusterIndex index() {
-    return index;
-  }
-
-  /** Classes of the model the data no longer has: dropped from the index. */
-  public List<String> vanished() {
-    return vanished;
-  }
-
-  /** Classes new to the model: clustered from scratch. */
-  public List<String> added() {
-    return added;
   }
 }

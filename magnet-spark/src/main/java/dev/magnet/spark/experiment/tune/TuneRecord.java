@@ -1,12 +1,12 @@
 package dev.magnet.spark.experiment.tune;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.magnet.core.model.MagnetVersion;
 import dev.magnet.core.params.EnumSpelling;
+import dev.magnet.spark.experiment.ExperimentResults;
 import dev.magnet.spark.experiment.Interval;
 import dev.magnet.spark.util.Arguments;
 import java.io.IOException;
@@ -129,11 +129,7 @@ final class TuneRecord {
       confirmation.set("difference", interval(c.difference()));
       confirmation.put("verdict", c.verdict().spelling());
     }
-    try {
-      return JSON.writeValueAsString(root) + "\n";
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot write " + Tuner.RECORD + ": " + e.getOriginalMessage(), e);
-    }
+    return ExperimentResults.text(root, Tuner.RECORD);
   }
 
   /** The trials finished so far, one JSON line each under the search's key: what --resume takes over. */
