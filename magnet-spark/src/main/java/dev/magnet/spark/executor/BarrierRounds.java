@@ -71,6 +71,7 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
    * @param updateSeconds the task's {@code network.fit(batch)} calls
    * @param waitSeconds in the stage's barriers (the wait for the slowest task and the barrier's round trip)
    * @param exchangeSeconds copying, sending, fetching and averaging the shards
+   * @param runSeconds the whole task, from its first batch read to its result
    * @param parameters the averaged parameters, or null
    * @param updaterState the averaged updater state, or null
    * @param iterations the task's network's iteration count at the end
@@ -78,7 +79,7 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
    *     stops at the round's exchange and none returns parameters
    */
   public record Result(int rounds, int batches, double setupSeconds, double updateSeconds, double waitSeconds,
-      double exchangeSeconds, float[] parameters, float[] updaterState, int iterations,
+      double exchangeSeconds, double runSeconds, float[] parameters, float[] updaterState, int iterations,
       LossGuard.NonFiniteTraining diverged) implements Serializable {}
 
   /** The task: for {@code RDDBarrier.mapPartitions}, which takes Scala's function and iterators. */
@@ -88,6 +89,7 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
   }
 
   private Result run(Iterator<DataSet> partition) {
+    long taskStart = System.nanoTime();
     BarrierTaskContext task = BarrierTaskContext.get();
     List<DataSet> batches = new ArrayList<>();
     partition.forEachRemaining(batches::add);
@@ -149,6 +151,7 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
       }
       boolean first = task.partitionId() == 0 && !stopped;
       return new Result(r, batches.size(), setup, updates, exchange.waitSeconds(), exchange.exchangeSeconds(),
+          (System.nanoTime() - taskStart) / 1e9,
           first ? Arrays.copyOf(vector, p) : null, first && state != null ? Arrays.copyOfRange(vector, p, p + s) : null,
           network.getLayerWiseConfigurations().getIterationCount(), diverged);
     } finally {

@@ -82,6 +82,10 @@ final class ShardedAllReduce {
 
   /** The largest of the tasks' values, known to every task. */
   int max(int value) {
+    return timed(() -> maxOf(value));
+  }
+
+  private int maxOf(int value) {
     put(id("n" + me), new float[] {value});
     int max = value;
     for (int t = 0; t < tasks; t++) {
@@ -103,9 +107,12 @@ final class ShardedAllReduce {
    *     gets the same answer
    */
   int average(float[] values, boolean contributes, boolean stop) {
+    return timed(() -> averageOf(values, contributes, stop));
+  }
+
+  private int averageOf(float[] values, boolean contributes, boolean stop) {
     bind(values);
     int r = round++;
-    long start = System.nanoTime();
     if (contributes && !stop) {
       for (int shard = 0; shard < tasks; shard++) {
         if (shard != me) {
@@ -114,7 +121,6 @@ final class ShardedAllReduce {
       }
     }
     put(id(r, "f" + me), new float[] {stop ? -1 : contributes ? 1 : 0});
-    exchangeSeconds += (System.nanoTime() - start) / 1e9;
     boolean[] counts = new boolean[tasks];
     boolean stopped = stop;
     counts[me] = contributes && !stop;
@@ -130,7 +136,6 @@ final class ShardedAllReduce {
     if (stopped) {
       return STOPPED; // what this round put goes with the driver's broadcast
     }
-    start = System.nanoTime();
     int count = 0;
     int lo = from(me);
     float[] mean = new float[from(me + 1) - lo];
@@ -145,7 +150,6 @@ final class ShardedAllReduce {
       }
     }
     if (count == 0) {
-      exchangeSeconds += (System.nanoTime() - start) / 1e9;
       return 0;
     }
     for (int i = 0; i < mean.length; i++) {
@@ -156,7 +160,6 @@ final class ShardedAllReduce {
       float[] part = shard == me ? mean : await(id(r, "m" + shard));
       System.arraycopy(part, 0, values, from(shard), part.length);
     }
-    exchangeSeconds += (System.nanoTime() - start) / 1e9;
     return count;
   }
 
@@ -165,6 +168,13 @@ final class ShardedAllReduce {
    * that says so, which peers may still be waiting for (it goes with the driver's broadcast).
    */
   void finish() {
+    timed(() -> {
+      finishNow();
+      return 0;
+    });
+  }
+
+  private void finishNow() {
     BlockId done = id("d" + me);
     put(done, new float[] {1});
     for (int t = 0; t < tasks; t++) {
@@ -175,6 +185,17 @@ final class ShardedAllReduce {
     current.remove(done);
     removePrevious();
     removePrevious();
+  }
+
+  /** Runs a step of the exchange; its time goes to {@link #exchangeSeconds}, less what it waited for peers. */
+  private int timed(java.util.function.IntSupplier step) {
+    long begin = System.nanoTime();
+    double waitedBefore = waitSeconds;
+    try {
+      return step.getAsInt();
+    } finally {
+      exchangeSeconds += (System.nanoTime() - begin) / 1e9 - (waitSeconds - waitedBefore);
+    }
   }
 
   /** Seconds spent waiting for peers' blocks that were not there yet: the wait for the slowest task, mostly. */

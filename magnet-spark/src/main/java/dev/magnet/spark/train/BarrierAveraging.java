@@ -88,12 +88,17 @@ final class BarrierAveraging {
           results.stream().mapToInt(BarrierRounds.Result::iterations).max().orElseThrow());
       double assignSeconds = (System.nanoTime() - assignStart) / 1e9;
       double n = results.size();
-      double setup = results.stream().mapToDouble(BarrierRounds.Result::setupSeconds).sum() / n;
       double updates = results.stream().mapToDouble(BarrierRounds.Result::updateSeconds).sum() / n;
       double wait = results.stream().mapToDouble(BarrierRounds.Result::waitSeconds).sum() / n;
       double exchange = results.stream().mapToDouble(BarrierRounds.Result::exchangeSeconds).sum() / n;
-      return new AveragingCost(averaged.rounds(), (System.nanoTime() - begin) / 1e9, broadcast, 0, 0, setup, updates,
-          0, wait, 0, assignSeconds, exchange);
+      double run = results.stream().mapToDouble(BarrierRounds.Result::runSeconds).sum() / n;
+      // In a task outside its rounds: reading its batches, building its network, its result.
+      double setup = Math.max(0, run - updates - wait - exchange);
+      double wall = (System.nanoTime() - begin) / 1e9;
+      // The job outside its tasks: submission, task launch, the results' way back.
+      double job = Math.max(0, wall - broadcast - assignSeconds - run);
+      return new AveragingCost(averaged.rounds(), wall, broadcast, job, 0, setup, updates, 0, wait, 0, assignSeconds,
+          exchange);
     } finally {
       // Also removes every block the tasks' exchange left, on every executor.
       start.destroy(false);
@@ -102,7 +107,7 @@ final class BarrierAveraging {
 
   /**
    * Runs the stage and waits for it. A failed task fails the stage, and Spark runs it again whole
-   * once every task can start at once; when the cluster has lost the slots for that (a worker
+   * (up to {@code spark.stage.maxConsecutiveAttempts} times) once every task can start at once; when the cluster has lost the slots for that (a worker
    * gone), it would wait for ever, so the stage is cancelled once slots have been short for
    * {@link #SLOTS_GRACE_MS}.
    */
@@ -117,6 +122,9 @@ final class BarrierAveraging {
           .mapPartitions(new BarrierRounds(start, frequency, hooks, nativeThreads), false,
               ClassTag$.MODULE$.apply(BarrierRounds.Result.class))
           .toJavaRDD()
+          // A shuffle after the tasks makes theirs a map stage, which Spark runs again whole when a
+          // task fails; a failed barrier result stage it does not retry at all.
+          .repartition(1)
           .collectAsync();
     } finally {
       spark.clearCallSite();
