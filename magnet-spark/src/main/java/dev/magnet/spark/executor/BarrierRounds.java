@@ -3,7 +3,6 @@ package dev.magnet.spark.executor;
 import dev.magnet.core.nn.NetworkFactory;
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
@@ -62,8 +61,8 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
   }
 
   /**
-   * What a task reports: its times, and, from the stage's first task only, the averaged network
-   * (every task ends with the same one).
+   * What a task reports: its times, and where the driver finds the averaged network (every task
+   * ends with the same one: {@link #averaged}).
    *
    * @param rounds averaging rounds the stage ran
    * @param batches batches this task fitted
@@ -72,15 +71,26 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
    * @param waitSeconds in the stage's barriers (the wait for the slowest task and the barrier's round trip)
    * @param exchangeSeconds copying, sending, fetching and averaging the shards
    * @param runSeconds the whole task, from its first batch read to its result
-   * @param parameters the averaged parameters, or null
-   * @param updaterState the averaged updater state, or null
+   * @param stageAttempt the attempt of the stage this task ran in
    * @param iterations the task's network's iteration count at the end
    * @param diverged what stopped this task's updates, or null: when a task diverges, every task
    *     stops at the round's exchange and none returns parameters
    */
   public record Result(int rounds, int batches, double setupSeconds, double updateSeconds, double waitSeconds,
-      double exchangeSeconds, double runSeconds, float[] parameters, float[] updaterState, int iterations,
+      double exchangeSeconds, double runSeconds, int stageAttempt, int iterations,
       LossGuard.NonFiniteTraining diverged) implements Serializable {}
+
+  /**
+   * The parameters and updater state (one vector, in that order) the stage's tasks ended with,
+   * read on the driver from the block manager once the stage has succeeded, or null when no round
+   * averaged anything; the driver's destroying of {@code start} removes them after.
+   *
+   * @param result any task's result
+   * @param tasks the stage's tasks
+   */
+  public static float[] averaged(Broadcast<NetBroadcastTuple> start, Result result, int tasks) {
+    return ShardedAllReduce.lastMean(start.id(), result.stageAttempt(), result.rounds(), tasks);
+  }
 
   /** The task: for {@code RDDBarrier.mapPartitions}, which takes Scala's function and iterators. */
   @Override
@@ -106,10 +116,6 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
       int p = (int) params.length();
       int s = state == null ? 0 : (int) state.length();
       float[] vector = new float[p + s];
-      copyOut(params, vector, 0); // what the first task returns when there was nothing to fit
-      if (state != null) {
-        copyOut(state, vector, p);
-      }
       double updates = 0;
       LossGuard.NonFiniteTraining diverged = null;
       int r = 0;
@@ -149,10 +155,9 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
       if (!stopped) {
         exchange.finish();
       }
-      boolean first = task.partitionId() == 0 && !stopped;
       return new Result(r, batches.size(), setup, updates, exchange.waitSeconds(), exchange.exchangeSeconds(),
           (System.nanoTime() - taskStart) / 1e9,
-          first ? Arrays.copyOf(vector, p) : null, first && state != null ? Arrays.copyOfRange(vector, p, p + s) : null,
+          task.stageAttemptNumber(),
           network.getLayerWiseConfigurations().getIterationCount(), diverged);
     } finally {
       NetworkFactory.close(network);

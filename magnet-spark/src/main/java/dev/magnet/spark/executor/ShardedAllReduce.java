@@ -56,7 +56,9 @@ final class ShardedAllReduce {
   private final TaskContext task;
   private final BlockManager blocks = SparkEnv.get().blockManager();
   private final long namespace;
-  private final String prefix;
+  private final int attempt;
+  /** Whether peers need the driver's block manager master to find this task's blocks (not in local mode). */
+  private final boolean tellMaster;
   private final int tasks;
   private final int me;
   /** This task's blocks of the round before; removed once every task has started the next. */
@@ -75,7 +77,9 @@ final class ShardedAllReduce {
   ShardedAllReduce(TaskContext task, int tasks, long namespace) {
     this.task = task;
     this.namespace = namespace;
-    this.prefix = "magnet_allreduce_a" + task.stageAttemptNumber();
+    this.attempt = task.stageAttemptNumber();
+    // In local mode every task runs in the driver's JVM and finds its peers' blocks in the one block manager.
+    this.tellMaster = !blocks.blockManagerId().isDriver();
     this.tasks = tasks;
     this.me = task.partitionId();
   }
@@ -164,8 +168,9 @@ final class ShardedAllReduce {
   }
 
   /**
-   * Waits for every task to have read this one's last blocks, and removes them, all but the mark
-   * that says so, which peers may still be waiting for (it goes with the driver's broadcast).
+   * Waits for every task to have read this one's last blocks, and removes them, all but two that
+   * go with the driver's broadcast: the mark that says so, which peers may still be waiting for,
+   * and this task's shard of the last mean, which the driver reads ({@link #lastMean}).
    */
   void finish() {
     timed(() -> {
@@ -183,8 +188,42 @@ final class ShardedAllReduce {
       }
     }
     current.remove(done);
+    previous.remove(id(round - 1, "m" + me));
+    current.remove(id(round - 1, "m" + me));
     removePrevious();
     removePrevious();
+  }
+
+  /**
+   * The mean of the last round, read on the driver from the tasks' shards once the stage is over,
+   * or null when no round averaged anything. Every task's copy of the mean is this one.
+   *
+   * @param stageAttempt the attempt of the stage whose tasks succeeded
+   * @param rounds the rounds they ran
+   */
+  static float[] lastMean(long namespace, int stageAttempt, int rounds, int tasks) {
+    if (rounds == 0) {
+      return null;
+    }
+    BlockManager blocks = SparkEnv.get().blockManager();
+    List<float[]> shards = new ArrayList<>();
+    int length = 0;
+    for (int shard = 0; shard < tasks; shard++) {
+      BlockId id = blockId(namespace, stageAttempt, "r" + (rounds - 1) + "_m" + shard);
+      float[] part = read(blocks, id, false);
+      if (part == null) {
+        return null; // the last round had no contributor: nothing was averaged
+      }
+      shards.add(part);
+      length += part.length;
+    }
+    float[] mean = new float[length];
+    int at = 0;
+    for (float[] part : shards) {
+      System.arraycopy(part, 0, mean, at, part.length);
+      at += part.length;
+    }
+    return mean;
   }
 
   /** Runs a step of the exchange; its time goes to {@link #exchangeSeconds}, less what it waited for peers. */
@@ -230,7 +269,11 @@ final class ShardedAllReduce {
   }
 
   private BlockId id(String name) {
-    return new BroadcastBlockId(namespace, prefix + "_" + name);
+    return blockId(namespace, attempt, name);
+  }
+
+  private static BlockId blockId(long namespace, int stageAttempt, String name) {
+    return new BroadcastBlockId(namespace, "magnet_allreduce_a" + stageAttempt + "_" + name);
   }
 
   private BlockId id(int r, String name) {
@@ -238,7 +281,7 @@ final class ShardedAllReduce {
   }
 
   private void put(BlockId id, float[] value) {
-    if (!blocks.putSingle(id, value, StorageLevel.MEMORY_AND_DISK(), true, FLOATS)) {
+    if (!blocks.putSingle(id, value, StorageLevel.MEMORY_AND_DISK(), tellMaster, FLOATS)) {
       throw new IllegalStateException("the block manager refused " + id + " (" + value.length + " floats)");
     }
     current.add(id);
@@ -252,13 +295,8 @@ final class ShardedAllReduce {
     long begin = System.nanoTime();
     long pause = FIRST_POLL_NANOS;
     while (true) {
-      Option<BlockResult> found = blocks.get(id, FLOATS);
-      if (found.isDefined()) {
-        scala.collection.Iterator<Object> data = found.get().data();
-        float[] value = (float[]) data.next();
-        while (data.hasNext()) {
-          data.next();
-        }
+      float[] value = read(blocks, id, !tellMaster);
+      if (value != null) {
         return value;
       }
       long waited = System.nanoTime() - begin;
@@ -274,9 +312,30 @@ final class ShardedAllReduce {
     }
   }
 
+  /**
+   * The block's values, local or remote, or null when no block manager has it. A local block's
+   * read lock is released before this returns (its iterator run to its end), so that its owner
+   * can remove it.
+   *
+   * @param localOnly look in this JVM's block manager only, without asking the driver's master
+   *     where it is (local mode, where a miss would cost an RPC each poll)
+   */
+  private static float[] read(BlockManager blocks, BlockId id, boolean localOnly) {
+    Option<BlockResult> found = localOnly ? blocks.getLocalValues(id) : blocks.get(id, FLOATS);
+    if (found.isEmpty()) {
+      return null;
+    }
+    scala.collection.Iterator<Object> data = found.get().data();
+    float[] value = (float[]) data.next();
+    while (data.hasNext()) {
+      data.next();
+    }
+    return value;
+  }
+
   private void removePrevious() {
     for (BlockId id : previous) {
-      blocks.removeBlock(id, true);
+      blocks.removeBlock(id, tellMaster);
     }
     previous = current;
     current = new ArrayList<>();

@@ -76,12 +76,13 @@ final class BarrierAveraging {
           throw r.diverged(); // as a worker's LossGuard fails DL4J's fit: the trainer names the batch
         }
       }
-      BarrierRounds.Result averaged = results.stream().filter(r -> r.parameters() != null).findFirst()
-          .orElseThrow(() -> new IllegalStateException("no task of the barrier stage returned the parameters"));
       long assignStart = System.nanoTime();
-      BarrierRounds.assign(averaged.parameters(), 0, network.params());
-      if (averaged.updaterState() != null && updater != null) {
-        BarrierRounds.assign(averaged.updaterState(), 0, updater.getStateViewArray());
+      float[] mean = BarrierRounds.averaged(start, results.get(0), results.size());
+      if (mean != null) {
+        BarrierRounds.assign(mean, 0, network.params());
+        if (updater != null && updater.getStateViewArray() != null) {
+          BarrierRounds.assign(mean, (int) network.params().length(), updater.getStateViewArray());
+        }
       }
       // The busiest worker's updates, as the updater (Adam's bias correction, schedules) counts them.
       network.getLayerWiseConfigurations().setIterationCount(
@@ -97,7 +98,7 @@ final class BarrierAveraging {
       double wall = (System.nanoTime() - begin) / 1e9;
       // The job outside its tasks: submission, task launch, the results' way back.
       double job = Math.max(0, wall - broadcast - assignSeconds - run);
-      return new AveragingCost(averaged.rounds(), wall, broadcast, job, 0, setup, updates, 0, wait, 0, assignSeconds,
+      return new AveragingCost(results.get(0).rounds(), wall, broadcast, job, 0, setup, updates, 0, wait, 0, assignSeconds,
           exchange);
     } finally {
       // Also removes every block the tasks' exchange left, on every executor.
