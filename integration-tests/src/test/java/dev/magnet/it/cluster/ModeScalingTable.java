@@ -159,8 +159,10 @@ class ModeScalingTable {
               boolean fit = false;
               for (JsonNode stage : event.path("Stage Infos")) {
                 String name = stage.path("Stage Name").asText();
-                fit |= name.startsWith("treeAggregate at") && name.contains("TrainingMaster")
-                    || name.contains("BarrierAveraging"); // one-stage averaging's job: one a chunk
+                // DL4J's rounds aggregate in its master or in Magnet's subclass of it (AveragingMaster);
+                // one-stage averaging's job, one a chunk, is named after BarrierAveraging.
+                fit |= name.startsWith("treeAggregate at") && (name.contains("TrainingMaster")
+                    || name.contains("AveragingMaster")) || name.contains("BarrierAveraging");
               }
               if (fit) {
                 log.fitJobs++;
