@@ -66,15 +66,16 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
    *
    * @param rounds averaging rounds the stage ran
    * @param batches batches this task fitted
-   * @param setupSeconds building the network from the broadcast
+   * @param setupSeconds building the network from the broadcast (the driver's report counts the
+   *     whole of the task outside its rounds: {@code runSeconds} less the rest)
    * @param updateSeconds the task's {@code network.fit(batch)} calls
-   * @param waitSeconds in the stage's barriers (the wait for the slowest task and the barrier's round trip)
+   * @param waitSeconds waiting for peers' blocks that were not there yet (the wait for the slowest task, mostly)
    * @param exchangeSeconds copying, sending, fetching and averaging the shards
    * @param runSeconds the whole task, from its first batch read to its result
    * @param stageAttempt the attempt of the stage this task ran in
    * @param iterations the task's network's iteration count at the end
    * @param diverged what stopped this task's updates, or null: when a task diverges, every task
-   *     stops at the round's exchange and none returns parameters
+   *     stops at the round's exchange and the driver keeps its network as it was
    */
   public record Result(int rounds, int batches, double setupSeconds, double updateSeconds, double waitSeconds,
       double exchangeSeconds, double runSeconds, int stageAttempt, int iterations,
