@@ -25,7 +25,7 @@ import scala.reflect.ClassTag$;
  * others own into its block manager, averages the shard it owns from every task's copy, puts the
  * mean, and assembles the whole mean from every task's averaged shard. A task sends and receives
  * about twice the vector a round whatever the number of tasks, and nothing passes through the
- * driver but the barrier's few bytes a task. In local mode the blocks never leave the JVM; between
+ * driver but the block-manager master's answers to where a block is. In local mode the blocks never leave the JVM; between
  * executors they travel as Spark's broadcast pieces do.
  *
  * <p>Why by hand: Spark has no all-reduce (MLlib's {@code treeAggregate} returns to the driver),
