@@ -1,5 +1,6 @@
 package dev.magnet.spark.executor;
 
+import dev.magnet.core.matrix.Matrices;
 import dev.magnet.core.nn.NetworkFactory;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -65,19 +66,17 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
    * ends with the same one: {@link #averaged}).
    *
    * @param rounds averaging rounds the stage ran
-   * @param batches batches this task fitted
-   * @param setupSeconds building the network from the broadcast (the driver's report counts the
-   *     whole of the task outside its rounds: {@code runSeconds} less the rest)
    * @param updateSeconds the task's {@code network.fit(batch)} calls
    * @param waitSeconds waiting for peers' blocks that were not there yet (the wait for the slowest task, mostly)
    * @param exchangeSeconds copying, sending, fetching and averaging the shards
-   * @param runSeconds the whole task, from its first batch read to its result
+   * @param runSeconds the whole task, from its first batch read to its result (what is not
+   *     updates, wait or exchange is its set-up: reading its batches, building its network)
    * @param stageAttempt the attempt of the stage this task ran in
    * @param iterations the task's network's iteration count at the end
    * @param diverged what stopped this task's updates, or null: when a task diverges, every task
    *     stops at the round's exchange and the driver keeps its network as it was
    */
-  public record Result(int rounds, int batches, double setupSeconds, double updateSeconds, double waitSeconds,
+  public record Result(int rounds, double updateSeconds, double waitSeconds,
       double exchangeSeconds, double runSeconds, int stageAttempt, int iterations,
       LossGuard.NonFiniteTraining diverged) implements Serializable {}
 
@@ -105,9 +104,7 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
     List<DataSet> batches = new ArrayList<>();
     partition.forEachRemaining(batches::add);
     batches.sort(Comparator.comparingInt(LossGuard::numberOf));
-    long begin = System.nanoTime();
     MultiLayerNetwork network = build(start.value());
-    double setup = (System.nanoTime() - begin) / 1e9;
     try {
       ShardedAllReduce exchange = new ShardedAllReduce(task, task.numPartitions(), start.id());
       int rounds = (exchange.max(batches.size()) + frequency - 1) / frequency;
@@ -156,7 +153,7 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
       if (!stopped) {
         exchange.finish();
       }
-      return new Result(r, batches.size(), setup, updates, exchange.waitSeconds(), exchange.exchangeSeconds(),
+      return new Result(r, updates, exchange.waitSeconds(), exchange.exchangeSeconds(),
           (System.nanoTime() - taskStart) / 1e9,
           task.stageAttemptNumber(),
           network.getLayerWiseConfigurations().getIterationCount(), diverged);
@@ -207,11 +204,10 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
   }
 
   /**
-   * Whether the array is its float buffer, whole and in order: a network's flattened parameters
-   * and its updater's state are.
+   * Whether the array is its float buffer, whole and in order ({@link Matrices#isDense}): a
+   * network's flattened parameters and its updater's state are.
    */
   private static boolean wholeBuffer(INDArray array) {
-    return array.dataType() == DataType.FLOAT && !array.isView() && array.offset() == 0
-        && array.data().length() == array.length() && array.ordering() == 'c';
+    return array.dataType() == DataType.FLOAT && Matrices.isDense(array);
   }
 }

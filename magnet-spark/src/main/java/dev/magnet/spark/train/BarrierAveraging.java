@@ -108,9 +108,9 @@ final class BarrierAveraging {
 
   /**
    * Runs the stage and waits for it. A failed task fails the stage, and Spark runs it again whole
-   * (up to {@code spark.stage.maxConsecutiveAttempts} times) once every task can start at once; when the cluster has lost the slots for that (a worker
-   * gone), it would wait for ever, so the stage is cancelled once slots have been short for
-   * {@link #SLOTS_GRACE_MS}.
+   * (up to {@code spark.stage.maxConsecutiveAttempts} times) once every task can start at once;
+   * when the cluster has lost the slots for that (a worker gone), it would wait for ever, so the
+   * stage is cancelled once slots have been short for {@link #SLOTS_GRACE_MS}.
    */
   private static List<BarrierRounds.Result> await(JavaSparkContext spark, MultiLayerNetwork network,
       JavaRDD<DataSet> batches, int frequency, List<TrainingHook> hooks, int nativeThreads,
