@@ -24,8 +24,9 @@ import scala.runtime.AbstractFunction1;
 /**
  * Parameter averaging with every round inside one barrier stage: a task per worker builds its
  * network once from the chunk's broadcast, fits {@code frequency} of its batches, averages
- * parameters and updater state with the other tasks ({@link ShardedAllReduce}), and goes on from
- * the mean, until every task's batches are fitted. What a round computes is what DL4J's
+ * parameters and updater state with the other tasks ({@link AllReduce}: through this JVM's memory
+ * when every task runs here, through Spark's block manager otherwise), and goes on from the mean,
+ * until every task's batches are fitted. What a round computes is what DL4J's
  * {@code ParameterAveragingTrainingMaster} computes (the mean over the workers that fitted
  * batches, updater state included); what it no longer does is start a Spark job, broadcast the
  * parameters, launch and deserialise tasks, rebuild every worker's network and collect the
@@ -43,6 +44,7 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
   private final int frequency;
   private final List<TrainingHook> hooks;
   private final int nativeThreads;
+  private final boolean inMemory;
 
   /**
    * @param start the network the chunk starts from; its id also names the exchange's blocks, which
@@ -50,8 +52,12 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
    * @param frequency batches each task fits between averagings
    * @param hooks called around every {@code network.fit(batch)}, as DL4J's worker calls them
    * @param nativeThreads ND4J threads per task ({@link NativeThreads#perTask}); 0 leaves them as they are
+   * @param inMemory whether tasks that all run in one JVM average through its memory
+   *     ({@link MemoryAllReduce}); false keeps them on the block manager, as between JVMs (a test's
+   *     comparison of the two)
    */
-  public BarrierRounds(Broadcast<NetBroadcastTuple> start, int frequency, List<TrainingHook> hooks, int nativeThreads) {
+  public BarrierRounds(Broadcast<NetBroadcastTuple> start, int frequency, List<TrainingHook> hooks, int nativeThreads,
+      boolean inMemory) {
     if (frequency < 1) {
       throw new IllegalArgumentException("frequency must be positive; frequency=" + frequency);
     }
@@ -59,6 +65,7 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
     this.frequency = frequency;
     this.hooks = List.copyOf(hooks);
     this.nativeThreads = nativeThreads;
+    this.inMemory = inMemory;
   }
 
   /**
@@ -75,10 +82,11 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
    * @param iterations the task's network's iteration count at the end
    * @param diverged what stopped this task's updates, or null: when a task diverges, every task
    *     stops at the round's exchange and the driver keeps its network as it was
+   * @param inMemory whether the tasks averaged through one JVM's memory, not the block manager
    */
   public record Result(int rounds, double updateSeconds, double waitSeconds,
       double exchangeSeconds, double runSeconds, int stageAttempt, int iterations,
-      LossGuard.NonFiniteTraining diverged) implements Serializable {}
+      LossGuard.NonFiniteTraining diverged, boolean inMemory) implements Serializable {}
 
   /**
    * The parameters and updater state (one vector, in that order) the stage's tasks ended with,
@@ -105,15 +113,20 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
     partition.forEachRemaining(batches::add);
     batches.sort(Comparator.comparingInt(LossGuard::numberOf));
     MultiLayerNetwork network = build(start.value());
+    MemoryAllReduce memory = null;
     try {
-      ShardedAllReduce exchange = new ShardedAllReduce(task, task.numPartitions(), start.id());
-      int rounds = (exchange.max(batches.size()) + frequency - 1) / frequency;
+      ShardedAllReduce blocks = new ShardedAllReduce(task, task.numPartitions(), start.id());
+      int rounds = (blocks.max(batches.size()) + frequency - 1) / frequency;
       INDArray params = network.params();
       Updater updater = network.getUpdater();
       INDArray state = updater == null ? null : updater.getStateViewArray();
       int p = (int) params.length();
       int s = state == null ? 0 : (int) state.length();
       float[] vector = new float[p + s];
+      if (inMemory && blocks.oneJvm()) {
+        memory = new MemoryAllReduce(task, blocks, task.numPartitions(), start.id(), vector.length);
+      }
+      AllReduce exchange = memory != null ? memory : blocks;
       double updates = 0;
       LossGuard.NonFiniteTraining diverged = null;
       int r = 0;
@@ -139,7 +152,7 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
           }
         }
         int averaged = exchange.average(vector, to > from, diverged != null);
-        if (averaged == ShardedAllReduce.STOPPED) {
+        if (averaged == AllReduce.STOPPED) {
           break;
         }
         if (averaged > 0) {
@@ -156,8 +169,11 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
       return new Result(r, updates, exchange.waitSeconds(), exchange.exchangeSeconds(),
           (System.nanoTime() - taskStart) / 1e9,
           task.stageAttemptNumber(),
-          network.getLayerWiseConfigurations().getIterationCount(), diverged);
+          network.getLayerWiseConfigurations().getIterationCount(), diverged, memory != null);
     } finally {
+      if (memory != null) {
+        memory.close();
+      }
       NetworkFactory.close(network);
     }
   }

@@ -25,8 +25,10 @@ import scala.reflect.ClassTag$;
  * others own into its block manager, averages the shard it owns from every task's copy, puts the
  * mean, and assembles the whole mean from every task's averaged shard. A task sends and receives
  * about twice the vector a round whatever the number of tasks, and nothing passes through the
- * driver but the block-manager master's answers to where a block is. In local mode the blocks never leave the JVM; between
- * executors they travel as Spark's broadcast pieces do.
+ * driver but the block-manager master's answers to where a block is. Between executors the blocks
+ * travel as Spark's broadcast pieces do. When the first step ({@link #max}) finds every task in
+ * one JVM, the rounds go through its memory instead ({@link MemoryAllReduce}); this class then
+ * only leaves the last mean for the driver ({@link #leaveMean}).
  *
  * <p>Why by hand: Spark has no all-reduce (MLlib's {@code treeAggregate} returns to the driver),
  * and its barrier mode's {@code barrier()} and {@code allGather} wait in steps of a second (Spark
@@ -42,16 +44,15 @@ import scala.reflect.ClassTag$;
  * exist. A task whose peer never shows is stopped by Spark: a failed task fails its barrier
  * stage, and Spark then marks the others killed, which the wait checks.
  */
-final class ShardedAllReduce {
-  /** What {@link #average} returns when a task asked to stop. */
-  static final int STOPPED = -1;
-
+final class ShardedAllReduce implements AllReduce {
   private static final ClassTag<float[]> FLOATS = ClassTag$.MODULE$.apply(float[].class);
   /** The wait for a peer's block starts polling every 20 µs and backs off to every 1 ms. */
   private static final long FIRST_POLL_NANOS = 20_000;
   private static final long LAST_POLL_NANOS = 1_000_000;
   /** How long a task waits for a peer that Spark has not stopped before it gives up. */
-  private static final long PEER_TIMEOUT_NANOS = TimeUnit.HOURS.toNanos(1);
+  static final long PEER_TIMEOUT_NANOS = TimeUnit.HOURS.toNanos(1);
+  /** This JVM among the stage's: 48 random bits, as three floats that hold 16 bits each exactly. */
+  private static final float[] JVM = jvmMark();
 
   private final TaskContext task;
   private final BlockManager blocks = SparkEnv.get().blockManager();
@@ -66,6 +67,8 @@ final class ShardedAllReduce {
   private List<BlockId> current = new ArrayList<>();
   /** The vector's length, fixed by the first round. */
   private int length = -1;
+  /** Whether every task of the stage runs in this JVM, as {@link #max} found. */
+  private boolean oneJvm;
   private int round;
   private double waitSeconds;
   private double exchangeSeconds;
@@ -84,33 +87,56 @@ final class ShardedAllReduce {
     this.me = task.partitionId();
   }
 
-  /** The largest of the tasks' values, known to every task. */
+  /**
+   * The largest of the tasks' values, known to every task; the first step of every stage. It also
+   * tells each task whether all of them run in this JVM ({@link #oneJvm}).
+   */
   int max(int value) {
     return timed(() -> maxOf(value));
   }
 
   private int maxOf(int value) {
-    put(id("n" + me), new float[] {value});
+    put(id("n" + me), new float[] {value, JVM[0], JVM[1], JVM[2]});
     int max = value;
+    boolean here = true;
     for (int t = 0; t < tasks; t++) {
       if (t != me) {
-        max = Math.max(max, (int) await(id("n" + t))[0]);
+        float[] theirs = await(id("n" + t));
+        max = Math.max(max, (int) theirs[0]);
+        here &= theirs[1] == JVM[0] && theirs[2] == JVM[1] && theirs[3] == JVM[2];
       }
     }
+    oneJvm = here;
     return max;
   }
 
   /**
-   * The mean of {@code values} over the tasks that contribute, written into {@code values}; every
-   * task of the stage must call it the same number of times, with vectors of the same length.
-   * Where no task contributes, {@code values} is left as it is.
-   *
-   * @param contributes whether this task's vector counts (a task with no batches this round does not)
-   * @param stop whether this task asks every task to stop now (it diverged, say): then nothing is averaged
-   * @return how many tasks contributed, or {@link #STOPPED} when a task asked to stop; every task
-   *     gets the same answer
+   * Whether every task of the stage runs in this JVM, so that they can average through its memory
+   * ({@link MemoryAllReduce}); known to every task alike once {@link #max} has run.
    */
-  int average(float[] values, boolean contributes, boolean stop) {
+  boolean oneJvm() {
+    return oneJvm;
+  }
+
+  /**
+   * Leaves this task's shard of a round's mean where {@link #lastMean} reads it, for a stage whose
+   * rounds were averaged another way; it goes with the driver's broadcast.
+   *
+   * @param round the stage's last round, 0-based
+   * @param mean the whole mean, of which this task's shard is kept
+   */
+  void leaveMean(int round, float[] mean) {
+    bind(mean);
+    put(id(round, "m" + me), slice(mean, me));
+  }
+
+  private static float[] jvmMark() {
+    long bits = new java.security.SecureRandom().nextLong();
+    return new float[] {bits & 0xffff, (bits >>> 16) & 0xffff, (bits >>> 32) & 0xffff};
+  }
+
+  @Override
+  public int average(float[] values, boolean contributes, boolean stop) {
     return timed(() -> averageOf(values, contributes, stop));
   }
 
@@ -172,7 +198,8 @@ final class ShardedAllReduce {
    * go with the driver's broadcast: the mark that says so, which peers may still be waiting for,
    * and this task's shard of the last mean, which the driver reads ({@link #lastMean}).
    */
-  void finish() {
+  @Override
+  public void finish() {
     timed(() -> {
       finishNow();
       return 0;
@@ -237,13 +264,13 @@ final class ShardedAllReduce {
     }
   }
 
-  /** Seconds spent waiting for peers' blocks that were not there yet: the wait for the slowest task, mostly. */
-  double waitSeconds() {
+  @Override
+  public double waitSeconds() {
     return waitSeconds;
   }
 
-  /** Seconds spent copying, sending, fetching and averaging shards, waits left out. */
-  double exchangeSeconds() {
+  @Override
+  public double exchangeSeconds() {
     return exchangeSeconds;
   }
 

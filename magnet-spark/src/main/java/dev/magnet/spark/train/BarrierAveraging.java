@@ -18,6 +18,8 @@ import org.deeplearning4j.spark.api.TrainingHook;
 import org.deeplearning4j.spark.api.worker.NetBroadcastTuple;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import scala.reflect.ClassTag$;
 
 /**
@@ -30,6 +32,8 @@ import scala.reflect.ClassTag$;
  * allocation; {@link #unavailable} says when the trainer must use DL4J's master instead.
  */
 final class BarrierAveraging {
+  private static final Logger LOG = LoggerFactory.getLogger(BarrierAveraging.class);
+
   private BarrierAveraging() {}
 
   /**
@@ -64,13 +68,28 @@ final class BarrierAveraging {
    */
   static AveragingCost fit(JavaSparkContext spark, MultiLayerNetwork network, JavaRDD<DataSet> batches,
       int frequency, List<TrainingHook> hooks, int nativeThreads) {
+    return fit(spark, network, batches, frequency, hooks, nativeThreads, true);
+  }
+
+  /**
+   * As {@link #fit(JavaSparkContext, MultiLayerNetwork, JavaRDD, int, List, int)}, choosing the
+   * exchange of tasks that all run in one JVM.
+   *
+   * @param inMemory whether such tasks average through its memory; false keeps them on the block
+   *     manager, as between JVMs (a test's comparison of the two: both give the same bits)
+   */
+  static AveragingCost fit(JavaSparkContext spark, MultiLayerNetwork network, JavaRDD<DataSet> batches,
+      int frequency, List<TrainingHook> hooks, int nativeThreads, boolean inMemory) {
     long begin = System.nanoTime();
     Updater updater = network.getUpdater();
     Broadcast<NetBroadcastTuple> start = spark.broadcast(new NetBroadcastTuple(network.getLayerWiseConfigurations(),
         network.params(), updater == null ? null : updater.getStateViewArray()));
     double broadcast = (System.nanoTime() - begin) / 1e9;
     try {
-      List<BarrierRounds.Result> results = await(spark, network, batches, frequency, hooks, nativeThreads, start);
+      List<BarrierRounds.Result> results = await(spark, network, batches,
+          new BarrierRounds(start, frequency, hooks, nativeThreads, inMemory));
+      LOG.debug("one-stage averaging: {} tasks, {} rounds, exchanged through {}", results.size(),
+          results.get(0).rounds(), results.get(0).inMemory() ? "one JVM's memory" : "the block manager");
       for (BarrierRounds.Result r : results) {
         if (r.diverged() != null) {
           throw r.diverged(); // as a worker's LossGuard fails DL4J's fit: the trainer names the batch
@@ -113,14 +132,13 @@ final class BarrierAveraging {
    * stage is cancelled once slots have been short for {@link #SLOTS_GRACE_MS}.
    */
   private static List<BarrierRounds.Result> await(JavaSparkContext spark, MultiLayerNetwork network,
-      JavaRDD<DataSet> batches, int frequency, List<TrainingHook> hooks, int nativeThreads,
-      Broadcast<NetBroadcastTuple> start) {
+      JavaRDD<DataSet> batches, BarrierRounds rounds) {
     int partitions = batches.getNumPartitions();
     spark.setCallSite("one-stage averaging (BarrierAveraging)"); // the stage's name in Spark's UI and REST API
     JavaFutureAction<List<BarrierRounds.Result>> job;
     try {
       job = batches.rdd().barrier()
-          .mapPartitions(new BarrierRounds(start, frequency, hooks, nativeThreads), false,
+          .mapPartitions(rounds, false,
               ClassTag$.MODULE$.apply(BarrierRounds.Result.class))
           .toJavaRDD()
           // A shuffle after the tasks makes theirs a map stage, which Spark runs again whole when a

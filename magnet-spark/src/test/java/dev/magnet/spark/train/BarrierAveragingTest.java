@@ -68,6 +68,24 @@ class BarrierAveragingTest {
   }
 
   @Test
+  void averagingThroughMemoryGivesTheBitsOfAveragingThroughBlocks() {
+    List<DataSet> batches = new ArrayList<>();
+    for (int b = 0; b < 9; b++) {
+      batches.add(batch(b, false));
+    }
+    MultiLayerNetwork start = TestModels.tiny().network();
+    MultiLayerNetwork memory = start.clone();
+    MultiLayerNetwork blocks = start.clone();
+    BarrierAveraging.fit(spark, memory, spark.parallelize(batches, 2), 2, List.of(), 0, true);
+    BarrierAveraging.fit(spark, blocks, spark.parallelize(batches, 2), 2, List.of(), 0, false);
+    assertArrayEquals(blocks.params().toFloatVector(), memory.params().toFloatVector(), "parameters");
+    assertArrayEquals(blocks.getUpdater().getStateViewArray().toFloatVector(),
+        memory.getUpdater().getStateViewArray().toFloatVector(), "updater state");
+    assertEquals(blocks.getLayerWiseConfigurations().getIterationCount(),
+        memory.getLayerWiseConfigurations().getIterationCount());
+  }
+
+  @Test
   void noBlockOfTheExchangeOutlivesTheStage() throws InterruptedException {
     List<DataSet> batches = new ArrayList<>();
     for (int b = 0; b < 6; b++) {
