@@ -32,6 +32,16 @@ public final class SparkTestSession {
   }
 
   /**
+   * A new session's Java context for a benchmark run by hand ({@code main}), logging warnings only
+   * so that Spark's INFO lines do not bury the benchmark's table; stop it after.
+   */
+  public static JavaSparkContext benchmarkContext(String appName) {
+    JavaSparkContext spark = JavaSparkContext.fromSparkContext(start(appName).sparkContext());
+    spark.setLogLevel("WARN");
+    return spark;
+  }
+
+  /**
    * The test class's session, as JUnit's {@code @TempDir} gives a directory: each static field of
    * type {@link SparkSession} or {@link JavaSparkContext} so annotated gets one session named after
    * the class (or its Java context) before the class's {@code @BeforeAll} methods run, and the

@@ -66,10 +66,10 @@ public final class LossGuard implements TrainingHook {
   private static void check(Model model, int batch) {
     double loss = model.score();
     if (!Double.isFinite(loss)) {
-      throw new NonFiniteTraining(batch, loss, "its loss is " + loss);
+      throw new NonFiniteTraining(batch, "its loss is " + loss);
     }
     if (!Matrices.allFinite(model.params())) {
-      throw new NonFiniteTraining(batch, loss, "its update made the parameters non-finite (the loss before it was "
+      throw new NonFiniteTraining(batch, "its update made the parameters non-finite (the loss before it was "
           + loss + ")");
     }
   }
@@ -81,22 +81,15 @@ public final class LossGuard implements TrainingHook {
   public static final class NonFiniteTraining extends RuntimeException {
     private static final long serialVersionUID = 1L;
     private final int batch;
-    private final double loss;
 
-    NonFiniteTraining(int batch, double loss, String what) {
+    NonFiniteTraining(int batch, String what) {
       super((batch >= 0 ? "batch " + batch + " of the chunk's plan: " : "a mini-batch: ") + what);
       this.batch = batch;
-      this.loss = loss;
     }
 
     /** The batch's 0-based number in its chunk's plan, or -1 when it was not tagged. */
     public int batch() {
       return batch;
-    }
-
-    /** The batch's loss (finite when only the parameters went non-finite). */
-    public double loss() {
-      return loss;
     }
 
     /** What went wrong, without the batch: "its loss is NaN". */

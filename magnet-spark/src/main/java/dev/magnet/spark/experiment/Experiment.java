@@ -11,19 +11,19 @@ import java.util.OptionalInt;
  */
 public enum Experiment {
   /** Magnet, softmax and triplet on the fine labels, scored on them. */
-  CLASSIFICATION(false, true),
+  CLASSIFICATION,
   /** Magnet, softmax and triplet trained on the coarse labels, scored on the fine ones (docs/design.md, "Evaluation"). */
-  HIERARCHY(true, true),
+  HIERARCHY,
   /** Magnet and triplet on the fine labels: held-out 1-NN error after each epoch against iterations. */
-  ITERATIONS(false, false),
+  ITERATIONS,
   /** Magnet on the coarse labels, scored on the fine ones, varying K, the refresh interval and α one at a time. */
-  ABLATION(true, true),
+  ABLATION,
   /**
    * The paper's setting: a network pre-trained on other classes (softmax on the fine labels of
    * some classes), then each loss on the coarse labels of the other classes from that network and
    * from fresh weights, scored on their fine labels.
    */
-  PRETRAINED(true, true);
+  PRETRAINED;
 
   /** Epochs of every experiment but {@link #ITERATIONS}: the README's Fashion-MNIST runs. */
   public static final int DEFAULT_EPOCHS = 3;
@@ -40,22 +40,20 @@ public enum Experiment {
    */
   public static final double COARSE_TARGET_ERROR = 0.30;
 
-  private final boolean coarse;
-  private final boolean evaluated;
-
-  Experiment(boolean coarse, boolean evaluated) {
-    this.coarse = coarse;
-    this.evaluated = evaluated;
-  }
-
-  /** Whether the runs train on the coarse labels (and are scored on the fine ones). */
+  /**
+   * Whether the runs train on the coarse labels (and are scored on the fine ones). A switch over
+   * every constant, so that a new experiment must say which labels it trains on.
+   */
   public boolean coarse() {
-    return coarse;
+    return switch (this) {
+      case CLASSIFICATION, ITERATIONS -> false;
+      case HIERARCHY, ABLATION, PRETRAINED -> true;
+    };
   }
 
   /** Whether each trained model is evaluated on the test set (the iterations curve needs only training's). */
   public boolean evaluated() {
-    return evaluated;
+    return this != ITERATIONS;
   }
 
   /** The epochs when {@code --epochs} is not given. */
@@ -70,12 +68,12 @@ public enum Experiment {
 
   /** The target error when {@code --target-error} is not given. */
   public double defaultTargetError() {
-    return coarse ? COARSE_TARGET_ERROR : FINE_TARGET_ERROR;
+    return coarse() ? COARSE_TARGET_ERROR : FINE_TARGET_ERROR;
   }
 
   /** The held-out accuracy after each epoch that the error curve is made of: 1-NN on the fine labels. */
   public String curveMetric() {
-    return coarse ? Metric.KNN1_ACCURACY.fineKey() : Metric.KNN1_ACCURACY.key();
+    return coarse() ? Metric.KNN1_ACCURACY.fineKey() : Metric.KNN1_ACCURACY.key();
   }
 
   /** The name on the command line and of the output directory. */

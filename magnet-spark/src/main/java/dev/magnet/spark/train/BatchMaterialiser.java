@@ -131,24 +131,13 @@ public final class BatchMaterialiser {
   }
 
   /** One row of a batch while it is being assembled: its position, its group and its example. */
-  static final class Row implements java.io.Serializable {
-    private static final long serialVersionUID = 1L;
-    final int position;
-    final int group;
-    final Example example;
-
-    Row(int position, int group, Example example) {
-      this.position = position;
-      this.group = group;
-      this.example = example;
-    }
-  }
+  record Row(int position, int group, Example example) implements java.io.Serializable {}
 
   private static Row[] ordered(Iterable<Row> rows, int count, int batch) {
     Row[] ordered = new Row[count];
     int seen = 0;
     for (Row row : rows) {
-      ordered[row.position] = row;
+      ordered[row.position()] = row;
       seen++;
     }
     if (seen != count) {
@@ -160,7 +149,7 @@ public final class BatchMaterialiser {
   private static INDArray features(Row[] ordered, int batch, Augmenter augmenter, long seed) {
     List<Example> examples = new ArrayList<>(ordered.length);
     for (int i = 0; i < ordered.length; i++) {
-      Example e = ordered[i].example;
+      Example e = ordered[i].example();
       if (augmenter != null) {
         if (e.encoding() != FeatureEncoding.UINT8) {
           throw new IllegalArgumentException("augmentation needs 8-bit images; example " + e.id() + " is "
@@ -180,8 +169,8 @@ public final class BatchMaterialiser {
     int[] groups = new int[count];
     int[] classes = new int[count];
     for (int i = 0; i < count; i++) {
-      groups[i] = ordered[i].group;
-      classes[i] = ordered[i].example.label();
+      groups[i] = ordered[i].group();
+      classes[i] = ordered[i].example().label();
     }
     DataSet data = new DataSet(features(ordered, batch, augmenter, seed),
         labels.encode(groups, classes, numClasses, DataType.FLOAT));

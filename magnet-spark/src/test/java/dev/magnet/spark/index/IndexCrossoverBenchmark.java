@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 
 /**
@@ -23,9 +22,7 @@ public final class IndexCrossoverBenchmark {
   private IndexCrossoverBenchmark() {}
 
   public static void main(String[] args) {
-    SparkSession session = SparkTestSession.start("index-crossover");
-    JavaSparkContext spark = JavaSparkContext.fromSparkContext(session.sparkContext());
-    spark.setLogLevel("WARN");
+    JavaSparkContext spark = SparkTestSession.benchmarkContext("index-crossover");
     int[][] cases = {{2, 20000}, {10, 4000}, {50, 800}};
     System.out.println("classes  per-class  grouped-s  mllib-s  (K=" + K + ", " + DIMENSION + "-d, local[2])");
     for (int[] c : cases) {
@@ -37,7 +34,7 @@ public final class IndexCrossoverBenchmark {
       System.out.printf("%7d  %9d  %9.2f  %7.2f%n", c[0], c[1], grouped, mllib);
       data.unpersist();
     }
-    session.stop();
+    spark.stop();
   }
 
   private static double time(JavaSparkContext spark, JavaRDD<EmbeddedExample> data, int classes, long smallClassLimit) {

@@ -10,7 +10,6 @@ import java.util.SplittableRandom;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
 
@@ -34,9 +33,7 @@ public final class ManyClassRefreshBenchmark {
   private ManyClassRefreshBenchmark() {}
 
   public static void main(String[] args) {
-    SparkSession session = SparkTestSession.start("many-class-refresh");
-    JavaSparkContext spark = JavaSparkContext.fromSparkContext(session.sparkContext());
-    spark.setLogLevel("WARN");
+    JavaSparkContext spark = SparkTestSession.benchmarkContext("many-class-refresh");
     int[] classCounts = args.length > 0 ? java.util.Arrays.stream(args).mapToInt(Integer::parseInt).toArray()
         : new int[] {2_000, 6_000};
     System.out.println("classes  examples  clusters  refresh-s  loss-loop-s  loss-batched-s  ratio  max-rel-diff  mean-loss"
@@ -91,7 +88,7 @@ public final class ManyClassRefreshBenchmark {
       refresh.close();
       data.unpersist();
     }
-    session.stop();
+    spark.stop();
   }
 
   /** An example's cluster and embedding. */

@@ -1,42 +1,38 @@
 package dev.magnet.spark.data.image;
 
+import dev.magnet.core.params.EnumSpelling;
+
 /**
  * Why an input file was not embedded or trained on; the {@code reason} column of the rejects
  * tables ({@code embed}'s, and {@code <model>/rejects} of a training run).
  */
 public enum RejectReason {
   /** The file has no bytes. */
-  EMPTY("empty"),
+  EMPTY,
   /** The file was listed but was gone when read (deleted or moved meanwhile), or is a symbolic link to nothing. */
-  MISSING("missing"),
+  MISSING,
   /**
    * The file cannot be read: permission denied, an I/O error, a symbolic link that loops, a folder
    * that cannot be listed. The detail is the file system's message.
    */
-  UNREADABLE("unreadable"),
+  UNREADABLE,
   /** No ImageIO reader recognises the bytes (not JPEG, PNG, BMP, GIF or WBMP: a text file, random bytes). */
-  UNKNOWN_FORMAT("unknown-format"),
+  UNKNOWN_FORMAT,
   /** A reader recognises the format but the image does not decode cleanly (truncated, damaged, unsupported variant). */
-  CORRUPT("corrupt"),
+  CORRUPT,
   /**
    * More bytes than {@link ImageFiles#MAX_FILE_BYTES}, refused before reading, or more pixels than
    * {@link ImageDecoder#MAX_PIXELS}, refused before decoding: a huge file or a bogus header cannot
    * exhaust memory.
    */
-  TOO_LARGE("too-large"),
+  TOO_LARGE,
   /** Training and evaluation: the file has no class (it lies directly in the root, or {@code --labels} does not list it). */
-  UNLABELLED("unlabelled"),
+  UNLABELLED,
   /** Validation and evaluation: its class (folder or label) is none of the training data's or the model's. */
-  UNKNOWN_CLASS("unknown-class");
+  UNKNOWN_CLASS;
 
-  private final String spelling;
-
-  RejectReason(String spelling) {
-    this.spelling = spelling;
-  }
-
-  /** The value written in the rejects table and printed in the summary. */
+  /** The value written in the rejects table and printed in the summary: the {@link EnumSpelling} ("unknown-class"). */
   public String spelling() {
-    return spelling;
+    return EnumSpelling.of(this);
   }
 }
