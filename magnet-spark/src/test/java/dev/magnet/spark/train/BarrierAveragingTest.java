@@ -45,14 +45,20 @@ class BarrierAveragingTest {
     return batch;
   }
 
+  /** Batches 0 to {@code count - 1}, batch {@code nanAt} with a NaN feature (none when -1). */
+  private static List<DataSet> batches(int count, int nanAt) {
+    List<DataSet> batches = new ArrayList<>();
+    for (int b = 0; b < count; b++) {
+      batches.add(batch(b, b == nanAt));
+    }
+    return batches;
+  }
+
   @Test
   void everyRoundIsTheMeanOfTheWorkersThatFittedBatchesInIt() {
     // Spark's slices of 9: batches 0-3 for task 0, 4-8 for task 1; every 2 batches: rounds of
     // 2 + 2, 2 + 2, then task 1's last batch alone.
-    List<DataSet> batches = new ArrayList<>();
-    for (int b = 0; b < 9; b++) {
-      batches.add(batch(b, false));
-    }
+    List<DataSet> batches = batches(9, -1);
     MultiLayerNetwork start = TestModels.tiny().network();
     MultiLayerNetwork expected = byHand(start.clone(), List.of(batches.subList(0, 4), batches.subList(4, 9)), 2);
 
@@ -69,10 +75,7 @@ class BarrierAveragingTest {
 
   @Test
   void averagingThroughMemoryGivesTheBitsOfAveragingThroughBlocks() {
-    List<DataSet> batches = new ArrayList<>();
-    for (int b = 0; b < 9; b++) {
-      batches.add(batch(b, false));
-    }
+    List<DataSet> batches = batches(9, -1);
     MultiLayerNetwork start = TestModels.tiny().network();
     MultiLayerNetwork memory = start.clone();
     MultiLayerNetwork blocks = start.clone();
@@ -87,10 +90,7 @@ class BarrierAveragingTest {
 
   @Test
   void noBlockOfTheExchangeOutlivesTheStage() throws InterruptedException {
-    List<DataSet> batches = new ArrayList<>();
-    for (int b = 0; b < 6; b++) {
-      batches.add(batch(b, false));
-    }
+    List<DataSet> batches = batches(6, -1);
     BarrierAveraging.fit(spark, TestModels.tiny().network(), spark.parallelize(batches, 2), 1, List.of(), 0);
     long deadline = System.currentTimeMillis() + 10_000; // the broadcast's removal runs in the background
     int left;
@@ -103,10 +103,7 @@ class BarrierAveragingTest {
 
   @Test
   void aDivergingWorkerStopsEveryTaskAndItsBatchIsNamed() {
-    List<DataSet> batches = new ArrayList<>();
-    for (int b = 0; b < 8; b++) {
-      batches.add(batch(b, b == 6));
-    }
+    List<DataSet> batches = batches(8, 6);
     MultiLayerNetwork network = TestModels.tiny().network();
     INDArray before = network.params().dup();
     LossGuard.NonFiniteTraining diverged = assertThrows(LossGuard.NonFiniteTraining.class,
