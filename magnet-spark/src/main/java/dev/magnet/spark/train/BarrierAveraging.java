@@ -33,6 +33,8 @@ import scala.reflect.ClassTag$;
  */
 final class BarrierAveraging {
   private static final Logger LOG = LoggerFactory.getLogger(BarrierAveraging.class);
+  /** How the last stage's tasks exchanged, as last logged. */
+  private static volatile String lastExchange;
 
   private BarrierAveraging() {}
 
@@ -88,8 +90,12 @@ final class BarrierAveraging {
     try {
       List<BarrierRounds.Result> results = await(spark, network, batches,
           new BarrierRounds(start, frequency, hooks, nativeThreads, inMemory));
-      LOG.debug("one-stage averaging: {} tasks, {} rounds, exchanged through {}", results.size(),
-          results.get(0).rounds(), results.get(0).inMemory() ? "one JVM's memory" : "the block manager");
+      String through = results.get(0).inMemory() ? "the memory of the one JVM they all ran in"
+          : "Spark's block manager";
+      if (!through.equals(lastExchange)) { // once a run, and again when it changes (executors lost or added)
+        lastExchange = through;
+        LOG.info("one-stage averaging: the {} tasks averaged through {}", results.size(), through);
+      }
       for (BarrierRounds.Result r : results) {
         if (r.diverged() != null) {
           throw r.diverged(); // as a worker's LossGuard fails DL4J's fit: the trainer names the batch
