@@ -38,13 +38,12 @@ import org.junit.jupiter.api.TestMethodOrder;
  *   <li>a worker JVM and its executor killed while an epoch's fit stage runs (seen in the
  *       driver's REST API): the one-stage averaging gives up the stage it cannot run again, DL4J's
  *       master fits the chunk on the other worker, the job completes, and its final validation
- *       metrics are within {@value #TOLERANCE} of run 1's.
+ *       metrics are those of a model that learnt (three times run 1's examples, so that the
+ *       kill lands in a fit stage).
  * </ol>
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterTest extends ClusterSuite {
-  /** Largest difference of a final validation accuracy from the unfaulted run's: 6 of 60 held-out examples. */
-  static final double TOLERANCE = 0.1;
   private static final ObjectMapper JSON = new ObjectMapper();
   /** The job of every run: 120 grey 8x8 images in 3 classes of 2 hidden sub-classes, an MLP, 2 partitions. */
   /**
@@ -57,8 +56,16 @@ class ClusterTest extends ClusterSuite {
       "--validation", "synthetic:per=10", "--network", "mlp", "--embedding-dim", "4", "-K", "2", "-M", "3",
       "-D", "4", "--seed", "17", "--workers", "2", "--epochs", "3", "--averaging-frequency", "1");
 
-  /** Run 1's final validation metrics, the unfaulted reference of run 3. */
-  private static Map<String, Double> reference;
+  /**
+   * Run 3's job: three times the examples, 30 batches and 15 averaging rounds an epoch in one
+   * barrier stage (run 1 has 5), so that the kill lands inside it. The driver's REST API, which the
+   * test polls, shows a stage as active from a little after it begins to a little after it ends;
+   * with run 1's job a suite run on 2026-12-08 killed the worker once the stage was over, and the
+   * chunk after it fell back to DL4J's master before it started, not during it.
+   */
+  private static final List<String> LONGER_FIT_JOB = JOB.stream()
+      .map(a -> a.equals("synthetic:classes=3,sub=2,per=20,size=8") ? "synthetic:classes=3,sub=2,per=60,size=8" : a)
+      .toList();
 
   private static List<String> job(String... more) {
     return args(JOB, more);
@@ -76,9 +83,9 @@ class ClusterTest extends ClusterSuite {
     Submission train = Submission.start(cluster, tmp.resolve("logs"), "train", job("--output", model.toString()));
     assertEquals(ExitCodes.SUCCESS, train.await(), train.toString());
     assertTrue(train.stdout().contains("epoch 3: loss"), train.toString());
-    reference = finalValidation(model);
-    assertTrue(reference.get("knn1_accuracy") >= 0.6, "held-out 1-NN accuracy " + reference);
-    assertTrue(reference.get("cluster_accuracy") >= 0.6, "held-out cluster-rule accuracy " + reference);
+    Map<String, Double> validation = finalValidation(model);
+    assertTrue(validation.get("knn1_accuracy") >= 0.6, "held-out 1-NN accuracy " + validation);
+    assertTrue(validation.get("cluster_accuracy") >= 0.6, "held-out cluster-rule accuracy " + validation);
     JsonNode master = JSON.readTree(new URL(cluster.masterUi() + "/json"));
     assertTrue(master.path("completedapps").toString().contains("magnet train"),
         "the master ran the job: " + master.path("completedapps"));
@@ -151,15 +158,15 @@ class ClusterTest extends ClusterSuite {
     CheckpointStore store = new CheckpointStore(checkpoints, new Configuration());
     // After epoch 1, the first fit stage that runs: the default averaging's one barrier stage a chunk.
     Submission train = FitProgress.killAWorkerDuringAFit(cluster, tmp.resolve("logs"),
-        job("--checkpoint-dir", checkpoints, "--output", model.toString()), store, "BarrierAveraging").train();
+        args(LONGER_FIT_JOB, "--checkpoint-dir", checkpoints, "--output", model.toString()), store,
+        "BarrierAveraging").train();
 
     assertEquals(ExitCodes.SUCCESS, train.await(), train.toString());
     // The stage cannot run again without its second slot: the chunk is fitted by DL4J's master on the survivor.
     assertTrue(train.stderr().contains("fitting the chunk again with DL4J's master"), train.toString());
     Map<String, Double> survived = finalValidation(model);
     for (String metric : List.of("knn1_accuracy", "cluster_accuracy")) {
-      assertEquals(reference.get(metric), survived.get(metric), TOLERANCE, metric + ": unfaulted " + reference
-          + ", with a worker killed " + survived);
+      assertTrue(survived.get(metric) >= 0.6, metric + " with a worker killed (3 classes, chance is 1/3): " + survived);
     }
     JsonNode master = JSON.readTree(new URL(cluster.masterUi() + "/json"));
     assertEquals(1, master.path("aliveworkers").asInt(), "one worker was lost: " + master);
