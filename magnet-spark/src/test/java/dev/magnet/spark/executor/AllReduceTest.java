@@ -2,6 +2,7 @@ package dev.magnet.spark.executor;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.magnet.spark.SparkTestSession;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.SparkException;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.junit.jupiter.api.Test;
@@ -20,7 +22,7 @@ import scala.runtime.AbstractFunction1;
 /**
  * Both exchanges of a barrier stage's rounds give every task the same mean, to the bit, over the
  * tasks that contribute, and stop every task when one asks; tasks of local mode find that they all
- * run in one JVM, and leave no room behind.
+ * run in one JVM, and leave no room behind, also when one of them fails midway.
  */
 class AllReduceTest {
   @SparkTestSession.PerClass
@@ -39,12 +41,14 @@ class AllReduceTest {
     private final boolean inMemory;
     private final int[][] idle;
     private final int stopAt;
+    private final int failAt;
 
-    Task(long namespace, boolean inMemory, int[][] idle, int stopAt) {
+    Task(long namespace, boolean inMemory, int[][] idle, int stopAt, int failAt) {
       this.namespace = namespace;
       this.inMemory = inMemory;
       this.idle = idle;
       this.stopAt = stopAt;
+      this.failAt = failAt;
     }
 
     @Override
@@ -61,6 +65,9 @@ class AllReduceTest {
       try {
         AllReduce exchange = memory != null ? memory : blocks;
         for (int r = 0; r < idle.length; r++) {
+          if (r == failAt && me == 1) {
+            throw new IllegalStateException("task 1 fails in round " + r);
+          }
           float[] vector = new float[length];
           for (int i = 0; i < length; i++) {
             vector[i] = (me + 1) * (i + 1) / 7f + r;
@@ -86,10 +93,15 @@ class AllReduceTest {
   }
 
   private static List<Rounds> run(boolean inMemory, int[][] idle, int stopAt) {
+    return run(inMemory, idle, stopAt, -1);
+  }
+
+  private static List<Rounds> run(boolean inMemory, int[][] idle, int stopAt, int failAt) {
     Broadcast<Integer> names = spark.broadcast(0);
     try {
       return spark.parallelize(List.of(0, 1), 2).rdd().barrier()
-          .mapPartitions(new Task(names.id(), inMemory, idle, stopAt), false, ClassTag$.MODULE$.apply(Rounds.class))
+          .mapPartitions(new Task(names.id(), inMemory, idle, stopAt, failAt), false,
+              ClassTag$.MODULE$.apply(Rounds.class))
           .toJavaRDD().collect();
     } finally {
       names.destroy(false);
@@ -125,6 +137,18 @@ class AllReduceTest {
       for (Rounds rounds : run(inMemory, idle, 1)) {
         assertEquals(List.of(2, AllReduce.STOPPED), rounds.answers(), "in memory: " + inMemory);
       }
+    }
+    assertEquals(0, MemoryAllReduce.rooms(), "rooms left in the JVM");
+  }
+
+  @Test
+  void aTaskThatFailsMidwayFailsTheStageAndItsPeerLeavesTheRoom() throws InterruptedException {
+    int[][] idle = {{}, {}, {}};
+    SparkException failed = assertThrows(SparkException.class, () -> run(true, idle, -1, 1));
+    assertTrue(failed.getMessage().contains("task 1 fails in round 1"), failed.getMessage());
+    long deadline = System.currentTimeMillis() + 10_000; // task 0, waiting in round 1, is killed by Spark
+    while (MemoryAllReduce.rooms() > 0 && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
     }
     assertEquals(0, MemoryAllReduce.rooms(), "rooms left in the JVM");
   }
