@@ -6,14 +6,16 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.FileUtil;
@@ -216,12 +218,29 @@ final class YarnCluster implements AutoCloseable {
   }
 
   private List<Path> stderrFiles(String containing) {
-    try (Stream<Path> files = Files.walk(yarn.getTestWorkDir().toPath())) {
-      return files.filter(p -> p.getFileName().toString().equals("stderr") && p.toString().contains(containing))
-          .sorted().toList();
+    List<Path> found = new ArrayList<>();
+    try {
+      // Not Files.walk: YARN creates and deletes files (a container's .pid.exitcode.tmp) while the
+      // tree is read, and a stream's walk fails on the first that went away.
+      Files.walkFileTree(yarn.getTestWorkDir().toPath(), new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+          if (file.getFileName().toString().equals("stderr") && file.toString().contains(containing)) {
+            found.add(file);
+          }
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFileFailed(Path file, IOException e) {
+          return FileVisitResult.CONTINUE;
+        }
+      });
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    found.sort(Comparator.naturalOrder());
+    return found;
   }
 
   @Override

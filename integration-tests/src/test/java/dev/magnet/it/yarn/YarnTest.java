@@ -127,6 +127,10 @@ class YarnTest {
     assertEquals(attempts, app.getCurrentApplicationAttemptId().getAttemptId(), name);
   }
 
+  /**
+   * The run's output and every container's stderr, for a failed assertion's message; built only
+   * when the assertion fails (pass it as a supplier), as the walk races YARN's own file churn.
+   */
   private static String failure(Launch run) {
     return run + "\ncontainers' stderr:\n" + cluster.containerLogs();
   }
@@ -136,7 +140,7 @@ class YarnTest {
     String model = cluster.hdfs() + "/client/model";
     Launch train = submit("client-train", "train", "client", concat(SMALL_JOB, "--data", smallData,
         "--validation", smallData, "--epochs", "2", "--output", model));
-    assertEquals(ExitCodes.SUCCESS, train.await(), failure(train));
+    assertEquals(ExitCodes.SUCCESS, train.await(), () -> failure(train));
     assertTrue(train.output().contains("epoch 2: loss"), train.toString());
     assertSucceeded("client-train", 1);
     Map<String, Double> validation = lastValidation(model);
@@ -145,14 +149,14 @@ class YarnTest {
     String json = cluster.hdfs() + "/client/evaluation.json";
     Launch evaluate = submit("client-evaluate", "evaluate", "client", "--model", model, "--data", smallData,
         "--json", json);
-    assertEquals(ExitCodes.SUCCESS, evaluate.await(), failure(evaluate));
+    assertEquals(ExitCodes.SUCCESS, evaluate.await(), () -> failure(evaluate));
     Map<String, Double> evaluated = MetricsJson.read(json, hadoop()).summary();
     assertTrue(evaluated.get("precision_at_1") >= 0.6, "3 classes, chance is 1/3: " + evaluated);
 
     String embeddings = cluster.hdfs() + "/client/embeddings";
     Launch embed = submit("client-embed", "embed", "client", "--model", model, "--input", "images:" + corpus,
         "--output", embeddings);
-    assertEquals(ExitCodes.SUCCESS, embed.await(), failure(embed));
+    assertEquals(ExitCodes.SUCCESS, embed.await(), () -> failure(embed));
     assertTrue(embed.output().contains("read      18 images"), embed.toString());
     assertTrue(embed.output().contains("rejected  0"), embed.toString());
     assertTrue(parquetFiles(embeddings) > 0, "Parquet files in " + embeddings);
@@ -169,7 +173,7 @@ class YarnTest {
     String embeddings = cluster.hdfs() + "/cluster/embeddings";
     Launch embed = submit("cluster-embed", "embed", "cluster", "--model", model, "--input", "images:" + corpus,
         "--output", embeddings);
-    assertEquals(ExitCodes.SUCCESS, embed.await(), failure(embed));
+    assertEquals(ExitCodes.SUCCESS, embed.await(), () -> failure(embed));
     assertSucceeded("cluster-embed", 1);
     assertTrue(parquetFiles(embeddings) > 0, "Parquet files in " + embeddings);
     assertTrue(fs.exists(new org.apache.hadoop.fs.Path(embeddings + "_rejects")), "the rejects table, empty");
@@ -179,7 +183,7 @@ class YarnTest {
   private static void trainSmallModel(String model) throws Exception {
     Launch train = submit("train-" + Path.of(model).getParent().getFileName(), "train", "client",
         concat(SMALL_JOB, "--data", smallData, "--epochs", "1", "--output", model));
-    assertEquals(ExitCodes.SUCCESS, train.await(), failure(train));
+    assertEquals(ExitCodes.SUCCESS, train.await(), () -> failure(train));
   }
 
   /**
@@ -197,17 +201,18 @@ class YarnTest {
     Processes.await(() -> !first.process.isAlive() || !epochs(store).isEmpty(), "checkpoint 1 of the example");
     List<ProcessHandle> masters = YarnCluster.containers("org.apache.spark.deploy.yarn.ApplicationMaster");
     assertTrue(first.process.isAlive() && masters.size() == 1,
-        "the driver was training when killed: " + masters + "\n" + failure(first));
+        () -> "the driver was training when killed: " + masters + "\n" + failure(first));
     masters.get(0).destroyForcibly();
     int status = first.await();
-    assertEquals(ExitCodes.INTERNAL_ERROR, status, "no driver status to report: spark-submit's\n" + failure(first));
+    assertEquals(ExitCodes.INTERNAL_ERROR, status,
+        () -> "no driver status to report: spark-submit's\n" + failure(first));
     List<Integer> left = epochs(store);
     assertTrue(!left.isEmpty() && left.get(left.size() - 1) < 4, "complete checkpoints left: " + left);
     List<ApplicationReport> killed = cluster.applications("magnet-fmnist-" + run);
     assertEquals(FinalApplicationStatus.FAILED, killed.get(0).getFinalApplicationStatus(), killed.toString());
 
     Launch again = script("example-resumed", env);
-    assertEquals(ExitCodes.SUCCESS, again.await(), failure(again));
+    assertEquals(ExitCodes.SUCCESS, again.await(), () -> failure(again));
     String model = cluster.hdfs() + "/models/" + run;
     MetricsJson.Document metrics = MetricsJson.read(model + "/" + MetricsJson.FILE_NAME, hadoop());
     assertEquals(left.get(left.size() - 1) + 1.0, metrics.summary().get("first_epoch_run"),
@@ -230,7 +235,7 @@ class YarnTest {
   void theYarnExampleExitsWithTheDriversStatus() throws Exception {
     String run = "missing-data";
     Launch script = script("example-missing-data", scriptEnvironment(run, cluster.hdfs() + "/data/nowhere"));
-    assertEquals(ExitCodes.BAD_INPUT, script.await(), failure(script));
+    assertEquals(ExitCodes.BAD_INPUT, script.await(), () -> failure(script));
     assertTrue(script.output().contains("the driver's status: 3"), script.toString());
     List<ApplicationReport> apps = cluster.applications("magnet-fmnist-" + run);
     assertEquals(1, apps.size(), "one attempt, no evaluation: " + apps);

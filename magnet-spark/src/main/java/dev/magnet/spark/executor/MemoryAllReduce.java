@@ -1,5 +1,6 @@
 package dev.magnet.spark.executor;
 
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Phaser;
@@ -121,7 +122,7 @@ final class MemoryAllReduce implements AllReduce, AutoCloseable {
     int lo = (int) ((long) length * me / tasks);
     int hi = (int) ((long) length * (me + 1) / tasks);
     float[] mean = room.mean;
-    java.util.Arrays.fill(mean, lo, hi, 0f);
+    Arrays.fill(mean, lo, hi, 0f);
     for (int t = 0; t < tasks; t++) { // in task order, as ShardedAllReduce sums
       if (room.flags[t] == 0) {
         continue;
