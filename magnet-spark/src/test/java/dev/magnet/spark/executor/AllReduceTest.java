@@ -28,6 +28,12 @@ class AllReduceTest {
   @SparkTestSession.PerClass
   static JavaSparkContext spark;
 
+  /**
+   * What the tasks do: the broadcast their blocks are named under, which exchange, who sits out
+   * which round, and in which round task 0 asks to stop and task 1 fails (-1: none).
+   */
+  record Script(long namespace, boolean inMemory, int[][] idle, int stopAt, int failAt) implements Serializable {}
+
   /** Per task: the rounds' answers (count or stop) and the vector after each round. */
   record Rounds(boolean oneJvm, List<Integer> answers, List<float[]> vectors) implements Serializable {}
 
@@ -37,43 +43,35 @@ class AllReduceTest {
    */
   private static final class Task extends AbstractFunction1<scala.collection.Iterator<Integer>,
       scala.collection.Iterator<Rounds>> implements Serializable {
-    private final long namespace;
-    private final boolean inMemory;
-    private final int[][] idle;
-    private final int stopAt;
-    private final int failAt;
+    private final Script script;
 
-    Task(long namespace, boolean inMemory, int[][] idle, int stopAt, int failAt) {
-      this.namespace = namespace;
-      this.inMemory = inMemory;
-      this.idle = idle;
-      this.stopAt = stopAt;
-      this.failAt = failAt;
+    Task(Script script) {
+      this.script = script;
     }
 
     @Override
     public scala.collection.Iterator<Rounds> apply(scala.collection.Iterator<Integer> partition) {
       BarrierTaskContext task = BarrierTaskContext.get();
       int me = task.partitionId();
-      ShardedAllReduce blocks = new ShardedAllReduce(task, task.numPartitions(), namespace);
+      ShardedAllReduce blocks = new ShardedAllReduce(task, task.numPartitions(), script.namespace());
       blocks.max(me);
       int length = 11; // not a multiple of the tasks: shards of unequal length
       List<Integer> answers = new ArrayList<>();
       List<float[]> vectors = new ArrayList<>();
-      MemoryAllReduce memory = inMemory ? new MemoryAllReduce(task, blocks, task.numPartitions(), namespace, length)
-          : null;
+      MemoryAllReduce memory = script.inMemory()
+          ? new MemoryAllReduce(task, blocks, task.numPartitions(), script.namespace(), length) : null;
       try {
         AllReduce exchange = memory != null ? memory : blocks;
-        for (int r = 0; r < idle.length; r++) {
-          if (r == failAt && me == 1) {
+        for (int r = 0; r < script.idle().length; r++) {
+          if (r == script.failAt() && me == 1) {
             throw new IllegalStateException("task 1 fails in round " + r);
           }
           float[] vector = new float[length];
           for (int i = 0; i < length; i++) {
             vector[i] = (me + 1) * (i + 1) / 7f + r;
           }
-          boolean contributes = IntStream.of(idle[r]).noneMatch(t -> t == me);
-          int answer = exchange.average(vector, contributes, r == stopAt && me == 0);
+          boolean contributes = IntStream.of(script.idle()[r]).noneMatch(t -> t == me);
+          int answer = exchange.average(vector, contributes, r == script.stopAt() && me == 0);
           answers.add(answer);
           vectors.add(vector);
           if (answer == AllReduce.STOPPED) {
@@ -100,7 +98,7 @@ class AllReduceTest {
     Broadcast<Integer> names = spark.broadcast(0);
     try {
       return spark.parallelize(List.of(0, 1), 2).rdd().barrier()
-          .mapPartitions(new Task(names.id(), inMemory, idle, stopAt, failAt), false,
+          .mapPartitions(new Task(new Script(names.id(), inMemory, idle, stopAt, failAt)), false,
               ClassTag$.MODULE$.apply(Rounds.class))
           .toJavaRDD().collect();
     } finally {
