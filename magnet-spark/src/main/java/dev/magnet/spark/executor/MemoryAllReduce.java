@@ -119,8 +119,8 @@ final class MemoryAllReduce implements AllReduce, AutoCloseable {
       await(); // no task writes its flag for the next round before every task has read this one's
       return 0;
     }
-    int lo = (int) ((long) length * me / tasks);
-    int hi = (int) ((long) length * (me + 1) / tasks);
+    int lo = ShardedAllReduce.shardStart(length, me, tasks);
+    int hi = ShardedAllReduce.shardStart(length, me + 1, tasks);
     float[] mean = room.mean;
     Arrays.fill(mean, lo, hi, 0f);
     for (int t = 0; t < tasks; t++) { // in task order, as ShardedAllReduce sums

@@ -276,6 +276,14 @@ final class ShardedAllReduce implements AllReduce {
 
   /** The first index of {@code shard} in a vector; shards differ in length by at most one. */
   private int from(int shard) {
+    return shardStart(length, shard, tasks);
+  }
+
+  /**
+   * The first index of {@code shard} in a vector of {@code length} cut into {@code tasks} shards,
+   * which differ in length by at most one; {@link MemoryAllReduce} cuts its rounds alike.
+   */
+  static int shardStart(int length, int shard, int tasks) {
     return (int) ((long) length * shard / tasks);
   }
 
