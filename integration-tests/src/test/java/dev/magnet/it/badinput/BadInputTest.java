@@ -294,6 +294,7 @@ class BadInputTest {
       "--alpha|-0.5|alpha must be finite and >= 0; alpha=-0.5",
       "--epochs|0|epochs must be positive; epochs=0",
       "--averaging-frequency|0|averagingFrequency must be positive; averagingFrequency=0",
+      "--averaging-lag|-1|averagingLag must be >= 0 (0 = in step); averagingLag=-1",
       "--workers|-1|workers must be >= 0 (0 = default parallelism); workers=-1",
       "--learning-rate|-0.001|learning rate must be positive and finite; learningRate=-0.001",
       "--embedding-dim|0|embedding dimension must be positive; embeddingDim=0",

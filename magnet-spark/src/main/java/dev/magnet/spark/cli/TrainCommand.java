@@ -3,6 +3,7 @@ package dev.magnet.spark.cli;
 import dev.magnet.core.nn.Architecture;
 import dev.magnet.core.nn.NetworkChoice;
 import dev.magnet.core.nn.NetworkSpec;
+import dev.magnet.core.params.EnumSpelling;
 import dev.magnet.core.params.LossKind;
 import dev.magnet.core.params.MagnetParams;
 import dev.magnet.spark.data.DataSource;
@@ -129,6 +130,13 @@ public final class TrainCommand extends SparkCommand {
           + TrainingOptions.DEFAULT_AVERAGING_FREQUENCY + ".")
   Integer averagingFrequency;
 
+  @Option(names = TrainArgs.AVERAGING_LAG, paramLabel = "BATCHES",
+      description = "With --training-master averaging: batches of the next round a worker fits while the round it"
+          + " ended is averaged, before it takes that mean in, so that it waits only for a worker more than this"
+          + " far behind; 0: every worker waits for each round's mean, as DL4J's parameter averaging; default: "
+          + TrainingOptions.DEFAULT_AVERAGING_LAG + ". See docs/scaling.md.")
+  Integer averagingLag;
+
   @Option(names = TrainArgs.WORKERS, paramLabel = "N",
       description = "Data-parallel workers; 0 = Spark's default parallelism (default).")
   Integer workers;
@@ -221,9 +229,15 @@ public final class TrainCommand extends SparkCommand {
           + " averaging and dl4j-averaging; gradient sharing has no averaging rounds: training-master=sharing, averaging-frequency="
           + averagingFrequency);
     }
+    TrainingMasterKind master = or(trainingMaster, d.trainingMaster());
+    if (master != TrainingMasterKind.AVERAGING && averagingLag != null) {
+      throw new IllegalArgumentException(TrainArgs.AVERAGING_LAG + " applies to " + TrainArgs.TRAINING_MASTER
+          + " averaging, whose rounds run in one Spark stage: training-master=" + EnumSpelling.of(master)
+          + ", averaging-lag=" + averagingLag);
+    }
     return new TrainingOptions(checkpointDir, resume || resumeIfPresent, resumeIfPresent,
-        or(averagingFrequency, d.averagingFrequency()), or(workers, d.workers()), d.smallClassLimit(),
-        or(trainingMaster, d.trainingMaster()));
+        or(averagingFrequency, d.averagingFrequency()), or(averagingLag, d.averagingLag()),
+        or(workers, d.workers()), d.smallClassLimit(), master);
   }
 
   /** The request the options state, unchecked; {@link IllegalArgumentException} naming a value out of range. */

@@ -7,6 +7,12 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.api.Updater;
@@ -45,6 +51,9 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
   private final List<TrainingHook> hooks;
   private final int nativeThreads;
   private final boolean inMemory;
+  private final int lag;
+  /** How often a task waiting on its exchange checks whether Spark killed it. */
+  private static final long CHECK_MILLIS = 10;
 
   /**
    * @param start the network the chunk starts from; its id also names the exchange's blocks, which
@@ -55,9 +64,12 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
    * @param inMemory whether tasks that all run in one JVM average through its memory
    *     ({@link MemoryAllReduce}); false keeps them on the block manager, as between JVMs (a test's
    *     comparison of the two)
+   * @param lag batches of the next round a task fits before it takes a round's mean in, its
+   *     exchange running beside them ({@link Overlapped}; at most {@code frequency}); 0: every task
+   *     waits for the mean before it goes on, as DL4J's parameter averaging
    */
   public BarrierRounds(Broadcast<NetBroadcastTuple> start, int frequency, List<TrainingHook> hooks, int nativeThreads,
-      boolean inMemory) {
+      boolean inMemory, int lag) {
     if (frequency < 1) {
       throw new IllegalArgumentException("frequency must be positive; frequency=" + frequency);
     }
@@ -66,6 +78,10 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
     this.hooks = List.copyOf(hooks);
     this.nativeThreads = nativeThreads;
     this.inMemory = inMemory;
+    if (lag < 0) {
+      throw new IllegalArgumentException("lag must be >= 0; lag=" + lag);
+    }
+    this.lag = Math.min(lag, frequency);
   }
 
   /**
@@ -114,19 +130,25 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
     batches.sort(Comparator.comparingInt(LossGuard::numberOf));
     MultiLayerNetwork network = build(start.value());
     MemoryAllReduce memory = null;
+    ExecutorService behind = null;
     try {
       ShardedAllReduce blocks = new ShardedAllReduce(task, task.numPartitions(), start.id());
       int rounds = (blocks.max(batches.size()) + frequency - 1) / frequency;
       INDArray params = network.params();
       Updater updater = network.getUpdater();
       INDArray state = updater == null ? null : updater.getStateViewArray();
-      int p = (int) params.length();
-      int s = state == null ? 0 : (int) state.length();
-      float[] vector = new float[p + s];
+      Vector vector = new Vector(params, state);
       if (inMemory && blocks.oneJvm()) {
-        memory = new MemoryAllReduce(task, blocks, task.numPartitions(), start.id(), vector.length);
+        memory = new MemoryAllReduce(task, blocks, task.numPartitions(), start.id(), vector.length());
       }
       AllReduce exchange = memory != null ? memory : blocks;
+      Rounds loop = lag > 0
+          ? new Overlapped(exchange, vector, task, behind = Executors.newSingleThreadExecutor(r -> {
+              Thread thread = new Thread(r, "magnet averaging, stage " + task.stageId() + " task " + task.partitionId());
+              thread.setDaemon(true);
+              return thread;
+            }))
+          : new InStep(exchange, vector);
       double updates = 0;
       LossGuard.NonFiniteTraining diverged = null;
       int r = 0;
@@ -134,8 +156,19 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
         int from = Math.min(batches.size(), r * frequency);
         int to = Math.min(batches.size(), from + frequency);
         long fitStart = System.nanoTime();
+        long takingIn = 0;
         try {
-          for (DataSet batch : batches.subList(from, to)) {
+          List<DataSet> round = diverged == null ? batches.subList(from, to) : List.of();
+          for (int b = 0; b < round.size(); b++) {
+            if (b == lag) {
+              long takeStart = System.nanoTime();
+              boolean going = loop.takeIn();
+              takingIn += System.nanoTime() - takeStart;
+              if (!going) {
+                break;
+              }
+            }
+            DataSet batch = round.get(b);
             hooks.forEach(h -> h.preUpdate(batch, network));
             network.fit(batch);
             hooks.forEach(h -> h.postUpdate(batch, network));
@@ -144,37 +177,248 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
           diverged = e; // every task stops at this round's exchange; the driver names the batch
         }
         Nd4j.getExecutioner().commit();
-        updates += (System.nanoTime() - fitStart) / 1e9;
-        if (to > from && diverged == null) {
-          copyOut(params, vector, 0);
-          if (state != null) {
-            copyOut(state, vector, p);
-          }
-        }
-        int averaged = exchange.average(vector, to > from, diverged != null);
-        if (averaged == AllReduce.STOPPED) {
+        updates += (System.nanoTime() - fitStart - takingIn) / 1e9;
+        if (!loop.round(to > from && diverged == null, diverged != null)) {
           break;
         }
-        if (averaged > 0) {
-          assign(vector, 0, params);
-          if (state != null) {
-            assign(vector, p, state);
-          }
-        }
       }
-      boolean stopped = r < rounds;
+      boolean stopped = r < rounds || !loop.last();
       if (!stopped) {
         exchange.finish();
       }
-      return new Result(r, updates, exchange.waitSeconds(), exchange.exchangeSeconds(),
+      return new Result(stopped ? r : rounds, updates, loop.waitSeconds(), loop.exchangeSeconds(),
           (System.nanoTime() - taskStart) / 1e9,
           task.stageAttemptNumber(),
           network.getLayerWiseConfigurations().getIterationCount(), diverged, memory != null);
     } finally {
+      if (behind != null) {
+        behind.shutdownNow();
+      }
       if (memory != null) {
         memory.close();
       }
       NetworkFactory.close(network);
+    }
+  }
+
+  /** A network's parameters and updater state, copied to and from one float vector in that order. */
+  private record Vector(INDArray params, INDArray state) {
+    int length() {
+      return (int) params.length() + (state == null ? 0 : (int) state.length());
+    }
+
+    void copyTo(float[] to) {
+      copyOut(params, to, 0);
+      if (state != null) {
+        copyOut(state, to, (int) params.length());
+      }
+    }
+
+    void copyFrom(float[] from) {
+      assign(from, 0, params);
+      if (state != null) {
+        assign(from, (int) params.length(), state);
+      }
+    }
+  }
+
+  /** What a task does at the end of each round's updates, in step with its peers or one round behind them. */
+  private interface Rounds {
+    /**
+     * Ends a round: averages with the peers (or hands this round to the exchange and takes the
+     * round before's mean in); false when a task asked every task to stop.
+     *
+     * @param contributes whether this task fitted batches this round
+     * @param stop whether this task diverged
+     */
+    boolean round(boolean contributes, boolean stop);
+
+    /**
+     * Takes the round before's mean in, where the rounds overlap; called after {@code lag} of a
+     * round's batches. False when a task asked every task to stop.
+     */
+    boolean takeIn();
+
+    /** Ends the stage's rounds, which all ran; false when a task asked to stop at the last one. */
+    boolean last();
+
+    double waitSeconds();
+
+    double exchangeSeconds();
+  }
+
+  /**
+   * Every round's mean taken in before the next round starts: DL4J's parameter averaging, round
+   * for round; a task waits at each exchange for the slowest.
+   */
+  private static final class InStep implements Rounds {
+    private final AllReduce exchange;
+    private final Vector network;
+    private final float[] vector;
+
+    InStep(AllReduce exchange, Vector network) {
+      this.exchange = exchange;
+      this.network = network;
+      this.vector = new float[network.length()];
+    }
+
+    @Override
+    public boolean round(boolean contributes, boolean stop) {
+      if (contributes) {
+        network.copyTo(vector);
+      }
+      int averaged = exchange.average(vector, contributes, stop);
+      if (averaged > 0) {
+        network.copyFrom(vector);
+      }
+      return averaged != AllReduce.STOPPED;
+    }
+
+    @Override
+    public boolean takeIn() {
+      return true;
+    }
+
+    @Override
+    public boolean last() {
+      return true;
+    }
+
+    @Override
+    public double waitSeconds() {
+      return exchange.waitSeconds();
+    }
+
+    @Override
+    public double exchangeSeconds() {
+      return exchange.exchangeSeconds();
+    }
+  }
+
+  /**
+   * Each round's exchange runs on a thread of its own while the task fits the next round's first
+   * {@code lag} batches; the task then takes the mean in as a correction: with {@code x} the vector
+   * it sent at round r and {@code m} the round's mean, it adds {@code m - x} to what it has. So what
+   * it sends at round r + 1 is the mean of round r plus its own updates of round r + 1, the first
+   * {@code lag} of them computed from its own vector instead of the mean; the mean of those is the
+   * mean of round r plus the workers' mean update. A task waits only for a peer more than
+   * {@code lag} batches behind it. The stage's last mean is taken in whole. The values depend on
+   * the rounds and the lag only, not on which task was faster, so a stage run again gives the
+   * same bits (docs/scaling.md, "Overlapped rounds").
+   */
+  private static final class Overlapped implements Rounds {
+    private final AllReduce exchange;
+    private final Vector network;
+    private final BarrierTaskContext task;
+    private final ExecutorService behind;
+    /** What this task has now; sent at the end of the round. */
+    private float[] now;
+    /** What it sent at the round in flight, which that round's mean replaces. */
+    private float[] sent;
+    /** A copy of what it sent, which the correction takes away. */
+    private final float[] own;
+    private Future<Integer> inFlight;
+    private boolean stopped;
+    private double waitSeconds;
+    private double exchangeSeconds;
+
+    Overlapped(AllReduce exchange, Vector network, BarrierTaskContext task, ExecutorService behind) {
+      this.exchange = exchange;
+      this.network = network;
+      this.task = task;
+      this.behind = behind;
+      this.now = new float[network.length()];
+      this.sent = new float[network.length()];
+      this.own = new float[network.length()];
+    }
+
+    @Override
+    public boolean takeIn() {
+      if (inFlight == null) {
+        return !stopped;
+      }
+      long begin = System.nanoTime();
+      double waitedBefore = waitSeconds;
+      try {
+        int averaged = collect();
+        if (averaged == AllReduce.STOPPED) {
+          stopped = true;
+        } else if (averaged > 0) {
+          network.copyTo(now);
+          for (int i = 0; i < now.length; i++) {
+            now[i] += sent[i] - own[i];
+          }
+          network.copyFrom(now);
+        }
+        return !stopped;
+      } finally {
+        exchangeSeconds += (System.nanoTime() - begin) / 1e9 - (waitSeconds - waitedBefore);
+      }
+    }
+
+    @Override
+    public boolean round(boolean contributes, boolean stop) {
+      if (!takeIn()) {
+        return false;
+      }
+      long begin = System.nanoTime();
+      network.copyTo(now);
+      System.arraycopy(now, 0, own, 0, now.length);
+      float[] out = now;
+      now = sent;
+      sent = out;
+      inFlight = behind.submit(() -> exchange.average(out, contributes, stop));
+      exchangeSeconds += (System.nanoTime() - begin) / 1e9;
+      return true;
+    }
+
+    @Override
+    public boolean last() {
+      long begin = System.nanoTime();
+      double waitedBefore = waitSeconds;
+      try {
+        int averaged = collect();
+        if (averaged > 0) {
+          network.copyFrom(sent);
+        }
+        return averaged != AllReduce.STOPPED;
+      } finally {
+        exchangeSeconds += (System.nanoTime() - begin) / 1e9 - (waitSeconds - waitedBefore);
+      }
+    }
+
+    /** The round in flight's answer, once its exchange is over; a peer's failure or this task's kill ends the wait. */
+    private int collect() {
+      long begin = System.nanoTime();
+      try {
+        while (true) {
+          try {
+            return inFlight.get(CHECK_MILLIS, TimeUnit.MILLISECONDS);
+          } catch (TimeoutException e) {
+            task.killTaskIfInterrupted();
+          }
+        }
+      } catch (ExecutionException e) {
+        throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        task.killTaskIfInterrupted();
+        throw new IllegalStateException("task " + task.partitionId() + " was interrupted waiting for its exchange", e);
+      } finally {
+        inFlight = null;
+        waitSeconds += (System.nanoTime() - begin) / 1e9;
+      }
+    }
+
+    @Override
+    public double waitSeconds() {
+      return waitSeconds;
+    }
+
+    /** The task's own share: its copies and corrections; the exchange itself runs beside its updates. */
+    @Override
+    public double exchangeSeconds() {
+      return exchangeSeconds;
     }
   }
 

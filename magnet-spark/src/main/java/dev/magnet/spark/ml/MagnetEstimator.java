@@ -115,7 +115,7 @@ public final class MagnetEstimator extends Estimator<MagnetModel> implements Mag
         .setEpochs(params.epochs()).setBatchesPerEpoch(params.batchesPerEpoch())
         .setTripletMargin(params.tripletMargin()).setKmeansIterations(params.kmeansIterations())
         .setSeed(params.seed()).setAveragingFrequency(options.averagingFrequency()).setWorkers(options.workers())
-        .setTrainingMaster(EnumSpelling.of(options.trainingMaster()));
+        .setTrainingMaster(EnumSpelling.of(options.trainingMaster())).setAveragingLag(options.averagingLag());
     if (network.architecture() != null) {
       e.setNetwork(EnumSpelling.of(network.architecture()));
     }
@@ -256,6 +256,11 @@ public final class MagnetEstimator extends Estimator<MagnetModel> implements Mag
   /** averaging or sharing: how the workers' updates meet (docs/scaling.md). */
   public MagnetEstimator setTrainingMaster(String value) {
     return (MagnetEstimator) set(trainingMaster(), value);
+  }
+
+  /** Batches a worker fits before it takes the round before's mean in (docs/scaling.md, "Overlapped rounds"). */
+  public MagnetEstimator setAveragingLag(int value) {
+    return (MagnetEstimator) set(averagingLag(), value);
   }
 
   public MagnetEstimator setWorkers(int value) {

@@ -65,6 +65,7 @@ public final class MagnetParamDefinitions implements Serializable {
   // How the job runs (TrainingOptions).
   final IntParam averagingFrequency;
   final Param<String> trainingMaster;
+  final IntParam averagingLag;
   final IntParam workers;
   // Columns.
   final Param<String> featuresCol;
@@ -127,6 +128,10 @@ public final class MagnetParamDefinitions implements Serializable {
         + " stage a chunk, the same by DL4J's master one job a round, or DL4J's gradient sharing between the"
         + " executors; docs/scaling.md)",
         rule((String v) -> enumValue(TrainingMasterKind.class, "trainingMaster", v)));
+    averagingLag = new IntParam(owner, "averagingLag", "with trainingMaster averaging: batches of the next round a"
+        + " worker fits while the round it ended is averaged, before it takes that mean in (>= 0; 0: every worker"
+        + " waits for each round's mean, as DL4J's parameter averaging; docs/scaling.md)",
+        rule((Integer v) -> OPTIONS.withAveragingLag(v)));
     workers = new IntParam(owner, "workers", "data-parallel workers (>= 0; 0 = Spark's default parallelism)",
         rule((Integer v) -> OPTIONS.withWorkers(v)));
     featuresCol = new Param<>(owner, "featuresCol", "features column: ML Vector, array<float>, array<double>, an"
@@ -161,6 +166,7 @@ public final class MagnetParamDefinitions implements Serializable {
     owner.setDefault(embeddingDim, SPEC.embeddingDim());
     owner.setDefault(learningRate, SPEC.learningRate());
     owner.setDefault(averagingFrequency, OPTIONS.averagingFrequency());
+    owner.setDefault(averagingLag, OPTIONS.averagingLag());
     owner.setDefault(workers, OPTIONS.workers());
     owner.setDefault(trainingMaster, EnumSpelling.of(OPTIONS.trainingMaster()));
     owner.setDefault(featuresCol, "features");
@@ -248,6 +254,7 @@ public final class MagnetParamDefinitions implements Serializable {
 
   static TrainingOptions trainingOptions(MagnetStageParams stage) {
     return TrainingOptions.defaults().withAveragingFrequency(stage.getAveragingFrequency()).withWorkers(stage.getWorkers())
+        .withAveragingLag(stage.getAveragingLag())
         .withTrainingMaster(enumValue(TrainingMasterKind.class, "trainingMaster", stage.getTrainingMaster()));
   }
 

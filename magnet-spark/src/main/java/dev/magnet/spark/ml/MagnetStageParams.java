@@ -191,6 +191,14 @@ public interface MagnetStageParams extends Params {
     return getOrDefault(trainingMaster());
   }
 
+  default IntParam averagingLag() {
+    return magnetParamDefinitions().averagingLag;
+  }
+
+  default int getAveragingLag() {
+    return (Integer) getOrDefault(averagingLag());
+  }
+
   default IntParam workers() {
     return magnetParamDefinitions().workers;
   }

@@ -63,25 +63,28 @@ final class BarrierAveraging {
   /**
    * Fits {@code batches} (one partition per worker) into {@code network}, which ends with the
    * workers' last average, and says what the rounds cost. The network is changed only when the
-   * stage succeeds.
+   * stage succeeds. Tasks that all run in one JVM average through its memory.
    *
+   * @param lag batches of the next round a worker fits before it takes a round's mean in, the
+   *     exchange running beside them (docs/scaling.md, "Overlapped rounds"); 0: every round as
+   *     DL4J's parameter averaging computes it
    * @throws SlotsLost when the cluster lost the task slots the stage needs while it ran (an
    *     executor lost for good): the caller fits the chunk another way
    */
   static AveragingCost fit(JavaSparkContext spark, MultiLayerNetwork network, JavaRDD<DataSet> batches,
-      int frequency, List<TrainingHook> hooks, int nativeThreads) {
-    return fit(spark, network, batches, frequency, hooks, nativeThreads, true);
+      int frequency, int lag, List<TrainingHook> hooks, int nativeThreads) {
+    return fit(spark, network, batches, frequency, lag, hooks, nativeThreads, true);
   }
 
   /**
-   * As {@link #fit(JavaSparkContext, MultiLayerNetwork, JavaRDD, int, List, int)}, choosing the
-   * exchange of tasks that all run in one JVM.
+   * As {@link #fit(JavaSparkContext, MultiLayerNetwork, JavaRDD, int, int, List, int)}, choosing
+   * the exchange of tasks that all run in one JVM.
    *
    * @param inMemory whether such tasks average through its memory; false keeps them on the block
    *     manager, as between JVMs (a test's comparison of the two: both give the same bits)
    */
   static AveragingCost fit(JavaSparkContext spark, MultiLayerNetwork network, JavaRDD<DataSet> batches,
-      int frequency, List<TrainingHook> hooks, int nativeThreads, boolean inMemory) {
+      int frequency, int lag, List<TrainingHook> hooks, int nativeThreads, boolean inMemory) {
     long begin = System.nanoTime();
     Updater updater = network.getUpdater();
     Broadcast<NetBroadcastTuple> start = spark.broadcast(new NetBroadcastTuple(network.getLayerWiseConfigurations(),
@@ -89,7 +92,7 @@ final class BarrierAveraging {
     double broadcast = (System.nanoTime() - begin) / 1e9;
     try {
       List<BarrierRounds.Result> results = await(spark, network, batches,
-          new BarrierRounds(start, frequency, hooks, nativeThreads, inMemory));
+          new BarrierRounds(start, frequency, hooks, nativeThreads, inMemory, lag));
       String through = results.get(0).inMemory() ? "the memory of the one JVM they all ran in"
           : "Spark's block manager";
       if (!through.equals(lastExchange)) { // once a run, and again when it changes (executors lost or added)

@@ -267,7 +267,7 @@ public final class SparkMagnetTrainer {
               } else {
                 try {
                   rounds.add(BarrierAveraging.fit(spark, sparkNet.getNetwork(), fitted, options.averagingFrequency(),
-                      List.of(workerClock, new LossGuard()), nativeThreads));
+                      options.averagingLag(), List.of(workerClock, new LossGuard()), nativeThreads));
                 } catch (BarrierAveraging.SlotsLost lost) {
                   LOG.warn("epoch {}: the one-stage averaging lost its task slots ({}); fitting the chunk again with"
                       + " DL4J's master, one Spark job a round", epoch, lost.getMessage());

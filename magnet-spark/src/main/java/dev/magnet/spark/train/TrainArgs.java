@@ -37,6 +37,7 @@ public final class TrainArgs {
   public static final String LEARNING_RATE = "--learning-rate";
   public static final String SEED = "--seed";
   public static final String AVERAGING_FREQUENCY = "--averaging-frequency";
+  public static final String AVERAGING_LAG = "--averaging-lag";
   public static final String WORKERS = "--workers";
   public static final String TRAINING_MASTER = "--training-master";
   public static final String CHECKPOINT_DIR = "--checkpoint-dir";

@@ -319,6 +319,9 @@ public record TrainRequest(DataSource data, DataSource validation, Integer limit
     args.option(TrainArgs.LEARNING_RATE, network.learningRate());
     TrainingOptions o = TrainingOptions.defaults();
     args.changed(TrainArgs.AVERAGING_FREQUENCY, options.averagingFrequency(), o.averagingFrequency());
+    if (options.trainingMaster() == TrainingMasterKind.AVERAGING) {
+      args.changed(TrainArgs.AVERAGING_LAG, options.averagingLag(), o.averagingLag());
+    }
     args.changed(TrainArgs.WORKERS, options.workers(), o.workers());
     args.changed(TrainArgs.TRAINING_MASTER, EnumSpelling.of(options.trainingMaster()),
         EnumSpelling.of(o.trainingMaster()));

@@ -63,7 +63,7 @@ class TrainCommandTest {
     NetworkSpec spec = r.network().resolve(InputShape.image(3, 32, 32), r.params().seed());
     assertEquals(new NetworkSpec(Architecture.RESNET_SMALL, InputShape.image(3, 32, 32), 32, List.of(64, 48), 99, 0.01,
         DataType.FLOAT), spec);
-    assertEquals(new TrainingOptions("/tmp/ckpt", true, false, 3, 4, TrainingOptions.DEFAULT_SMALL_CLASS_LIMIT,
+    assertEquals(new TrainingOptions("/tmp/ckpt", true, false, 3, TrainingOptions.DEFAULT_AVERAGING_LAG, 4, TrainingOptions.DEFAULT_SMALL_CLASS_LIMIT,
         dev.magnet.spark.train.TrainingMasterKind.AVERAGING),
         r.options());
     assertEquals(DataSource.Kind.SYNTHETIC, r.data().kind());
@@ -170,7 +170,7 @@ class TrainCommandTest {
         "-K", "--clusters-per-class", "-M", "--clusters-per-batch", "-D", "--examples-per-cluster", "--alpha", "-L",
         "--nearest-clusters", "--refresh-every", "--refreshes-per-epoch", "--batches-per-epoch", "--triplet-margin",
         "--kmeans-iterations", "--embedding-dim", "--hidden-sizes", "--learning-rate", "--seed",
-        "--averaging-frequency", "--workers", "--training-master", "--checkpoint-dir", "--resume", "--resume-if-present",
+        "--averaging-frequency", "--averaging-lag", "--workers", "--training-master", "--checkpoint-dir", "--resume", "--resume-if-present",
         "--init-from",
         "--pretrained", "--output",
         "--publish-to", "--run-id", "--no-worse-than", "--compare-metric", "--overwrite", "--master",
@@ -263,6 +263,11 @@ class TrainCommandTest {
     assertBadArgument("--averaging-frequency applies to --training-master averaging and dl4j-averaging; gradient sharing has no averaging"
         + " rounds: training-master=sharing, averaging-frequency=5", "train", "--data", "fashion-mnist", "--output", "o",
         "--training-master", "sharing", "--averaging-frequency", "5");
+    assertBadArgument("--averaging-lag applies to --training-master averaging, whose rounds run in one Spark stage:"
+        + " training-master=dl4j-averaging, averaging-lag=3", "train", "--data", "fashion-mnist", "--output", "o",
+        "--training-master", "dl4j-averaging", "--averaging-lag", "3");
+    assertBadArgument("averagingLag must be >= 0 (0 = in step); averagingLag=-1", "train", "--data", "fashion-mnist",
+        "--output", "o", "--averaging-lag", "-1");
     assertBadArgument("Missing required subcommand", new String[0]);
     assertBadArgument("Possible solutions: --epochs", "train", "--data", "fashion-mnist", "--output", "o",
         "--epoch", "3");

@@ -52,6 +52,7 @@ class MagnetStageParamsTest {
         bad(e -> e.setInputShape(new int[] {1, 28}), "inputShape", "inputShape=[1, 28]"),
         bad(e -> e.setInputShape(new int[] {0}), "inputShape", "channels"),
         bad(e -> e.setAveragingFrequency(0), "averagingFrequency", "averagingFrequency=0"),
+        bad(e -> e.setAveragingLag(-1), "averagingLag", "averagingLag=-1"),
         bad(e -> e.setWorkers(-1), "workers", "workers=-1"),
         bad(e -> e.setTrainingMaster("allreduce"), "trainingMaster",
             "trainingMaster must be one of averaging, dl4j-averaging, sharing; trainingMaster=allreduce"),

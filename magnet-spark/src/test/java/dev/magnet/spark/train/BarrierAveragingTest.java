@@ -63,7 +63,7 @@ class BarrierAveragingTest {
     MultiLayerNetwork expected = byHand(start.clone(), List.of(batches.subList(0, 4), batches.subList(4, 9)), 2);
 
     MultiLayerNetwork network = start.clone();
-    AveragingCost cost = BarrierAveraging.fit(spark, network, spark.parallelize(batches, 2), 2, List.of(), 0);
+    AveragingCost cost = BarrierAveraging.fit(spark, network, spark.parallelize(batches, 2), 2, 0, List.of(), 0);
 
     assertEquals(3, cost.rounds());
     assertArrayEquals(expected.params().toFloatVector(), network.params().toFloatVector(), 1e-6f, "parameters");
@@ -79,8 +79,8 @@ class BarrierAveragingTest {
     MultiLayerNetwork start = TestModels.tiny().network();
     MultiLayerNetwork memory = start.clone();
     MultiLayerNetwork blocks = start.clone();
-    BarrierAveraging.fit(spark, memory, spark.parallelize(batches, 2), 2, List.of(), 0, true);
-    BarrierAveraging.fit(spark, blocks, spark.parallelize(batches, 2), 2, List.of(), 0, false);
+    BarrierAveraging.fit(spark, memory, spark.parallelize(batches, 2), 2, 0, List.of(), 0, true);
+    BarrierAveraging.fit(spark, blocks, spark.parallelize(batches, 2), 2, 0, List.of(), 0, false);
     assertArrayEquals(blocks.params().toFloatVector(), memory.params().toFloatVector(), "parameters");
     assertArrayEquals(blocks.getUpdater().getStateViewArray().toFloatVector(),
         memory.getUpdater().getStateViewArray().toFloatVector(), "updater state");
@@ -89,9 +89,56 @@ class BarrierAveragingTest {
   }
 
   @Test
+  void overlappedRoundsTakeEachMeanInLagBatchesLate() {
+    // Rounds of 2 batches, each mean taken in after 1 batch of the next round: task 0 fits 0-1,
+    // 2 (takes round 0's mean in) 3, then sits round 2 out, taking round 1's mean in; task 1 fits
+    // 4-5, 6 (mean) 7, 8 (mean after its only batch of round 2). Both end with round 2's mean.
+    List<DataSet> batches = batches(9, -1);
+    MultiLayerNetwork start = TestModels.tiny().network();
+    MultiLayerNetwork expected = byHandOverlapped(start.clone(), List.of(batches.subList(0, 4), batches.subList(4, 9)),
+        2, 1);
+    MultiLayerNetwork inStep = byHand(start.clone(), List.of(batches.subList(0, 4), batches.subList(4, 9)), 2);
+
+    MultiLayerNetwork network = start.clone();
+    AveragingCost cost = BarrierAveraging.fit(spark, network, spark.parallelize(batches, 2), 2, 1, List.of(), 0);
+
+    assertEquals(3, cost.rounds());
+    assertArrayEquals(expected.params().toFloatVector(), network.params().toFloatVector(), 1e-6f, "parameters");
+    assertArrayEquals(expected.getUpdater().getStateViewArray().toFloatVector(),
+        network.getUpdater().getStateViewArray().toFloatVector(), 1e-6f, "updater state");
+    assertEquals(5, network.getLayerWiseConfigurations().getIterationCount(), "the busiest worker's updates");
+    assertTrue(maxDifference(inStep.params(), network.params()) > 1e-5,
+        "the lag changes what the rounds compute; the in-step parameters came back");
+  }
+
+  @Test
+  void overlappedRoundsThroughMemoryGiveTheBitsOfOverlappedRoundsThroughBlocks() {
+    List<DataSet> batches = batches(11, -1);
+    MultiLayerNetwork start = TestModels.tiny().network();
+    MultiLayerNetwork memory = start.clone();
+    MultiLayerNetwork blocks = start.clone();
+    BarrierAveraging.fit(spark, memory, spark.parallelize(batches, 2), 3, 2, List.of(), 0, true);
+    BarrierAveraging.fit(spark, blocks, spark.parallelize(batches, 2), 3, 2, List.of(), 0, false);
+    assertArrayEquals(blocks.params().toFloatVector(), memory.params().toFloatVector(), "parameters");
+    assertArrayEquals(blocks.getUpdater().getStateViewArray().toFloatVector(),
+        memory.getUpdater().getStateViewArray().toFloatVector(), "updater state");
+  }
+
+  @Test
+  void aDivergingWorkerStopsEveryOverlappedTaskAndItsBatchIsNamed() {
+    List<DataSet> batches = batches(8, 5);
+    MultiLayerNetwork network = TestModels.tiny().network();
+    INDArray before = network.params().dup();
+    LossGuard.NonFiniteTraining diverged = assertThrows(LossGuard.NonFiniteTraining.class,
+        () -> BarrierAveraging.fit(spark, network, spark.parallelize(batches, 2), 2, 1, List.of(new LossGuard()), 0));
+    assertEquals(5, diverged.batch());
+    assertEquals(before, network.params(), "the driver's network is left as it was");
+  }
+
+  @Test
   void noBlockOfTheExchangeOutlivesTheStage() throws InterruptedException {
     List<DataSet> batches = batches(6, -1);
-    BarrierAveraging.fit(spark, TestModels.tiny().network(), spark.parallelize(batches, 2), 1, List.of(), 0);
+    BarrierAveraging.fit(spark, TestModels.tiny().network(), spark.parallelize(batches, 2), 1, 0, List.of(), 0);
     long deadline = System.currentTimeMillis() + 10_000; // the broadcast's removal runs in the background
     int left;
     do {
@@ -107,7 +154,7 @@ class BarrierAveragingTest {
     MultiLayerNetwork network = TestModels.tiny().network();
     INDArray before = network.params().dup();
     LossGuard.NonFiniteTraining diverged = assertThrows(LossGuard.NonFiniteTraining.class,
-        () -> BarrierAveraging.fit(spark, network, spark.parallelize(batches, 2), 2, List.of(new LossGuard()), 0));
+        () -> BarrierAveraging.fit(spark, network, spark.parallelize(batches, 2), 2, 0, List.of(new LossGuard()), 0));
     assertEquals(6, diverged.batch());
     assertEquals(before, network.params(), "the driver's network is left as it was");
   }
@@ -152,6 +199,74 @@ class BarrierAveragingTest {
       }
     }
     return workers.get(0);
+  }
+
+  /**
+   * The same rounds with each mean taken in {@code lag} batches late, by hand in one JVM: a worker
+   * adds the round before's mean less what it sent to what it has, after {@code lag} of its next
+   * round's batches (or at the round's end when it has fewer); all end with the last round's mean.
+   */
+  private static MultiLayerNetwork byHandOverlapped(MultiLayerNetwork start, List<List<DataSet>> parts, int frequency,
+      int lag) {
+    int n = parts.size();
+    List<MultiLayerNetwork> workers = new ArrayList<>();
+    for (int w = 0; w < n; w++) {
+      workers.add(start.clone());
+    }
+    INDArray[] sentParams = new INDArray[n];
+    INDArray[] sentState = new INDArray[n];
+    INDArray meanParams = null;
+    INDArray meanState = null;
+    int most = parts.stream().mapToInt(List::size).max().orElseThrow();
+    for (int from = 0; from < most; from += frequency) {
+      INDArray sumParams = null;
+      INDArray sumState = null;
+      int count = 0;
+      for (int w = 0; w < n; w++) {
+        MultiLayerNetwork worker = workers.get(w);
+        List<DataSet> part = parts.get(w);
+        List<DataSet> round = from >= part.size() ? List.of()
+            : part.subList(from, Math.min(part.size(), from + frequency));
+        boolean taken = false;
+        for (int b = 0; b < round.size(); b++) {
+          if (b == lag) {
+            correct(worker, meanParams, meanState, sentParams[w], sentState[w]);
+            taken = true;
+          }
+          worker.fit(round.get(b));
+        }
+        if (!taken) {
+          correct(worker, meanParams, meanState, sentParams[w], sentState[w]);
+        }
+        sentParams[w] = worker.params().dup();
+        sentState[w] = worker.getUpdater().getStateViewArray().dup();
+        if (!round.isEmpty()) {
+          count++;
+          sumParams = sumParams == null ? sentParams[w].dup() : sumParams.addi(sentParams[w]);
+          sumState = sumState == null ? sentState[w].dup() : sumState.addi(sentState[w]);
+        }
+      }
+      meanParams = sumParams.divi(count);
+      meanState = sumState.divi(count);
+    }
+    for (MultiLayerNetwork worker : workers) {
+      worker.params().assign(meanParams);
+      worker.getUpdater().getStateViewArray().assign(meanState);
+    }
+    return workers.get(0);
+  }
+
+  /** What a worker has, plus the round before's mean less what it sent then (nothing before the first mean). */
+  private static void correct(MultiLayerNetwork worker, INDArray meanParams, INDArray meanState, INDArray sentParams,
+      INDArray sentState) {
+    if (meanParams != null) {
+      worker.params().addi(meanParams.sub(sentParams));
+      worker.getUpdater().getStateViewArray().addi(meanState.sub(sentState));
+    }
+  }
+
+  private static double maxDifference(INDArray a, INDArray b) {
+    return a.sub(b).amaxNumber().doubleValue();
   }
 
   private static int exchangeBlocks() {
