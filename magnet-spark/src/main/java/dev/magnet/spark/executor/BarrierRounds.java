@@ -32,11 +32,13 @@ import scala.runtime.AbstractFunction1;
  * network once from the chunk's broadcast, fits {@code frequency} of its batches, averages
  * parameters and updater state with the other tasks ({@link AllReduce}: through this JVM's memory
  * when every task runs here, through Spark's block manager otherwise), and goes on from the mean,
- * until every task's batches are fitted. What a round computes is what DL4J's
+ * until every task's batches are fitted. With a lag of 0 a round computes what DL4J's
  * {@code ParameterAveragingTrainingMaster} computes (the mean over the workers that fitted
- * batches, updater state included); what it no longer does is start a Spark job, broadcast the
- * parameters, launch and deserialise tasks, rebuild every worker's network and collect the
- * results on the driver, each round (docs/scaling.md, "Averaging in one stage").
+ * batches, updater state included); with a lag of k a task fits k batches of the next round
+ * while a round is averaged, then takes its mean in ({@link Overlapped}). What it no longer does
+ * is start a Spark job, broadcast the parameters, launch and deserialise tasks, rebuild every
+ * worker's network and collect the results on the driver, each round (docs/scaling.md,
+ * "Averaging in one stage" and "Overlapped rounds").
  *
  * <p>A task fits its partition's batches in the order of their number in the chunk's plan
  * ({@link LossGuard#tag}), so that a retried stage fits them alike. When a task fails, Spark

@@ -12,7 +12,9 @@ public enum TrainingMasterKind {
    * rebuilt per round (docs/scaling.md, "Averaging in one stage"). The default: measured, with
    * per-update timing and a divergence guard on the workers. Where Spark cannot run a barrier
    * stage (dynamic allocation, fewer task slots than workers) the chunk falls back to
-   * {@link #DL4J_AVERAGING}, which computes the same rounds, and the log says why.
+   * {@link #DL4J_AVERAGING}, which computes the rounds of {@code averagingLag} 0, and the log says
+   * why. With a lag, each worker fits that many batches of the next round while a round is
+   * averaged (docs/scaling.md, "Overlapped rounds").
    */
   AVERAGING,
   /**
