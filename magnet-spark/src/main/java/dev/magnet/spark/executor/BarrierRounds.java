@@ -324,7 +324,14 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
     private double waitSeconds;
     private double exchangeSeconds;
 
+    /**
+     * @param exchange the stage's exchange, whose first step ({@link ShardedAllReduce#max}) has
+     *     run: its wait for the peers to start counts as this task's, what its rounds wait for on
+     *     the thread beside the updates does not
+     */
     Overlapped(AllReduce exchange, Vector network, BarrierTaskContext task, ExecutorService behind) {
+      this.waitSeconds = exchange.waitSeconds();
+      this.exchangeSeconds = exchange.exchangeSeconds();
       this.exchange = exchange;
       this.network = network;
       this.task = task;
