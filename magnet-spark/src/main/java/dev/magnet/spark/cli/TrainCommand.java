@@ -3,7 +3,6 @@ package dev.magnet.spark.cli;
 import dev.magnet.core.nn.Architecture;
 import dev.magnet.core.nn.NetworkChoice;
 import dev.magnet.core.nn.NetworkSpec;
-import dev.magnet.core.params.EnumSpelling;
 import dev.magnet.core.params.LossKind;
 import dev.magnet.core.params.MagnetParams;
 import dev.magnet.spark.data.DataSource;
@@ -224,17 +223,8 @@ public final class TrainCommand extends SparkCommand {
       throw new IllegalArgumentException(TrainArgs.RESUME + " and " + TrainArgs.RESUME_IF_PRESENT
           + " exclude each other");
     }
-    if (trainingMaster == TrainingMasterKind.SHARING && averagingFrequency != null) {
-      throw new IllegalArgumentException(TrainArgs.AVERAGING_FREQUENCY + " applies to " + TrainArgs.TRAINING_MASTER
-          + " averaging and dl4j-averaging; gradient sharing has no averaging rounds: training-master=sharing, averaging-frequency="
-          + averagingFrequency);
-    }
     TrainingMasterKind master = or(trainingMaster, d.trainingMaster());
-    if (master != TrainingMasterKind.AVERAGING && averagingLag != null) {
-      throw new IllegalArgumentException(TrainArgs.AVERAGING_LAG + " applies to " + TrainArgs.TRAINING_MASTER
-          + " averaging, whose rounds run in one Spark stage: training-master=" + EnumSpelling.of(master)
-          + ", averaging-lag=" + averagingLag);
-    }
+    TrainArgs.checkRoundOptions(master, averagingFrequency, averagingLag);
     return new TrainingOptions(checkpointDir, resume || resumeIfPresent, resumeIfPresent,
         or(averagingFrequency, d.averagingFrequency()), or(averagingLag, d.averagingLag()),
         or(workers, d.workers()), d.smallClassLimit(), master);

@@ -1,5 +1,7 @@
 package dev.magnet.spark.train;
 
+import dev.magnet.core.params.EnumSpelling;
+
 /**
  * The names of {@code train}'s options. The command declares its options with these constants and
  * {@link TrainRequest#toArgs()} spells a request with them, so that a renamed option is renamed
@@ -58,4 +60,25 @@ public final class TrainArgs {
   public static final String COMMAND = "train";
 
   private TrainArgs() {}
+
+  /**
+   * Refuses the options of averaging rounds that {@code master} has no use for, naming both
+   * values: {@link #AVERAGING_FREQUENCY} under gradient sharing, {@link #AVERAGING_LAG} under any
+   * master but the one-stage averaging.
+   *
+   * @param averagingFrequency the option's value, or null when it was not given
+   * @param averagingLag likewise
+   */
+  public static void checkRoundOptions(TrainingMasterKind master, Integer averagingFrequency, Integer averagingLag) {
+    if (!master.averages() && averagingFrequency != null) {
+      throw new IllegalArgumentException(AVERAGING_FREQUENCY + " applies to " + TRAINING_MASTER
+          + " averaging and dl4j-averaging; gradient sharing has no averaging rounds: training-master=sharing,"
+          + " averaging-frequency=" + averagingFrequency);
+    }
+    if (master != TrainingMasterKind.AVERAGING && averagingLag != null) {
+      throw new IllegalArgumentException(AVERAGING_LAG + " applies to " + TRAINING_MASTER + " averaging, whose"
+          + " rounds run in one Spark stage: training-master=" + EnumSpelling.of(master) + ", averaging-lag="
+          + averagingLag);
+    }
+  }
 }
