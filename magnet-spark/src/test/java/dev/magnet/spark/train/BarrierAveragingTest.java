@@ -16,6 +16,9 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.BlockId;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -73,14 +76,16 @@ class BarrierAveragingTest {
     assertTrue(cost.updateSeconds() > 0 && cost.waitForSlowestSeconds() >= 0 && cost.exchangeSeconds() > 0, cost.toString());
   }
 
-  @Test
-  void averagingThroughMemoryGivesTheBitsOfAveragingThroughBlocks() {
-    List<DataSet> batches = batches(9, -1);
+  /** In step (lag 0) and overlapped alike: the two exchanges give the same means, so the same bits. */
+  @ParameterizedTest(name = "lag {0}")
+  @ValueSource(ints = {0, 2})
+  void averagingThroughMemoryGivesTheBitsOfAveragingThroughBlocks(int lag) {
+    List<DataSet> batches = batches(11, -1);
     MultiLayerNetwork start = TestModels.tiny().network();
     MultiLayerNetwork memory = start.clone();
     MultiLayerNetwork blocks = start.clone();
-    BarrierAveraging.fit(spark, memory, spark.parallelize(batches, 2), 2, 0, List.of(), 0, true);
-    BarrierAveraging.fit(spark, blocks, spark.parallelize(batches, 2), 2, 0, List.of(), 0, false);
+    BarrierAveraging.fit(spark, memory, spark.parallelize(batches, 2), 3, lag, List.of(), 0, true);
+    BarrierAveraging.fit(spark, blocks, spark.parallelize(batches, 2), 3, lag, List.of(), 0, false);
     assertArrayEquals(blocks.params().toFloatVector(), memory.params().toFloatVector(), "parameters");
     assertArrayEquals(blocks.getUpdater().getStateViewArray().toFloatVector(),
         memory.getUpdater().getStateViewArray().toFloatVector(), "updater state");
@@ -112,30 +117,6 @@ class BarrierAveragingTest {
   }
 
   @Test
-  void overlappedRoundsThroughMemoryGiveTheBitsOfOverlappedRoundsThroughBlocks() {
-    List<DataSet> batches = batches(11, -1);
-    MultiLayerNetwork start = TestModels.tiny().network();
-    MultiLayerNetwork memory = start.clone();
-    MultiLayerNetwork blocks = start.clone();
-    BarrierAveraging.fit(spark, memory, spark.parallelize(batches, 2), 3, 2, List.of(), 0, true);
-    BarrierAveraging.fit(spark, blocks, spark.parallelize(batches, 2), 3, 2, List.of(), 0, false);
-    assertArrayEquals(blocks.params().toFloatVector(), memory.params().toFloatVector(), "parameters");
-    assertArrayEquals(blocks.getUpdater().getStateViewArray().toFloatVector(),
-        memory.getUpdater().getStateViewArray().toFloatVector(), "updater state");
-  }
-
-  @Test
-  void aDivergingWorkerStopsEveryOverlappedTaskAndItsBatchIsNamed() {
-    List<DataSet> batches = batches(8, 5);
-    MultiLayerNetwork network = TestModels.tiny().network();
-    INDArray before = network.params().dup();
-    LossGuard.NonFiniteTraining diverged = assertThrows(LossGuard.NonFiniteTraining.class,
-        () -> BarrierAveraging.fit(spark, network, spark.parallelize(batches, 2), 2, 1, List.of(new LossGuard()), 0));
-    assertEquals(5, diverged.batch());
-    assertEquals(before, network.params(), "the driver's network is left as it was");
-  }
-
-  @Test
   void noBlockOfTheExchangeOutlivesTheStage() throws InterruptedException {
     List<DataSet> batches = batches(6, -1);
     BarrierAveraging.fit(spark, TestModels.tiny().network(), spark.parallelize(batches, 2), 1, 0, List.of(), 0);
@@ -148,14 +129,19 @@ class BarrierAveragingTest {
     assertEquals(0, left, "blocks named magnet_allreduce left in the block managers");
   }
 
-  @Test
-  void aDivergingWorkerStopsEveryTaskAndItsBatchIsNamed() {
-    List<DataSet> batches = batches(8, 6);
+  /**
+   * In step, and overlapped with the NaN in task 1's first round (batches 4 and 5), which task 0
+   * learns of one batch into its next round.
+   */
+  @ParameterizedTest(name = "lag {0}, NaN in batch {1}")
+  @CsvSource({"0, 6", "1, 5"})
+  void aDivergingWorkerStopsEveryTaskAndItsBatchIsNamed(int lag, int nanAt) {
+    List<DataSet> batches = batches(8, nanAt);
     MultiLayerNetwork network = TestModels.tiny().network();
     INDArray before = network.params().dup();
     LossGuard.NonFiniteTraining diverged = assertThrows(LossGuard.NonFiniteTraining.class,
-        () -> BarrierAveraging.fit(spark, network, spark.parallelize(batches, 2), 2, 0, List.of(new LossGuard()), 0));
-    assertEquals(6, diverged.batch());
+        () -> BarrierAveraging.fit(spark, network, spark.parallelize(batches, 2), 2, lag, List.of(new LossGuard()), 0));
+    assertEquals(nanAt, diverged.batch());
     assertEquals(before, network.params(), "the driver's network is left as it was");
   }
 
