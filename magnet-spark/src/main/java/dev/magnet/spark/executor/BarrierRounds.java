@@ -383,6 +383,9 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
 
     @Override
     public boolean last() {
+      if (inFlight == null) {
+        return !stopped; // a stage of no rounds: nothing was sent
+      }
       long begin = System.nanoTime();
       double waitedBefore = waitSeconds;
       try {

@@ -116,6 +116,17 @@ class BarrierAveragingTest {
         "the lag changes what the rounds compute; the in-step parameters came back");
   }
 
+  @ParameterizedTest(name = "lag {0}")
+  @ValueSource(ints = {0, 1})
+  void aStageWithNoBatchesLeavesTheNetworkAsItWas(int lag) {
+    MultiLayerNetwork network = TestModels.tiny().network();
+    INDArray before = network.params().dup();
+    AveragingCost cost = BarrierAveraging.fit(spark, network, spark.parallelize(List.<DataSet>of(), 2), 2, lag,
+        List.of(), 0);
+    assertEquals(0, cost.rounds());
+    assertEquals(before, network.params());
+  }
+
   @Test
   void noBlockOfTheExchangeOutlivesTheStage() throws InterruptedException {
     List<DataSet> batches = batches(6, -1);
