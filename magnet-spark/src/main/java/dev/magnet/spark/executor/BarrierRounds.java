@@ -132,7 +132,7 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
     batches.sort(Comparator.comparingInt(LossGuard::numberOf));
     MultiLayerNetwork network = build(start.value());
     MemoryAllReduce memory = null;
-    ExecutorService behind = null;
+    Rounds loop = null;
     try {
       ShardedAllReduce blocks = new ShardedAllReduce(task, task.numPartitions(), start.id());
       int rounds = (blocks.max(batches.size()) + frequency - 1) / frequency;
@@ -144,13 +144,7 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
         memory = new MemoryAllReduce(task, blocks, task.numPartitions(), start.id(), vector.length());
       }
       AllReduce exchange = memory != null ? memory : blocks;
-      Rounds loop = lag > 0
-          ? new Overlapped(exchange, vector, task, behind = Executors.newSingleThreadExecutor(r -> {
-              Thread thread = new Thread(r, "magnet averaging, stage " + task.stageId() + " task " + task.partitionId());
-              thread.setDaemon(true);
-              return thread;
-            }))
-          : new InStep(exchange, vector);
+      loop = lag > 0 ? new Overlapped(exchange, vector, task) : new InStep(exchange, vector);
       double updates = 0;
       LossGuard.NonFiniteTraining diverged = null;
       int r = 0;
@@ -193,8 +187,8 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
           task.stageAttemptNumber(),
           network.getLayerWiseConfigurations().getIterationCount(), diverged, memory != null);
     } finally {
-      if (behind != null) {
-        behind.shutdownNow();
+      if (loop != null) {
+        loop.close();
       }
       if (memory != null) {
         memory.close();
@@ -225,7 +219,7 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
   }
 
   /** What a task does at the end of each round's updates, in step with its peers or one round behind them. */
-  private interface Rounds {
+  private interface Rounds extends AutoCloseable {
     /**
      * Ends a round: averages with the peers (or hands this round to the exchange and takes the
      * round before's mean in); false when a task asked every task to stop.
@@ -247,6 +241,10 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
     double waitSeconds();
 
     double exchangeSeconds();
+
+    /** Stops whatever the rounds run beside the task. */
+    @Override
+    default void close() {}
   }
 
   /**
@@ -329,13 +327,17 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
      *     run: its wait for the peers to start counts as this task's, what its rounds wait for on
      *     the thread beside the updates does not
      */
-    Overlapped(AllReduce exchange, Vector network, BarrierTaskContext task, ExecutorService behind) {
+    Overlapped(AllReduce exchange, Vector network, BarrierTaskContext task) {
       this.waitSeconds = exchange.waitSeconds();
       this.exchangeSeconds = exchange.exchangeSeconds();
       this.exchange = exchange;
       this.network = network;
       this.task = task;
-      this.behind = behind;
+      this.behind = Executors.newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "magnet averaging, stage " + task.stageId() + " task " + task.partitionId());
+        thread.setDaemon(true);
+        return thread;
+      });
       this.now = new float[network.length()];
       this.sent = new float[network.length()];
       this.own = new float[network.length()];
@@ -346,23 +348,18 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
       if (inFlight == null) {
         return !stopped;
       }
-      long begin = System.nanoTime();
-      double waitedBefore = waitSeconds;
-      try {
+      stopped = timed(() -> {
         int averaged = collect();
-        if (averaged == AllReduce.STOPPED) {
-          stopped = true;
-        } else if (averaged > 0) {
+        if (averaged > 0) {
           network.copyTo(now);
           for (int i = 0; i < now.length; i++) {
             now[i] += sent[i] - own[i];
           }
           network.copyFrom(now);
         }
-        return !stopped;
-      } finally {
-        exchangeSeconds += (System.nanoTime() - begin) / 1e9 - (waitSeconds - waitedBefore);
-      }
+        return averaged;
+      }) == AllReduce.STOPPED;
+      return !stopped;
     }
 
     @Override
@@ -386,17 +383,29 @@ public final class BarrierRounds extends AbstractFunction1<scala.collection.Iter
       if (inFlight == null) {
         return !stopped; // a stage of no rounds: nothing was sent
       }
+      return timed(() -> {
+        int averaged = collect();
+        if (averaged > 0) {
+          network.copyFrom(sent); // the stage's last mean, taken in whole
+        }
+        return averaged;
+      }) != AllReduce.STOPPED;
+    }
+
+    /** Runs a step; its time goes to {@link #exchangeSeconds}, less what {@link #collect} waited. */
+    private int timed(java.util.function.IntSupplier step) {
       long begin = System.nanoTime();
       double waitedBefore = waitSeconds;
       try {
-        int averaged = collect();
-        if (averaged > 0) {
-          network.copyFrom(sent);
-        }
-        return averaged != AllReduce.STOPPED;
+        return step.getAsInt();
       } finally {
         exchangeSeconds += (System.nanoTime() - begin) / 1e9 - (waitSeconds - waitedBefore);
       }
+    }
+
+    @Override
+    public void close() {
+      behind.shutdownNow();
     }
 
     /** The round in flight's answer, once its exchange is over; a peer's failure or this task's kill ends the wait. */
